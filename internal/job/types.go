@@ -1,0 +1,96 @@
+// Package job defines what a requester wants run: the job spec, its resource
+// requests, parsing from YAML or JSON, defaults, validation with precise
+// field errors, and a stable digest that deals and receipts sign over.
+package job
+
+import (
+	"time"
+
+	"github.com/deco-network/deco/internal/money"
+)
+
+// APIVersion is the only spec version this build understands.
+const APIVersion = "deco/v1"
+
+// Executor names. A spec picks one; providers advertise the ones they run.
+const (
+	ExecutorDocker = "docker"
+	ExecutorWasm   = "wasm"
+)
+
+// Spec is a job as the requester wrote it (after defaults are applied).
+// It is the same structure in spec files, on the REST API and on the wire.
+type Spec struct {
+	APIVersion string `json:"apiVersion" yaml:"apiVersion"`
+	// Name is an optional human label; it does not identify the job.
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Executor is "docker" (default) or "wasm".
+	Executor string `json:"executor,omitempty" yaml:"executor,omitempty"`
+	// Image is the container image reference for the docker executor.
+	Image string `json:"image,omitempty" yaml:"image,omitempty"`
+	// Command replaces the image's default command when set.
+	Command []string `json:"command,omitempty" yaml:"command,omitempty"`
+	// Env is passed to the task's environment.
+	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
+	// Resources the task needs for its whole run.
+	Resources Resources `json:"resources" yaml:"resources"`
+	// Network allows outbound network access; the provider's policy must
+	// allow it too. Off by default.
+	Network bool `json:"network,omitempty" yaml:"network,omitempty"`
+	// Timeout bounds the execution's run time (image pull excluded).
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// MaxPricePerHour is the most the requester pays per hour of the whole
+	// task (all its resources together). Zero means no ceiling.
+	MaxPricePerHour money.Amount `json:"maxPricePerHour,omitempty" yaml:"maxPricePerHour,omitempty"`
+}
+
+// Resources is a bundle of compute resources requested by a task, offered by
+// a provider or held by a running execution.
+type Resources struct {
+	// CPU in millicores; written "2", "0.5" or "500m" in specs.
+	CPU MilliCPU `json:"cpu" yaml:"cpu"`
+	// Memory in bytes; written "512MiB", "4GiB", "1G" or a byte count.
+	Memory ByteSize `json:"memory" yaml:"memory"`
+	// Disk in bytes for outputs and scratch space.
+	Disk ByteSize `json:"disk,omitempty" yaml:"disk,omitempty"`
+	// GPUs is the number of whole GPUs.
+	GPUs int `json:"gpus,omitempty" yaml:"gpus,omitempty"`
+	// GPU narrows which GPUs qualify; ignored when GPUs is zero.
+	GPU GPUSelector `json:"gpu,omitzero" yaml:"gpu,omitempty"`
+}
+
+// GPUSelector constrains the GPUs a task accepts.
+type GPUSelector struct {
+	// Vendor is "nvidia" or "amd"; empty accepts either.
+	Vendor string `json:"vendor,omitempty" yaml:"vendor,omitempty"`
+	// Model is a case-insensitive substring of the GPU model name, e.g. "A100".
+	Model string `json:"model,omitempty" yaml:"model,omitempty"`
+	// MinVRAM is the least memory each GPU must have.
+	MinVRAM ByteSize `json:"minVRAM,omitempty" yaml:"minVRAM,omitempty"`
+}
+
+// MilliCPU is a CPU quantity in thousandths of a core.
+type MilliCPU int64
+
+// ByteSize is a quantity of bytes.
+type ByteSize int64
+
+// Fits reports whether r fits inside avail on every scalar dimension
+// (GPU identity is matched elsewhere).
+func (r Resources) Fits(avail Resources) bool {
+	return r.CPU <= avail.CPU && r.Memory <= avail.Memory &&
+		r.Disk <= avail.Disk && r.GPUs <= avail.GPUs
+}
+
+// Add returns r+o on every scalar dimension.
+func (r Resources) Add(o Resources) Resources {
+	return Resources{CPU: r.CPU + o.CPU, Memory: r.Memory + o.Memory, Disk: r.Disk + o.Disk, GPUs: r.GPUs + o.GPUs}
+}
+
+// Sub returns r-o on every scalar dimension.
+func (r Resources) Sub(o Resources) Resources {
+	return Resources{CPU: r.CPU - o.CPU, Memory: r.Memory - o.Memory, Disk: r.Disk - o.Disk, GPUs: r.GPUs - o.GPUs}
+}
+
+// Duration is a time.Duration written as "30s", "1h30m" in specs.
+type Duration time.Duration
