@@ -28,7 +28,10 @@ type Spec struct {
 	Executor string `json:"executor,omitempty" yaml:"executor,omitempty"`
 	// Image is the container image reference for the docker executor.
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
-	// Command replaces the image's default command when set.
+	// Wasm is the WebAssembly module for the wasm executor.
+	Wasm *WasmModule `json:"wasm,omitempty" yaml:"wasm,omitempty"`
+	// Command replaces the image's default command when set (for wasm: the
+	// module's arguments after argv[0]).
 	Command []string `json:"command,omitempty" yaml:"command,omitempty"`
 	// Env is passed to the task's environment.
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
@@ -94,3 +97,14 @@ func (r Resources) Sub(o Resources) Resources {
 
 // Duration is a time.Duration written as "30s", "1h30m" in specs.
 type Duration time.Duration
+
+// WasmModule names a WASI preview 1 module: carried inline (size-capped) or
+// fetched from a URL whose SHA-256 is required.
+type WasmModule struct {
+	// Inline is the module's bytes (base64 in JSON and YAML).
+	Inline []byte `json:"inline,omitempty" yaml:"inline,omitempty"`
+	// URL is an http(s) address of the module.
+	URL string `json:"url,omitempty" yaml:"url,omitempty"`
+	// SHA256 is the hex SHA-256 of the module; required with URL.
+	SHA256 string `json:"sha256,omitempty" yaml:"sha256,omitempty"`
+}
