@@ -15,6 +15,11 @@ import (
 // ErrNotFound is returned for an execution the executor does not know.
 var ErrNotFound = errors.New("execution not found")
 
+// ErrLost is returned for an execution that was running in an earlier run of
+// the daemon and cannot be reattached (its state died with the process); the
+// requester may retry it elsewhere.
+var ErrLost = errors.New("execution lost with an earlier daemon run")
+
 // Task is everything an executor needs to run one execution.
 type Task struct {
 	JobID       string
