@@ -1,0 +1,143 @@
+// Package identity holds a node's one secp256k1 key and everything derived
+// from it: the libp2p peer ID other nodes see, the EVM address the chain sees,
+// signatures over EIP-712 typed data, and the encrypted keystore on disk.
+//
+// It imports no libp2p or chain packages: the peer ID and address are derived
+// here by their published rules, and tests check them against both stacks.
+package identity
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+	"github.com/mr-tron/base58/base58"
+	"golang.org/x/crypto/sha3"
+)
+
+// Address is a 20-byte EVM account address.
+type Address [20]byte
+
+// String formats the address as EIP-55 mixed-case hex with a 0x prefix.
+func (a Address) String() string {
+	h := hex.EncodeToString(a[:])
+	sum := Keccak256([]byte(h))
+	out := []byte(h)
+	for i := range out {
+		if out[i] >= 'a' && sum[i/2]>>(4*(1-uint(i%2)))&0xf >= 8 {
+			out[i] -= 'a' - 'A'
+		}
+	}
+	return "0x" + string(out)
+}
+
+// MarshalText encodes the address as 0x-prefixed EIP-55 hex.
+func (a Address) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText decodes a 0x-prefixed hex address.
+func (a *Address) UnmarshalText(b []byte) error {
+	v, err := ParseAddress(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// ParseAddress reads a 0x-prefixed 40-digit hex address (any case).
+func ParseAddress(s string) (Address, error) {
+	var a Address
+	h := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if len(h) != 40 {
+		return a, fmt.Errorf("address %q: want 0x and 40 hex digits", s)
+	}
+	if _, err := hex.Decode(a[:], []byte(h)); err != nil {
+		return a, fmt.Errorf("address %q: %w", s, err)
+	}
+	return a, nil
+}
+
+// Key is a node's private key. The zero value is not usable; use Generate,
+// FromHex or a keystore.
+type Key struct {
+	priv *secp256k1.PrivateKey
+}
+
+// Generate makes a new random key from r (crypto/rand when nil).
+func Generate(r io.Reader) (*Key, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	var b [32]byte
+	for {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, fmt.Errorf("generate key: %w", err)
+		}
+		var s secp256k1.ModNScalar
+		if overflow := s.SetBytes(&b); overflow == 0 && !s.IsZero() {
+			return &Key{priv: secp256k1.NewPrivateKey(&s)}, nil
+		}
+	}
+}
+
+// FromBytes makes a key from its 32-byte big-endian scalar.
+func FromBytes(b []byte) (*Key, error) {
+	if len(b) != 32 {
+		return nil, fmt.Errorf("private key: want 32 bytes, got %d", len(b))
+	}
+	var s secp256k1.ModNScalar
+	if overflow := s.SetByteSlice(b); overflow || s.IsZero() {
+		return nil, errors.New("private key: out of range")
+	}
+	return &Key{priv: secp256k1.NewPrivateKey(&s)}, nil
+}
+
+// Bytes returns the 32-byte private scalar. Handle with care.
+func (k *Key) Bytes() []byte { return k.priv.Serialize() }
+
+// Public returns the key's public half.
+func (k *Key) Public() PublicKey { return PublicKey{pub: k.priv.PubKey()} }
+
+// Address is the key's EVM address.
+func (k *Key) Address() Address { return k.Public().Address() }
+
+// PeerID is the key's libp2p peer ID in its usual base58 text form.
+func (k *Key) PeerID() string { return k.Public().PeerID() }
+
+// PublicKey is a secp256k1 public key.
+type PublicKey struct {
+	pub *secp256k1.PublicKey
+}
+
+// Address returns keccak256(uncompressed point)[12:], the EVM rule.
+func (p PublicKey) Address() Address {
+	var a Address
+	h := Keccak256(p.pub.SerializeUncompressed()[1:])
+	copy(a[:], h[12:])
+	return a
+}
+
+// PeerID derives the libp2p peer ID: the identity multihash of the
+// protobuf-encoded public key (type Secp256k1, 33-byte compressed point).
+func (p PublicKey) PeerID() string {
+	comp := p.pub.SerializeCompressed()
+	pb := append([]byte{0x08, 0x02, 0x12, byte(len(comp))}, comp...)
+	mh := append([]byte{0x00, byte(len(pb))}, pb...)
+	return base58.Encode(mh)
+}
+
+// Compressed returns the 33-byte compressed encoding.
+func (p PublicKey) Compressed() []byte { return p.pub.SerializeCompressed() }
+
+// Keccak256 hashes the concatenation of bs with legacy Keccak-256, the EVM hash.
+func Keccak256(bs ...[]byte) []byte {
+	h := sha3.NewLegacyKeccak256()
+	for _, b := range bs {
+		h.Write(b)
+	}
+	return h.Sum(nil)
+}
