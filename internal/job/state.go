@@ -1,0 +1,51 @@
+package job
+
+import "fmt"
+
+// State is where a job (on the requester) or an execution (on the provider)
+// is in its life. The same names are used for both so the requester can
+// mirror what the provider reports.
+type State string
+
+// The states. Terminal states are Completed, Failed, Cancelled and Lost.
+const (
+	// StatePending: accepted and being placed on a provider.
+	StatePending State = "pending"
+	// StatePreparing: a provider accepted it and is fetching the image.
+	StatePreparing State = "preparing"
+	// StateRunning: the sandbox is running.
+	StateRunning State = "running"
+	// StateCompleted: the task exited 0 and its outputs arrived intact.
+	StateCompleted State = "completed"
+	// StateFailed: non-zero exit, timeout, placement or transfer failure.
+	StateFailed State = "failed"
+	// StateCancelled: the requester cancelled it.
+	StateCancelled State = "cancelled"
+	// StateLost: the execution died with an earlier run of its daemon.
+	StateLost State = "lost"
+)
+
+// Terminal reports whether no further transition can happen.
+func (s State) Terminal() bool {
+	switch s {
+	case StateCompleted, StateFailed, StateCancelled, StateLost:
+		return true
+	}
+	return false
+}
+
+var transitions = map[State][]State{
+	StatePending:   {StatePreparing, StateRunning, StateFailed, StateCancelled},
+	StatePreparing: {StateRunning, StateFailed, StateCancelled, StateLost},
+	StateRunning:   {StateCompleted, StateFailed, StateCancelled, StateLost},
+}
+
+// CheckTransition returns an error unless from -> to is allowed.
+func CheckTransition(from, to State) error {
+	for _, s := range transitions[from] {
+		if s == to {
+			return nil
+		}
+	}
+	return fmt.Errorf("state %s cannot move to %s", from, to)
+}

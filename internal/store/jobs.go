@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/deco-network/deco/internal/job"
+)
+
+// Job is a job as the requester keeps it.
+type Job struct {
+	ID           string          `json:"id"`
+	Name         string          `json:"name,omitempty"`
+	Spec         job.Spec        `json:"spec"`
+	SpecDigest   string          `json:"specDigest"`
+	State        job.State       `json:"state"`
+	Provider     string          `json:"provider,omitempty"`
+	ExecutionID  string          `json:"executionId,omitempty"`
+	Placement    json.RawMessage `json:"placement,omitempty"`
+	ExitCode     *int            `json:"exitCode,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	ResultDigest string          `json:"resultDigest,omitempty"`
+	CreatedAt    time.Time       `json:"createdAt"`
+	UpdatedAt    time.Time       `json:"updatedAt"`
+}
+
+// Event is one state change of a job.
+type Event struct {
+	Seq     int       `json:"seq"`
+	At      time.Time `json:"at"`
+	State   job.State `json:"state"`
+	Message string    `json:"message,omitempty"`
+}
+
+// CreateJob inserts j and its first event.
+func (s *Store) CreateJob(ctx context.Context, j Job) error {
+	spec, err := json.Marshal(j.Spec)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `INSERT INTO jobs(id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		j.ID, j.Name, string(spec), j.SpecDigest, string(j.State), j.Provider, j.ExecutionID, string(j.Placement), j.ExitCode, j.Error, j.ResultDigest, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano())
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", j.ID, err)
+	}
+	if err := addEvent(ctx, tx, j.ID, Event{At: j.CreatedAt, State: j.State, Message: "submitted"}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// UpdateJob writes j's mutable fields; when msg is not empty or the state
+// changed, an event is appended in the same transaction.
+func (s *Store) UpdateJob(ctx context.Context, j Job, msg string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var prev string
+	if err := tx.QueryRowContext(ctx, "SELECT state FROM jobs WHERE id = ?", j.ID).Scan(&prev); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("job %s: %w", j.ID, ErrNotFound)
+		}
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE jobs SET state=?, provider=?, execution_id=?, placement=?, exit_code=?, error=?, result_digest=?, updated_at=? WHERE id=?`,
+		string(j.State), j.Provider, j.ExecutionID, string(j.Placement), j.ExitCode, j.Error, j.ResultDigest, j.UpdatedAt.UnixNano(), j.ID)
+	if err != nil {
+		return fmt.Errorf("update job %s: %w", j.ID, err)
+	}
+	if msg != "" || prev != string(j.State) {
+		if err := addEvent(ctx, tx, j.ID, Event{At: j.UpdatedAt, State: j.State, Message: msg}); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func addEvent(ctx context.Context, tx *sql.Tx, jobID string, e Event) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO job_events(job_id, seq, at, state, message)
+		VALUES(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?), ?, ?, ?)`,
+		jobID, jobID, e.At.UnixNano(), string(e.State), e.Message)
+	if err != nil {
+		return fmt.Errorf("add event for job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+const jobColumns = `id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, created_at, updated_at`
+
+func scanJob(row interface{ Scan(...any) error }) (Job, error) {
+	var j Job
+	var spec, state, placement string
+	var exit sql.NullInt64
+	var created, updated int64
+	if err := row.Scan(&j.ID, &j.Name, &spec, &j.SpecDigest, &state, &j.Provider, &j.ExecutionID, &placement, &exit, &j.Error, &j.ResultDigest, &created, &updated); err != nil {
+		return j, err
+	}
+	if err := json.Unmarshal([]byte(spec), &j.Spec); err != nil {
+		return j, fmt.Errorf("decode spec of job %s: %w", j.ID, err)
+	}
+	j.State = job.State(state)
+	if placement != "" {
+		j.Placement = json.RawMessage(placement)
+	}
+	if exit.Valid {
+		c := int(exit.Int64)
+		j.ExitCode = &c
+	}
+	j.CreatedAt, j.UpdatedAt = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
+	return j, nil
+}
+
+// GetJob returns one job.
+func (s *Store) GetJob(ctx context.Context, id string) (Job, error) {
+	j, err := scanJob(s.db.QueryRowContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return j, fmt.Errorf("job %s: %w", id, ErrNotFound)
+	}
+	return j, err
+}
+
+// FindJob resolves an ID or a unique ID prefix (as printed in short form).
+func (s *Store) FindJob(ctx context.Context, prefix string) (Job, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", prefix, prefix+"\xff")
+	if err != nil {
+		return Job{}, err
+	}
+	defer rows.Close()
+	var found []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return Job{}, err
+		}
+		found = append(found, j)
+	}
+	if err := rows.Err(); err != nil {
+		return Job{}, err
+	}
+	switch {
+	case len(found) == 0:
+		return Job{}, fmt.Errorf("job %s: %w", prefix, ErrNotFound)
+	case len(found) > 1 && found[0].ID != prefix:
+		return Job{}, fmt.Errorf("job ID prefix %q is ambiguous", prefix)
+	}
+	return found[0], nil
+}
+
+// ListJobs returns jobs, newest first; an empty state matches all.
+func (s *Store) ListJobs(ctx context.Context, state job.State, limit int) ([]Job, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id DESC LIMIT ?", string(state), string(state), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// ActiveJobs returns every job not yet in a terminal state.
+func (s *Store) ActiveJobs(ctx context.Context) ([]Job, error) {
+	all, err := s.ListJobs(ctx, "", 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	var out []Job
+	for _, j := range all {
+		if !j.State.Terminal() {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// Events returns a job's state changes in order.
+func (s *Store) Events(ctx context.Context, jobID string) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT seq, at, state, message FROM job_events WHERE job_id = ? ORDER BY seq", jobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at int64
+		var st string
+		if err := rows.Scan(&e.Seq, &at, &st, &e.Message); err != nil {
+			return nil, err
+		}
+		e.At, e.State = time.Unix(0, at).UTC(), job.State(st)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

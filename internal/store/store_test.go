@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/internal/job"
+)
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "deco.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func TestJobsSurviveReopen(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	now := time.Unix(1700000000, 0).UTC()
+	j := Job{ID: "01abc", Name: "n", Spec: job.Spec{APIVersion: job.APIVersion, Image: "busybox"}, SpecDigest: "sha256:x",
+		State: job.StatePending, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateJob(ctx, j); err == nil {
+		t.Fatal("duplicate job ID accepted")
+	}
+	j.State, j.Provider, j.UpdatedAt = job.StateRunning, "peerA", now.Add(time.Second)
+	if err := s.UpdateJob(ctx, j, "started on peerA"); err != nil {
+		t.Fatal(err)
+	}
+	code := 0
+	j.State, j.ExitCode, j.UpdatedAt = job.StateCompleted, &code, now.Add(2*time.Second)
+	if err := s.UpdateJob(ctx, j, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateJob(ctx, Job{ID: "nope"}, ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("update missing: %v", err)
+	}
+	s.Close()
+
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if v, _ := s2.Version(ctx); v < 1 {
+		t.Fatalf("schema version %d", v)
+	}
+	got, err := s2.FindJob(ctx, "01a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != job.StateCompleted || got.Provider != "peerA" || got.ExitCode == nil || *got.ExitCode != 0 || got.Spec.Image != "busybox" {
+		t.Fatalf("job after reopen: %+v", got)
+	}
+	evs, err := s2.Events(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []job.State
+	for _, e := range evs {
+		states = append(states, e.State)
+	}
+	if len(states) != 3 || states[0] != job.StatePending || states[1] != job.StateRunning || states[2] != job.StateCompleted {
+		t.Fatalf("events %v", states)
+	}
+	if _, err := s2.FindJob(ctx, "zz"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing job: %v", err)
+	}
+}
+
+func TestFindJobAmbiguousPrefix(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	for _, id := range []string{"01aa", "01ab"} {
+		if err := s.CreateJob(ctx, Job{ID: id, State: job.StatePending, CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.FindJob(ctx, "01a"); err == nil {
+		t.Fatal("ambiguous prefix resolved")
+	}
+	if j, err := s.FindJob(ctx, "01ab"); err != nil || j.ID != "01ab" {
+		t.Fatalf("exact id: %v %v", j.ID, err)
+	}
+	active, _ := s.ActiveJobs(ctx)
+	if len(active) != 2 {
+		t.Fatalf("active %d", len(active))
+	}
+}
+
+func TestSettingsExecutionsOffers(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	type policy struct{ Region string }
+	var p policy
+	if found, err := s.GetSetting(ctx, "policy", &p); err != nil || found {
+		t.Fatalf("unset setting: %v %v", found, err)
+	}
+	if err := s.PutSetting(ctx, "policy", policy{"eu"}); err != nil {
+		t.Fatal(err)
+	}
+	if found, _ := s.GetSetting(ctx, "policy", &p); !found || p.Region != "eu" {
+		t.Fatalf("setting %v", p)
+	}
+	now := time.Now().UTC()
+	e := Execution{ID: "e1", JobID: "j1", Requester: "r", State: job.StateRunning, CreatedAt: now, UpdatedAt: now}
+	if err := s.PutExecution(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	e.State = job.StateCompleted
+	if err := s.PutExecution(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetExecution(ctx, "e1"); err != nil || got.State != job.StateCompleted {
+		t.Fatalf("execution %v %v", got.State, err)
+	}
+	s.PutOffer(ctx, StoredOffer{Node: "a", Body: []byte("{}"), Expires: now.Add(time.Minute)})
+	s.PutOffer(ctx, StoredOffer{Node: "b", Body: []byte("{}"), Expires: now.Add(-time.Minute)})
+	live, err := s.LiveOffers(ctx, now)
+	if err != nil || len(live) != 1 || live[0].Node != "a" {
+		t.Fatalf("live offers %v %v", live, err)
+	}
+}
