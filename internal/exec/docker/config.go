@@ -1,0 +1,172 @@
+package docker
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+
+	"github.com/deco-network/deco/internal/exec"
+)
+
+// Labels carried by every container this executor creates. All the state
+// needed to reattach to an execution after a daemon restart lives in them
+// and in the engine's inspect output.
+const (
+	// LabelJob holds the job ID.
+	LabelJob = "deco.job"
+	// LabelExecution holds the execution ID; its presence marks a container
+	// as created by deco.
+	LabelExecution = "deco.execution"
+	// LabelTask holds the task index.
+	LabelTask = "deco.task"
+	// LabelDeadline holds the moment the execution's timeout fires, in Unix
+	// nanoseconds; absent when the spec has no timeout.
+	LabelDeadline = "deco.deadline"
+	// LabelNode holds Config.NodeID when one is set.
+	LabelNode = "deco.node"
+)
+
+// Paths the task sees.
+const (
+	outputsPath = "/outputs"
+	inputsPath  = "/inputs"
+	tmpPath     = "/tmp"
+)
+
+// containerPrefix starts the name of every container deco creates.
+const containerPrefix = "deco-"
+
+// validID is what an execution ID must look like to name a container.
+var validID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// errInvalidTask is wrapped by every error about a task the executor cannot
+// turn into a container.
+var errInvalidTask = errors.New("invalid task")
+
+// containerName is the engine's name for an execution's container.
+func containerName(executionID string) string {
+	return containerPrefix + executionID
+}
+
+// sandboxOptions are the provider-side settings that shape every container.
+type sandboxOptions struct {
+	pidsLimit int64
+	tmpSize   int64
+	// deadline is when the timeout fires; zero for none.
+	deadline time.Time
+	nodeID   string
+}
+
+// containerConfig builds the engine's container configuration for a task:
+// the image and command, the labels, and the sandbox (limits, no
+// privileges, read-only root, network, mounts, GPUs). It does no I/O.
+func containerConfig(t exec.Task, o sandboxOptions) (*container.Config, *container.HostConfig, error) {
+	if !validID.MatchString(t.ExecutionID) {
+		return nil, nil, fmt.Errorf("%w: execution ID %q must match %s", errInvalidTask, t.ExecutionID, validID)
+	}
+	if t.Spec.Image == "" {
+		return nil, nil, fmt.Errorf("%w: execution %s has no image", errInvalidTask, t.ExecutionID)
+	}
+	if t.Spec.Resources.CPU < 0 || t.Spec.Resources.Memory < 0 {
+		return nil, nil, fmt.Errorf("%w: execution %s has negative resources", errInvalidTask, t.ExecutionID)
+	}
+
+	labels := map[string]string{
+		LabelJob:       t.JobID,
+		LabelExecution: t.ExecutionID,
+		LabelTask:      strconv.Itoa(t.TaskIndex),
+	}
+	if !o.deadline.IsZero() {
+		labels[LabelDeadline] = strconv.FormatInt(o.deadline.UnixNano(), 10)
+	}
+	if o.nodeID != "" {
+		labels[LabelNode] = o.nodeID
+	}
+
+	env := make([]string, 0, len(t.Spec.Env))
+	for k, v := range t.Spec.Env {
+		env = append(env, k+"="+v)
+	}
+	slices.Sort(env)
+
+	cfg := &container.Config{
+		Image:  t.Spec.Image,
+		Env:    env,
+		Labels: labels,
+	}
+	if len(t.Spec.Command) > 0 {
+		cfg.Cmd = slices.Clone(t.Spec.Command)
+	}
+
+	pids := o.pidsLimit
+	mem := int64(t.Spec.Resources.Memory)
+	host := &container.HostConfig{
+		NetworkMode:    network(t.Network),
+		CapDrop:        []string{"ALL"},
+		SecurityOpt:    []string{"no-new-privileges"},
+		ReadonlyRootfs: true,
+		Tmpfs: map[string]string{
+			tmpPath: "rw,nosuid,nodev,size=" + strconv.FormatInt(o.tmpSize, 10),
+		},
+		Resources: container.Resources{
+			NanoCPUs:   int64(t.Spec.Resources.CPU) * 1_000_000,
+			Memory:     mem,
+			MemorySwap: mem, // equal to Memory: no swap
+			PidsLimit:  &pids,
+		},
+	}
+
+	if t.OutputsDir != "" {
+		if !filepath.IsAbs(t.OutputsDir) {
+			return nil, nil, fmt.Errorf("%w: outputs directory %q is not absolute", errInvalidTask, t.OutputsDir)
+		}
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: t.OutputsDir, Target: outputsPath})
+	}
+	if t.InputsDir != "" {
+		if !filepath.IsAbs(t.InputsDir) {
+			return nil, nil, fmt.Errorf("%w: inputs directory %q is not absolute", errInvalidTask, t.InputsDir)
+		}
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: t.InputsDir, Target: inputsPath, ReadOnly: true})
+	}
+
+	if len(t.GPUIDs) > 0 {
+		switch t.GPUVendor {
+		case "nvidia":
+			host.DeviceRequests = []container.DeviceRequest{{
+				Driver:       "nvidia",
+				DeviceIDs:    slices.Clone(t.GPUIDs),
+				Capabilities: [][]string{{"gpu"}},
+			}}
+		case "amd":
+			// ROCm needs the compute interface and the render nodes; the
+			// video group owns them on the host.
+			host.Devices = []container.DeviceMapping{
+				{PathOnHost: "/dev/kfd", PathInContainer: "/dev/kfd", CgroupPermissions: "rwm"},
+				{PathOnHost: "/dev/dri", PathInContainer: "/dev/dri", CgroupPermissions: "rwm"},
+			}
+			host.GroupAdd = []string{"video"}
+			// /dev/dri holds every render node: tell ROCm which GPUs are
+			// this execution's.
+			cfg.Env = append(cfg.Env, "ROCR_VISIBLE_DEVICES="+strings.Join(t.GPUIDs, ","))
+		default:
+			return nil, nil, fmt.Errorf("%w: execution %s has GPUs of unknown vendor %q (want nvidia or amd)", errInvalidTask, t.ExecutionID, t.GPUVendor)
+		}
+	}
+	return cfg, host, nil
+}
+
+// network is the engine's network mode for a task.
+func network(allowed bool) container.NetworkMode {
+	if allowed {
+		return "bridge"
+	}
+	return "none"
+}
