@@ -1,0 +1,80 @@
+package offer
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Catalog holds the latest live, verified offer of each node. It is safe
+// for concurrent use. The clock is passed in so tests control expiry.
+type Catalog struct {
+	mu     sync.RWMutex
+	now    func() time.Time
+	offers map[string]Offer
+}
+
+// NewCatalog returns an empty catalog; now defaults to time.Now.
+func NewCatalog(now func() time.Time) *Catalog {
+	if now == nil {
+		now = time.Now
+	}
+	return &Catalog{now: now, offers: make(map[string]Offer)}
+}
+
+// Put verifies o and keeps it unless an offer from the same node with a
+// higher Seq is already held. It reports whether o was taken.
+func (c *Catalog) Put(o Offer) (bool, error) {
+	if err := o.Verify(c.now()); err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.offers[o.Node]; ok && old.Seq >= o.Seq {
+		return false, nil
+	}
+	c.offers[o.Node] = o
+	return true, nil
+}
+
+// Remove forgets node's offer (the provider withdrew it).
+func (c *Catalog) Remove(node string) {
+	c.mu.Lock()
+	delete(c.offers, node)
+	c.mu.Unlock()
+}
+
+// Get returns node's live offer.
+func (c *Catalog) Get(node string) (Offer, bool) {
+	c.mu.RLock()
+	o, ok := c.offers[node]
+	c.mu.RUnlock()
+	if !ok || !c.now().Before(o.Expires) {
+		return Offer{}, false
+	}
+	return o, true
+}
+
+// List returns the live offers sorted by node, dropping expired ones.
+func (c *Catalog) List() []Offer {
+	now := c.now()
+	c.mu.Lock()
+	out := make([]Offer, 0, len(c.offers))
+	for k, o := range c.offers {
+		if !now.Before(o.Expires) {
+			delete(c.offers, k)
+			continue
+		}
+		out = append(out, o)
+	}
+	c.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out
+}
+
+// Len is the number of offers held (including any not yet pruned).
+func (c *Catalog) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.offers)
+}

@@ -1,0 +1,144 @@
+// Package offer defines a provider's signed advertisement of free capacity
+// and prices, its signing and verification, pricing of a task against it,
+// and the catalog of live offers every node keeps.
+package offer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
+)
+
+// Domain is the EIP-712 domain of offers (off chain: no chain ID).
+var Domain = identity.Domain{Name: "deco", Version: "1"}
+
+const offerType = "Offer(string node,bytes32 body,uint64 expires)"
+
+// Errors from Verify.
+var (
+	ErrExpired   = errors.New("offer expired")
+	ErrForged    = errors.New("offer signature does not match its node")
+	ErrMalformed = errors.New("malformed offer")
+)
+
+// Prices are a provider's linear prices per resource-hour.
+type Prices struct {
+	// CPUHour is the price of one core for one hour.
+	CPUHour money.Amount `json:"cpuHour"`
+	// MemoryGiBHour is the price of one GiB of memory for one hour.
+	MemoryGiBHour money.Amount `json:"memoryGiBHour"`
+	// DiskGiBHour is the price of one GiB of disk for one hour.
+	DiskGiBHour money.Amount `json:"diskGiBHour,omitempty"`
+	// GPUHour is the price of one GPU for one hour.
+	GPUHour money.Amount `json:"gpuHour,omitempty"`
+}
+
+// PerHour is what a task holding r costs per hour at these prices.
+func (p Prices) PerHour(r job.Resources) money.Amount {
+	const gib = 1 << 30
+	return p.CPUHour.MulRatio(int64(r.CPU), 1000) +
+		p.MemoryGiBHour.MulRatio(int64(r.Memory), gib) +
+		p.DiskGiBHour.MulRatio(int64(r.Disk), gib) +
+		p.GPUHour.MulRatio(int64(r.GPUs), 1)
+}
+
+// GPU is one free GPU as advertised.
+type GPU struct {
+	Vendor string       `json:"vendor"`
+	Model  string       `json:"model"`
+	VRAM   job.ByteSize `json:"vram"`
+}
+
+// Offer is a provider's signed advertisement.
+type Offer struct {
+	// Node is the provider's libp2p peer ID.
+	Node string `json:"node"`
+	// Address is the provider's EVM address (same key as Node).
+	Address identity.Address `json:"address"`
+	// Seq increases with every offer the node issues; older ones are ignored.
+	Seq uint64 `json:"seq"`
+	// Free is the capacity available now (the share minus running tasks).
+	Free job.Resources `json:"free"`
+	// Total is the whole share the owner sells.
+	Total job.Resources `json:"total"`
+	// GPUs lists the free GPUs.
+	GPUs      []GPU    `json:"gpus,omitempty"`
+	Prices    Prices   `json:"prices"`
+	Executors []string `json:"executors"`
+	// Region is a free-form location label chosen by the owner.
+	Region string `json:"region,omitempty"`
+	// Network reports whether the provider lets tasks reach the network.
+	Network   bool      `json:"network,omitempty"`
+	IssuedAt  time.Time `json:"issuedAt"`
+	Expires   time.Time `json:"expires"`
+	Signature []byte    `json:"signature,omitempty"`
+}
+
+// hash is the EIP-712 digest signed for o (Signature excluded).
+func (o Offer) hash() ([]byte, error) {
+	o.Signature = nil
+	body, err := json.Marshal(o)
+	if err != nil {
+		return nil, err
+	}
+	sh := identity.StructHash(offerType, identity.StringWord(o.Node), identity.Keccak256(body), identity.Uint64(uint64(o.Expires.Unix())))
+	return identity.TypedHash(Domain.Separator(), sh), nil
+}
+
+// Sign fills Node, Address and Signature from key.
+func (o *Offer) Sign(key *identity.Key) error {
+	o.Node, o.Address = key.PeerID(), key.Address()
+	h, err := o.hash()
+	if err != nil {
+		return err
+	}
+	o.Signature, err = key.SignHash(h)
+	return err
+}
+
+// Verify checks the signature against Node and Address, the expiry against
+// now, and that the figures are sane.
+func (o Offer) Verify(now time.Time) error {
+	if o.Node == "" || o.Free.CPU < 0 || o.Free.Memory < 0 || o.Free.Disk < 0 || o.Free.GPUs < 0 || len(o.GPUs) > 1024 {
+		return ErrMalformed
+	}
+	if !now.Before(o.Expires) {
+		return fmt.Errorf("%w at %s", ErrExpired, o.Expires.Format(time.RFC3339))
+	}
+	h, err := o.hash()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	pub, err := identity.Recover(h, o.Signature)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrForged, err)
+	}
+	if pub.PeerID() != o.Node || pub.Address() != o.Address {
+		return ErrForged
+	}
+	return nil
+}
+
+// Decode parses a JSON offer strictly.
+func Decode(b []byte) (Offer, error) {
+	var o Offer
+	if err := json.Unmarshal(b, &o); err != nil {
+		return o, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return o, nil
+}
+
+// HasExecutor reports whether the offer runs name.
+func (o Offer) HasExecutor(name string) bool {
+	for _, e := range o.Executors {
+		if e == name {
+			return true
+		}
+	}
+	return false
+}
