@@ -1,0 +1,151 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Topic is a GossipSub topic this host has joined.
+type Topic struct {
+	h    *Host
+	name string
+	max  int
+	t    *pubsub.Topic
+
+	mu     sync.Mutex
+	subs   map[*pubsub.Subscription]context.CancelFunc
+	closed bool
+}
+
+// Message is one gossip message delivered to a subscription.
+type Message struct {
+	// From is the peer that authored and signed the message; it equals
+	// the host's own ID for messages this host published.
+	From peer.ID
+	// Data is the payload.
+	Data []byte
+	// ReceivedFrom is the peer that forwarded the message to this host
+	// (the host itself for its own messages).
+	ReceivedFrom peer.ID
+}
+
+// Join joins the GossipSub topic name. Messages whose payload exceeds
+// maxMsgSize bytes are neither published nor accepted from peers (they are
+// dropped and not forwarded). maxMsgSize may not exceed
+// Config.MaxGossipSize; zero means Config.MaxGossipSize. A topic can be
+// joined once per host.
+func (h *Host) Join(name string, maxMsgSize int) (*Topic, error) {
+	if maxMsgSize == 0 {
+		maxMsgSize = h.cfg.MaxGossipSize
+	}
+	if maxMsgSize < 0 || maxMsgSize > h.cfg.MaxGossipSize {
+		return nil, fmt.Errorf("join topic %q: size cap %d outside 0..%d", name, maxMsgSize, h.cfg.MaxGossipSize)
+	}
+	validate := func(_ context.Context, _ peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+		if len(m.Data) > maxMsgSize {
+			return pubsub.ValidationReject
+		}
+		return pubsub.ValidationAccept
+	}
+	if err := h.ps.RegisterTopicValidator(name, pubsub.ValidatorEx(validate), pubsub.WithValidatorInline(true)); err != nil {
+		return nil, fmt.Errorf("join topic %q: %w", name, err)
+	}
+	t, err := h.ps.Join(name)
+	if err != nil {
+		_ = h.ps.UnregisterTopicValidator(name)
+		return nil, fmt.Errorf("join topic %q: %w", name, err)
+	}
+	return &Topic{h: h, name: name, max: maxMsgSize, t: t, subs: map[*pubsub.Subscription]context.CancelFunc{}}, nil
+}
+
+// Name returns the topic's name.
+func (t *Topic) Name() string { return t.name }
+
+// Publish sends data to the topic's subscribers, this host's included.
+// Data over the topic's size cap is refused with ErrTooLarge.
+func (t *Topic) Publish(ctx context.Context, data []byte) error {
+	if len(data) > t.max {
+		return fmt.Errorf("publish %d bytes on %q, limit %d: %w", len(data), t.name, t.max, ErrTooLarge)
+	}
+	if err := t.t.Publish(ctx, data); err != nil {
+		return fmt.Errorf("publish on %q: %w", t.name, err)
+	}
+	return nil
+}
+
+// Subscribe delivers the topic's messages, this host's own included, on
+// the returned channel until ctx ends or the topic is closed; the channel
+// is then closed. A slow reader delays later messages of this
+// subscription; pubsub drops messages once its own buffer is full.
+func (t *Topic) Subscribe(ctx context.Context) (<-chan Message, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, fmt.Errorf("subscribe to %q: topic closed", t.name)
+	}
+	sub, err := t.t.Subscribe()
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to %q: %w", t.name, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	t.subs[sub] = cancel
+	out := make(chan Message)
+	go func() {
+		defer close(out)
+		defer func() {
+			sub.Cancel()
+			t.mu.Lock()
+			delete(t.subs, sub)
+			t.mu.Unlock()
+		}()
+		for {
+			m, err := sub.Next(ctx)
+			if err != nil {
+				if ctx.Err() == nil && !errors.Is(err, pubsub.ErrSubscriptionCancelled) {
+					t.h.log.Debug("gossip subscription ended", "topic", t.name, "err", err)
+				}
+				return
+			}
+			msg := Message{From: m.GetFrom(), Data: m.Data, ReceivedFrom: m.ReceivedFrom}
+			select {
+			case out <- msg:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// ListPeers returns the peers known to be subscribed to the topic.
+func (t *Topic) ListPeers() []peer.ID { return t.t.ListPeers() }
+
+// Close ends the topic's subscriptions and leaves the topic.
+func (t *Topic) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	subs := make([]*pubsub.Subscription, 0, len(t.subs))
+	for sub, cancel := range t.subs {
+		cancel()
+		subs = append(subs, sub)
+	}
+	t.mu.Unlock()
+	for _, sub := range subs {
+		sub.Cancel()
+	}
+	err := t.t.Close()
+	_ = t.h.ps.UnregisterTopicValidator(t.name)
+	if err != nil {
+		return fmt.Errorf("leave topic %q: %w", t.name, err)
+	}
+	return nil
+}
