@@ -121,7 +121,7 @@ func Detect(ctx context.Context, opts Options) (Machine, []string, error) {
 	warnings = append(warnings, w...)
 	amd, w := detectGPUs(ctx, opts.Runner, "rocm-smi", rocmSMIArgs, ParseROCmSMI, "AMD")
 	warnings = append(warnings, w...)
-	m.GPUs = append(nv, amd...)
+	m.GPUs = append(append([]GPU{}, nv...), amd...)
 	return m, warnings, nil
 }
 

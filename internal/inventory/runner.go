@@ -85,8 +85,11 @@ func (r ExecRunner) Run(ctx context.Context, name string, args ...string) ([]byt
 		return nil, fmt.Errorf("%s: %w", name, ErrToolMissing)
 	}
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			err = fmt.Errorf("%w (after %v)", ctx.Err(), timeout)
+		case ctx.Err() != nil:
+			err = ctx.Err()
 		}
 		said := stderr.String()
 		if strings.TrimSpace(said) == "" {
