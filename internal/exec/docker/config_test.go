@@ -321,6 +321,16 @@ func TestResult(t *testing.T) {
 	}
 }
 
+func TestResultStartClamped(t *testing.T) {
+	got := result(container.InspectResponse{State: &container.State{
+		StartedAt: "2030-01-01T00:00:00.5Z", FinishedAt: "2030-01-01T00:00:00.4Z",
+	}}, time.Time{}, run{started: true})
+	want := time.Date(2030, 1, 1, 0, 0, 0, 4e8, time.UTC)
+	if !got.StartedAt.Equal(want) || !got.FinishedAt.Equal(want) {
+		t.Errorf("started %v finished %v, want both %v", got.StartedAt, got.FinishedAt, want)
+	}
+}
+
 func TestResultNeverStarted(t *testing.T) {
 	got := result(container.InspectResponse{State: &container.State{
 		StartedAt: "0001-01-01T00:00:00Z", FinishedAt: "0001-01-01T00:00:00Z",

@@ -175,6 +175,11 @@ func result(c container.InspectResponse, deadline time.Time, mem run) exec.Resul
 	res.Error = st.Error
 	res.StartedAt = parseTime(st.StartedAt)
 	res.FinishedAt = parseTime(st.FinishedAt)
+	if !res.FinishedAt.IsZero() && res.FinishedAt.Before(res.StartedAt) {
+		// The engine stamps the start after the process runs: a task that
+		// ends at once can look as if it ended before it started.
+		res.StartedAt = res.FinishedAt
+	}
 	if res.StartedAt.IsZero() && res.Error == "" {
 		res.Error = "execution never started"
 	}
