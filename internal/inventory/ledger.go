@@ -73,8 +73,9 @@ func (l *Ledger) setTotal(total job.Resources, gpus []GPU) {
 
 // Reserve holds r under id and returns what was assigned. GPUs are chosen
 // among the free ones that match r.GPU (vendor exactly, model as a
-// case-insensitive substring, at least MinVRAM), all of one vendor, the
-// smallest sufficient ones first. When r does not fit, the error wraps
+// case-insensitive substring, at least MinVRAM), all of one vendor: the
+// vendor whose smallest sufficient GPUs have the least memory in all, so
+// that big GPUs stay free for the tasks that need them. When r does not fit, the error wraps
 // ErrInsufficient and says which dimensions are short and by how much.
 func (l *Ledger) Reserve(id string, r job.Resources) (Allocation, error) {
 	if id == "" {
@@ -141,6 +142,8 @@ func (l *Ledger) chooseGPUs(n int, sel job.GPUSelector) ([]GPU, string) {
 		}
 	}
 	best := 0
+	var pick []GPU
+	var pickVRAM job.ByteSize
 	for _, v := range slices.Sorted(maps.Keys(byVendor)) {
 		free := byVendor[v]
 		best = max(best, len(free))
@@ -148,7 +151,16 @@ func (l *Ledger) chooseGPUs(n int, sel job.GPUSelector) ([]GPU, string) {
 			continue
 		}
 		slices.SortStableFunc(free, func(a, b GPU) int { return cmp.Compare(a.VRAM, b.VRAM) })
-		return free[:n], ""
+		var vram job.ByteSize
+		for _, g := range free[:n] {
+			vram += g.VRAM
+		}
+		if pick == nil || vram < pickVRAM {
+			pick, pickVRAM = free[:n], vram
+		}
+	}
+	if pick != nil {
+		return pick, ""
 	}
 	what := describeSelector(sel)
 	if matching == 0 {
