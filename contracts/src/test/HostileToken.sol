@@ -33,9 +33,9 @@ contract HostileToken {
         bubbleRevert = bubble;
     }
 
-    function setReturn(bool nothing, bool false_) external {
+    function setReturn(bool nothing, bool fail) external {
         returnNothing = nothing;
-        returnFalse = false_;
+        returnFalse = fail;
     }
 
     function approve(address spender, uint256 amount) external returns (bool) {
