@@ -1,0 +1,200 @@
+package p2p
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// meshOf starts n hosts all bootstrapped to the first, each joined to
+// topic with the given size caps.
+func meshOf(t *testing.T, caps []int, topic string) ([]*Host, []*Topic) {
+	t.Helper()
+	hosts := []*Host{newTestHost(t, Config{})}
+	for range caps[1:] {
+		hosts = append(hosts, newTestHost(t, Config{Bootstrap: hosts[0].Addrs()}))
+	}
+	for _, h := range hosts[1:] {
+		eventually(t, 10*time.Second, "bootstrap", func() bool { return connected(h, hosts[0]) })
+	}
+	topics := make([]*Topic, len(hosts))
+	for i, h := range hosts {
+		tp, err := h.Join(topic, caps[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = tp.Close() })
+		topics[i] = tp
+	}
+	return hosts, topics
+}
+
+// publishUntil publishes a fresh message on tp every 200 ms until every
+// channel in subs has received one from tp's host, or d passes. It
+// returns the first message each subscription got.
+func publishUntil(t *testing.T, tp *Topic, subs []<-chan Message, d time.Duration) []Message {
+	t.Helper()
+	got := make([]Message, len(subs))
+	have := make([]bool, len(subs))
+	left := len(subs)
+	deadline := time.After(d)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for seq := 0; left > 0; seq++ {
+		if err := tp.Publish(t.Context(), fmt.Appendf(nil, "hello %d", seq)); err != nil {
+			t.Fatal(err)
+		}
+	wait:
+		for {
+			select {
+			case <-deadline:
+				t.Fatalf("after %v only %d of %d subscribers got a message", d, len(subs)-left, len(subs))
+			case <-tick.C:
+				break wait
+			default:
+			}
+			progress := false
+			for i, ch := range subs {
+				select {
+				case m, ok := <-ch:
+					if !ok {
+						t.Fatalf("subscription %d closed", i)
+					}
+					progress = true
+					if !have[i] && m.From == tp.h.ID() {
+						have[i], got[i] = true, m
+						left--
+					}
+				default:
+				}
+			}
+			if left == 0 {
+				break
+			}
+			if !progress {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	return got
+}
+
+func TestGossipThreeHosts(t *testing.T) {
+	hosts, topics := meshOf(t, []int{0, 0, 0}, "deco/test/1")
+	subs := make([]<-chan Message, len(topics))
+	for i, tp := range topics {
+		ch, err := tp.Subscribe(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs[i] = ch
+	}
+	got := publishUntil(t, topics[1], subs, 20*time.Second)
+	for i, m := range got {
+		if m.From != hosts[1].ID() || !bytes.HasPrefix(m.Data, []byte("hello ")) {
+			t.Errorf("subscriber %d got %+v", i, m)
+		}
+	}
+	// Own messages are delivered, with ReceivedFrom set to the host.
+	if got[1].ReceivedFrom != hosts[1].ID() {
+		t.Errorf("own message ReceivedFrom = %s, want self", got[1].ReceivedFrom)
+	}
+	if got[0].ReceivedFrom == hosts[0].ID() {
+		t.Errorf("remote message ReceivedFrom = self")
+	}
+}
+
+func TestGossipDropsOversized(t *testing.T) {
+	// The sender allows 8 KiB, the receivers only 1 KiB: the receivers'
+	// validators must drop the 2 KiB message.
+	hosts, topics := meshOf(t, []int{1024, 8 << 10, 1024}, "deco/test/big")
+	subs := make([]<-chan Message, 0, 2)
+	for _, i := range []int{0, 2} {
+		ch, err := topics[i].Subscribe(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, ch)
+	}
+	// Wait for the mesh with small messages first.
+	publishUntil(t, topics[1], subs, 20*time.Second)
+	big := bytes.Repeat([]byte("B"), 2048)
+	if err := topics[1].Publish(t.Context(), big); err != nil {
+		t.Fatal(err)
+	}
+	// A small message sent after the big one arrives; the big one must
+	// not have arrived before it.
+	if err := topics[1].Publish(t.Context(), []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	for i, ch := range subs {
+		timeout := time.After(10 * time.Second)
+		for done := false; !done; {
+			select {
+			case m := <-ch:
+				if len(m.Data) > 1024 {
+					t.Fatalf("subscriber %d got a %d-byte message over its 1 KiB cap", i, len(m.Data))
+				}
+				done = string(m.Data) == "after"
+			case <-timeout:
+				t.Fatalf("subscriber %d: message after the oversized one never arrived", i)
+			}
+		}
+	}
+	_ = hosts
+}
+
+func TestGossipPublishRejectsOversized(t *testing.T) {
+	h := newTestHost(t, Config{MaxGossipSize: 4096})
+	tp, err := h.Join("deco/test/cap", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Close()
+	if err := tp.Publish(t.Context(), make([]byte, 101)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Publish over cap: err = %v, want ErrTooLarge", err)
+	}
+	if _, err := h.Join("deco/test/too-big", 4097); err == nil {
+		t.Fatal("Join with a cap above MaxGossipSize succeeded")
+	}
+}
+
+func TestGossipSubscriptionEnds(t *testing.T) {
+	h := newTestHost(t, Config{})
+	tp, err := h.Join("deco/test/end", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	ch, err := tp.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch2, err := tp.Subscribe(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	waitClosed(t, ch)
+	if err := tp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitClosed(t, ch2)
+}
+
+func waitClosed(t *testing.T, ch <-chan Message) {
+	t.Helper()
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("subscription channel not closed")
+		}
+	}
+}
