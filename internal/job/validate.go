@@ -1,0 +1,267 @@
+package job
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied by ApplyDefaults to fields left unset.
+const (
+	DefaultExecutor = ExecutorDocker
+	DefaultCPU      = MilliCPU(1000)
+	DefaultMemory   = 512 * MiB
+	DefaultDisk     = 1 * GiB
+	DefaultTimeout  = Duration(time.Hour)
+)
+
+// Limits enforced by Validate. Values beyond them are refused as absurd.
+const (
+	MinMemory     = 4 * MiB
+	MaxCPU        = MilliCPU(1024 * 1000)
+	MaxMemory     = 64 * TiB
+	MaxDisk       = 1 * PiB
+	MaxGPUs       = 64
+	MinTimeout    = Duration(time.Second)
+	MaxTimeout    = Duration(7 * 24 * time.Hour)
+	MaxInlineWasm = 8 << 20
+	maxNameLen    = 256
+)
+
+// FieldError is one problem with one field of a spec.
+type FieldError struct {
+	// Field is the field's path, e.g. "resources.memory"; empty for a
+	// problem with the document as a whole.
+	Field string
+	// Problem says what is wrong, e.g. "must be at least 4MiB, got 1KiB".
+	Problem string
+	// Line is the 1-based line in the spec source, or 0 when unknown.
+	Line int
+}
+
+// Error formats the problem as "line 3: resources.memory: problem".
+func (e FieldError) Error() string {
+	var b strings.Builder
+	if e.Line > 0 {
+		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Problem)
+	return b.String()
+}
+
+// FieldErrors is every problem found in a spec, in field order. Parse and
+// Validate return it as their error; use errors.As to list the fields.
+type FieldErrors []FieldError
+
+// Error lists all problems, separated by "; ".
+func (e FieldErrors) Error() string {
+	parts := make([]string, len(e))
+	for i, fe := range e {
+		parts[i] = fe.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ApplyDefaults fills unset fields: executor docker, 1 CPU core, 512MiB of
+// memory, 1GiB of disk and a one-hour timeout. It leaves set fields alone
+// and is idempotent.
+func (s *Spec) ApplyDefaults() {
+	if s.Executor == "" {
+		s.Executor = DefaultExecutor
+	}
+	if s.Resources.CPU == 0 {
+		s.Resources.CPU = DefaultCPU
+	}
+	if s.Resources.Memory == 0 {
+		s.Resources.Memory = DefaultMemory
+	}
+	if s.Resources.Disk == 0 {
+		s.Resources.Disk = DefaultDisk
+	}
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
+	}
+}
+
+// validator collects field errors.
+type validator struct{ errs FieldErrors }
+
+func (v *validator) add(field, format string, args ...any) {
+	v.errs = append(v.errs, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+// Validate checks a spec after ApplyDefaults and returns FieldErrors
+// listing every problem, or nil.
+func (s Spec) Validate() error {
+	v := &validator{}
+	if s.APIVersion != APIVersion {
+		if s.APIVersion == "" {
+			v.add("apiVersion", "required, must be %q", APIVersion)
+		} else {
+			v.add("apiVersion", "must be %q, got %q", APIVersion, s.APIVersion)
+		}
+	}
+	if len(s.Name) > maxNameLen {
+		v.add("name", "must be at most %d bytes, got %d", maxNameLen, len(s.Name))
+	}
+	if strings.ContainsRune(s.Name, 0) {
+		v.add("name", "must not contain NUL")
+	}
+	switch s.Executor {
+	case ExecutorDocker:
+		if s.Image == "" {
+			v.add("image", "required for the docker executor")
+		} else if err := CheckImageRef(s.Image); err != nil {
+			v.add("image", "%q is not a valid image reference: %v", s.Image, err)
+		}
+		if s.Wasm != nil {
+			v.add("wasm", "not allowed with the docker executor")
+		}
+	case ExecutorWasm:
+		if s.Image != "" {
+			v.add("image", "not allowed with the wasm executor")
+		}
+		validateWasm(v, s.Wasm)
+		if s.Resources.GPUs > 0 {
+			v.add("resources.gpus", "the wasm executor cannot use GPUs")
+		}
+	default:
+		v.add("executor", "must be %q or %q, got %q", ExecutorDocker, ExecutorWasm, s.Executor)
+	}
+	for i, arg := range s.Command {
+		if strings.ContainsRune(arg, 0) {
+			v.add(fmt.Sprintf("command[%d]", i), "must not contain NUL")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
+		if !validEnvName(k) {
+			v.add("env", "%q is not a valid variable name (letters, digits and _, not starting with a digit)", k)
+		}
+		if strings.ContainsRune(s.Env[k], 0) {
+			v.add("env."+k, "value must not contain NUL")
+		}
+	}
+	validateResources(v, s.Resources)
+	switch {
+	case s.Timeout < MinTimeout:
+		v.add("timeout", "must be at least %s, got %s", MinTimeout, s.Timeout)
+	case s.Timeout > MaxTimeout:
+		v.add("timeout", "must be at most %s, got %s", MaxTimeout, s.Timeout)
+	}
+	if s.MaxPricePerHour < 0 {
+		v.add("maxPricePerHour", "must not be negative, got %s", s.MaxPricePerHour)
+	}
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return v.errs
+}
+
+func validateResources(v *validator, r Resources) {
+	switch {
+	case r.CPU <= 0:
+		v.add("resources.cpu", "must be positive, got %s", r.CPU)
+	case r.CPU > MaxCPU:
+		v.add("resources.cpu", "must be at most %s, got %s", MaxCPU, r.CPU)
+	}
+	switch {
+	case r.Memory < MinMemory:
+		v.add("resources.memory", "must be at least %s, got %s", MinMemory, r.Memory)
+	case r.Memory > MaxMemory:
+		v.add("resources.memory", "must be at most %s, got %s", MaxMemory, r.Memory)
+	}
+	switch {
+	case r.Disk < 0:
+		v.add("resources.disk", "must not be negative, got %s", r.Disk)
+	case r.Disk > MaxDisk:
+		v.add("resources.disk", "must be at most %s, got %s", MaxDisk, r.Disk)
+	}
+	switch {
+	case r.GPUs < 0:
+		v.add("resources.gpus", "must not be negative, got %d", r.GPUs)
+	case r.GPUs > MaxGPUs:
+		v.add("resources.gpus", "must be at most %d, got %d", MaxGPUs, r.GPUs)
+	}
+	g := r.GPU
+	if g != (GPUSelector{}) && r.GPUs == 0 {
+		v.add("resources.gpu", "set but resources.gpus is 0")
+	}
+	switch g.Vendor {
+	case "", "nvidia", "amd":
+	default:
+		v.add("resources.gpu.vendor", `must be "nvidia", "amd" or empty, got %q`, g.Vendor)
+	}
+	if len(g.Model) > maxNameLen || strings.ContainsRune(g.Model, 0) {
+		v.add("resources.gpu.model", "must be at most %d bytes without NUL", maxNameLen)
+	}
+	switch {
+	case g.MinVRAM < 0:
+		v.add("resources.gpu.minVRAM", "must not be negative, got %s", g.MinVRAM)
+	case g.MinVRAM > MaxMemory:
+		v.add("resources.gpu.minVRAM", "must be at most %s, got %s", MaxMemory, g.MinVRAM)
+	}
+}
+
+var sha256HexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func validateWasm(v *validator, w *WasmModule) {
+	if w == nil {
+		v.add("wasm", "required for the wasm executor")
+		return
+	}
+	switch {
+	case len(w.Inline) > 0 && w.URL != "":
+		v.add("wasm", "set either inline or url, not both")
+	case len(w.Inline) == 0 && w.URL == "":
+		v.add("wasm", "one of inline or url is required")
+	case len(w.Inline) > 0:
+		if len(w.Inline) > MaxInlineWasm {
+			v.add("wasm.inline", "must be at most %s, got %s", ByteSize(MaxInlineWasm), ByteSize(len(w.Inline)))
+		} else if !bytes.HasPrefix(w.Inline, []byte("\x00asm")) {
+			v.add("wasm.inline", "is not a WebAssembly module (no \\0asm header)")
+		}
+		if w.SHA256 != "" {
+			sum := sha256.Sum256(w.Inline)
+			if !sha256HexRE.MatchString(w.SHA256) {
+				v.add("wasm.sha256", "must be 64 lower-case hex digits")
+			} else if w.SHA256 != hex.EncodeToString(sum[:]) {
+				v.add("wasm.sha256", "does not match the inline module (its SHA-256 is %x)", sum)
+			}
+		}
+	default:
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.add("wasm.url", "must be an http or https URL, got %q", w.URL)
+		}
+		if w.SHA256 == "" {
+			v.add("wasm.sha256", "required with wasm.url")
+		} else if !sha256HexRE.MatchString(w.SHA256) {
+			v.add("wasm.sha256", "must be 64 lower-case hex digits")
+		}
+	}
+}
+
+// validEnvName reports whether k is a POSIX environment variable name.
+func validEnvName(k string) bool {
+	if k == "" || k[0] >= '0' && k[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
