@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -337,5 +338,18 @@ func TestResultNeverStarted(t *testing.T) {
 	}}, time.Time{}, run{})
 	if got.Error == "" || !got.StartedAt.IsZero() {
 		t.Errorf("result = %+v, want an error and no start time", got)
+	}
+}
+
+func TestNewUnreachable(t *testing.T) {
+	sock := "unix://" + t.TempDir() + "/docker.sock"
+	_, err := New(t.Context(), Config{Host: sock})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("New = %v, want ErrUnavailable", err)
+	}
+	for _, want := range []string{"docker engine not reachable at " + sock, "start it with: sudo systemctl start docker, or dockerd &"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
 }
