@@ -139,12 +139,12 @@ type Config struct {
 // Executor runs WebAssembly tasks. It implements exec.Executor and is safe
 // for concurrent use. Close it to free the runtime.
 type Executor struct {
-	log      *slog.Logger
-	now      func() time.Time
-	maxMem   job.ByteSize
-	maxLogs  int
-	runtime  wazero.Runtime
-	cache    wazero.CompilationCache
+	log     *slog.Logger
+	now     func() time.Time
+	maxMem  job.ByteSize
+	maxLogs int
+	runtime wazero.Runtime
+	cache   wazero.CompilationCache
 
 	closeOnce sync.Once
 	closeErr  error
