@@ -16,7 +16,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/deco-network/deco/internal/settle/evm/bindings"
@@ -61,7 +63,7 @@ func addr(k *ecdsa.PrivateKey) common.Address { return crypto.PubkeyToAddress(k.
 // newChain deploys DecoToken (or HostileToken when hostile) and an Escrow
 // with three validators and quorum 2, and gives requester and provider
 // 1,000 tokens each, approved to the Escrow.
-func newChain(t *testing.T, hostile bool) *chain {
+func newChain(t *testing.T, hostile bool, opts ...func(*node.Config, *ethconfig.Config)) *chain {
 	t.Helper()
 	c := &chain{
 		t: t, deployer: key(t, 10), requester: key(t, 11), provider: key(t, 12), stranger: key(t, 13),
@@ -73,7 +75,7 @@ func newChain(t *testing.T, hostile bool) *chain {
 	for _, k := range []*ecdsa.PrivateKey{c.deployer, c.requester, c.provider, c.stranger} {
 		alloc[addr(k)] = types.Account{Balance: tokens(100)}
 	}
-	c.sim = simulated.NewBackend(alloc)
+	c.sim = simulated.NewBackend(alloc, opts...)
 	t.Cleanup(func() { _ = c.sim.Close() })
 	c.client = c.sim.Client()
 	id, err := c.client.ChainID(context.Background())
