@@ -12,6 +12,9 @@ type Catalog struct {
 	mu     sync.RWMutex
 	now    func() time.Time
 	offers map[string]Offer
+	// withdrawn remembers the Seq of each node's last withdrawal so an
+	// older offer still in flight does not resurrect it.
+	withdrawn map[string]uint64
 }
 
 // NewCatalog returns an empty catalog; now defaults to time.Now.
@@ -19,11 +22,12 @@ func NewCatalog(now func() time.Time) *Catalog {
 	if now == nil {
 		now = time.Now
 	}
-	return &Catalog{now: now, offers: make(map[string]Offer)}
+	return &Catalog{now: now, offers: make(map[string]Offer), withdrawn: make(map[string]uint64)}
 }
 
 // Put verifies o and keeps it unless an offer from the same node with a
-// higher Seq is already held. It reports whether o was taken.
+// higher Seq is already held. A withdrawal removes the node's offer. It
+// reports whether o changed the catalog.
 func (c *Catalog) Put(o Offer) (bool, error) {
 	if err := o.Verify(c.now()); err != nil {
 		return false, err
@@ -31,6 +35,15 @@ func (c *Catalog) Put(o Offer) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.offers[o.Node]; ok && old.Seq >= o.Seq {
+		return false, nil
+	}
+	if o.Withdrawn {
+		_, had := c.offers[o.Node]
+		delete(c.offers, o.Node)
+		c.withdrawn[o.Node] = o.Seq
+		return had, nil
+	}
+	if o.Seq <= c.withdrawn[o.Node] {
 		return false, nil
 	}
 	c.offers[o.Node] = o

@@ -73,7 +73,10 @@ type Offer struct {
 	// Region is a free-form location label chosen by the owner.
 	Region string `json:"region,omitempty"`
 	// Network reports whether the provider lets tasks reach the network.
-	Network   bool      `json:"network,omitempty"`
+	Network bool `json:"network,omitempty"`
+	// Withdrawn marks the provider's signed withdrawal of its offer
+	// (deco offboard); catalogs drop the node.
+	Withdrawn bool      `json:"withdrawn,omitempty"`
 	IssuedAt  time.Time `json:"issuedAt"`
 	Expires   time.Time `json:"expires"`
 	Signature []byte    `json:"signature,omitempty"`

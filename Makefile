@@ -1,0 +1,42 @@
+# deco: the two commands a newcomer needs are `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/deco
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: build demo test test-short fuzz image contracts-check bench clean
+
+build:
+	$(GO) build -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/deco
+
+# The main job on a local network: build, start a 3-node devnet, run a
+# container job on a provider found over the network, show output and where
+# it ran.
+demo: build
+	scripts/demo.sh
+
+# Every test, then each fuzz target briefly. Docker tests skip without an
+# engine unless DECO_REQUIRE_DOCKER is set (CI sets it).
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -race -timeout 10m ./internal/p2p/... ./internal/inventory/... ./internal/offer/... ./internal/requester/...
+	scripts/fuzz.sh 10s
+
+test-short:
+	$(GO) test -short ./...
+
+fuzz:
+	scripts/fuzz.sh 60s
+
+image:
+	scripts/build-busybox-image.sh
+
+contracts-check:
+	npm ci --prefix contracts --no-audit --no-fund
+	contracts/check.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+clean:
+	rm -rf bin .devnet

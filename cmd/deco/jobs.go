@@ -1,0 +1,393 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/store"
+)
+
+type runFlags struct {
+	cpu, memory, disk, timeout, maxPrice, name, gpuModel, gpuVendor, wasm string
+	gpus                                                                  int
+	env                                                                   []string
+	network, detach                                                       bool
+}
+
+func (a *app) runCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run IMAGE [-- COMMAND [ARG...]]",
+		Short: "Run a container (or --wasm module) on a provider and follow it",
+		Long: `Run one task on the best provider in this node's catalog, stream its logs,
+and exit with the task's exit code. The spec is validated before anything
+leaves the machine; when no provider fits, the error lists each one and why.
+Results stay on the node: fetch them with 'deco job get ID'.`,
+		Example: `  deco run deco-busybox:latest -- sh -c 'echo hi; echo 42 > /outputs/answer'
+  deco run --cpu 2 --memory 4GiB --timeout 30m pytorch/pytorch:2.3 -- python train.py
+  deco run --wasm hello.wasm -- world`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if f.wasm == "" && (len(args) == 0 || cmd.ArgsLenAtDash() == 0) {
+				return errors.New("an IMAGE is required (or --wasm FILE)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := f.spec(args, cmd.ArgsLenAtDash())
+			if err != nil {
+				return err
+			}
+			return a.submitAndFollow(cmd.Context(), spec, f.detach)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.cpu, "cpu", "", "cores, e.g. 1, 0.5 or 500m (default 1)")
+	fl.StringVar(&f.memory, "memory", "", "memory, e.g. 512MiB or 4GiB (default 512MiB)")
+	fl.StringVar(&f.disk, "disk", "", "disk for outputs, e.g. 1GiB (default 1GiB)")
+	fl.IntVar(&f.gpus, "gpus", 0, "number of GPUs")
+	fl.StringVar(&f.gpuModel, "gpu-model", "", `GPU model substring, e.g. "A100"`)
+	fl.StringVar(&f.gpuVendor, "gpu-vendor", "", "nvidia or amd")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "environment variable NAME=VALUE (repeatable)")
+	fl.StringVar(&f.timeout, "timeout", "", "execution time limit, e.g. 30s or 2h (default 1h)")
+	fl.StringVar(&f.maxPrice, "max-price", "", "most to pay per hour for the whole task, e.g. 0.5")
+	fl.BoolVar(&f.network, "network", false, "let the task reach the network (the provider must allow it)")
+	fl.StringVar(&f.name, "name", "", "a label for the job")
+	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
+	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")
+	return cmd
+}
+
+// spec builds the job spec from the flags and IMAGE -- CMD arguments.
+func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
+	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: f.network}
+	cmdArgs := args
+	if f.wasm != "" {
+		mod, err := os.ReadFile(f.wasm)
+		if err != nil {
+			return s, fmt.Errorf("--wasm: %w", err)
+		}
+		s.Executor, s.Wasm = job.ExecutorWasm, &job.WasmModule{Inline: mod}
+		if dash > 0 {
+			return s, errors.New("with --wasm, put the module's arguments after --, not an image")
+		}
+	} else {
+		s.Image = args[0]
+		cmdArgs = args[1:]
+		if dash < 0 && len(cmdArgs) > 0 {
+			return s, fmt.Errorf("put the command after --: deco run %s -- %s", s.Image, strings.Join(cmdArgs, " "))
+		}
+	}
+	s.Command = cmdArgs
+	var err error
+	if f.cpu != "" {
+		if s.Resources.CPU, err = job.ParseMilliCPU(f.cpu); err != nil {
+			return s, fmt.Errorf("--cpu: %w", err)
+		}
+	}
+	if f.memory != "" {
+		if s.Resources.Memory, err = job.ParseByteSize(f.memory); err != nil {
+			return s, fmt.Errorf("--memory: %w", err)
+		}
+	}
+	if f.disk != "" {
+		if s.Resources.Disk, err = job.ParseByteSize(f.disk); err != nil {
+			return s, fmt.Errorf("--disk: %w", err)
+		}
+	}
+	s.Resources.GPUs = f.gpus
+	s.Resources.GPU = job.GPUSelector{Vendor: f.gpuVendor, Model: f.gpuModel}
+	if f.timeout != "" {
+		if s.Timeout, err = job.ParseDuration(f.timeout); err != nil {
+			return s, fmt.Errorf("--timeout: %w", err)
+		}
+	}
+	if f.maxPrice != "" {
+		if s.MaxPricePerHour, err = money.Parse(f.maxPrice); err != nil {
+			return s, fmt.Errorf("--max-price: %w", err)
+		}
+	}
+	for _, kv := range f.env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return s, fmt.Errorf("--env %q: want NAME=VALUE", kv)
+		}
+		if s.Env == nil {
+			s.Env = map[string]string{}
+		}
+		s.Env[k] = v
+	}
+	s.ApplyDefaults()
+	return s, s.Validate()
+}
+
+// submitAndFollow submits spec, streams its logs and returns the task's exit.
+func (a *app) submitAndFollow(ctx context.Context, spec job.Spec, detach bool) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	j, err := c.Submit(ctx, spec)
+	if err != nil {
+		return explainSubmit(err)
+	}
+	if detach {
+		fmt.Fprintln(a.stdout, j.ID)
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "job %s placed on provider %s\n", shortID(j.ID), j.Provider)
+	if err := c.Logs(ctx, j.ID, true, a.stdout); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintf(a.stderr, "\nstopped following; the job goes on (deco job cancel %s to stop it)\n", shortID(j.ID))
+			return exitError{130}
+		}
+		return err
+	}
+	d, err := c.Job(ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start).Round(time.Millisecond)
+	switch d.State {
+	case job.StateCompleted:
+		fmt.Fprintf(a.stderr, "job %s completed on %s in %s; result %s (deco job get %s)\n", shortID(d.ID), d.Provider, took, d.ResultDigest, shortID(d.ID))
+		return nil
+	default:
+		fmt.Fprintf(a.stderr, "job %s %s on %s after %s: %s\n", shortID(d.ID), d.State, d.Provider, took, d.Error)
+		if d.ExitCode != nil && *d.ExitCode != 0 {
+			return exitError{*d.ExitCode}
+		}
+		return exitError{1}
+	}
+}
+
+// explainSubmit adds the placement report to a no-fit error.
+func explainSubmit(err error) error {
+	var ce *client.Error
+	if errors.As(err, &ce) && len(ce.Fields) > 0 {
+		var b strings.Builder
+		b.WriteString("invalid job spec:")
+		for _, f := range ce.Fields {
+			fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Problem)
+		}
+		return errors.New(b.String())
+	}
+	return err
+}
+
+func (a *app) jobCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "job", Short: "Submit, list, inspect, follow, cancel and fetch jobs"}
+	cmd.AddCommand(a.jobRunCmd(), a.jobLsCmd(), a.jobDescribeCmd(), a.jobLogsCmd(), a.jobCancelCmd(), a.jobGetCmd())
+	return cmd
+}
+
+func (a *app) jobRunCmd() *cobra.Command {
+	var detach bool
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Submit a job spec (YAML or JSON, apiVersion: deco/v1) and follow it",
+		Example: `  cat > job.yaml <<EOF
+  apiVersion: deco/v1
+  image: deco-busybox:latest
+  command: [sh, -c, "echo hello > /outputs/hello.txt"]
+  resources: {cpu: 1, memory: 256MiB}
+  timeout: 5m
+  EOF
+  deco job run job.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := job.ParseFile(args[0])
+			if err != nil {
+				return err
+			}
+			spec.ApplyDefaults()
+			if err := spec.Validate(); err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			return a.submitAndFollow(cmd.Context(), spec, detach)
+		},
+	}
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "print the job ID and return without following")
+	return cmd
+}
+
+func (a *app) jobLsCmd() *cobra.Command {
+	var state string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List jobs, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.checkOutput(); err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			jobs, err := c.Jobs(cmd.Context(), job.State(state), limit)
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				if jobs == nil {
+					jobs = []store.Job{}
+				}
+				return writeJSON(a.stdout, jobs)
+			}
+			var rows [][]string
+			for _, j := range jobs {
+				what := j.Spec.Image
+				if j.Spec.Executor == job.ExecutorWasm {
+					what = "wasm"
+				}
+				rows = append(rows, []string{shortID(j.ID), string(j.State), what, shortPeer(j.Provider),
+					exitString(j.ExitCode), j.CreatedAt.Local().Format("2006-01-02 15:04:05")})
+			}
+			return table(a.stdout, []string{"JOB", "STATE", "IMAGE", "PROVIDER", "EXIT", "CREATED"}, rows)
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "only jobs in this state")
+	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many")
+	return cmd
+}
+
+func exitString(c *int) string {
+	if c == nil {
+		return "-"
+	}
+	return fmt.Sprint(*c)
+}
+
+func (a *app) jobDescribeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "describe ID",
+		Short: "Show a job: spec, placement report, state history and result",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			d, err := c.Job(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return writeJSON(a.stdout, d)
+			}
+			w := a.stdout
+			fmt.Fprintf(w, "Job:        %s\nName:       %s\nState:      %s\n", d.ID, orDash(d.Name), d.State)
+			if d.Spec.Executor == job.ExecutorWasm {
+				fmt.Fprintf(w, "Executor:   wasm (%d-byte module)\n", len(d.Spec.Wasm.Inline))
+			} else {
+				fmt.Fprintf(w, "Image:      %s\n", d.Spec.Image)
+			}
+			fmt.Fprintf(w, "Command:    %s\nResources:  cpu %s, memory %s, disk %s, gpus %d\nTimeout:    %s\n",
+				orDash(strings.Join(d.Spec.Command, " ")), d.Spec.Resources.CPU, d.Spec.Resources.Memory, d.Spec.Resources.Disk, d.Spec.Resources.GPUs, d.Spec.Timeout)
+			fmt.Fprintf(w, "Spec:       %s\nProvider:   %s\nExecution:  %s\nExit code:  %s\n", d.SpecDigest, orDash(d.Provider), orDash(d.ExecutionID), exitString(d.ExitCode))
+			if d.ResultDigest != "" {
+				fmt.Fprintf(w, "Result:     %s\n", d.ResultDigest)
+			}
+			if d.Error != "" {
+				fmt.Fprintf(w, "Error:      %s\n", d.Error)
+			}
+			if len(d.Placement) > 0 {
+				var rep sched.Report
+				if err := jsonUnmarshal(d.Placement, &rep); err == nil {
+					fmt.Fprintf(w, "\nPlacement: %d offers considered, %d feasible, chose %s\n", rep.Considered, rep.Feasible, orDash(rep.Chosen))
+					var rows [][]string
+					for _, n := range rep.Nodes {
+						verdict := fmt.Sprintf("score %.1f", n.Score)
+						if !n.Feasible {
+							verdict = fmt.Sprintf("rejected by %s (%s): %s", n.Filter, n.Code, n.Reason)
+						}
+						rows = append(rows, []string{"  " + n.Node, verdict})
+					}
+					table(w, []string{"  NODE", "VERDICT"}, rows)
+				}
+			}
+			fmt.Fprintln(w, "\nEvents:")
+			for _, e := range d.Events {
+				fmt.Fprintf(w, "  %s  %-10s %s\n", e.At.Local().Format("15:04:05.000"), e.State, e.Message)
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) jobLogsCmd() *cobra.Command {
+	var follow bool
+	cmd := &cobra.Command{
+		Use:   "logs ID",
+		Short: "Print a job's logs (stdout and stderr of the task)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			return c.Logs(cmd.Context(), args[0], follow, a.stdout)
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming until the job ends")
+	return cmd
+}
+
+func (a *app) jobCancelCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Stop a running job (the provider kills its sandbox)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if err := c.Cancel(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "cancel sent for job %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func (a *app) jobGetCmd() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "get ID",
+		Short: "Download a job's outputs, checked against the result digest",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			dir := out
+			if dir == "" {
+				dir = filepath.Join(".", "deco-"+shortID(args[0]))
+			}
+			digest, err := c.Outputs(cmd.Context(), args[0], dir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "outputs of job %s in %s (digest %s verified)\n", args[0], dir, digest)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory to write the outputs into (default ./deco-<ID>)")
+	return cmd
+}

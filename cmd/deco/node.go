@@ -1,0 +1,128 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/node"
+)
+
+func (a *app) nodeCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "node", Short: "Run and manage the deco daemon"}
+	var cfg node.Config
+	var passFile string
+	var noMDNS bool
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Run the node daemon (peer-to-peer host, provider, requester, REST API)",
+		Long: `Run the node daemon in the foreground until SIGINT or SIGTERM.
+
+On first start it creates the data directory with the node key (an
+encrypted keystore; the passphrase comes from --passphrase-file or
+DECO_PASSPHRASE, and if neither is given one is generated and kept beside
+the key), the SQLite database and the API token. A restart keeps identity,
+offers and job history.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg.DataDir, cfg.Logger, cfg.Version, cfg.MDNS = a.dataDir, a.logger(), version, !noMDNS
+			pass, err := readPassphrase(passFile)
+			if err != nil {
+				return err
+			}
+			cfg.Passphrase = pass
+			n, err := node.New(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "deco node %s\n  address  %s\n  api      %s\n", n.PeerID(), n.Address(), n.APIURL())
+			for _, addr := range n.Addrs() {
+				fmt.Fprintf(a.stderr, "  listen   %s\n", addr)
+			}
+			<-cmd.Context().Done()
+			fmt.Fprintln(a.stderr, "shutting down")
+			return n.Close()
+		},
+	}
+	f := run.Flags()
+	f.StringSliceVar(&cfg.ListenAddrs, "listen", nil, "libp2p listen multiaddrs (default: TCP and QUIC on all interfaces, random ports)")
+	f.StringSliceVar(&cfg.Bootstrap, "bootstrap", nil, "multiaddrs (with /p2p/ID) of peers to join the network through")
+	f.BoolVar(&noMDNS, "no-mdns", false, "do not discover peers on the local network")
+	f.BoolVar(&cfg.NoDHT, "no-dht", false, "disable the Kademlia DHT")
+	f.StringVar(&cfg.APIAddr, "api-addr", node.DefaultAPIAddr, "REST API listen address (keep it on loopback)")
+	f.StringVar(&cfg.DockerHost, "docker-host", "", "Docker engine address (default DOCKER_HOST or the local socket)")
+	f.BoolVar(&cfg.NoDocker, "no-docker", false, "do not run container tasks")
+	f.BoolVar(&cfg.NoWasm, "no-wasm", false, "do not run WebAssembly tasks")
+	f.DurationVar(&cfg.OfferTTL, "offer-ttl", 0, "lifetime of published offers (default 60s)")
+	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
+	cmd.AddCommand(run)
+	return cmd
+}
+
+func readPassphrase(file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("passphrase file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return os.Getenv("DECO_PASSPHRASE"), nil
+}
+
+func (a *app) idCmd() *cobra.Command {
+	var passFile string
+	cmd := &cobra.Command{
+		Use:   "id",
+		Short: "Print this node's peer ID and EVM address",
+		Long:  "Print the node's libp2p peer ID and EVM address, both derived from its one secp256k1 key. Asks the running node, or reads the keystore when none runs.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			peerID, addr := "", ""
+			c, err := a.client()
+			if err == nil {
+				id, err2 := c.Identity(cmd.Context())
+				if err2 == nil {
+					peerID, addr = id.PeerID, id.Address
+				}
+				err = err2
+			}
+			if err != nil {
+				if !errors.Is(err, client.ErrNoNode) {
+					return err
+				}
+				keyPath := filepath.Join(a.dataDir, "keystore", identity.KeyFile)
+				data, rerr := os.ReadFile(keyPath)
+				if rerr != nil {
+					return fmt.Errorf("no node identity in %s yet: start the node once with `deco node run`", a.dataDir)
+				}
+				pass, perr := readPassphrase(passFile)
+				if perr != nil {
+					return perr
+				}
+				if pass == "" {
+					b, _ := os.ReadFile(filepath.Join(a.dataDir, "keystore", identity.PassphraseFile))
+					pass = strings.TrimSpace(string(b))
+				}
+				k, derr := identity.DecryptKey(data, pass)
+				if derr != nil {
+					return fmt.Errorf("open %s: %w", keyPath, derr)
+				}
+				peerID, addr = k.PeerID(), k.Address().String()
+			}
+			if a.output == "json" {
+				return writeJSON(a.stdout, map[string]string{"peerId": peerID, "address": addr})
+			}
+			fmt.Fprintf(a.stdout, "peer ID  %s\naddress  %s\n", peerID, addr)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
+	return cmd
+}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"time"
+
+	"github.com/deco-network/deco/internal/inventory"
+	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// Identity answers GET /v1/id.
+type Identity struct {
+	PeerID  string   `json:"peerId"`
+	Address string   `json:"address"`
+	Addrs   []string `json:"addrs"`
+	Version string   `json:"version"`
+}
+
+// Peer is one entry of GET /v1/peers.
+type Peer struct {
+	ID        string        `json:"id"`
+	Addrs     []string      `json:"addrs"`
+	Connected bool          `json:"connected"`
+	Latency   time.Duration `json:"latencyNs,omitempty"`
+	HasOffer  bool          `json:"hasOffer"`
+}
+
+// JobDetail answers GET /v1/jobs/{id}.
+type JobDetail struct {
+	store.Job
+	Events []store.Event `json:"events"`
+}
+
+// OnboardingView answers GET /v1/onboarding: what the machine has and
+// what is for sale (Current is nil when nothing is).
+type OnboardingView struct {
+	Machine  inventory.Machine    `json:"machine"`
+	Warnings []string             `json:"warnings,omitempty"`
+	Default  inventory.Share      `json:"defaultShare"`
+	Current  *provider.Onboarding `json:"current,omitempty"`
+}
+
+// Error is the body of every error response.
+type Error struct {
+	Error string `json:"error"`
+	// Fields lists spec problems field by field (400 on job submission).
+	Fields []FieldProblem `json:"fields,omitempty"`
+	// Placement is the placement report when no provider fits (422).
+	Placement any `json:"placement,omitempty"`
+}
+
+// FieldProblem is one invalid field.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Problem string `json:"problem"`
+}

@@ -1,0 +1,136 @@
+// Package devnet starts a local deco network in one process: N nodes on
+// loopback, node 0 a requester and the others providers already onboarded
+// with a small share of the machine, joined through node 0 and ready once
+// the requester's catalog holds every provider's offer. It serves
+// `deco devnet` and the end-to-end tests.
+package devnet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/deco-network/deco/internal/inventory"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/node"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/provider"
+)
+
+// Config configures a devnet.
+type Config struct {
+	// Nodes is the number of nodes (at least 2).
+	Nodes int
+	// Dir holds node0, node1, ... data directories.
+	Dir string
+	// Logger receives every node's logs.
+	Logger *slog.Logger
+	// NoDocker runs providers without the docker executor.
+	NoDocker bool
+	// OfferTTL overrides the offer lifetime (tests use short ones).
+	OfferTTL time.Duration
+	// Share is what each provider sells (default 1 core, 1 GiB memory,
+	// 2 GiB disk, no GPU).
+	Share *job.Resources
+}
+
+// Net is a running devnet.
+type Net struct {
+	cfg   Config
+	Nodes []*node.Node
+}
+
+// DataDir is node i's data directory.
+func (n *Net) DataDir(i int) string { return dataDir(n.cfg.Dir, i) }
+
+func dataDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("node%d", i)) }
+
+// Start starts the nodes, onboards the providers and waits until the
+// requester sees every provider's offer (or ctx ends).
+func Start(ctx context.Context, cfg Config) (*Net, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	share := job.Resources{CPU: 1000, Memory: 1 << 30, Disk: 2 << 30}
+	if cfg.Share != nil {
+		share = *cfg.Share
+	}
+	net := &Net{cfg: cfg}
+	for i := 0; i < cfg.Nodes; i++ {
+		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
+			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL}
+		if i > 0 {
+			nc.Bootstrap = net.Nodes[0].Addrs()
+		}
+		n, err := node.New(ctx, nc)
+		if err != nil {
+			net.Close()
+			return nil, fmt.Errorf("start node%d: %w", i, err)
+		}
+		net.Nodes = append(net.Nodes, n)
+	}
+	for i, n := range net.Nodes[1:] {
+		m, _, err := n.Detect(ctx)
+		if err != nil {
+			net.Close()
+			return nil, err
+		}
+		pol := provider.Policy{
+			Share: inventoryShare(share),
+			// Providers differ in price so the scheduler has a choice.
+			Prices: offer.Prices{CPUHour: money.Amount(10_000 * (i + 1)), MemoryGiBHour: 5_000, DiskGiBHour: 100},
+			Region: fmt.Sprintf("devnet-%c", 'a'+i),
+		}
+		if err := n.Provider().SetOnboarding(ctx, provider.Onboarding{Machine: m, Policy: pol}); err != nil {
+			net.Close()
+			return nil, fmt.Errorf("onboard node%d: %w", i+1, err)
+		}
+	}
+	if err := net.WaitForOffers(ctx, 0, cfg.Nodes-1); err != nil {
+		net.Close()
+		return nil, err
+	}
+	return net, nil
+}
+
+// WaitForOffers waits until node i's catalog holds at least want offers
+// from other nodes.
+func (n *Net) WaitForOffers(ctx context.Context, i, want int) error {
+	self := n.Nodes[i].PeerID()
+	for {
+		got := 0
+		for _, o := range n.Nodes[i].Catalog().List() {
+			if o.Node != self {
+				got++
+			}
+		}
+		if got >= want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("node%d sees %d of %d provider offers: %w", i, got, want, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// HasDocker reports whether the providers run container tasks.
+func (n *Net) HasDocker() bool {
+	return len(n.Nodes) > 1 && slices.Contains(n.Nodes[1].ExecutorNames(), job.ExecutorDocker)
+}
+
+// Close stops every node, providers first.
+func (n *Net) Close() {
+	for i := len(n.Nodes) - 1; i >= 0; i-- {
+		n.Nodes[i].Close()
+	}
+}
+
+func inventoryShare(r job.Resources) inventory.Share {
+	return inventory.Share{CPU: r.CPU, Memory: r.Memory, Disk: r.Disk}
+}

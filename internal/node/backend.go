@@ -1,0 +1,98 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+
+	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/inventory"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// backend adapts the node to what the REST API needs.
+type backend struct{ n *Node }
+
+func (b backend) Identity() api.Identity {
+	return api.Identity{PeerID: b.n.PeerID(), Address: b.n.Address().String(), Addrs: b.n.Addrs(), Version: b.n.cfg.Version}
+}
+
+func (b backend) Peers() []api.Peer {
+	var out []api.Peer
+	for _, p := range b.n.host.Peers() {
+		_, has := b.n.catalog.Get(p.ID.String())
+		out = append(out, api.Peer{ID: p.ID.String(), Addrs: p.Addrs, Connected: p.Connected, Latency: p.Latency, HasOffer: has})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (b backend) Offers() []offer.Offer { return b.n.catalog.List() }
+
+func (b backend) Submit(ctx context.Context, spec job.Spec) (store.Job, error) {
+	return b.n.requester.Submit(ctx, spec)
+}
+
+func (b backend) Jobs(ctx context.Context, state job.State, limit int) ([]store.Job, error) {
+	return b.n.store.ListJobs(ctx, state, limit)
+}
+
+func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
+	j, err := b.n.store.FindJob(ctx, id)
+	if err != nil {
+		return api.JobDetail{}, err
+	}
+	evs, err := b.n.store.Events(ctx, j.ID)
+	return api.JobDetail{Job: j, Events: evs}, err
+}
+
+func (b backend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
+	return b.n.requester.Logs(ctx, id, follow, w)
+}
+
+func (b backend) Cancel(ctx context.Context, id string) error {
+	j, err := b.n.store.FindJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	return b.n.requester.Cancel(ctx, j.ID)
+}
+
+func (b backend) Outputs(ctx context.Context, id string) (string, string, error) {
+	j, err := b.n.store.FindJob(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	if j.ResultDigest == "" {
+		return "", "", errors.Join(api.ErrNoOutputs, errors.New("job is "+string(j.State)))
+	}
+	return b.n.requester.OutputsDir(j.ID), j.ResultDigest, nil
+}
+
+func (b backend) Onboarding(ctx context.Context) (api.OnboardingView, error) {
+	m, warnings, err := b.n.Detect(ctx)
+	if err != nil {
+		return api.OnboardingView{}, err
+	}
+	return api.OnboardingView{Machine: m, Warnings: warnings, Default: m.DefaultShare(), Current: b.n.provider.Onboarding()}, nil
+}
+
+func (b backend) Onboard(ctx context.Context, p provider.Policy) (provider.Onboarding, error) {
+	m, _, err := b.n.Detect(ctx)
+	if err != nil {
+		return provider.Onboarding{}, err
+	}
+	ob := provider.Onboarding{Machine: m, Policy: p}
+	return ob, b.n.provider.SetOnboarding(ctx, ob)
+}
+
+func (b backend) Offboard(ctx context.Context) error { return b.n.provider.Offboard(ctx) }
+
+// Detect inspects the machine (CPU, memory, the data directory's disk, GPUs).
+func (n *Node) Detect(ctx context.Context) (inventory.Machine, []string, error) {
+	return inventory.Detect(ctx, inventory.Options{DataDir: n.cfg.DataDir})
+}

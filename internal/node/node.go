@@ -1,0 +1,388 @@
+// Package node is the composition root: it builds and starts every service
+// of a deco node (identity, store, peer-to-peer host, offer catalog,
+// provider and requester, executors, REST API and metrics) and stops them
+// in order.
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	p2pcrypto "github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/exec"
+	"github.com/deco-network/deco/internal/exec/docker"
+	"github.com/deco-network/deco/internal/exec/wasm"
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// Files in the data directory that the CLI reads.
+const (
+	// APIFile holds the API's base URL once the node listens.
+	APIFile = "api-url"
+	// TokenFile holds the API bearer token (mode 0600).
+	TokenFile = "api-token"
+	// DBFile is the SQLite database.
+	DBFile = "deco.db"
+)
+
+// DefaultAPIAddr is where `deco node run` serves the REST API.
+const DefaultAPIAddr = "127.0.0.1:7350"
+
+// Config configures a node. Zero values are sensible defaults.
+type Config struct {
+	// DataDir holds the key, database, token, executions and results.
+	DataDir string
+	// Passphrase unlocks the node key (see identity.OpenOrCreate).
+	Passphrase string
+	// ListenAddrs are the libp2p listen multiaddrs.
+	ListenAddrs []string
+	// Bootstrap are multiaddrs of peers to join through.
+	Bootstrap []string
+	// MDNS enables discovery on the local network.
+	MDNS bool
+	// NoDHT disables the Kademlia DHT.
+	NoDHT bool
+	// APIAddr is the host:port of the REST API (loopback); DefaultAPIAddr
+	// when empty, "127.0.0.1:0" picks a free port.
+	APIAddr string
+	// DockerHost overrides DOCKER_HOST for the docker executor.
+	DockerHost string
+	// NoDocker and NoWasm disable an executor.
+	NoDocker, NoWasm bool
+	// OfferTTL is how long published offers live (default 60 s).
+	OfferTTL time.Duration
+	// ScryptN is the keystore cost (identity.LightScryptN by default).
+	ScryptN int
+	Logger  *slog.Logger
+	Clock   func() time.Time
+	// Version is reported by the API.
+	Version string
+}
+
+// Node is a running deco node.
+type Node struct {
+	cfg       Config
+	log       *slog.Logger
+	key       *identity.Key
+	store     *store.Store
+	host      *p2p.Host
+	catalog   *offer.Catalog
+	provider  *provider.Provider
+	requester *requester.Requester
+	executors map[string]exec.Executor
+	metrics   *metrics
+	apiLn     net.Listener
+	apiSrv    *http.Server
+	apiURL    string
+	token     string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+// New builds and starts a node. Close stops it.
+func New(ctx context.Context, cfg Config) (n *Node, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.ScryptN == 0 {
+		cfg.ScryptN = identity.LightScryptN
+	}
+	if cfg.APIAddr == "" {
+		cfg.APIAddr = DefaultAPIAddr
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("node: data directory not set")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	n = &Node{cfg: cfg, cancel: cancel}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+
+	n.key, _, err = identity.OpenOrCreate(filepath.Join(cfg.DataDir, "keystore"), cfg.Passphrase, cfg.ScryptN, cfg.Logger)
+	if err != nil {
+		return n, err
+	}
+	n.log = cfg.Logger.With("node", shortPeer(n.key.PeerID()))
+	n.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, DBFile))
+	if err != nil {
+		return n, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.metrics = newMetrics(reg)
+
+	p2pKey, err := p2pcrypto.UnmarshalSecp256k1PrivateKey(n.key.Bytes())
+	if err != nil {
+		return n, err
+	}
+	n.host, err = p2p.New(ctx, p2p.Config{Key: p2pKey, ListenAddrs: cfg.ListenAddrs, Bootstrap: cfg.Bootstrap,
+		MDNS: cfg.MDNS, DHT: !cfg.NoDHT, DHTMode: p2p.DHTServer, Logger: n.log})
+	if err != nil {
+		return n, fmt.Errorf("start peer-to-peer host: %w", err)
+	}
+
+	n.executors = map[string]exec.Executor{}
+	if !cfg.NoDocker {
+		d, err := docker.New(ctx, docker.Config{Logger: n.log, Host: cfg.DockerHost, Clock: cfg.Clock, NodeID: n.key.PeerID()})
+		if err != nil {
+			n.log.Warn("docker executor unavailable; this node will not run container tasks", "err", err)
+		} else {
+			n.executors[d.Name()] = d
+		}
+	}
+	if !cfg.NoWasm {
+		w, err := wasm.New(wasm.Config{Logger: n.log, CacheDir: filepath.Join(cfg.DataDir, "wasm-cache"), Clock: cfg.Clock})
+		if err != nil {
+			return n, fmt.Errorf("wasm executor: %w", err)
+		}
+		n.executors[w.Name()] = w
+	}
+
+	n.catalog = offer.NewCatalog(cfg.Clock)
+	n.loadCatalog(ctx)
+	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
+		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
+		Published: func(o offer.Offer) { n.acceptOffer(o) }})
+	if err != nil {
+		return n, err
+	}
+	n.requester, err = requester.New(ctx, requester.Config{Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store,
+		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged})
+	if err != nil {
+		return n, err
+	}
+
+	sub, err := n.provider.Topic().Subscribe(runCtx)
+	if err != nil {
+		return n, err
+	}
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); n.gossipLoop(sub) }()
+	go func() { defer n.wg.Done(); _ = n.provider.Run(runCtx) }()
+	n.host.OnPeerConnected(func(p peer.ID) {
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); n.fetchOffer(runCtx, p) }()
+	})
+
+	if err := n.serveAPI(reg); err != nil {
+		return n, err
+	}
+	n.log.Info("node started", "peer", n.key.PeerID(), "address", n.key.Address().String(), "api", n.apiURL,
+		"executors", strings.Join(n.ExecutorNames(), ","))
+	return n, nil
+}
+
+func shortPeer(id string) string {
+	if len(id) > 8 {
+		return id[len(id)-8:]
+	}
+	return id
+}
+
+// serveAPI creates the token (once) and starts the REST API.
+func (n *Node) serveAPI(reg *prometheus.Registry) error {
+	tokenPath := filepath.Join(n.cfg.DataDir, TokenFile)
+	b, err := os.ReadFile(tokenPath)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		n.token = strings.TrimSpace(string(b))
+	} else {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return err
+		}
+		n.token = hex.EncodeToString(raw)
+		if err := os.WriteFile(tokenPath, []byte(n.token+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write API token: %w", err)
+		}
+	}
+	if err := os.Chmod(tokenPath, 0o600); err != nil {
+		return err
+	}
+	host, _, err := net.SplitHostPort(n.cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("api address %q: %w", n.cfg.APIAddr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		n.log.Warn("the REST API listens beyond loopback; anyone who can reach it and has the token controls this node", "addr", n.cfg.APIAddr)
+	}
+	n.apiLn, err = net.Listen("tcp", n.cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("listen for the REST API on %s: %w (is another node running? use --api-addr)", n.cfg.APIAddr, err)
+	}
+	n.apiURL = "http://" + n.apiLn.Addr().String()
+	handler := api.New(backend{n}, n.token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n.log)
+	n.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.apiSrv.Serve(n.apiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("REST API stopped", "err", err)
+		}
+	}()
+	return os.WriteFile(filepath.Join(n.cfg.DataDir, APIFile), []byte(n.apiURL+"\n"), 0o600)
+}
+
+// loadCatalog restores offers persisted by an earlier run (still live).
+func (n *Node) loadCatalog(ctx context.Context) {
+	stored, err := n.store.LiveOffers(ctx, n.cfg.Clock())
+	if err != nil {
+		n.log.Warn("load stored offers", "err", err)
+		return
+	}
+	for _, so := range stored {
+		if o, err := offer.Decode(so.Body); err == nil {
+			_, _ = n.catalog.Put(o)
+		}
+	}
+}
+
+// acceptOffer puts an offer in the catalog and persists it.
+func (n *Node) acceptOffer(o offer.Offer) {
+	changed, err := n.catalog.Put(o)
+	if err != nil {
+		n.log.Debug("offer dropped", "from", o.Node, "err", err)
+		n.metrics.offersDropped.Inc()
+		return
+	}
+	n.metrics.offers.Set(float64(n.catalog.Len()))
+	if !changed {
+		return
+	}
+	ctx := context.Background()
+	if o.Withdrawn {
+		_ = n.store.DeleteOffer(ctx, o.Node)
+		return
+	}
+	b, _ := json.Marshal(o)
+	if err := n.store.PutOffer(ctx, store.StoredOffer{Node: o.Node, Body: b, Expires: o.Expires}); err != nil {
+		n.log.Warn("persist offer", "err", err)
+	}
+}
+
+func (n *Node) gossipLoop(sub <-chan p2p.Message) {
+	for m := range sub {
+		o, err := offer.Decode(m.Data)
+		if err != nil {
+			n.metrics.offersDropped.Inc()
+			continue
+		}
+		if o.Node != m.From.String() {
+			// Offers travel signed, but the gossip origin must match too.
+			n.metrics.offersDropped.Inc()
+			continue
+		}
+		n.acceptOffer(o)
+	}
+}
+
+// fetchOffer asks a newly connected peer for its offer directly, so the
+// catalog fills without waiting for the next gossip round.
+func (n *Node) fetchOffer(ctx context.Context, p peer.ID) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var reply market.OfferReply
+	if err := n.host.Request(ctx, p, p2p.ProtocolID(market.ProtoOffer, 1), struct{}{}, &reply, market.MaxOfferSize); err != nil {
+		n.log.Debug("fetch offer", "peer", p, "err", err)
+		return
+	}
+	if reply.Offer != nil && reply.Offer.Node == p.String() {
+		n.acceptOffer(*reply.Offer)
+	}
+}
+
+// Close stops the node: API first, then services, then the host and store.
+func (n *Node) Close() error {
+	n.closed.Do(func() {
+		if n.apiSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = n.apiSrv.Shutdown(ctx)
+			cancel()
+		}
+		n.cancel()
+		if n.host != nil {
+			_ = n.host.Close()
+		}
+		n.wg.Wait()
+		if n.requester != nil {
+			_ = n.requester.Close()
+		}
+		if n.store != nil {
+			_ = n.store.Close()
+		}
+		if n.log != nil {
+			n.log.Info("node stopped")
+		}
+	})
+	return nil
+}
+
+// PeerID is the node's libp2p peer ID.
+func (n *Node) PeerID() string { return n.key.PeerID() }
+
+// Address is the node's EVM address.
+func (n *Node) Address() identity.Address { return n.key.Address() }
+
+// Addrs are the node's full libp2p multiaddrs.
+func (n *Node) Addrs() []string { return n.host.Addrs() }
+
+// APIURL is the REST API's base URL.
+func (n *Node) APIURL() string { return n.apiURL }
+
+// Token is the REST API bearer token.
+func (n *Node) Token() string { return n.token }
+
+// Catalog is the node's live offer catalog.
+func (n *Node) Catalog() *offer.Catalog { return n.catalog }
+
+// Provider is the selling side.
+func (n *Node) Provider() *provider.Provider { return n.provider }
+
+// Requester is the buying side.
+func (n *Node) Requester() *requester.Requester { return n.requester }
+
+// Store is the node's database.
+func (n *Node) Store() *store.Store { return n.store }
+
+// ExecutorNames lists the executors this node can run.
+func (n *Node) ExecutorNames() []string {
+	var out []string
+	for name := range n.executors {
+		out = append(out, name)
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+// Package provider is the selling side of a node: the owner's offer policy,
+// publishing signed offers while capacity is for sale, admitting tasks
+// against real free capacity, running them through an executor, streaming
+// their events and logs, and serving their outputs.
+package provider
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/deco-network/deco/internal/inventory"
+	"github.com/deco-network/deco/internal/offer"
+)
+
+// Policy is what the owner chose at onboarding: the share of the machine to
+// sell and its prices.
+type Policy struct {
+	Share  inventory.Share `json:"share"`
+	Prices offer.Prices    `json:"prices"`
+	// Region is a free-form location label, e.g. "eu-west".
+	Region string `json:"region,omitempty"`
+	// AllowNetwork lets tasks that ask for it reach the network.
+	AllowNetwork bool `json:"allowNetwork,omitempty"`
+}
+
+// Onboarding is the stored result of `deco onboard`: the machine as
+// detected and the policy.
+type Onboarding struct {
+	Machine inventory.Machine `json:"machine"`
+	Policy  Policy            `json:"policy"`
+}
+
+// SettingKey is the store setting that holds the Onboarding.
+const SettingKey = "onboarding"
+
+// Check validates the policy against the machine: the share must exist and
+// sell something, and prices must not be negative.
+func (o Onboarding) Check() error {
+	var errs []error
+	s := o.Policy.Share
+	if s.CPU <= 0 {
+		errs = append(errs, errors.New("cpu: share at least some CPU (e.g. --cpu 1)"))
+	}
+	if s.Memory <= 0 {
+		errs = append(errs, errors.New("memory: share at least some memory (e.g. --memory 1GiB)"))
+	}
+	if err := o.Machine.CheckShare(s); err != nil {
+		errs = append(errs, err)
+	}
+	p := o.Policy.Prices
+	if p.CPUHour < 0 || p.MemoryGiBHour < 0 || p.DiskGiBHour < 0 || p.GPUHour < 0 {
+		errs = append(errs, fmt.Errorf("prices: must not be negative"))
+	}
+	return errors.Join(errs...)
+}

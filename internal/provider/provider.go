@@ -1,0 +1,332 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/deco-network/deco/internal/exec"
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/inventory"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// Config wires a Provider. Logger and Clock may be nil.
+type Config struct {
+	Logger    *slog.Logger
+	Clock     func() time.Time
+	Key       *identity.Key
+	Host      *p2p.Host
+	Store     *store.Store
+	Executors map[string]exec.Executor
+	// DataDir holds executions/<id>/{outputs,logs}.
+	DataDir string
+	// OfferTTL is how long a published offer is valid; it is refreshed at a
+	// third of that. Default 60 s.
+	OfferTTL time.Duration
+	// Published is called with every offer this provider issues (the node
+	// also puts it in its own catalog).
+	Published func(offer.Offer)
+}
+
+// Provider sells this node's capacity. Create with New, then Run.
+type Provider struct {
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	topic *p2p.Topic
+
+	mu         sync.Mutex
+	onboarding *Onboarding
+	ledger     *inventory.Ledger
+	seq        uint64
+	current    *offer.Offer
+	running    map[string]*running
+	republish  chan struct{}
+}
+
+type running struct {
+	requester string
+	cancel    context.CancelFunc
+	killed    bool
+}
+
+// New loads the stored policy (if any) and registers the provider's
+// protocols on the host.
+func New(ctx context.Context, cfg Config) (*Provider, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.OfferTTL <= 0 {
+		cfg.OfferTTL = 60 * time.Second
+	}
+	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
+		running: make(map[string]*running), republish: make(chan struct{}, 1)}
+	var ob Onboarding
+	found, err := cfg.Store.GetSetting(ctx, SettingKey, &ob)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		p.setOnboarding(&ob)
+	}
+	topic, err := cfg.Host.Join(market.OfferTopic, market.MaxOfferSize)
+	if err != nil {
+		return nil, fmt.Errorf("join offer topic: %w", err)
+	}
+	p.topic = topic
+	h := cfg.Host
+	h.Handle(p2p.ProtocolID(market.ProtoOffer, 1), 10*time.Second, p.serveOffer)
+	h.Handle(p2p.ProtocolID(market.ProtoTask, 1), 0, p.serveTask)
+	h.Handle(p2p.ProtocolID(market.ProtoResult, 1), time.Hour, p.serveResult)
+	h.Handle(p2p.ProtocolID(market.ProtoCancel, 1), 10*time.Second, p.serveCancel)
+	if err := p.recover(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Topic is the offer gossip topic (the node subscribes to it for its catalog).
+func (p *Provider) Topic() *p2p.Topic { return p.topic }
+
+func (p *Provider) setOnboarding(ob *Onboarding) {
+	p.onboarding = ob
+	if ob == nil {
+		p.ledger.SetTotal(job.Resources{}, nil)
+		return
+	}
+	total, gpus := ob.Machine.ShareResources(ob.Policy.Share)
+	p.ledger.SetTotal(total, gpus)
+}
+
+// Onboarding returns the current policy, or nil when nothing is for sale.
+func (p *Provider) Onboarding() *Onboarding {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.onboarding == nil {
+		return nil
+	}
+	ob := *p.onboarding
+	return &ob
+}
+
+// SetOnboarding checks and stores a new policy and publishes a fresh offer.
+func (p *Provider) SetOnboarding(ctx context.Context, ob Onboarding) error {
+	if err := ob.Check(); err != nil {
+		return err
+	}
+	if err := p.cfg.Store.PutSetting(ctx, SettingKey, ob); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.setOnboarding(&ob)
+	p.mu.Unlock()
+	p.kick()
+	return nil
+}
+
+// Offboard withdraws the offer: a signed withdrawal is published and no new
+// task is admitted. Running tasks finish.
+func (p *Provider) Offboard(ctx context.Context) error {
+	if err := p.cfg.Store.DeleteSetting(ctx, SettingKey); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.setOnboarding(nil)
+	p.mu.Unlock()
+	p.kick()
+	return nil
+}
+
+func (p *Provider) kick() {
+	select {
+	case p.republish <- struct{}{}:
+	default:
+	}
+}
+
+// CurrentOffer is the last offer issued (nil when not selling).
+func (p *Provider) CurrentOffer() *offer.Offer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.current == nil || p.current.Withdrawn {
+		return nil
+	}
+	o := *p.current
+	return &o
+}
+
+// Run publishes the offer at start, on every change and before expiry,
+// until ctx ends.
+func (p *Provider) Run(ctx context.Context) error {
+	t := time.NewTicker(p.cfg.OfferTTL / 3)
+	defer t.Stop()
+	for {
+		if err := p.publish(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("publish offer", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-p.republish:
+		}
+	}
+}
+
+// issue builds and signs the current offer (or a withdrawal).
+func (p *Provider) issue() (*offer.Offer, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	p.seq = max(p.seq+1, uint64(now.UnixNano()))
+	o := &offer.Offer{Seq: p.seq, IssuedAt: now, Expires: now.Add(p.cfg.OfferTTL)}
+	if p.onboarding == nil {
+		if p.current == nil {
+			return nil, nil // never sold anything: nothing to withdraw
+		}
+		o.Withdrawn = true
+	} else {
+		pol := p.onboarding.Policy
+		free, gpus := p.ledger.Free()
+		total, _ := p.ledger.Total()
+		o.Free, o.Total, o.Prices, o.Region, o.Network = free, total, pol.Prices, pol.Region, pol.AllowNetwork
+		for _, g := range gpus {
+			o.GPUs = append(o.GPUs, offer.GPU{Vendor: g.Vendor, Model: g.Model, VRAM: g.VRAM})
+		}
+		for name := range p.cfg.Executors {
+			o.Executors = append(o.Executors, name)
+		}
+		sort.Strings(o.Executors)
+	}
+	if err := o.Sign(p.cfg.Key); err != nil {
+		return nil, err
+	}
+	p.current = o
+	return o, nil
+}
+
+func (p *Provider) publish(ctx context.Context) error {
+	o, err := p.issue()
+	if err != nil || o == nil {
+		return err
+	}
+	if p.cfg.Published != nil {
+		p.cfg.Published(*o)
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return p.topic.Publish(ctx, b)
+}
+
+func (p *Provider) serveOffer(ctx context.Context, s p2pStream) {
+	var req struct{}
+	if err := p2p.ReadMsg(s, &req, market.MaxSmallMsg); err != nil {
+		return
+	}
+	_ = p2p.WriteMsg(s, market.OfferReply{Offer: p.CurrentOffer()})
+}
+
+// execDir is where an execution's outputs and logs live.
+func (p *Provider) execDir(id string) string {
+	return filepath.Join(p.cfg.DataDir, "executions", id)
+}
+
+// recover handles executions left by an earlier run of the daemon: they
+// are marked lost (their requester retries) and their sandboxes removed.
+func (p *Provider) recover(ctx context.Context) error {
+	execs, err := p.cfg.Store.ListExecutions(ctx, 1<<30)
+	if err != nil {
+		return err
+	}
+	live := map[string]bool{}
+	for _, e := range execs {
+		if e.State.Terminal() {
+			continue
+		}
+		e.State, e.Error, e.UpdatedAt = job.StateLost, "provider restarted during the execution", p.now()
+		if err := p.cfg.Store.PutExecution(ctx, e); err != nil {
+			return err
+		}
+		p.log.Warn("execution lost with an earlier run", "execution", e.ID)
+	}
+	for name, ex := range p.cfg.Executors {
+		rec, ok := ex.(exec.Reconciler)
+		if !ok {
+			continue
+		}
+		removed, err := rec.RemoveOrphans(ctx, func(id string) bool { return live[id] })
+		if err != nil {
+			p.log.Warn("remove orphaned sandboxes", "executor", name, "err", err)
+			continue
+		}
+		if len(removed) > 0 {
+			p.log.Info("removed orphaned sandboxes", "executor", name, "count", len(removed))
+		}
+	}
+	return nil
+}
+
+var errNotSelling = errors.New("this node is not selling capacity (run deco onboard)")
+
+// admit reserves capacity for a task or says why not.
+func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.Allocation, exec.Executor, error) {
+	spec := req.Spec
+	if err := spec.Validate(); err != nil {
+		return inventory.Allocation{}, nil, fmt.Errorf("invalid spec: %w", err)
+	}
+	if got := job.Digest(spec); got != req.SpecDigest {
+		return inventory.Allocation{}, nil, fmt.Errorf("spec digest %s does not match the spec (%s)", req.SpecDigest, got)
+	}
+	ex, ok := p.cfg.Executors[spec.Executor]
+	if !ok {
+		return inventory.Allocation{}, nil, fmt.Errorf("executor %q is not available here", spec.Executor)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.onboarding == nil {
+		return inventory.Allocation{}, nil, errNotSelling
+	}
+	if spec.Network && !p.onboarding.Policy.AllowNetwork {
+		return inventory.Allocation{}, nil, errors.New("network access is not allowed by this provider")
+	}
+	if _, dup := p.running[req.ExecutionID]; dup {
+		return inventory.Allocation{}, nil, fmt.Errorf("execution %s is already running", req.ExecutionID)
+	}
+	alloc, err := p.ledger.Reserve(req.ExecutionID, spec.Resources)
+	if err != nil {
+		return alloc, nil, err
+	}
+	p.running[req.ExecutionID] = &running{requester: requester}
+	return alloc, ex, nil
+}
+
+func (p *Provider) release(id string) {
+	p.mu.Lock()
+	delete(p.running, id)
+	_ = p.ledger.Release(id)
+	p.mu.Unlock()
+	p.kick()
+}
+
+// Running is the number of executions in progress.
+func (p *Provider) Running() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.running)
+}

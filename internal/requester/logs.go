@@ -1,0 +1,102 @@
+package requester
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"sync"
+)
+
+// jobLog is a job's log file with a notification for followers.
+type jobLog struct {
+	path string
+
+	mu      sync.Mutex
+	f       *os.File
+	done    bool
+	changed chan struct{} // closed and replaced on every write and at done
+}
+
+func newJobLog(path string) *jobLog {
+	return &jobLog{path: path, changed: make(chan struct{})}
+}
+
+func (l *jobLog) write(b []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		l.f = f
+	}
+	_, err := l.f.Write(b)
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return err
+}
+
+// finish marks the log complete and wakes followers.
+func (l *jobLog) finish() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return
+	}
+	l.done = true
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+func (l *jobLog) state() (done bool, changed <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.done, l.changed
+}
+
+// copyTo writes the log to w; with follow it waits for more until the job
+// ends or ctx is done.
+func (l *jobLog) copyTo(ctx context.Context, w io.Writer, follow bool) error {
+	f, err := os.Open(l.path)
+	if errors.Is(err, os.ErrNotExist) {
+		f = nil
+	} else if err != nil {
+		return err
+	}
+	if f != nil {
+		defer f.Close()
+	}
+	flush := func() {
+		if fl, ok := w.(interface{ Flush() }); ok {
+			fl.Flush()
+		}
+	}
+	for {
+		done, changed := l.state()
+		if f == nil {
+			if f, err = os.Open(l.path); err == nil {
+				defer f.Close()
+			}
+		}
+		if f != nil {
+			if _, err := io.Copy(w, f); err != nil {
+				return err
+			}
+			flush()
+		}
+		if done || !follow {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}

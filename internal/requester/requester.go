@@ -1,0 +1,362 @@
+// Package requester is the buying side of a node: it validates and places
+// jobs on providers from the catalog, sends each task over the task
+// protocol, tracks its state and logs, fetches and checks its outputs, and
+// keeps the job history in the store.
+package requester
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/deco-network/deco/internal/data"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// Config wires a Requester. Logger, Clock and Scheduler may be nil.
+type Config struct {
+	Logger    *slog.Logger
+	Clock     func() time.Time
+	Host      *p2p.Host
+	Store     *store.Store
+	Catalog   *offer.Catalog
+	Scheduler *sched.Scheduler
+	// DataDir holds jobs/<id>/{logs,outputs}.
+	DataDir string
+	// MaxOutputFiles caps the files of one result (default 100,000).
+	MaxOutputFiles int
+	// OnChange, when set, is called after every job state change.
+	OnChange func(store.Job)
+}
+
+// Requester submits and tracks jobs.
+type Requester struct {
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+
+	mu     sync.Mutex
+	logs   map[string]*jobLog
+	active map[string]*tracked
+	wg     sync.WaitGroup
+}
+
+type tracked struct {
+	provider  peer.ID
+	execution string
+	cancelled bool
+	cancel    context.CancelFunc
+}
+
+// Errors returned by Submit and friends.
+var (
+	ErrInvalidSpec = errors.New("invalid job spec")
+	ErrNotRunning  = errors.New("job is not running")
+)
+
+// New creates a requester. Jobs that were in flight when an earlier run
+// of the daemon stopped are marked lost, with the reason, so nothing is
+// left hanging.
+func New(ctx context.Context, cfg Config) (*Requester, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Scheduler == nil {
+		cfg.Scheduler = sched.Default()
+	}
+	if cfg.MaxOutputFiles <= 0 {
+		cfg.MaxOutputFiles = 100_000
+	}
+	r := &Requester{cfg: cfg, log: cfg.Logger, now: cfg.Clock, logs: map[string]*jobLog{}, active: map[string]*tracked{}}
+	jobs, err := cfg.Store.ActiveJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		j.State, j.Error, j.UpdatedAt = job.StateLost, "the requester node restarted while the job was in flight", r.now()
+		if err := cfg.Store.UpdateJob(ctx, j, j.Error); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Close waits for tracking goroutines to stop (they end with the host).
+func (r *Requester) Close() error {
+	r.wg.Wait()
+	return nil
+}
+
+func (r *Requester) jobDir(id string) string { return filepath.Join(r.cfg.DataDir, "jobs", id) }
+
+// OutputsDir is where a completed job's outputs are.
+func (r *Requester) OutputsDir(id string) string { return filepath.Join(r.jobDir(id), "outputs") }
+
+func (r *Requester) jobLog(id string) *jobLog {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.logs[id]
+	if l == nil {
+		l = newJobLog(filepath.Join(r.jobDir(id), "logs"))
+		r.logs[id] = l
+	}
+	return l
+}
+
+// Submit validates spec, places it and sends it to the chosen provider. It
+// returns once the job is recorded; the run is tracked in the background.
+// When no provider fits, the *sched.NoFitError lists each and why.
+func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error) {
+	spec.ApplyDefaults()
+	if err := spec.Validate(); err != nil {
+		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	offers := r.cfg.Catalog.List()
+	rep, err := r.cfg.Scheduler.Place(spec, offers)
+	if err != nil {
+		return store.Job{}, err
+	}
+	placement, _ := json.Marshal(rep)
+	now := r.now()
+	j := store.Job{ID: job.NewID(), Name: spec.Name, Spec: spec, SpecDigest: job.Digest(spec),
+		State: job.StatePending, Placement: placement, CreatedAt: now, UpdatedAt: now}
+	j.Provider, j.ExecutionID = rep.Chosen, job.NewID()
+	if err := os.MkdirAll(r.jobDir(j.ID), 0o755); err != nil {
+		return store.Job{}, err
+	}
+	if err := r.cfg.Store.CreateJob(ctx, j); err != nil {
+		return store.Job{}, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	t := &tracked{execution: j.ExecutionID, cancel: cancel}
+	r.mu.Lock()
+	r.active[j.ID] = t
+	r.mu.Unlock()
+	candidates := feasibleInOrder(rep)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer cancel()
+		r.track(runCtx, j, t, candidates)
+	}()
+	return j, nil
+}
+
+// feasibleInOrder lists the feasible nodes, best first (the report is sorted).
+func feasibleInOrder(rep sched.Report) []string {
+	var out []string
+	out = append(out, rep.Chosen)
+	for _, n := range rep.Nodes {
+		if n.Feasible && n.Node != rep.Chosen {
+			out = append(out, n.Node)
+		}
+	}
+	return out
+}
+
+// update persists a state change and notifies.
+func (r *Requester) update(j *store.Job, state job.State, msg string) {
+	j.State, j.UpdatedAt = state, r.now()
+	if err := r.cfg.Store.UpdateJob(context.Background(), *j, msg); err != nil {
+		r.log.Error("store job", "job", j.ID, "err", err)
+	}
+	if r.cfg.OnChange != nil {
+		r.cfg.OnChange(*j)
+	}
+}
+
+// track runs the job on the first candidate that accepts it.
+func (r *Requester) track(ctx context.Context, j store.Job, t *tracked, candidates []string) {
+	log := r.log.With("job", j.ID)
+	jl := r.jobLog(j.ID)
+	defer func() {
+		jl.finish()
+		r.mu.Lock()
+		delete(r.active, j.ID)
+		r.mu.Unlock()
+	}()
+	var rejections []string
+	for _, node := range candidates {
+		pid, err := peer.Decode(node)
+		if err != nil {
+			rejections = append(rejections, fmt.Sprintf("%s: bad peer ID", node))
+			continue
+		}
+		r.mu.Lock()
+		t.provider = pid
+		cancelled := t.cancelled
+		r.mu.Unlock()
+		if cancelled {
+			break
+		}
+		j.Provider = node
+		accepted, err := r.runOn(ctx, &j, pid, jl)
+		if accepted {
+			if err != nil {
+				j.Error = err.Error()
+				r.update(&j, job.StateFailed, err.Error())
+			}
+			return
+		}
+		log.Info("provider did not take the task", "provider", node, "err", err)
+		rejections = append(rejections, fmt.Sprintf("%s: %v", node, err))
+	}
+	state := job.StateFailed
+	j.Error = "no provider accepted the task"
+	r.mu.Lock()
+	cancelled := t.cancelled
+	r.mu.Unlock()
+	if cancelled {
+		state, j.Error = job.StateCancelled, "cancelled before a provider accepted it"
+	}
+	for _, s := range rejections {
+		j.Error += "\n  " + s
+	}
+	r.update(&j, state, j.Error)
+}
+
+// runOn sends the task to one provider and follows it to the end. accepted
+// reports whether the provider took it (a refusal lets the caller try the
+// next candidate).
+func (r *Requester) runOn(ctx context.Context, j *store.Job, pid peer.ID, jl *jobLog) (accepted bool, err error) {
+	s, err := r.cfg.Host.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoTask, 1))
+	if err != nil {
+		return false, err
+	}
+	defer s.Close()
+	req := market.TaskRequest{JobID: j.ID, ExecutionID: j.ExecutionID, Spec: j.Spec, SpecDigest: j.SpecDigest}
+	if err := p2p.WriteMsg(s, req); err != nil {
+		return false, fmt.Errorf("send task: %w", err)
+	}
+	for {
+		var ev market.TaskEvent
+		if err := p2p.ReadMsg(s, &ev, market.MaxTaskEvent); err != nil {
+			if !accepted {
+				return false, fmt.Errorf("read answer: %w", err)
+			}
+			return true, fmt.Errorf("lost contact with the provider: %w", err)
+		}
+		switch ev.Type {
+		case market.EventRejected:
+			return false, errors.New(ev.Message)
+		case market.EventAccepted:
+			accepted = true
+			r.update(j, job.StatePreparing, "accepted by "+pid.String())
+		case market.EventState:
+			if ev.State == job.StateRunning && j.State != job.StateRunning {
+				r.update(j, job.StateRunning, "")
+			}
+		case market.EventLog:
+			if err := jl.write(ev.Log); err != nil {
+				r.log.Warn("write log", "job", j.ID, "err", err)
+			}
+		case market.EventExited:
+			return true, r.finish(ctx, j, pid, ev)
+		default:
+			return accepted, fmt.Errorf("unexpected event %q", ev.Type)
+		}
+	}
+}
+
+// finish records how the execution ended and fetches its outputs.
+func (r *Requester) finish(ctx context.Context, j *store.Job, pid peer.ID, ev market.TaskEvent) error {
+	if ev.Result != nil {
+		code := ev.Result.ExitCode
+		j.ExitCode = &code
+	}
+	j.Error = ev.Message
+	if ev.ResultDigest != "" {
+		if err := r.fetchOutputs(ctx, j, pid, ev.ResultDigest); err != nil {
+			return fmt.Errorf("fetch outputs: %w", err)
+		}
+		j.ResultDigest = ev.ResultDigest
+	}
+	state := ev.State
+	if !state.Terminal() {
+		state = job.StateFailed
+	}
+	r.update(j, state, ev.Message)
+	return nil
+}
+
+// fetchOutputs downloads the output tree and checks it against digest.
+func (r *Requester) fetchOutputs(ctx context.Context, j *store.Job, pid peer.ID, digest string) error {
+	s, err := r.cfg.Host.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoResult, 1))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := p2p.WriteMsg(s, market.ResultRequest{ExecutionID: j.ExecutionID}); err != nil {
+		return err
+	}
+	var h market.ResultHeader
+	if err := p2p.ReadMsg(s, &h, market.MaxSmallMsg); err != nil {
+		return err
+	}
+	if h.Error != "" {
+		return errors.New(h.Error)
+	}
+	if h.Digest != digest {
+		return fmt.Errorf("provider announced digest %s, then sent %s", digest, h.Digest)
+	}
+	dir := r.OutputsDir(j.ID)
+	_ = os.RemoveAll(dir)
+	limits := data.Limits{MaxBytes: int64(j.Spec.Resources.Disk), MaxFiles: r.cfg.MaxOutputFiles}
+	if _, err := data.Unpack(ctx, s, dir, digest, limits); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Cancel stops a job: the provider kills the execution.
+func (r *Requester) Cancel(ctx context.Context, id string) error {
+	r.mu.Lock()
+	t := r.active[id]
+	if t == nil {
+		r.mu.Unlock()
+		return ErrNotRunning
+	}
+	t.cancelled = true
+	pid, exe := t.provider, t.execution
+	r.mu.Unlock()
+	if pid == "" {
+		return nil
+	}
+	var reply market.CancelReply
+	if err := r.cfg.Host.Request(ctx, pid, p2p.ProtocolID(market.ProtoCancel, 1), market.CancelRequest{ExecutionID: exe}, &reply, market.MaxSmallMsg); err != nil {
+		return fmt.Errorf("ask provider to cancel: %w", err)
+	}
+	if reply.Error != "" {
+		return errors.New(reply.Error)
+	}
+	return nil
+}
+
+// Logs writes job id's logs to w; with follow it streams until the job ends.
+func (r *Requester) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
+	r.mu.Lock()
+	l, live := r.logs[id]
+	r.mu.Unlock()
+	if !live {
+		l = newJobLog(filepath.Join(r.jobDir(id), "logs"))
+		l.finish()
+	}
+	return l.copyTo(ctx, w, follow)
+}
