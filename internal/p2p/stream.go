@@ -63,8 +63,13 @@ func (h *Host) Request(ctx context.Context, p peer.ID, id protocol.ID, req, resp
 	defer stop()
 	if err := h.exchange(s, req, resp, max); err != nil {
 		_ = s.Reset()
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s request to %s: %w (%w)", id, shortID(p), ctx.Err(), err)
+		cerr := ctx.Err()
+		if cerr == nil && !time.Now().Before(deadline) {
+			// The stream deadline can fire just before ctx's timer.
+			cerr = context.DeadlineExceeded
+		}
+		if cerr != nil {
+			return fmt.Errorf("%s request to %s: %w (%w)", id, shortID(p), cerr, err)
 		}
 		return fmt.Errorf("%s request to %s: %w", id, shortID(p), err)
 	}
