@@ -165,6 +165,7 @@ type module struct {
 
 // execution is one run of a task.
 type execution struct {
+	ctx    context.Context // the run's context: cancelled by Kill or the timeout
 	cancel context.CancelFunc
 	done   chan struct{} // closed when result is set
 	logs   *logBuffer
@@ -345,7 +346,7 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 		cancel()
 		runCtx, cancel = context.WithTimeout(context.Background(), time.Duration(t.Spec.Timeout))
 	}
-	x := &execution{cancel: cancel, done: make(chan struct{}), logs: logs}
+	x := &execution{ctx: runCtx, cancel: cancel, done: make(chan struct{}), logs: logs}
 
 	e.mu.Lock()
 	if e.closed {
@@ -458,7 +459,10 @@ func (x *execution) kill() {
 	select {
 	case <-x.done:
 	default:
-		x.killed = true
+		// A kill after the timeout fired leaves the Result TimedOut.
+		if x.ctx.Err() == nil {
+			x.killed = true
+		}
 	}
 	x.killMu.Unlock()
 	x.cancel()
