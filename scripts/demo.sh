@@ -40,8 +40,8 @@ echo "== offers the requester found over the network"
 "$deco" offers
 echo
 echo "== deco run deco-busybox:latest -- sh -c '...'"
-"$deco" run deco-busybox:latest -- sh -c 'echo "hello from $(hostname), a sandbox with $(nproc) cpus"; echo 42 > /outputs/answer.txt'
-id=$("$deco" job ls -o json | sed -n 's/^    "id": "\(.*\)",$/\1/p' | head -1)
+"$deco" run deco-busybox:latest -- sh -c 'echo "hello from $(hostname), a sandbox on a provider"; echo 42 > /outputs/answer.txt'
+id=$("$deco" job ls -q --limit 1)
 echo
 echo "== deco job get $id"
 "$deco" job get "$id" --out "$dir/result"

@@ -225,6 +225,7 @@ func (a *app) jobRunCmd() *cobra.Command {
 func (a *app) jobLsCmd() *cobra.Command {
 	var state string
 	var limit int
+	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List jobs, newest first",
@@ -247,6 +248,12 @@ func (a *app) jobLsCmd() *cobra.Command {
 				}
 				return writeJSON(a.stdout, jobs)
 			}
+			if quiet {
+				for _, j := range jobs {
+					fmt.Fprintln(a.stdout, j.ID)
+				}
+				return nil
+			}
 			var rows [][]string
 			for _, j := range jobs {
 				what := j.Spec.Image
@@ -261,6 +268,7 @@ func (a *app) jobLsCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&state, "state", "", "only jobs in this state")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print job IDs only")
 	return cmd
 }
 

@@ -23,6 +23,9 @@ const (
 	ProtoResult = "result"
 	// ProtoCancel: ask a provider to stop an execution.
 	ProtoCancel = "cancel"
+	// ProtoAnnounce: a provider pushes a changed offer straight to the
+	// peers it is connected to (gossip reaches the rest).
+	ProtoAnnounce = "announce"
 )
 
 // OfferTopic is the gossip topic on which providers publish offers.

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	p2pcrypto "github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -100,9 +101,13 @@ type Node struct {
 	apiURL    string
 	token     string
 
+	runCtx context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed sync.Once
+
+	pushMu     sync.Mutex
+	lastPushed offer.Offer
 }
 
 // New builds and starts a node. Close stops it.
@@ -126,7 +131,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	n = &Node{cfg: cfg, cancel: cancel}
+	n = &Node{cfg: cfg, runCtx: runCtx, cancel: cancel}
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -177,7 +182,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.loadCatalog(ctx)
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
-		Published: func(o offer.Offer) { n.acceptOffer(o) }})
+		Published: n.published})
 	if err != nil {
 		return n, err
 	}
@@ -194,6 +199,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.wg.Add(2)
 	go func() { defer n.wg.Done(); n.gossipLoop(sub) }()
 	go func() { defer n.wg.Done(); _ = n.provider.Run(runCtx) }()
+	n.host.Handle(p2p.ProtocolID(market.ProtoAnnounce, 1), 10*time.Second, n.serveAnnounce)
 	n.host.OnPeerConnected(func(p peer.ID) {
 		n.wg.Add(1)
 		go func() { defer n.wg.Done(); n.fetchOffer(runCtx, p) }()
@@ -323,6 +329,58 @@ func (n *Node) fetchOffer(ctx context.Context, p peer.ID) {
 	if reply.Offer != nil && reply.Offer.Node == p.String() {
 		n.acceptOffer(*reply.Offer)
 	}
+}
+
+// published takes this node's own new offer into its catalog and, when its
+// terms changed, pushes it to connected peers so they need not wait for
+// the gossip mesh to form.
+func (n *Node) published(o offer.Offer) {
+	n.acceptOffer(o)
+	n.pushMu.Lock()
+	last := n.lastPushed
+	n.lastPushed = o
+	n.pushMu.Unlock()
+	if sameTerms(last, o) {
+		return
+	}
+	for _, p := range n.host.Peers() {
+		if !p.Connected {
+			continue
+		}
+		n.wg.Add(1)
+		go func(p peer.ID) {
+			defer n.wg.Done()
+			ctx, cancel := context.WithTimeout(n.runCtx, 5*time.Second)
+			defer cancel()
+			var ack struct{}
+			if err := n.host.Request(ctx, p, p2p.ProtocolID(market.ProtoAnnounce, 1), o, &ack, market.MaxSmallMsg); err != nil {
+				n.log.Debug("announce offer", "peer", p, "err", err)
+			}
+		}(p.ID)
+	}
+}
+
+// sameTerms reports whether two offers of this node say the same thing
+// (only their validity window differs).
+func sameTerms(a, b offer.Offer) bool {
+	ja, _ := json.Marshal(offer.Offer{Free: a.Free, Total: a.Total, GPUs: a.GPUs, Prices: a.Prices, Executors: a.Executors, Region: a.Region, Network: a.Network, Withdrawn: a.Withdrawn})
+	jb, _ := json.Marshal(offer.Offer{Free: b.Free, Total: b.Total, GPUs: b.GPUs, Prices: b.Prices, Executors: b.Executors, Region: b.Region, Network: b.Network, Withdrawn: b.Withdrawn})
+	return string(ja) == string(jb)
+}
+
+// serveAnnounce takes an offer a connected provider pushed.
+func (n *Node) serveAnnounce(ctx context.Context, s network.Stream) {
+	var o offer.Offer
+	if err := p2p.ReadMsg(s, &o, market.MaxOfferSize); err != nil {
+		n.metrics.offersDropped.Inc()
+		return
+	}
+	if o.Node != s.Conn().RemotePeer().String() {
+		n.metrics.offersDropped.Inc()
+		return
+	}
+	n.acceptOffer(o)
+	_ = p2p.WriteMsg(s, struct{}{})
 }
 
 // Close stops the node: API first, then services, then the host and store.
