@@ -56,9 +56,9 @@ const (
 // (signature, key, sequence number, topic) around the largest payload.
 const gossipOverhead = 16 << 10
 
-// DefaultListenAddrs are the listen addresses used when Config.ListenAddrs
+// defaultListenAddrs are the listen addresses used when Config.ListenAddrs
 // is empty: any interface, a random port, TCP and QUIC.
-var DefaultListenAddrs = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
+var defaultListenAddrs = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
 
 // DHTMode says whether this node answers DHT queries for others.
 type DHTMode int
@@ -80,7 +80,8 @@ type Config struct {
 	// Key is the node's libp2p identity (a secp256k1 key in deco). When
 	// nil, an ephemeral secp256k1 key is generated.
 	Key crypto.PrivKey
-	// ListenAddrs are multiaddrs to listen on; DefaultListenAddrs when empty.
+	// ListenAddrs are multiaddrs to listen on; when empty, TCP and QUIC
+	// on every interface at random ports.
 	ListenAddrs []string
 	// Bootstrap are full multiaddrs (ending in /p2p/<id>) of peers to
 	// connect to at start, retried with backoff until connected.
@@ -254,7 +255,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 
 func withDefaults(cfg Config) Config {
 	if len(cfg.ListenAddrs) == 0 {
-		cfg.ListenAddrs = DefaultListenAddrs
+		cfg.ListenAddrs = slices.Clone(defaultListenAddrs)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

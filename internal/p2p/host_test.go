@@ -66,6 +66,7 @@ func TestNewUsesKeyAndListens(t *testing.T) {
 		t.Fatalf("ID = %s, want %s", h.ID(), want)
 	}
 	addrs := h.Addrs()
+	t.Logf("addrs: %v", addrs)
 	if len(addrs) != 2 {
 		t.Fatalf("Addrs = %v, want a tcp and a quic address", addrs)
 	}

@@ -80,10 +80,17 @@ func (h *Host) exchange(s network.Stream, req, resp any, max int) error {
 	if err := WriteMsg(s, req); err != nil {
 		return err
 	}
-	if err := s.CloseWrite(); err != nil {
-		return fmt.Errorf("close write: %w", err)
+	// A handler that has read the request may answer and close its side
+	// before our CloseWrite arrives (QUIC then reports a canceled stream):
+	// the response decides, so a failed CloseWrite is not an error.
+	cwErr := s.CloseWrite()
+	if err := ReadMsg(s, resp, max); err != nil {
+		if cwErr != nil {
+			return fmt.Errorf("%w (close write: %v)", err, cwErr)
+		}
+		return err
 	}
-	return ReadMsg(s, resp, max)
+	return nil
 }
 
 // OpenStream opens a long-lived stream of protocol id to peer p, for

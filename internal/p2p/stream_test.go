@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -28,7 +29,13 @@ var echoProto = ProtocolID("echo", 1)
 // pair starts two connected hosts; a serves echoProto.
 func pair(t testing.TB) (a, b *Host) {
 	t.Helper()
-	a = newTestHost(t, Config{})
+	return pairOver(t, loopbackAddrs)
+}
+
+// pairOver is pair with a listening only on listen.
+func pairOver(t testing.TB, listen []string) (a, b *Host) {
+	t.Helper()
+	a = newTestHost(t, Config{ListenAddrs: listen})
 	b = newTestHost(t, Config{})
 	a.Handle(echoProto, 5*time.Second, func(ctx context.Context, s network.Stream) {
 		var req echoReq
@@ -45,13 +52,26 @@ func pair(t testing.TB) (a, b *Host) {
 }
 
 func TestRequestRoundTrip(t *testing.T) {
-	a, b := pair(t)
-	var resp echoResp
-	if err := b.Request(t.Context(), a.ID(), echoProto, echoReq{Text: "deco"}, &resp, 1024); err != nil {
-		t.Fatal(err)
+	tests := []struct{ name, listen string }{
+		{name: "tcp", listen: "/ip4/127.0.0.1/tcp/0"},
+		{name: "quic", listen: "/ip4/127.0.0.1/udp/0/quic-v1"},
 	}
-	if resp.Upper != "DECO" || resp.From != b.ID().String() {
-		t.Fatalf("resp = %+v", resp)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := pairOver(t, []string{tc.listen})
+			// Many requests: a handler that answers and closes before the
+			// requester's CloseWrite lands must not fail the request.
+			for i := range 1000 {
+				var resp echoResp
+				text := fmt.Sprintf("deco %d", i)
+				if err := b.Request(t.Context(), a.ID(), echoProto, echoReq{Text: text}, &resp, 1024); err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if resp.Upper != strings.ToUpper(text) || resp.From != b.ID().String() {
+					t.Fatalf("request %d: resp = %+v", i, resp)
+				}
+			}
+		})
 	}
 }
 
@@ -209,22 +229,30 @@ func TestOpenStreamManyMessages(t *testing.T) {
 }
 
 // BenchmarkRequest measures one Request round trip between two hosts on
-// loopback and reports the median as median-ns/op.
+// loopback, over TCP (Noise, yamux) and over QUIC, and reports the median
+// as median-ns/op.
 func BenchmarkRequest(b *testing.B) {
-	a, c := pair(b)
-	var resp echoResp
-	// Warm up the connection and protocol negotiation cache.
-	if err := c.Request(b.Context(), a.ID(), echoProto, echoReq{Text: "warm"}, &resp, 1024); err != nil {
-		b.Fatal(err)
+	for _, tc := range []struct{ name, listen string }{
+		{name: "tcp", listen: "/ip4/127.0.0.1/tcp/0"},
+		{name: "quic", listen: "/ip4/127.0.0.1/udp/0/quic-v1"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			a, c := pairOver(b, []string{tc.listen})
+			var resp echoResp
+			// Warm up the connection and protocol negotiation.
+			if err := c.Request(b.Context(), a.ID(), echoProto, echoReq{Text: "warm"}, &resp, 1024); err != nil {
+				b.Fatal(err)
+			}
+			var times []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				if err := c.Request(b.Context(), a.ID(), echoProto, echoReq{Text: "deco"}, &resp, 1024); err != nil {
+					b.Fatal(err)
+				}
+				times = append(times, time.Since(start))
+			}
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "median-ns/op")
+		})
 	}
-	var times []time.Duration
-	for b.Loop() {
-		start := time.Now()
-		if err := c.Request(b.Context(), a.ID(), echoProto, echoReq{Text: "deco"}, &resp, 1024); err != nil {
-			b.Fatal(err)
-		}
-		times = append(times, time.Since(start))
-	}
-	slices.Sort(times)
-	b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "median-ns/op")
 }
