@@ -52,10 +52,12 @@
 // Modules come from Spec.Wasm.Inline. URL modules are fetched (and their
 // SHA-256 checked) by the data component before Prepare and handed to this
 // executor inline; Prepare refuses a URL-only module. When Spec.Wasm.SHA256
-// is set it must match the inline bytes. Compiled modules are kept in
-// memory by SHA-256 for the executor's lifetime, and with Config.CacheDir
-// wazero also keeps compiled machine code on disk, so a module seen by an
-// earlier run of the daemon compiles fast.
+// is set it must match the inline bytes; once a module with that digest is
+// compiled, later tasks naming it run it without hashing their bytes again
+// (what runs is always the module the digest names). Compiled modules are
+// kept in memory by SHA-256 for the executor's lifetime, and with
+// Config.CacheDir wazero also keeps compiled machine code on disk, so a
+// module seen by an earlier run of the daemon compiles fast.
 //
 // # Daemon restarts
 //
@@ -240,9 +242,24 @@ func (e *Executor) module(ctx context.Context, t exec.Task) (*module, error) {
 	if _, err := e.memoryLimit(t.Spec); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(w.Inline)
-	if w.SHA256 != "" && w.SHA256 != hex.EncodeToString(sum[:]) {
-		return nil, fmt.Errorf("%w: spec says %s, module is %x", ErrDigestMismatch, w.SHA256, sum)
+	var sum [32]byte
+	named := false // w.SHA256 names a module compiled (or compiling) here
+	if w.SHA256 != "" {
+		d, err := hex.DecodeString(w.SHA256)
+		if err != nil || len(d) != len(sum) {
+			return nil, fmt.Errorf("%w: %q is not a hex SHA-256", ErrDigestMismatch, w.SHA256)
+		}
+		copy(sum[:], d)
+		e.mu.Lock()
+		_, named = e.modules[sum]
+		e.mu.Unlock()
+	}
+	if !named {
+		got := sha256.Sum256(w.Inline)
+		if w.SHA256 != "" && got != sum {
+			return nil, fmt.Errorf("%w: spec says %s, module is %x", ErrDigestMismatch, w.SHA256, got)
+		}
+		sum = got
 	}
 	e.mu.Lock()
 	if e.closed {

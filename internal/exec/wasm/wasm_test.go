@@ -206,6 +206,7 @@ func TestPrepareRefuses(t *testing.T) {
 		}, want: wasm.ErrNoModule},
 		{name: "digest mismatch", modify: func(t *exec.Task) { t.Spec.Wasm.SHA256 = strings.Repeat("00", 32) }, want: wasm.ErrDigestMismatch},
 		{name: "memory over the maximum", modify: func(t *exec.Task) { t.Spec.Resources.Memory = 2 << 30 }, want: wasm.ErrMemoryLimit},
+		{name: "sha256 not hex", modify: func(t *exec.Task) { t.Spec.Wasm.SHA256 = "xyz" }, want: wasm.ErrDigestMismatch},
 		{name: "not wasm", modify: func(t *exec.Task) { t.Spec.Wasm.Inline = []byte("#!/bin/sh\n") }},
 		{name: "matching digest", modify: func(t *exec.Task) { t.Spec.Wasm.SHA256 = hex.EncodeToString(sum[:]) }},
 	}
@@ -283,5 +284,31 @@ func TestCloseKillsRunning(t *testing.T) {
 	}
 	if err := ex.Start(context.Background(), guestTask(t, tinyModule(emptyBody, 0))); err == nil {
 		t.Fatal("Start after Close succeeded")
+	}
+}
+
+// A task naming the digest of a module compiled earlier runs that module,
+// whatever its own bytes; a task naming a digest not compiled yet has its
+// bytes checked.
+func TestNamedDigestRunsNamedModule(t *testing.T) {
+	ex := newExecutor(t, wasm.Config{})
+	good := tinyModule(emptyBody, 1)
+	sum := sha256.Sum256(good)
+	task := guestTask(t, good)
+	task.Spec.Wasm.SHA256 = hex.EncodeToString(sum[:])
+	if err := ex.Prepare(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	task = guestTask(t, tinyModule(trapBody, 1))
+	task.Spec.Wasm.SHA256 = hex.EncodeToString(sum[:])
+	if res, _ := runTask(t, ex, task); res.ExitCode != 0 || res.Error != "" {
+		t.Fatalf("the named module did not run: %+v", res)
+	}
+	other := tinyModule(trapBody, 2)
+	otherSum := sha256.Sum256(tinyModule(emptyBody, 2))
+	task = guestTask(t, other)
+	task.Spec.Wasm.SHA256 = hex.EncodeToString(otherSum[:])
+	if err := ex.Prepare(context.Background(), task); !errors.Is(err, wasm.ErrDigestMismatch) {
+		t.Fatalf("Prepare of bytes not matching a new digest: %v", err)
 	}
 }
