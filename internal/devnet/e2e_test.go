@@ -18,7 +18,10 @@ import (
 	"github.com/deco-network/deco/internal/devnet"
 	"github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/store"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 const image = "deco-busybox:latest"
@@ -252,5 +255,96 @@ func TestRestartKeepsIdentityOffersAndHistory(t *testing.T) {
 	var logs bytes.Buffer
 	if err := c2.Logs(ctx, j.ID, false, &logs); err != nil || logs.String() != "kept\n" {
 		t.Fatalf("logs after restart %q %v", logs.String(), err)
+	}
+}
+
+func TestCancelStopsTheContainer(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, _ := client.FromDataDir(net.DataDir(0))
+	ctx := context.Background()
+	j, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Command: []string{"sh", "-c", "echo started; sleep 300"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until it runs (its first log line arrived).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var logs bytes.Buffer
+		_ = c.Logs(ctx, j.ID, false, &logs)
+		if strings.Contains(logs.String(), "started") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("job never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t0 := time.Now()
+	if err := c.Cancel(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := waitDone(t, c, j.ID)
+	if got.State != job.StateCancelled {
+		t.Fatalf("after cancel: %s (%s)", got.State, got.Error)
+	}
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Fatalf("cancel took %s", d)
+	}
+	// The provider's capacity is free again and it reports no execution.
+	if n := net.Nodes[1].Provider().Running(); n != 0 {
+		t.Fatalf("provider still runs %d executions", n)
+	}
+	if err := c.Cancel(ctx, j.ID); err == nil {
+		t.Fatal("cancelling a finished job succeeded")
+	}
+}
+
+// TestHostilePeerCannotCrashProvider sends oversized and malformed messages
+// on the task protocol from a raw libp2p host; the provider refuses them
+// and still runs the next job.
+func TestHostilePeerCannotCrashProvider(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := p2p.New(ctx, p2p.Config{ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	target := net.Nodes[1]
+	if err := h.Connect(ctx, target.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := peer.Decode(target.PeerID())
+	for _, payload := range [][]byte{
+		{0xff, 0xff, 0xff, 0xff},                     // 4 GiB length prefix
+		append([]byte{0, 0, 0, 5}, "{nope"...),       // malformed JSON
+		append([]byte{0, 0, 0, 11}, `{"evil":1}`...), // unknown field (and short)
+		append([]byte{0, 0, 0, 2}, "{}"...),          // empty request: invalid spec
+	} {
+		s, err := h.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoTask, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write(payload)
+		s.CloseWrite()
+		var ev market.TaskEvent
+		err = p2p.ReadMsg(s, &ev, market.MaxTaskEvent)
+		s.Close()
+		if err == nil && ev.Type != market.EventRejected {
+			t.Fatalf("payload %q: provider answered %+v", payload, ev)
+		}
+	}
+	c, _ := client.FromDataDir(net.DataDir(0))
+	j, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Command: []string{"echo", "still here"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, logs := waitDone(t, c, j.ID); got.State != job.StateCompleted || logs != "still here\n" {
+		t.Fatalf("after hostile peer: %s %q", got.State, logs)
 	}
 }
