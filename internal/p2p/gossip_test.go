@@ -110,7 +110,7 @@ func TestGossipThreeHosts(t *testing.T) {
 func TestGossipDropsOversized(t *testing.T) {
 	// The sender allows 8 KiB, the receivers only 1 KiB: the receivers'
 	// validators must drop the 2 KiB message.
-	hosts, topics := meshOf(t, []int{1024, 8 << 10, 1024}, "deco/test/big")
+	_, topics := meshOf(t, []int{1024, 8 << 10, 1024}, "deco/test/big")
 	subs := make([]<-chan Message, 0, 2)
 	for _, i := range []int{0, 2} {
 		ch, err := topics[i].Subscribe(t.Context())
@@ -144,7 +144,6 @@ func TestGossipDropsOversized(t *testing.T) {
 			}
 		}
 	}
-	_ = hosts
 }
 
 func TestGossipPublishRejectsOversized(t *testing.T) {

@@ -26,6 +26,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	libp2ptls "github.com/libp2p/go-libp2p/p2p/security/tls"
@@ -466,6 +467,11 @@ func (h *Host) bootstrap(addr string) {
 	}
 	backoff := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
+		// Our own backoff paces the retries; the swarm's dial backoff
+		// would otherwise refuse them without dialing for seconds.
+		if sw, ok := h.h.Network().(*swarm.Swarm); ok {
+			sw.Backoff().Clear(info.ID)
+		}
 		err := h.connect(h.ctx, *info)
 		if err == nil {
 			h.log.Debug("connected to bootstrap peer", "peer", shortID(info.ID))
