@@ -185,6 +185,20 @@ func (w *yamlWalker) walk(n *yaml.Node, v reflect.Value, path string) {
 			}
 			w.walk(val, v.Field(fi), fpath)
 		}
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		if isYAMLNull(n) {
+			v.SetZero()
+			return
+		}
+		if n.Kind != yaml.SequenceNode {
+			w.fail(n.Line, path, "expected a list, got %s", describeYAML(n))
+			return
+		}
+		out := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, el := range n.Content {
+			w.walk(el, out.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		v.Set(out)
 	case t == bytesType:
 		if isYAMLNull(n) {
 			v.SetZero()
@@ -345,6 +359,32 @@ func (w *jsonWalker) walk(raw []byte, off int64, v reflect.Value, path string) {
 			}
 			w.walk(val, valOff, v.Field(fi), fpath)
 		}
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		if isNull {
+			v.SetZero()
+			return
+		}
+		if len(raw) == 0 || raw[0] != '[' {
+			w.fail(off, path, "expected a list, got %s", describeJSON(raw))
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if _, err := dec.Token(); err != nil {
+			w.fail(off, path, "%v", err)
+			return
+		}
+		out := reflect.MakeSlice(t, 0, 4)
+		for i := 0; dec.More(); i++ {
+			var el json.RawMessage
+			if err := dec.Decode(&el); err != nil {
+				w.fail(off+dec.InputOffset(), path, "%v", err)
+				return
+			}
+			elOff := off + dec.InputOffset() - int64(len(el))
+			out = reflect.Append(out, reflect.Zero(t.Elem()))
+			w.walk(el, elOff, out.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+		v.Set(out)
 	default:
 		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
 			var te *json.UnmarshalTypeError

@@ -35,6 +35,9 @@ type Spec struct {
 	Command []string `json:"command,omitempty" yaml:"command,omitempty"`
 	// Env is passed to the task's environment.
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
+	// Inputs are fetched by the provider before the task starts and seen by
+	// the task read-only at /inputs/<name>.
+	Inputs []Input `json:"inputs,omitempty" yaml:"inputs,omitempty"`
 	// Resources the task needs for its whole run.
 	Resources Resources `json:"resources" yaml:"resources"`
 	// Network allows outbound network access; the provider's policy must
@@ -45,6 +48,9 @@ type Spec struct {
 	// MaxPricePerHour is the most the requester pays per hour of the whole
 	// task (all its resources together). Zero means no ceiling.
 	MaxPricePerHour money.Amount `json:"maxPricePerHour,omitempty" yaml:"maxPricePerHour,omitempty"`
+	// Constraints narrow which providers may run the job (region, labels,
+	// pool, allow-list, minimum reputation).
+	Constraints Constraints `json:"constraints,omitzero" yaml:"constraints,omitempty"`
 }
 
 // Resources is a bundle of compute resources requested by a task, offered by

@@ -152,6 +152,7 @@ func (s Spec) Validate() error {
 			v.add("env."+k, "value must not contain NUL")
 		}
 	}
+	validateInputs(v, s.Inputs)
 	validateResources(v, s.Resources)
 	switch {
 	case s.Timeout < MinTimeout:
@@ -162,6 +163,7 @@ func (s Spec) Validate() error {
 	if s.MaxPricePerHour < 0 {
 		v.add("maxPricePerHour", "must not be negative, got %s", s.MaxPricePerHour)
 	}
+	validateConstraints(v, s.Constraints)
 	if len(v.errs) == 0 {
 		return nil
 	}
