@@ -1,0 +1,88 @@
+package job
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// MaxConstraintItems bounds each list and label set of Constraints.
+const MaxConstraintItems = 256
+
+// Constraints narrow which providers may run a job, beyond its resources.
+// Every set constraint must hold; the zero value accepts any provider.
+type Constraints struct {
+	// Regions, when set, lists the provider regions accepted.
+	Regions []string `json:"regions,omitempty" yaml:"regions,omitempty"`
+	// NotRegions lists provider regions refused.
+	NotRegions []string `json:"notRegions,omitempty" yaml:"notRegions,omitempty"`
+	// Labels are key: value pairs the provider's offer must carry.
+	Labels map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	// NotLabels are key: value pairs the provider's offer must not carry.
+	NotLabels map[string]string `json:"notLabels,omitempty" yaml:"notLabels,omitempty"`
+	// Pool, when set, accepts only providers in the operator pool of this name.
+	Pool string `json:"pool,omitempty" yaml:"pool,omitempty"`
+	// Providers, when set, is the allow-list of provider node IDs (libp2p
+	// peer IDs).
+	Providers []string `json:"providers,omitempty" yaml:"providers,omitempty"`
+	// MinReputation is the least reputation, from 0 to 1, a provider must
+	// have; unknown providers count as neutral (0.5). Zero accepts all.
+	MinReputation float64 `json:"minReputation,omitempty" yaml:"minReputation,omitempty"`
+}
+
+// IsZero reports whether no constraint is set.
+func (c Constraints) IsZero() bool {
+	return len(c.Regions) == 0 && len(c.NotRegions) == 0 && len(c.Labels) == 0 &&
+		len(c.NotLabels) == 0 && c.Pool == "" && len(c.Providers) == 0 && c.MinReputation == 0
+}
+
+// validateConstraints checks list sizes, names and the reputation range.
+func validateConstraints(v *validator, c Constraints) {
+	list := func(field string, xs []string) {
+		if len(xs) > MaxConstraintItems {
+			v.add(field, "must have at most %d entries, got %d", MaxConstraintItems, len(xs))
+			return
+		}
+		for i, x := range xs {
+			if !validConstraintName(x) {
+				v.add(field+"["+strconv.Itoa(i)+"]", "must be 1 to %d bytes without NUL, got %q", maxNameLen, x)
+			}
+		}
+	}
+	labels := func(field string, m map[string]string) {
+		if len(m) > MaxConstraintItems {
+			v.add(field, "must have at most %d entries, got %d", MaxConstraintItems, len(m))
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !validConstraintName(k) {
+				v.add(field, "key %q must be 1 to %d bytes without NUL", k, maxNameLen)
+			}
+			if len(m[k]) > maxNameLen || strings.ContainsRune(m[k], 0) {
+				v.add(field+"."+k, "must be at most %d bytes without NUL", maxNameLen)
+			}
+		}
+	}
+	list("constraints.regions", c.Regions)
+	list("constraints.notRegions", c.NotRegions)
+	labels("constraints.labels", c.Labels)
+	labels("constraints.notLabels", c.NotLabels)
+	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
+		want := c.Labels[k]
+		if got, ok := c.NotLabels[k]; ok && got == want {
+			v.add("constraints.notLabels."+k, "contradicts constraints.labels.%s (%q)", k, want)
+		}
+	}
+	if c.Pool != "" && !validConstraintName(c.Pool) {
+		v.add("constraints.pool", "must be at most %d bytes without NUL", maxNameLen)
+	}
+	list("constraints.providers", c.Providers)
+	if c.MinReputation < 0 || c.MinReputation > 1 || c.MinReputation != c.MinReputation {
+		v.add("constraints.minReputation", "must be between 0 and 1, got %v", c.MinReputation)
+	}
+}
+
+func validConstraintName(s string) bool {
+	return s != "" && len(s) <= maxNameLen && !strings.ContainsRune(s, 0)
+}
