@@ -32,22 +32,27 @@ func (c *Catalog) Put(o Offer) (bool, error) {
 	if err := o.Verify(c.now()); err != nil {
 		return false, err
 	}
+	return c.insert(o), nil
+}
+
+// insert keeps a verified offer; see Put.
+func (c *Catalog) insert(o Offer) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.offers[o.Node]; ok && old.Seq >= o.Seq {
-		return false, nil
+		return false
 	}
 	if o.Withdrawn {
 		_, had := c.offers[o.Node]
 		delete(c.offers, o.Node)
 		c.withdrawn[o.Node] = o.Seq
-		return had, nil
+		return had
 	}
 	if o.Seq <= c.withdrawn[o.Node] {
-		return false, nil
+		return false
 	}
 	c.offers[o.Node] = o
-	return true, nil
+	return true
 }
 
 // Remove forgets node's offer (the provider withdrew it).

@@ -14,6 +14,12 @@ import (
 	"github.com/deco-network/deco/internal/money"
 )
 
+// Limits checked by Verify.
+const (
+	MaxLabels            = 64
+	MaxAllowedRequesters = 4096
+)
+
 // Domain is the EIP-712 domain of offers (off chain: no chain ID).
 var Domain = identity.Domain{Name: "deco", Version: "1"}
 
@@ -74,6 +80,14 @@ type Offer struct {
 	Region string `json:"region,omitempty"`
 	// Network reports whether the provider lets tasks reach the network.
 	Network bool `json:"network,omitempty"`
+	// Labels are free-form key: value pairs chosen by the owner (e.g.
+	// "tier: gold"); jobs select on them.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Pool names the operator pool the node belongs to, if any.
+	Pool string `json:"pool,omitempty"`
+	// AllowedRequesters, when set, restricts the node to these requester
+	// node IDs (a pool reserved to a group of requesters).
+	AllowedRequesters []string `json:"allowedRequesters,omitempty"`
 	// Withdrawn marks the provider's signed withdrawal of its offer
 	// (deco offboard); catalogs drop the node.
 	Withdrawn bool      `json:"withdrawn,omitempty"`
@@ -107,7 +121,8 @@ func (o *Offer) Sign(key *identity.Key) error {
 // Verify checks the signature against Node and Address, the expiry against
 // now, and that the figures are sane.
 func (o Offer) Verify(now time.Time) error {
-	if o.Node == "" || o.Free.CPU < 0 || o.Free.Memory < 0 || o.Free.Disk < 0 || o.Free.GPUs < 0 || len(o.GPUs) > 1024 {
+	if o.Node == "" || o.Free.CPU < 0 || o.Free.Memory < 0 || o.Free.Disk < 0 || o.Free.GPUs < 0 || len(o.GPUs) > 1024 ||
+		len(o.Labels) > MaxLabels || len(o.AllowedRequesters) > MaxAllowedRequesters {
 		return ErrMalformed
 	}
 	if !now.Before(o.Expires) {
@@ -134,6 +149,20 @@ func Decode(b []byte) (Offer, error) {
 		return o, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return o, nil
+}
+
+// Admits reports whether the offer accepts jobs from requester (always,
+// unless AllowedRequesters restricts it).
+func (o *Offer) Admits(requester string) bool {
+	if len(o.AllowedRequesters) == 0 {
+		return true
+	}
+	for _, r := range o.AllowedRequesters {
+		if r == requester {
+			return true
+		}
+	}
+	return false
 }
 
 // HasExecutor reports whether the offer runs name.
