@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/internal/devnet"
+	dockerexec "github.com/deco-network/deco/internal/exec/docker"
+)
+
+// deco runs the CLI in-process and returns stdout, stderr and the error.
+func deco(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := newRoot(&out, &errb)
+	root.SetArgs(args)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	return out.String(), errb.String(), err
+}
+
+func TestRunArgumentErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no image", []string{"run"}, "an IMAGE is required"},
+		{"command without --", []string{"run", "img", "echo", "hi"}, "put the command after --"},
+		{"bad cpu", []string{"run", "--cpu", "lots", "img"}, "--cpu"},
+		{"bad env", []string{"run", "-e", "NOEQUALS", "img"}, "want NAME=VALUE"},
+		{"bad output", []string{"offers", "-o", "xml"}, "--output must be table or json"},
+		{"no node", []string{"job", "ls"}, "no deco node is running"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := deco(t, append([]string{"--data-dir", dir}, tc.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCLIAgainstDevnet(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	d, derr := dockerexec.New(ctx, dockerexec.Config{})
+	cancel()
+	if derr != nil {
+		if os.Getenv("DECO_REQUIRE_DOCKER") != "" {
+			t.Fatalf("DECO_REQUIRE_DOCKER is set: %v", derr)
+		}
+		t.Skipf("no Docker engine: %v", derr)
+	}
+	d.Close()
+	if out, err := exec.Command(filepath.Join("..", "..", "scripts", "build-busybox-image.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("build image: %v\n%s", err, out)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: t.TempDir()})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	req := []string{"--data-dir", net.DataDir(0)}
+
+	out, _, err := deco(t, append(req, "offers", "-o", "json")...)
+	if err != nil || strings.Count(out, `"node"`) != 2 {
+		t.Fatalf("offers: %v\n%s", err, out)
+	}
+	// A task's exit code becomes the CLI's, its output goes to stdout.
+	out, errOut, err := deco(t, append(req, "run", "deco-busybox:latest", "--", "sh", "-c", "echo hi; exit 3")...)
+	var ee exitError
+	if !errors.As(err, &ee) || ee.code != 3 || out != "hi\n" {
+		t.Fatalf("run: err %v out %q stderr %q", err, out, errOut)
+	}
+	if !strings.Contains(errOut, "placed on provider") || !strings.Contains(errOut, "exit code 3") {
+		t.Fatalf("run stderr %q", errOut)
+	}
+	out, _, err = deco(t, append(req, "job", "ls", "-q")...)
+	if err != nil || len(strings.Fields(out)) != 1 {
+		t.Fatalf("job ls: %v %q", err, out)
+	}
+	id := strings.TrimSpace(out)
+	out, _, err = deco(t, append(req, "job", "describe", id)...)
+	for _, want := range []string{"State:      failed", "Exit code:  3", "Placement: 2 offers considered", "running"} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("describe lacks %q: %v\n%s", want, err, out)
+		}
+	}
+
+	// Onboarding more than the machine has is refused, saying what exists.
+	prov := []string{"--data-dir", net.DataDir(1)}
+	_, _, err = deco(t, append(prov, "onboard", "-y", "--cpu", "4096", "--memory", "1GiB")...)
+	if err == nil || !strings.Contains(err.Error(), "asked for 4096 cores, this machine has") {
+		t.Fatalf("oversized share: %v", err)
+	}
+	out, _, err = deco(t, append(prov, "onboard", "-y", "--cpu", "1", "--memory", "512MiB", "--disk", "1GiB", "--cpu-price", "0.02")...)
+	if err != nil || !strings.Contains(out, "Selling 1 cores, 512MiB memory") {
+		t.Fatalf("onboard: %v\n%s", err, out)
+	}
+	out, _, err = deco(t, append(prov, "offboard")...)
+	if err != nil || !strings.Contains(out, "withdrawn") {
+		t.Fatalf("offboard: %v %s", err, out)
+	}
+	// The requester drops the withdrawn offer.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _, _ = deco(t, append(req, "offers", "-o", "json")...)
+		if strings.Count(out, `"node"`) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("withdrawn offer still listed:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out, _, err = deco(t, append(req, "id")...)
+	if err != nil || !strings.Contains(out, net.Nodes[0].PeerID()) {
+		t.Fatalf("id: %v %s", err, out)
+	}
+}
