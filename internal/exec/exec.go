@@ -1,6 +1,7 @@
 // Package exec defines the Executor interface that runs one execution of a
 // task in a sandbox on the provider's machine, and the types shared by its
-// implementations (exec/docker, and later exec/wasm).
+// implementations (exec/docker and exec/wasm, both checked by the
+// conformance suite in exec/exectest).
 package exec
 
 import (
