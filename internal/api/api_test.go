@@ -1,0 +1,118 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// fakeBackend answers with canned values or errors.
+type fakeBackend struct {
+	submitErr error
+	jobErr    error
+}
+
+func (f *fakeBackend) Identity() Identity    { return Identity{PeerID: "16Uiu2test"} }
+func (f *fakeBackend) Peers() []Peer         { return nil }
+func (f *fakeBackend) Offers() []offer.Offer { return nil }
+func (f *fakeBackend) Submit(ctx context.Context, spec job.Spec) (store.Job, error) {
+	if f.submitErr != nil {
+		return store.Job{}, f.submitErr
+	}
+	return store.Job{ID: "j1", Spec: spec, State: job.StatePending}, nil
+}
+func (f *fakeBackend) Jobs(context.Context, job.State, int) ([]store.Job, error) { return nil, nil }
+func (f *fakeBackend) Job(ctx context.Context, id string) (JobDetail, error) {
+	if f.jobErr != nil {
+		return JobDetail{}, f.jobErr
+	}
+	return JobDetail{Job: store.Job{ID: id}}, nil
+}
+func (f *fakeBackend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
+	_, err := io.WriteString(w, "log line\n")
+	return err
+}
+func (f *fakeBackend) Cancel(context.Context, string) error { return requester.ErrNotRunning }
+func (f *fakeBackend) Outputs(context.Context, string) (string, string, error) {
+	return "", "", ErrNoOutputs
+}
+func (f *fakeBackend) Onboarding(context.Context) (OnboardingView, error) { return OnboardingView{}, nil }
+func (f *fakeBackend) Onboard(context.Context, provider.Policy) (provider.Onboarding, error) {
+	return provider.Onboarding{}, errors.New("cpu: asked for 64 cores, this machine has 2")
+}
+func (f *fakeBackend) Offboard(context.Context) error { return nil }
+
+func TestStatusCodes(t *testing.T) {
+	noFit := &sched.NoFitError{Report: sched.Report{Considered: 1, Nodes: []sched.NodeReport{{Node: "p1", Reason: "cpu: needs 64 cores, 1 cores free"}}}}
+	tests := []struct {
+		name       string
+		backend    *fakeBackend
+		method     string
+		path       string
+		body       string
+		token      string
+		wantStatus int
+		wantBody   string
+	}{
+		{"no token", &fakeBackend{}, "GET", "/v1/id", "", "", 401, "bearer token"},
+		{"wrong token", &fakeBackend{}, "GET", "/v1/id", "", "nope", 401, "bearer token"},
+		{"identity", &fakeBackend{}, "GET", "/v1/id", "", "tok", 200, "16Uiu2test"},
+		{"metrics open", &fakeBackend{}, "GET", "/metrics", "", "", 200, "metrics"},
+		{"submit ok", &fakeBackend{}, "POST", "/v1/jobs", `{"apiVersion":"deco/v1","image":"x"}`, "tok", 201, `"id":"j1"`},
+		{"submit unknown field", &fakeBackend{}, "POST", "/v1/jobs", `{"apiVersion":"deco/v1","imag":"x"}`, "tok", 400, "imag"},
+		{"submit field errors", &fakeBackend{submitErr: fmt.Errorf("%w: %w", requester.ErrInvalidSpec, job.FieldErrors{{Field: "resources.cpu", Problem: "must be positive"}})},
+			"POST", "/v1/jobs", `{"apiVersion":"deco/v1","image":"x"}`, "tok", 400, `"field":"resources.cpu"`},
+		{"submit no fit", &fakeBackend{submitErr: noFit}, "POST", "/v1/jobs", `{"apiVersion":"deco/v1","image":"x"}`, "tok", 422, "cpu: needs 64 cores"},
+		{"job missing", &fakeBackend{jobErr: fmt.Errorf("job x: %w", store.ErrNotFound)}, "GET", "/v1/jobs/x", "", "tok", 404, "not found"},
+		{"cancel finished", &fakeBackend{}, "POST", "/v1/jobs/x/cancel", "", "tok", 409, "not running"},
+		{"outputs missing", &fakeBackend{}, "GET", "/v1/jobs/x/outputs", "", "tok", 409, "no outputs"},
+		{"logs", &fakeBackend{}, "GET", "/v1/jobs/x/logs", "", "tok", 200, "log line"},
+		{"onboard refused", &fakeBackend{}, "PUT", "/v1/onboarding", `{"share":{"cpu":64}}`, "tok", 400, "this machine has 2"},
+		{"onboard unknown field", &fakeBackend{}, "PUT", "/v1/onboarding", `{"shares":{}}`, "tok", 400, "unknown field"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics") })
+			h := New(tc.backend, "tok", metrics, nil)
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.wantStatus || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Fatalf("got %d %s, want %d containing %q", rec.Code, rec.Body.String(), tc.wantStatus, tc.wantBody)
+			}
+			if rec.Code >= 400 && tc.path != "/metrics" {
+				var e Error
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error == "" {
+					t.Fatalf("error body is not an api.Error: %s", rec.Body.String())
+				}
+			}
+		})
+	}
+}
+
+func TestEmptyTokenRefusesEverything(t *testing.T) {
+	h := New(&fakeBackend{}, "", nil, nil)
+	req := httptest.NewRequest("GET", "/v1/id", nil)
+	req.Header.Set("Authorization", "Bearer ")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Fatalf("empty token accepted: %d", rec.Code)
+	}
+}
