@@ -146,6 +146,7 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	t := &tracked{execution: j.ExecutionID, cancel: cancel}
+	r.jobLog(j.ID) // registered before Submit returns, so a follower never sees a finished log
 	r.mu.Lock()
 	r.active[j.ID] = t
 	r.mu.Unlock()
