@@ -2,13 +2,15 @@ package sched
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/offer"
 )
 
-// ExecutorFilter rejects providers that do not run the job's executor.
+// ExecutorFilter rejects providers that do not run the job's executor or
+// do not allow the network access the job asks for.
 type ExecutorFilter struct{}
 
 // Name implements Filter.
@@ -16,18 +18,25 @@ func (ExecutorFilter) Name() string { return "executor" }
 
 // Filter implements Filter.
 func (ExecutorFilter) Filter(r *Request, o *offer.Offer) Status {
-	ex := r.Spec.Executor
-	if ex == "" {
-		ex = job.ExecutorDocker
-	}
-	if !o.HasExecutor(ex) {
-		return Status{UnschedulableForever, fmt.Sprintf("does not run the %s executor (runs: %s)", ex, strings.Join(o.Executors, ", "))}
+	if !o.HasExecutor(r.executor) {
+		st := Status{Code: UnschedulableForever, Reason: r.executorReason}
+		if r.Explain {
+			st.Detail = fmt.Sprintf("%s (runs: %s)", r.executorReason, strings.Join(o.Executors, ", "))
+		}
+		return st
 	}
 	if r.Spec.Network && !o.Network {
-		return Status{UnschedulableForever, "job needs network access; provider does not allow it"}
+		return Status{Code: UnschedulableForever, Reason: "job needs network access; provider does not allow it"}
 	}
 	return Fit
 }
+
+// Resource rejection reasons, constant so the report can group by them.
+var (
+	reasonNow = [3]string{"not enough free cpu", "not enough free memory", "not enough free disk"}
+	reasonNever = [3]string{"cpu request larger than the provider's whole share",
+		"memory request larger than the provider's whole share", "disk request larger than the provider's whole share"}
+)
 
 // ResourcesFilter rejects providers without enough free CPU, memory or disk.
 type ResourcesFilter struct{}
@@ -37,30 +46,38 @@ func (ResourcesFilter) Name() string { return "resources" }
 
 // Filter implements Filter.
 func (ResourcesFilter) Filter(r *Request, o *offer.Offer) Status {
-	need := r.Spec.Resources
-	check := []struct {
-		dim               string
-		want, free, total int64
-		format            func(int64) string
-	}{
-		{"cpu", int64(need.CPU), int64(o.Free.CPU), int64(o.Total.CPU), func(v int64) string { return job.MilliCPU(v).String() + " cores" }},
-		{"memory", int64(need.Memory), int64(o.Free.Memory), int64(o.Total.Memory), func(v int64) string { return job.ByteSize(v).String() }},
-		{"disk", int64(need.Disk), int64(o.Free.Disk), int64(o.Total.Disk), func(v int64) string { return job.ByteSize(v).String() }},
+	need := &r.Spec.Resources
+	var dim int
+	var want, free, total int64
+	switch {
+	case need.CPU > o.Free.CPU:
+		dim, want, free, total = 0, int64(need.CPU), int64(o.Free.CPU), int64(o.Total.CPU)
+	case need.Memory > o.Free.Memory:
+		dim, want, free, total = 1, int64(need.Memory), int64(o.Free.Memory), int64(o.Total.Memory)
+	case need.Disk > o.Free.Disk:
+		dim, want, free, total = 2, int64(need.Disk), int64(o.Free.Disk), int64(o.Total.Disk)
+	default:
+		return Fit
 	}
-	for _, c := range check {
-		if c.want <= c.free {
-			continue
-		}
-		code := Unschedulable
-		if c.total > 0 && c.want > c.total {
-			code = UnschedulableForever
-		}
-		return Status{code, fmt.Sprintf("%s: needs %s, %s free", c.dim, c.format(c.want), c.format(c.free))}
+	st := Status{Code: Unschedulable, Reason: reasonNow[dim]}
+	if total > 0 && want > total {
+		st = Status{Code: UnschedulableForever, Reason: reasonNever[dim]}
 	}
-	return Fit
+	if r.Explain {
+		format := func(v int64) string { return job.ByteSize(v).String() }
+		if dim == 0 {
+			format = func(v int64) string { return job.MilliCPU(v).String() + " cores" }
+		}
+		st.Detail = fmt.Sprintf("%s: needs %s, %s free", [3]string{"cpu", "memory", "disk"}[dim], format(want), format(free))
+		if st.Code == UnschedulableForever {
+			st.Detail += fmt.Sprintf(", %s in total", format(total))
+		}
+	}
+	return st
 }
 
-// GPUFilter rejects providers without enough free matching GPUs.
+// GPUFilter rejects providers without enough free GPUs matching the job's
+// vendor, model pattern and minimum VRAM.
 type GPUFilter struct{}
 
 // Name implements Filter.
@@ -72,33 +89,77 @@ func (GPUFilter) Filter(r *Request, o *offer.Offer) Status {
 	if n == 0 {
 		return Fit
 	}
-	sel := r.Spec.Resources.GPU
 	match := 0
-	for _, g := range o.GPUs {
-		if MatchGPU(sel, g) {
+	for i := range o.GPUs {
+		if matchGPU(r, &o.GPUs[i]) {
 			match++
 		}
 	}
 	if match >= n {
 		return Fit
 	}
-	what := "GPUs"
-	if sel.Vendor != "" || sel.Model != "" || sel.MinVRAM > 0 {
-		what = fmt.Sprintf("GPUs matching vendor=%q model=%q minVRAM=%s", sel.Vendor, sel.Model, sel.MinVRAM)
+	st := Status{Code: Unschedulable, Reason: "not enough free matching GPUs"}
+	if o.Total.GPUs > 0 && n > o.Total.GPUs {
+		st = Status{Code: UnschedulableForever, Reason: "more GPUs than the provider has"}
 	}
-	return Status{Unschedulable, fmt.Sprintf("gpu: needs %d %s, %d free", n, what, match)}
+	if r.Explain {
+		sel := r.Spec.Resources.GPU
+		var parts []string
+		if sel.Vendor != "" {
+			parts = append(parts, fmt.Sprintf("vendor %q", sel.Vendor))
+		}
+		if sel.Model != "" {
+			parts = append(parts, fmt.Sprintf("model %q", sel.Model))
+		}
+		if sel.MinVRAM > 0 {
+			parts = append(parts, "at least "+sel.MinVRAM.String()+" VRAM")
+		}
+		what := "GPUs"
+		if len(parts) > 0 {
+			what = "GPUs matching " + strings.Join(parts, ", ")
+		}
+		st.Detail = fmt.Sprintf("gpu: needs %d %s, %d free", n, what, match)
+	}
+	return st
 }
 
-// MatchGPU reports whether g satisfies sel (vendor exact, model substring
-// ignoring case, VRAM at least MinVRAM).
+func matchGPU(r *Request, g *offer.GPU) bool {
+	if g.VRAM < r.Spec.Resources.GPU.MinVRAM {
+		return false
+	}
+	if r.gpuVendor != "" && !strings.EqualFold(r.gpuVendor, g.Vendor) {
+		return false
+	}
+	return r.gpuModel == "" || containsFold(g.Model, r.gpuModel)
+}
+
+// MatchGPU reports whether g satisfies sel (vendor ignoring case, model
+// substring ignoring case, VRAM at least MinVRAM).
 func MatchGPU(sel job.GPUSelector, g offer.GPU) bool {
-	if sel.Vendor != "" && !strings.EqualFold(sel.Vendor, g.Vendor) {
-		return false
+	r := NewRequest(job.Spec{Resources: job.Resources{GPU: sel}}, "")
+	return matchGPU(r, &g)
+}
+
+// containsFold reports whether s contains the lower-case ASCII pattern sub,
+// ignoring ASCII case, without allocating.
+func containsFold(s, sub string) bool {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
 	}
-	if sel.Model != "" && !strings.Contains(strings.ToLower(g.Model), strings.ToLower(sel.Model)) {
-		return false
-	}
-	return g.VRAM >= sel.MinVRAM
+	return false
 }
 
 // PriceFilter rejects providers whose price for the task is above the
@@ -110,33 +171,129 @@ func (PriceFilter) Name() string { return "price" }
 
 // Filter implements Filter.
 func (PriceFilter) Filter(r *Request, o *offer.Offer) Status {
-	max := r.Spec.MaxPricePerHour
-	if max == 0 {
+	if r.maxPrice == 0 {
 		return Fit
 	}
-	if p := o.Prices.PerHour(r.Spec.Resources); p > max {
-		return Status{Unschedulable, fmt.Sprintf("price: %s/h for this task, above the job's maximum %s/h", p, max)}
+	p := o.Prices.PerHour(r.Spec.Resources)
+	if p <= r.maxPrice {
+		return Fit
+	}
+	st := Status{Code: Unschedulable, Reason: "price above the job's maximum"}
+	if r.Explain {
+		st.Detail = fmt.Sprintf("price: %s/h for this task, above the job's maximum %s/h", p, r.maxPrice)
+	}
+	return st
+}
+
+// PoolFilter enforces the job's pool and provider allow-list, and the
+// offer's own list of admitted requesters.
+type PoolFilter struct{}
+
+// Name implements Filter.
+func (PoolFilter) Name() string { return "pool" }
+
+// Filter implements Filter.
+func (PoolFilter) Filter(r *Request, o *offer.Offer) Status {
+	if r.poolReason != "" && o.Pool != r.Spec.Constraints.Pool {
+		st := Status{Code: UnschedulableForever, Reason: r.poolReason}
+		if r.Explain {
+			st.Detail = fmt.Sprintf("%s (in pool %q)", r.poolReason, o.Pool)
+		}
+		return st
+	}
+	if r.providers != nil {
+		if _, ok := r.providers[o.Node]; !ok {
+			return Status{Code: UnschedulableForever, Reason: "not in the job's provider allow-list"}
+		}
+	}
+	if !o.Admits(r.Requester) {
+		return Status{Code: UnschedulableForever, Reason: "reserved to other requesters"}
 	}
 	return Fit
 }
 
-// PriceScorer prefers cheaper providers: 100 for the cheapest feasible, 0
-// for the dearest, linear between.
-type PriceScorer struct{}
+// RegionFilter enforces the job's accepted and refused regions.
+type RegionFilter struct{}
 
-// Name implements Scorer.
-func (PriceScorer) Name() string { return "price" }
+// Name implements Filter.
+func (RegionFilter) Name() string { return "region" }
 
-// Score implements Scorer.
-func (PriceScorer) Score(r *Request, o *offer.Offer, all []*offer.Offer) float64 {
-	p := o.Prices.PerHour(r.Spec.Resources)
-	lo, hi := p, p
-	for _, x := range all {
-		v := x.Prices.PerHour(r.Spec.Resources)
-		lo, hi = min(lo, v), max(hi, v)
+// Filter implements Filter.
+func (RegionFilter) Filter(r *Request, o *offer.Offer) Status {
+	if len(r.regions) > 0 && !slices.Contains(r.regions, o.Region) {
+		st := Status{Code: UnschedulableForever, Reason: "region not accepted"}
+		if r.Explain {
+			st.Detail = fmt.Sprintf("region %q not in %q", o.Region, r.regions)
+		}
+		return st
 	}
-	if hi == lo {
-		return 100
+	if len(r.notRegions) > 0 && slices.Contains(r.notRegions, o.Region) {
+		st := Status{Code: UnschedulableForever, Reason: "region refused"}
+		if r.Explain {
+			st.Detail = fmt.Sprintf("region %q is refused by the job", o.Region)
+		}
+		return st
 	}
-	return 100 * float64(hi-p) / float64(hi-lo)
+	return Fit
+}
+
+// LabelsFilter enforces the job's required and refused offer labels.
+type LabelsFilter struct{}
+
+// Name implements Filter.
+func (LabelsFilter) Name() string { return "labels" }
+
+// Filter implements Filter.
+func (LabelsFilter) Filter(r *Request, o *offer.Offer) Status {
+	for i := range r.labels {
+		l := &r.labels[i]
+		if v, ok := o.Labels[l.key]; !ok || v != l.value {
+			st := Status{Code: UnschedulableForever, Reason: l.reason}
+			if r.Explain {
+				if ok {
+					st.Detail = fmt.Sprintf("%s (has %s=%s)", l.reason, l.key, v)
+				} else {
+					st.Detail = fmt.Sprintf("%s (no %s label)", l.reason, l.key)
+				}
+			}
+			return st
+		}
+	}
+	for i := range r.notLabels {
+		l := &r.notLabels[i]
+		if v, ok := o.Labels[l.key]; ok && v == l.value {
+			return Status{Code: UnschedulableForever, Reason: l.reason}
+		}
+	}
+	return Fit
+}
+
+// ReputationFilter rejects providers whose reputation is below the job's
+// minimum. Providers the source does not know count as neutral.
+type ReputationFilter struct {
+	// Source gives reputations; nil makes every provider neutral.
+	Source ReputationSource
+}
+
+// Name implements Filter.
+func (ReputationFilter) Name() string { return "reputation" }
+
+// Filter implements Filter.
+func (f ReputationFilter) Filter(r *Request, o *offer.Offer) Status {
+	if r.minRep == 0 {
+		return Fit
+	}
+	rep, known := reputation(f.Source, o.Node)
+	if rep >= r.minRep {
+		return Fit
+	}
+	st := Status{Code: Unschedulable, Reason: "reputation below the job's minimum"}
+	if r.Explain {
+		what := fmt.Sprintf("%.2f", rep)
+		if !known {
+			what = fmt.Sprintf("unknown (neutral %.2f)", rep)
+		}
+		st.Detail = fmt.Sprintf("reputation %s below the job's minimum %.2f", what, r.minRep)
+	}
+	return st
 }

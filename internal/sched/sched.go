@@ -6,12 +6,13 @@
 package sched
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 )
 
@@ -30,35 +31,124 @@ const (
 	Error
 )
 
+// String is the code in words, as the placement report shows it.
 func (c Code) String() string {
+	if c < Fits || c > Error {
+		return fmt.Sprintf("code %d", int(c))
+	}
 	return [...]string{"fits", "does not fit now", "can never fit", "error"}[c]
 }
 
 // Status is a filter's verdict with its reason.
 type Status struct {
-	Code   Code   `json:"code"`
+	Code Code `json:"code"`
+	// Reason is a short phrase naming the failed constraint, the same for
+	// every node that fails the same way (the report groups nodes by it).
+	// Filters must not format it per node: it is on the hot path.
 	Reason string `json:"reason,omitempty"`
+	// Detail gives this node's figures ("cpu: needs 2 cores, 1 cores
+	// free"). Filters fill it only when Request.Explain is set.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Fit is the passing status.
 var Fit = Status{Code: Fits}
 
-// Request is the per-job data computed once before filtering.
+// Request is one job's placement input with the data computed once before
+// filtering (the pre-filter step). Build it with NewRequest.
 type Request struct {
+	// Spec is the job.
 	Spec job.Spec
+	// Requester is the requester's node ID, matched against pools that
+	// admit only some requesters; empty matches only open offers.
+	Requester string
+	// Explain asks filters to fill Status.Detail. The scheduler sets it
+	// only when re-running a filter for a node it reports in full.
+	Explain bool
+
+	executor       string
+	executorReason string
+	maxPrice       money.Amount
+	gpuVendor      string
+	gpuModel       string // lower case
+	poolReason     string
+	providers      map[string]struct{}
+	regions        []string
+	notRegions     []string
+	labels         []label
+	notLabels      []label
+	minRep         float64
 }
 
-// Filter decides whether one offer can take the job.
+// label is one precomputed label selector with its rejection reason.
+type label struct{ key, value, reason string }
+
+// NewRequest runs the built-in pre-filter step for spec on behalf of
+// requester: it normalises the executor, lower-cases the GPU model pattern,
+// and turns the constraints into sorted selectors and sets with their
+// rejection reasons.
+func NewRequest(spec job.Spec, requester string) *Request {
+	r := &Request{Spec: spec, Requester: requester}
+	r.executor = spec.Executor
+	if r.executor == "" {
+		r.executor = job.ExecutorDocker
+	}
+	r.executorReason = "does not run the " + r.executor + " executor"
+	r.maxPrice = spec.MaxPricePerHour
+	r.gpuVendor = spec.Resources.GPU.Vendor
+	r.gpuModel = strings.ToLower(spec.Resources.GPU.Model)
+	c := spec.Constraints
+	if c.Pool != "" {
+		r.poolReason = fmt.Sprintf("not in pool %q", c.Pool)
+	}
+	if len(c.Providers) > 0 {
+		r.providers = make(map[string]struct{}, len(c.Providers))
+		for _, p := range c.Providers {
+			r.providers[p] = struct{}{}
+		}
+	}
+	r.regions, r.notRegions = c.Regions, c.NotRegions
+	r.labels = selectors(c.Labels, "lacks label %s=%s")
+	r.notLabels = selectors(c.NotLabels, "has refused label %s=%s")
+	r.minRep = c.MinReputation
+	return r
+}
+
+func selectors(m map[string]string, format string) []label {
+	out := make([]label, 0, len(m))
+	for k, v := range m {
+		out = append(out, label{k, v, fmt.Sprintf(format, k, v)})
+	}
+	slices.SortFunc(out, func(a, b label) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+// Filter decides whether one offer can take the job. It runs once per
+// offer per job, so it must be cheap and should not allocate on the
+// common path.
 type Filter interface {
 	Name() string
 	Filter(r *Request, o *offer.Offer) Status
 }
 
-// Scorer rates a feasible offer from 0 (worst) to 100 (best), relative to
-// the other feasible offers given in all.
+// PreFilter is implemented by plugins that check or prepare a job once
+// before the filter loop; an error fails the placement.
+type PreFilter interface {
+	PreFilter(r *Request) error
+}
+
+// Scorer rates a feasible offer. Unless the scorer is also a Normalizer,
+// the score is already on the 0 (worst) to 100 (best) scale.
 type Scorer interface {
 	Name() string
-	Score(r *Request, o *offer.Offer, all []*offer.Offer) float64
+	Score(r *Request, o *offer.Offer) float64
+}
+
+// Normalizer is implemented by scorers whose scores are relative to the
+// other feasible offers (e.g. cheapest = 100): Normalize rescales the raw
+// scores of all feasible offers, in place, to 0..100.
+type Normalizer interface {
+	Normalize(r *Request, scores []float64)
 }
 
 // WeightedScorer is a scorer with its weight from configuration.
@@ -67,110 +157,162 @@ type WeightedScorer struct {
 	Weight float64
 }
 
-// NodeReport is what happened to one node during placement.
-type NodeReport struct {
-	Node     string             `json:"node"`
-	Feasible bool               `json:"feasible"`
-	Filter   string             `json:"filter,omitempty"`
-	Code     string             `json:"code,omitempty"`
-	Reason   string             `json:"reason,omitempty"`
-	Scores   map[string]float64 `json:"scores,omitempty"`
-	Score    float64            `json:"score,omitempty"`
-}
-
-// Report is the placement report of one job.
-type Report struct {
-	Considered int          `json:"considered"`
-	Feasible   int          `json:"feasible"`
-	Chosen     string       `json:"chosen,omitempty"`
-	Nodes      []NodeReport `json:"nodes"`
-}
-
-// ErrNoFit is returned (wrapped in *NoFitError) when no node can take the job.
-var ErrNoFit = errors.New("no provider can run this job")
-
-// NoFitError carries the report of a failed placement.
-type NoFitError struct{ Report Report }
-
-func (e *NoFitError) Error() string {
-	var b strings.Builder
-	if e.Report.Considered == 0 {
-		return ErrNoFit.Error() + ": no offers known yet (are providers running and connected?)"
-	}
-	fmt.Fprintf(&b, "%s: %d offers considered", ErrNoFit, e.Report.Considered)
-	for _, n := range e.Report.Nodes {
-		fmt.Fprintf(&b, "\n  %s: %s", n.Node, n.Reason)
-	}
-	return b.String()
-}
-
-func (e *NoFitError) Unwrap() error { return ErrNoFit }
-
-// Scheduler runs filters and scorers. Build it with New.
+// Scheduler runs filters and scorers. Build it with New or NewFromConfig.
 type Scheduler struct {
-	filters []Filter
-	scorers []WeightedScorer
+	filters    []Filter
+	prefilters []PreFilter
+	scorers    []WeightedScorer
+	fullLimit  int
+	topN       int
 }
+
+// Report size defaults: catalogs up to DefaultFullReport offers get every
+// node in full; larger ones get the DefaultTopN best feasible nodes in full
+// and every rejected node listed under its reason.
+const (
+	DefaultFullReport = 200
+	DefaultTopN       = 20
+)
 
 // New returns a scheduler with the given plugins; filters run in order, so
-// put the cheapest first.
+// put the cheapest first. Filters that implement PreFilter are run once
+// per job before the loop.
 func New(filters []Filter, scorers []WeightedScorer) *Scheduler {
-	return &Scheduler{filters: filters, scorers: scorers}
-}
-
-// Default is the scheduler with the built-in filters and price scoring.
-func Default() *Scheduler {
-	return New([]Filter{ExecutorFilter{}, ResourcesFilter{}, GPUFilter{}, PriceFilter{}},
-		[]WeightedScorer{{Scorer: PriceScorer{}, Weight: 1}})
-}
-
-// Place picks the best offer for spec. When none fits it returns a
-// *NoFitError whose report lists every node and why.
-func (s *Scheduler) Place(spec job.Spec, offers []offer.Offer) (Report, error) {
-	req := &Request{Spec: spec}
-	rep := Report{Considered: len(offers), Nodes: make([]NodeReport, 0, len(offers))}
-	feasible := make([]*offer.Offer, 0, len(offers))
-	idx := make([]int, 0, len(offers))
-	for i := range offers {
-		o := &offers[i]
-		nr := NodeReport{Node: o.Node, Feasible: true}
-		for _, f := range s.filters {
-			if st := f.Filter(req, o); st.Code != Fits {
-				nr.Feasible, nr.Filter, nr.Code, nr.Reason = false, f.Name(), st.Code.String(), st.Reason
-				break
-			}
-		}
-		rep.Nodes = append(rep.Nodes, nr)
-		if nr.Feasible {
-			feasible = append(feasible, o)
-			idx = append(idx, len(rep.Nodes)-1)
+	s := &Scheduler{filters: filters, scorers: scorers, fullLimit: DefaultFullReport, topN: DefaultTopN}
+	for _, f := range filters {
+		if p, ok := f.(PreFilter); ok {
+			s.prefilters = append(s.prefilters, p)
 		}
 	}
-	rep.Feasible = len(feasible)
+	return s
+}
+
+// Default is the scheduler with the built-in filters and scorers at their
+// default weights, a neutral reputation and no latency figures.
+func Default() *Scheduler {
+	s, err := NewFromConfig(Config{}, nil, nil)
+	if err != nil {
+		panic("sched: default config: " + err.Error()) // the zero Config is valid
+	}
+	return s
+}
+
+// Place picks the best offer for spec on behalf of an anonymous requester.
+// See PlaceRequest.
+func (s *Scheduler) Place(spec job.Spec, offers []offer.Offer) (Report, error) {
+	return s.PlaceRequest(NewRequest(spec, ""), offers)
+}
+
+// rejection is one rejected offer, kept compact until the report is built.
+type rejection struct {
+	offer  int32
+	filter int32
+	code   Code
+	reason string
+}
+
+// PlaceRequest picks the best offer for r. When none fits it returns a
+// *NoFitError whose report says why for every node.
+func (s *Scheduler) PlaceRequest(r *Request, offers []offer.Offer) (Report, error) {
+	for _, p := range s.prefilters {
+		if err := p.PreFilter(r); err != nil {
+			return Report{Considered: len(offers)}, fmt.Errorf("pre-filter: %w", err)
+		}
+	}
+	feasible := make([]int32, 0, len(offers))
+	var rejected []rejection
+offers:
+	for i := range offers {
+		o := &offers[i]
+		for fi, f := range s.filters {
+			if st := f.Filter(r, o); st.Code != Fits {
+				rejected = append(rejected, rejection{int32(i), int32(fi), st.Code, st.Reason})
+				continue offers
+			}
+		}
+		feasible = append(feasible, int32(i))
+	}
+	cols, total := s.score(r, offers, feasible)
+	rep := Report{Considered: len(offers), Feasible: len(feasible), Weights: s.weights()}
+	order := s.rank(offers, feasible, total, len(offers) <= s.fullLimit)
+	if len(order) > 0 {
+		rep.Chosen = offers[feasible[order[0]]].Node
+	}
+	rep.Nodes = make([]NodeReport, 0, len(order))
+	for _, k := range order {
+		nr := NodeReport{Node: offers[feasible[k]].Node, Feasible: true, Score: total[k], Scores: make(map[string]float64, len(s.scorers))}
+		for j, ws := range s.scorers {
+			nr.Scores[ws.Scorer.Name()] = cols[j][k]
+		}
+		rep.Nodes = append(rep.Nodes, nr)
+	}
+	s.reportRejections(&rep, r, offers, rejected)
 	if len(feasible) == 0 {
 		return rep, &NoFitError{Report: rep}
 	}
-	best := -1
-	for i, o := range feasible {
-		nr := &rep.Nodes[idx[i]]
-		nr.Scores = make(map[string]float64, len(s.scorers))
-		for _, ws := range s.scorers {
-			v := ws.Scorer.Score(req, o, feasible)
-			nr.Scores[ws.Scorer.Name()] = v
-			nr.Score += ws.Weight * v
+	return rep, nil
+}
+
+// score computes each scorer's column over the feasible offers and the
+// weighted total.
+func (s *Scheduler) score(r *Request, offers []offer.Offer, feasible []int32) ([][]float64, []float64) {
+	total := make([]float64, len(feasible))
+	cols := make([][]float64, len(s.scorers))
+	for j, ws := range s.scorers {
+		col := make([]float64, len(feasible))
+		for k, i := range feasible {
+			col[k] = ws.Scorer.Score(r, &offers[i])
 		}
-		if best < 0 || nr.Score > rep.Nodes[idx[best]].Score ||
-			(nr.Score == rep.Nodes[idx[best]].Score && o.Node < feasible[best].Node) {
-			best = i
+		if n, ok := ws.Scorer.(Normalizer); ok {
+			n.Normalize(r, col)
+		}
+		for k := range col {
+			col[k] = min(max(col[k], 0), 100)
+			total[k] += ws.Weight * col[k]
+		}
+		cols[j] = col
+	}
+	return cols, total
+}
+
+// rank returns positions in feasible, best first (higher total, then lower
+// node ID): all of them when all is set, else the top N.
+func (s *Scheduler) rank(offers []offer.Offer, feasible []int32, total []float64, all bool) []int {
+	better := func(a, b int) int {
+		if total[a] != total[b] {
+			return cmp.Compare(total[b], total[a])
+		}
+		return strings.Compare(offers[feasible[a]].Node, offers[feasible[b]].Node)
+	}
+	if all || len(feasible) <= s.topN {
+		order := make([]int, len(feasible))
+		for k := range order {
+			order[k] = k
+		}
+		slices.SortFunc(order, better)
+		return order
+	}
+	// Keep the best topN in a sorted array; most candidates lose to the
+	// current last and cost one comparison.
+	top := make([]int, 0, s.topN+1)
+	for k := range feasible {
+		if len(top) == s.topN && better(k, top[len(top)-1]) >= 0 {
+			continue
+		}
+		at, _ := slices.BinarySearchFunc(top, k, better)
+		top = slices.Insert(top, at, k)
+		if len(top) > s.topN {
+			top = top[:s.topN]
 		}
 	}
-	rep.Chosen = feasible[best].Node
-	sort.SliceStable(rep.Nodes, func(i, j int) bool {
-		a, b := rep.Nodes[i], rep.Nodes[j]
-		if a.Feasible != b.Feasible {
-			return a.Feasible
-		}
-		return a.Score > b.Score
-	})
-	return rep, nil
+	return top
+}
+
+// weights lists the scorer weights for the report.
+func (s *Scheduler) weights() map[string]float64 {
+	w := make(map[string]float64, len(s.scorers))
+	for _, ws := range s.scorers {
+		w[ws.Scorer.Name()] = ws.Weight
+	}
+	return w
 }
