@@ -33,7 +33,7 @@ func (ExecutorFilter) Filter(r *Request, o *offer.Offer) Status {
 
 // Resource rejection reasons, constant so the report can group by them.
 var (
-	reasonNow = [3]string{"not enough free cpu", "not enough free memory", "not enough free disk"}
+	reasonNow   = [3]string{"not enough free cpu", "not enough free memory", "not enough free disk"}
 	reasonNever = [3]string{"cpu request larger than the provider's whole share",
 		"memory request larger than the provider's whole share", "disk request larger than the provider's whole share"}
 )
