@@ -80,6 +80,9 @@ func (ResourcesFilter) Filter(r *Request, o *offer.Offer) Status {
 // vendor, model pattern and minimum VRAM.
 type GPUFilter struct{}
 
+// Skip implements Skipper.
+func (GPUFilter) Skip(r *Request) bool { return r.Spec.Resources.GPUs == 0 }
+
 // Name implements Filter.
 func (GPUFilter) Name() string { return "gpu" }
 
@@ -166,6 +169,9 @@ func containsFold(s, sub string) bool {
 // job's ceiling.
 type PriceFilter struct{}
 
+// Skip implements Skipper.
+func (PriceFilter) Skip(r *Request) bool { return r.maxPrice == 0 }
+
 // Name implements Filter.
 func (PriceFilter) Name() string { return "price" }
 
@@ -215,6 +221,9 @@ func (PoolFilter) Filter(r *Request, o *offer.Offer) Status {
 // RegionFilter enforces the job's accepted and refused regions.
 type RegionFilter struct{}
 
+// Skip implements Skipper.
+func (RegionFilter) Skip(r *Request) bool { return len(r.regions) == 0 && len(r.notRegions) == 0 }
+
 // Name implements Filter.
 func (RegionFilter) Name() string { return "region" }
 
@@ -239,6 +248,9 @@ func (RegionFilter) Filter(r *Request, o *offer.Offer) Status {
 
 // LabelsFilter enforces the job's required and refused offer labels.
 type LabelsFilter struct{}
+
+// Skip implements Skipper.
+func (LabelsFilter) Skip(r *Request) bool { return len(r.labels) == 0 && len(r.notLabels) == 0 }
 
 // Name implements Filter.
 func (LabelsFilter) Name() string { return "labels" }
@@ -275,6 +287,9 @@ type ReputationFilter struct {
 	Source ReputationSource
 }
 
+// Skip implements Skipper.
+func (ReputationFilter) Skip(r *Request) bool { return r.minRep == 0 }
+
 // Name implements Filter.
 func (ReputationFilter) Name() string { return "reputation" }
 
@@ -283,7 +298,7 @@ func (f ReputationFilter) Filter(r *Request, o *offer.Offer) Status {
 	if r.minRep == 0 {
 		return Fit
 	}
-	rep, known := reputation(f.Source, o.Node)
+	rep, known := r.reputation(f.Source, o.Node)
 	if rep >= r.minRep {
 		return Fit
 	}

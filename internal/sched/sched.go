@@ -78,6 +78,7 @@ type Request struct {
 	labels         []label
 	notLabels      []label
 	minRep         float64
+	memo           repMemo
 }
 
 // label is one precomputed label selector with its rejection reason.
@@ -135,6 +136,13 @@ type Filter interface {
 // before the filter loop; an error fails the placement.
 type PreFilter interface {
 	PreFilter(r *Request) error
+}
+
+// Skipper is implemented by filters that know, once per job, that they
+// pass every offer (e.g. the region filter of a job without region
+// constraints); the scheduler then leaves them out of the loop.
+type Skipper interface {
+	Skip(r *Request) bool
 }
 
 // Scorer rates a feasible offer. Unless the scorer is also a Normalizer,
@@ -219,20 +227,30 @@ func (s *Scheduler) PlaceRequest(r *Request, offers []offer.Offer) (Report, erro
 			return Report{Considered: len(offers)}, fmt.Errorf("pre-filter: %w", err)
 		}
 	}
+	filters := s.active(r)
 	feasible := make([]int32, 0, len(offers))
 	var rejected []rejection
+	cols := make([][]float64, len(s.scorers))
+	for j := range cols {
+		cols[j] = make([]float64, 0, len(offers))
+	}
+	// One pass: an offer is scored right after it passes the filters,
+	// while it is still in cache.
 offers:
 	for i := range offers {
 		o := &offers[i]
-		for fi, f := range s.filters {
-			if st := f.Filter(r, o); st.Code != Fits {
+		for _, fi := range filters {
+			if st := s.filters[fi].Filter(r, o); st.Code != Fits {
 				rejected = append(rejected, rejection{int32(i), int32(fi), st.Code, st.Reason})
 				continue offers
 			}
 		}
 		feasible = append(feasible, int32(i))
+		for j, ws := range s.scorers {
+			cols[j] = append(cols[j], ws.Scorer.Score(r, o))
+		}
 	}
-	cols, total := s.score(r, offers, feasible)
+	total := s.normalize(r, cols, len(feasible))
 	rep := Report{Considered: len(offers), Feasible: len(feasible), Weights: s.weights()}
 	order := s.rank(offers, feasible, total, len(offers) <= s.fullLimit)
 	if len(order) > 0 {
@@ -253,26 +271,33 @@ offers:
 	return rep, nil
 }
 
-// score computes each scorer's column over the feasible offers and the
-// weighted total.
-func (s *Scheduler) score(r *Request, offers []offer.Offer, feasible []int32) ([][]float64, []float64) {
-	total := make([]float64, len(feasible))
-	cols := make([][]float64, len(s.scorers))
-	for j, ws := range s.scorers {
-		col := make([]float64, len(feasible))
-		for k, i := range feasible {
-			col[k] = ws.Scorer.Score(r, &offers[i])
+// active lists the filters that apply to r (those not skipped).
+func (s *Scheduler) active(r *Request) []int {
+	out := make([]int, 0, len(s.filters))
+	for i, f := range s.filters {
+		if sk, ok := f.(Skipper); ok && sk.Skip(r) {
+			continue
 		}
-		if n, ok := ws.Scorer.(Normalizer); ok {
-			n.Normalize(r, col)
+		out = append(out, i)
+	}
+	return out
+}
+
+// normalize rescales the relative scorers' columns, clamps every score to
+// 0..100 and returns the weighted totals.
+func (s *Scheduler) normalize(r *Request, cols [][]float64, n int) []float64 {
+	total := make([]float64, n)
+	for j, ws := range s.scorers {
+		col := cols[j]
+		if nz, ok := ws.Scorer.(Normalizer); ok {
+			nz.Normalize(r, col)
 		}
 		for k := range col {
 			col[k] = min(max(col[k], 0), 100)
 			total[k] += ws.Weight * col[k]
 		}
-		cols[j] = col
 	}
-	return cols, total
+	return total
 }
 
 // rank returns positions in feasible, best first (higher total, then lower

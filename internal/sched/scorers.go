@@ -22,16 +22,37 @@ type LatencySource interface {
 }
 
 // reputation asks src, falling back to neutral for a nil source, an
-// unknown node or an out-of-range answer.
-func reputation(src ReputationSource, node string) (float64, bool) {
+// unknown node or an out-of-range answer. For the source NewFromConfig
+// shares between the reputation filter and scorer it remembers the last
+// answer: both ask about the same offer in turn.
+func (r *Request) reputation(src ReputationSource, node string) (float64, bool) {
 	if src == nil {
 		return NeutralReputation, false
 	}
+	shared, _ := src.(*sharedReputation)
+	if shared != nil && r.memo.src == shared && r.memo.node == node {
+		return r.memo.rep, r.memo.known
+	}
 	rep, ok := src.Reputation(node)
 	if !ok || rep != rep || rep < 0 || rep > 1 {
-		return NeutralReputation, false
+		rep, ok = NeutralReputation, false
 	}
-	return rep, true
+	if shared != nil {
+		r.memo = repMemo{src: shared, node: node, rep: rep, known: ok}
+	}
+	return rep, ok
+}
+
+// sharedReputation is the one reputation source of a scheduler built by
+// NewFromConfig; its identity keys the per-request memo.
+type sharedReputation struct{ ReputationSource }
+
+// repMemo is the last reputation looked up for a request.
+type repMemo struct {
+	src   *sharedReputation
+	node  string
+	rep   float64
+	known bool
 }
 
 // PriceScorer prefers cheaper providers: 100 for the cheapest feasible, 0
@@ -75,8 +96,8 @@ type ReputationScorer struct {
 func (ReputationScorer) Name() string { return "reputation" }
 
 // Score implements Scorer.
-func (s ReputationScorer) Score(_ *Request, o *offer.Offer) float64 {
-	rep, _ := reputation(s.Source, o.Node)
+func (s ReputationScorer) Score(r *Request, o *offer.Offer) float64 {
+	rep, _ := r.reputation(s.Source, o.Node)
 	return 100 * rep
 }
 
