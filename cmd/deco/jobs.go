@@ -23,7 +23,19 @@ type runFlags struct {
 	gpus                                                                  int
 	env                                                                   []string
 	network, detach                                                       bool
+
+	image, wasmURL, wasmSHA256            string
+	gitURL, gitRef                        string
+	dataset, datasetSHA256, estimatedTime string
+	inputs                                []string
+	insecureSkipHash                      bool
 }
+
+// Conventional input names of the run flags.
+const (
+	codeInput    = "code"
+	datasetInput = "dataset"
+)
 
 func (a *app) runCmd() *cobra.Command {
 	var f runFlags
@@ -36,10 +48,21 @@ leaves the machine; when no provider fits, the error lists each one and why.
 Results stay on the node: fetch them with 'deco job get ID'.`,
 		Example: `  deco run deco-busybox:latest -- sh -c 'echo hi; echo 42 > /outputs/answer'
   deco run --cpu 2 --memory 4GiB --timeout 30m pytorch/pytorch:2.3 -- python train.py
-  deco run --wasm hello.wasm -- world`,
+  deco run --wasm hello.wasm -- world
+  deco run --wasm-url https://example.org/m.wasm --wasm-sha256 HEX -- arg
+  deco run --git https://example.org/model.git --ref v1.0 --dataset https://example.org/d.csv \
+      --dataset-sha256 HEX --image pytorch/pytorch:2.3 --estimated-time 30m -- python3 train.py
+  deco run --input data=https://example.org/d.bin#sha256=HEX deco-busybox:latest -- ls -l /inputs
+
+Inputs are fetched by the provider before the task starts and mounted
+read-only at /inputs/NAME. With --git the repository is at /inputs/code and
+the command runs there; --dataset is at /inputs/dataset. A url input needs
+its SHA-256 (--dataset-sha256, or #sha256=HEX after an --input URL) unless
+--insecure-skip-hash is given. --estimated-time sets the timeout to twice
+the estimate.`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if f.wasm == "" && (len(args) == 0 || cmd.ArgsLenAtDash() == 0) {
-				return errors.New("an IMAGE is required (or --wasm FILE)")
+			if f.wasm == "" && f.wasmURL == "" && f.image == "" && (len(args) == 0 || cmd.ArgsLenAtDash() == 0) {
+				return errors.New("an IMAGE is required (or --image, --wasm FILE or --wasm-url URL)")
 			}
 			return nil
 		},
@@ -65,6 +88,16 @@ Results stay on the node: fetch them with 'deco job get ID'.`,
 	fl.StringVar(&f.name, "name", "", "a label for the job")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")
+	fl.StringVar(&f.image, "image", "", "the container image (instead of the IMAGE argument)")
+	fl.StringVar(&f.wasmURL, "wasm-url", "", "run the WebAssembly module at this http(s) URL (needs --wasm-sha256)")
+	fl.StringVar(&f.wasmSHA256, "wasm-sha256", "", "hex SHA-256 of the --wasm-url module")
+	fl.StringVar(&f.gitURL, "git", "", "git repository URL, checked out at --ref into /inputs/code (the command runs there)")
+	fl.StringVar(&f.gitRef, "ref", "", "commit hash (40 hex digits) or tag of --git")
+	fl.StringVar(&f.dataset, "dataset", "", "http(s) URL of a dataset file, mounted at /inputs/dataset")
+	fl.StringVar(&f.datasetSHA256, "dataset-sha256", "", "hex SHA-256 of the --dataset file")
+	fl.StringArrayVar(&f.inputs, "input", nil, "url input NAME=URL[#sha256=HEX], mounted at /inputs/NAME (repeatable)")
+	fl.BoolVar(&f.insecureSkipHash, "insecure-skip-hash", false, "accept url inputs without a SHA-256 (unchecked)")
+	fl.StringVar(&f.estimatedTime, "estimated-time", "", "expected run time, e.g. 30m; the timeout is twice this")
 	return cmd
 }
 
@@ -72,14 +105,31 @@ Results stay on the node: fetch them with 'deco job get ID'.`,
 func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: f.network}
 	cmdArgs := args
-	if f.wasm != "" {
-		mod, err := os.ReadFile(f.wasm)
-		if err != nil {
-			return s, fmt.Errorf("--wasm: %w", err)
+	switch {
+	case f.wasm != "" && f.wasmURL != "":
+		return s, errors.New("give --wasm or --wasm-url, not both")
+	case (f.wasm != "" || f.wasmURL != "") && f.image != "":
+		return s, errors.New("give --image or a wasm module, not both")
+	case f.wasmSHA256 != "" && f.wasmURL == "":
+		return s, errors.New("--wasm-sha256 goes with --wasm-url")
+	}
+	if f.wasm != "" || f.wasmURL != "" {
+		if f.wasm != "" {
+			mod, err := os.ReadFile(f.wasm)
+			if err != nil {
+				return s, fmt.Errorf("--wasm: %w", err)
+			}
+			s.Executor, s.Wasm = job.ExecutorWasm, &job.WasmModule{Inline: mod}
+		} else {
+			s.Executor, s.Wasm = job.ExecutorWasm, &job.WasmModule{URL: f.wasmURL, SHA256: f.wasmSHA256}
 		}
-		s.Executor, s.Wasm = job.ExecutorWasm, &job.WasmModule{Inline: mod}
 		if dash > 0 {
-			return s, errors.New("with --wasm, put the module's arguments after --, not an image")
+			return s, errors.New("with a wasm module, put the module's arguments after --, not an image")
+		}
+	} else if f.image != "" {
+		s.Image = f.image
+		if dash > 0 {
+			return s, fmt.Errorf("with --image, put the command after --: --image %s -- %s", f.image, strings.Join(args, " "))
 		}
 	} else {
 		s.Image = args[0]
@@ -89,6 +139,9 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 		}
 	}
 	s.Command = cmdArgs
+	if err := f.addInputs(&s); err != nil {
+		return s, err
+	}
 	var err error
 	if f.cpu != "" {
 		if s.Resources.CPU, err = job.ParseMilliCPU(f.cpu); err != nil {
@@ -112,6 +165,16 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 			return s, fmt.Errorf("--timeout: %w", err)
 		}
 	}
+	if f.estimatedTime != "" {
+		if f.timeout != "" {
+			return s, errors.New("give --timeout or --estimated-time, not both")
+		}
+		est, err := job.ParseDuration(f.estimatedTime)
+		if err != nil {
+			return s, fmt.Errorf("--estimated-time: %w", err)
+		}
+		s.Timeout = 2 * est
+	}
 	if f.maxPrice != "" {
 		if s.MaxPricePerHour, err = money.Parse(f.maxPrice); err != nil {
 			return s, fmt.Errorf("--max-price: %w", err)
@@ -129,6 +192,42 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 	}
 	s.ApplyDefaults()
 	return s, s.Validate()
+}
+
+// addInputs turns --git, --dataset and --input into spec inputs. With
+// --git the docker command runs in the checked-out repository.
+func (f *runFlags) addInputs(s *job.Spec) error {
+	urlInput := func(name, u, sum string) job.Input {
+		in := job.Input{Name: name, URL: u, SHA256: sum}
+		if sum == "" && f.insecureSkipHash {
+			in.InsecureSkipHash = true
+		}
+		return in
+	}
+	if (f.gitURL == "") != (f.gitRef == "") {
+		return errors.New("--git and --ref go together")
+	}
+	if f.gitURL != "" {
+		s.Inputs = append(s.Inputs, job.Input{Name: codeInput, Git: &job.GitInput{URL: f.gitURL, Ref: f.gitRef}})
+		if s.Executor != job.ExecutorWasm && len(s.Command) > 0 {
+			s.Command = append([]string{"sh", "-c", `cd /inputs/` + codeInput + ` && exec "$@"`, "sh"}, s.Command...)
+		}
+	}
+	if f.datasetSHA256 != "" && f.dataset == "" {
+		return errors.New("--dataset-sha256 goes with --dataset")
+	}
+	if f.dataset != "" {
+		s.Inputs = append(s.Inputs, urlInput(datasetInput, f.dataset, f.datasetSHA256))
+	}
+	for _, kv := range f.inputs {
+		name, u, ok := strings.Cut(kv, "=")
+		if !ok || name == "" || u == "" {
+			return fmt.Errorf("--input %q: want NAME=URL[#sha256=HEX]", kv)
+		}
+		u, sum, _ := strings.Cut(u, "#sha256=")
+		s.Inputs = append(s.Inputs, urlInput(name, u, sum))
+	}
+	return nil
 }
 
 // submitAndFollow submits spec, streams its logs and returns the task's exit.

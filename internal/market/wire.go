@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/exec"
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/offer"
 )
@@ -37,6 +38,8 @@ const (
 	MaxTaskRequest = 16 << 20 // inline wasm modules travel in the request
 	MaxTaskEvent   = 1 << 20
 	MaxSmallMsg    = 4 << 10
+	// MaxResultRequest fits a ResultRequest with its grant.
+	MaxResultRequest = 16 << 10
 )
 
 // OfferReply answers ProtoOffer; Offer is nil when the node sells nothing.
@@ -51,6 +54,53 @@ type TaskRequest struct {
 	TaskIndex   int      `json:"taskIndex"`
 	Spec        job.Spec `json:"spec"`
 	SpecDigest  string   `json:"specDigest"`
+	// Grants let the provider fetch the results named by the spec's result
+	// inputs from the providers that hold them, one per result input.
+	Grants []ResultGrant `json:"grants,omitempty"`
+}
+
+// ResultGrant is a requester's signed permission for one node (the
+// grantee) to fetch the result of one of its executions over ProtoResult.
+// The holder serves it when the signature recovers to the execution's
+// requester and the grantee is the peer asking.
+type ResultGrant struct {
+	// Input names the result input the grant is for.
+	Input string `json:"input"`
+	// Execution is the execution whose result may be fetched.
+	Execution string `json:"execution"`
+	// Grantee is the peer ID allowed to fetch it.
+	Grantee string `json:"grantee"`
+	// Signature is the requester's signature over GrantHash.
+	Signature []byte `json:"signature"`
+	// Addrs are multiaddrs of the holder (a dialing hint; not signed).
+	Addrs []string `json:"addrs,omitempty"`
+}
+
+// resultGrantType is the EIP-712 type of a ResultGrant.
+const resultGrantType = "ResultGrant(string execution,string grantee)"
+
+// GrantHash is the EIP-712 digest a ResultGrant's signature covers.
+func GrantHash(execution, grantee string) []byte {
+	return identity.TypedHash(offer.Domain.Separator(),
+		identity.StructHash(resultGrantType, identity.StringWord(execution), identity.StringWord(grantee)))
+}
+
+// SignResultGrant signs a grant for grantee to fetch execution's result.
+func SignResultGrant(k *identity.Key, input, execution, grantee string) (ResultGrant, error) {
+	sig, err := k.SignHash(GrantHash(execution, grantee))
+	if err != nil {
+		return ResultGrant{}, err
+	}
+	return ResultGrant{Input: input, Execution: execution, Grantee: grantee, Signature: sig}, nil
+}
+
+// Signer returns the peer ID of the node that signed g.
+func (g ResultGrant) Signer() (string, error) {
+	pub, err := identity.Recover(GrantHash(g.Execution, g.Grantee), g.Signature)
+	if err != nil {
+		return "", err
+	}
+	return pub.PeerID(), nil
 }
 
 // EventType says what a TaskEvent carries.
@@ -83,6 +133,9 @@ type TaskEvent struct {
 // ResultHeader, then (when OK) exactly Size bytes of tar stream.
 type ResultRequest struct {
 	ExecutionID string `json:"executionId"`
+	// Grant, when the asking peer is not the execution's requester, is the
+	// requester's permission for it.
+	Grant *ResultGrant `json:"grant,omitempty"`
 }
 
 // ResultHeader precedes the tar stream on ProtoResult.

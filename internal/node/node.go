@@ -76,6 +76,11 @@ type Config struct {
 	NoDocker, NoWasm bool
 	// OfferTTL is how long published offers live (default 60 s).
 	OfferTTL time.Duration
+	// ResultRetention is how long this node as a provider keeps results
+	// (default provider.DefaultResultRetention).
+	ResultRetention time.Duration
+	// InputStallTimeout fails an input download idle this long (default 30 s).
+	InputStallTimeout time.Duration
 	// ScryptN is the keystore cost (identity.LightScryptN by default).
 	ScryptN int
 	Logger  *slog.Logger
@@ -182,11 +187,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.loadCatalog(ctx)
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
-		Published: n.published})
+		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, Published: n.published})
 	if err != nil {
 		return n, err
 	}
-	n.requester, err = requester.New(ctx, requester.Config{Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store,
+	n.requester, err = requester.New(ctx, requester.Config{Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store, Key: n.key,
 		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged})
 	if err != nil {
 		return n, err

@@ -34,6 +34,12 @@ type Config struct {
 	// OfferTTL is how long a published offer is valid; it is refreshed at a
 	// third of that. Default 60 s.
 	OfferTTL time.Duration
+	// ResultRetention is how long outputs are kept after an execution ends
+	// (default DefaultResultRetention); then they are collected.
+	ResultRetention time.Duration
+	// InputStallTimeout fails an input download that receives nothing for
+	// this long (default 30 s).
+	InputStallTimeout time.Duration
 	// Published is called with every offer this provider issues (the node
 	// also puts it in its own catalog).
 	Published func(offer.Offer)
@@ -72,6 +78,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	if cfg.OfferTTL <= 0 {
 		cfg.OfferTTL = 60 * time.Second
+	}
+	if cfg.ResultRetention <= 0 {
+		cfg.ResultRetention = DefaultResultRetention
 	}
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
 		running: make(map[string]*running), republish: make(chan struct{}, 1)}
@@ -170,8 +179,11 @@ func (p *Provider) CurrentOffer() *offer.Offer {
 }
 
 // Run publishes the offer at start, on every change and before expiry,
-// until ctx ends.
+// and collects results past their retention, until ctx ends.
 func (p *Provider) Run(ctx context.Context) error {
+	collected := make(chan struct{})
+	go func() { defer close(collected); p.collectLoop(ctx) }()
+	defer func() { <-collected }()
 	t := time.NewTicker(p.cfg.OfferTTL / 3)
 	defer t.Stop()
 	for {

@@ -135,6 +135,24 @@ func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.Ta
 	}
 	task := exec.Task{JobID: req.JobID, ExecutionID: req.ExecutionID, TaskIndex: req.TaskIndex, Spec: req.Spec,
 		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: outputs, Network: req.Spec.Network}
+	if len(req.Spec.Inputs) > 0 {
+		inputs := filepath.Join(dir, "inputs")
+		defer os.RemoveAll(inputs)
+		if err := p.fetchInputs(ctx, req, inputs, out); err != nil {
+			return exec.Result{}, "", 0, err
+		}
+		task.InputsDir = inputs
+	}
+	if w := req.Spec.Wasm; req.Spec.Executor == job.ExecutorWasm && w != nil && w.URL != "" && len(w.Inline) == 0 {
+		mod, err := p.fetchWasm(ctx, w, dir, out)
+		if err != nil {
+			return exec.Result{}, "", 0, err
+		}
+		task.Spec.Wasm = &job.WasmModule{Inline: mod, SHA256: w.SHA256}
+	}
+	if err := ctx.Err(); err != nil {
+		return exec.Result{}, "", 0, errors.New("cancelled by the requester before start")
+	}
 	if err := ex.Prepare(ctx, task); err != nil {
 		return exec.Result{}, "", 0, err
 	}
@@ -211,28 +229,27 @@ func (p *Provider) streamLogs(ctx context.Context, ex exec.Executor, id, path st
 	}
 }
 
-// serveResult streams an execution's output tree to its requester.
+// serveResult streams an execution's output tree to its requester, or to
+// a peer holding the requester's grant.
 func (p *Provider) serveResult(ctx context.Context, s network.Stream) {
 	var req market.ResultRequest
-	if err := p2p.ReadMsg(s, &req, market.MaxSmallMsg); err != nil {
+	if err := p2p.ReadMsg(s, &req, market.MaxResultRequest); err != nil {
 		return
 	}
 	rec, err := p.cfg.Store.GetExecution(ctx, req.ExecutionID)
-	switch {
-	case err != nil:
+	if err != nil {
 		_ = p2p.WriteMsg(s, market.ResultHeader{Error: "unknown execution"})
 		return
-	case rec.Requester != s.Conn().RemotePeer().String():
-		_ = p2p.WriteMsg(s, market.ResultHeader{Error: "only the requester may fetch results"})
-		return
-	case !rec.State.Terminal() || rec.ResultDigest == "":
-		_ = p2p.WriteMsg(s, market.ResultHeader{Error: fmt.Sprintf("no result: execution is %s", rec.State)})
+	}
+	outputs, err := p.resultDir(ctx, req, s.Conn().RemotePeer().String())
+	if err != nil {
+		_ = p2p.WriteMsg(s, market.ResultHeader{Error: err.Error()})
 		return
 	}
 	if err := p2p.WriteMsg(s, market.ResultHeader{Digest: rec.ResultDigest}); err != nil {
 		return
 	}
-	if err := data.Pack(ctx, filepath.Join(p.execDir(rec.ID), "outputs"), s); err != nil {
+	if err := data.Pack(ctx, outputs, s); err != nil {
 		p.log.Warn("send result", "execution", rec.ID, "err", err)
 		_ = s.Reset()
 	}

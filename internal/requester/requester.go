@@ -19,6 +19,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/deco-network/deco/internal/data"
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/offer"
@@ -29,11 +30,13 @@ import (
 
 // Config wires a Requester. Logger, Clock and Scheduler may be nil.
 type Config struct {
-	Logger    *slog.Logger
-	Clock     func() time.Time
-	Host      *p2p.Host
-	Store     *store.Store
-	Catalog   *offer.Catalog
+	Logger  *slog.Logger
+	Clock   func() time.Time
+	Host    *p2p.Host
+	Store   *store.Store
+	Catalog *offer.Catalog
+	// Key signs result grants (for jobs with result inputs).
+	Key       *identity.Key
 	Scheduler *sched.Scheduler
 	// DataDir holds jobs/<id>/{logs,outputs}.
 	DataDir string
@@ -126,6 +129,9 @@ func (r *Requester) jobLog(id string) *jobLog {
 func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error) {
 	spec.ApplyDefaults()
 	if err := spec.Validate(); err != nil {
+		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	if err := r.resolveResults(ctx, &spec); err != nil {
 		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
 	offers := r.cfg.Catalog.List()
@@ -243,6 +249,9 @@ func (r *Requester) runOn(ctx context.Context, j *store.Job, pid peer.ID, jl *jo
 	}
 	defer s.Close()
 	req := market.TaskRequest{JobID: j.ID, ExecutionID: j.ExecutionID, Spec: j.Spec, SpecDigest: j.SpecDigest}
+	if req.Grants, err = r.grants(ctx, j.Spec, pid); err != nil {
+		return false, err
+	}
 	if err := p2p.WriteMsg(s, req); err != nil {
 		return false, fmt.Errorf("send task: %w", err)
 	}
@@ -261,8 +270,12 @@ func (r *Requester) runOn(ctx context.Context, j *store.Job, pid peer.ID, jl *jo
 			accepted = true
 			r.update(j, job.StatePreparing, "accepted by "+pid.String())
 		case market.EventState:
-			if ev.State == job.StateRunning && j.State != job.StateRunning {
+			switch {
+			case ev.State == job.StateRunning && j.State != job.StateRunning:
 				r.update(j, job.StateRunning, "")
+			case ev.State == job.StatePreparing && ev.Message != "":
+				// Input fetch progress: kept as an event of the job.
+				r.update(j, job.StatePreparing, ev.Message)
 			}
 		case market.EventLog:
 			if err := jl.write(ev.Log); err != nil {

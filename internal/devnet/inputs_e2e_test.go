@@ -1,0 +1,335 @@
+package devnet_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/pktline"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/server"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/exec/exectest"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/store"
+)
+
+type oneRepo struct{ s storer.Storer }
+
+func (l oneRepo) Load(*transport.Endpoint) (storer.Storer, error) { return l.s, nil }
+
+// gitRepo makes a repository with a tagged first commit and a second one,
+// serves it over smart HTTP with go-git's in-process server, and returns
+// its URL and the two commits.
+func gitRepo(t *testing.T) (url, c1, c2 string) {
+	t.Helper()
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, _ := repo.Worktree()
+	sig := &object.Signature{Name: "deco", Email: "deco@example.org", When: time.Unix(1700000000, 0)}
+	commit := func(content string) string {
+		if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wt.Add("train.py"); err != nil {
+			t.Fatal(err)
+		}
+		h, err := wt.Commit("c", &git.CommitOptions{Author: sig})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.String()
+	}
+	c1 = commit("print('first')\n")
+	if _, err := repo.CreateTag("v1", plumbing.NewHash(c1), &git.CreateTagOptions{Tagger: sig, Message: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	c2 = commit("print('second')\n")
+
+	srv := server.NewServer(oneRepo{repo.Storer})
+	ep, _ := transport.NewEndpoint("http://test/repo.git")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/repo.git/info/refs", func(w http.ResponseWriter, r *http.Request) {
+		sess, err := srv.NewUploadPackSession(ep, nil)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		ar, err := sess.AdvertisedReferencesContext(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		ar.Prefix = [][]byte{[]byte("# service=git-upload-pack"), pktline.Flush}
+		w.Header().Set("Content-Type", "application/x-git-upload-pack-advertisement")
+		_ = ar.Encode(w)
+	})
+	mux.HandleFunc("/repo.git/git-upload-pack", func(w http.ResponseWriter, r *http.Request) {
+		sess, err := srv.NewUploadPackSession(ep, nil)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		req := packp.NewUploadPackRequest()
+		if err := req.Decode(r.Body); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		resp, err := sess.UploadPack(r.Context(), req)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
+		_ = resp.Encode(w)
+	})
+	s := httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s.URL + "/repo.git", c1, c2
+}
+
+func hexSHA(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// fileServer serves files by path.
+func fileServer(t *testing.T, files map[string][]byte) string {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, r.URL.Path, time.Time{}, bytes.NewReader(b))
+	}))
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+func submitWait(t *testing.T, c *client.Client, spec job.Spec) (store.Job, string) {
+	t.Helper()
+	j, err := c.Submit(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return waitDone(t, c, j.ID)
+}
+
+func outputs(t *testing.T, c *client.Client, id string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "out")
+	if _, err := c.Outputs(context.Background(), id, dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestInputsEndToEnd(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataset := bytes.Repeat([]byte("row,1\n"), 50_000) // 300 KB
+	base := fileServer(t, map[string][]byte{"/data.csv": dataset})
+	repoURL, c1, _ := gitRepo(t)
+
+	// url + git (at a tag) + inline inputs, read by the task and copied to
+	// its outputs.
+	spec := job.Spec{APIVersion: job.APIVersion, Image: image,
+		Inputs: []job.Input{
+			{Name: "data", URL: base + "/data.csv", SHA256: hexSHA(dataset)},
+			{Name: "code", Git: &job.GitInput{URL: repoURL, Ref: "v1"}},
+			{Name: "cfg", Inline: &job.InlineInput{Files: map[string]string{"sub/a.txt": "inline ok"}}},
+		},
+		Command: []string{"sh", "-c", `cat /inputs/code/train.py; cp /inputs/data /outputs/data.csv; cp /inputs/code/train.py /outputs/;
+			cat /inputs/cfg/sub/a.txt > /outputs/cfg.txt; if touch /inputs/x 2>/dev/null; then echo inputs writable; exit 3; fi`}}
+	got, logs := submitWait(t, c, spec)
+	if got.State != job.StateCompleted {
+		t.Fatalf("job %s: %s\nlogs: %s", got.State, got.Error, logs)
+	}
+	if logs != "print('first')\n" {
+		t.Fatalf("logs %q", logs)
+	}
+	out := outputs(t, c, got.ID)
+	if readFile(t, filepath.Join(out, "data.csv")) != string(dataset) || readFile(t, filepath.Join(out, "train.py")) != "print('first')\n" ||
+		readFile(t, filepath.Join(out, "cfg.txt")) != "inline ok" {
+		t.Fatal("outputs do not hold the inputs")
+	}
+	d, err := c.Job(context.Background(), got.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress, commit bool
+	for _, e := range d.Events {
+		progress = progress || strings.HasPrefix(e.Message, "fetching input data: ") && strings.Contains(e.Message, " of 0.3 MiB")
+		commit = commit || e.Message == "fetched input code: commit "+c1
+	}
+	if !progress || !commit {
+		t.Fatalf("events lack fetch progress (%v) or the commit (%v): %+v", progress, commit, d.Events)
+	}
+
+	// Failed fetches fail the job with the reason.
+	tests := []struct {
+		name  string
+		input job.Input
+		want  string
+	}{
+		{"wrong hash", job.Input{Name: "data", URL: base + "/data.csv", SHA256: hexSHA([]byte("x"))}, "fetch input data: fetch " + base + "/data.csv: sha256 mismatch"},
+		{"404", job.Input{Name: "data", URL: base + "/nope", InsecureSkipHash: true}, "http error: 404 Not Found"},
+		{"oversized", job.Input{Name: "data", URL: base + "/data.csv", SHA256: hexSHA(dataset), MaxSize: 1000}, "input larger than its size cap"},
+		{"unknown commit", job.Input{Name: "code", Git: &job.GitInput{URL: repoURL, Ref: strings.Repeat("ab", 20)}}, "commit abababababababababababababababababababab is not in the repository"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _ := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Image: image, Inputs: []job.Input{tc.input},
+				Command: []string{"sh", "-c", "echo must not run"}})
+			if got.State != job.StateFailed || !strings.Contains(got.Error, tc.want) {
+				t.Fatalf("job %s %q, want failed with %q", got.State, got.Error, tc.want)
+			}
+		})
+	}
+}
+
+func TestWasmJobEndToEnd(t *testing.T) {
+	mod := exectest.GuestModule(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fileServer(t, map[string][]byte{"/guest.wasm": mod})
+	inline := job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm, Wasm: &job.WasmModule{Inline: mod},
+		Command: []string{"write", "answer.txt", "computed by wasm"}}
+	byURL := job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm,
+		Wasm: &job.WasmModule{URL: base + "/guest.wasm", SHA256: hexSHA(mod)}, Command: []string{"write", "answer.txt", "computed by wasm"}}
+	// The same module, inline and by URL, run as two jobs: the output trees
+	// have the same digest.
+	a, logsA := submitWait(t, c, inline)
+	b, logsB := submitWait(t, c, byURL)
+	for _, j := range []store.Job{a, b} {
+		if j.State != job.StateCompleted || j.ResultDigest == "" {
+			t.Fatalf("wasm job %s: %s", j.State, j.Error)
+		}
+	}
+	if a.ResultDigest != b.ResultDigest || logsA != logsB {
+		t.Fatalf("two runs differ: %s %s\n%q\n%q", a.ResultDigest, b.ResultDigest, logsA, logsB)
+	}
+	for _, j := range []store.Job{a, b} {
+		if got := readFile(t, filepath.Join(outputs(t, c, j.ID), "answer.txt")); got != "computed by wasm" {
+			t.Fatalf("wasm output %q", got)
+		}
+	}
+
+	// A wasm task reads its inputs read-only, as a container does.
+	r, logs := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm, Wasm: &job.WasmModule{Inline: mod},
+		Inputs: []job.Input{{Name: "cfg", Inline: &job.InlineInput{Files: map[string]string{"x": "from inline"}}}}, Command: []string{"read", "cfg/x"}})
+	if r.State != job.StateCompleted || !strings.Contains(logs, "from inline") {
+		t.Fatalf("wasm inputs: %s %q logs %q", r.State, r.Error, logs)
+	}
+
+	// A module whose hash does not match fails the job with the reason.
+	bad, _ := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm,
+		Wasm: &job.WasmModule{URL: base + "/guest.wasm", SHA256: hexSHA([]byte("x"))}, Command: []string{"determinism"}})
+	if bad.State != job.StateFailed || !strings.Contains(bad.Error, "fetch wasm module") || !strings.Contains(bad.Error, "sha256 mismatch") {
+		t.Fatalf("bad module: %s %q", bad.State, bad.Error)
+	}
+}
+
+func TestResultInputChainsJobs(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Image: image,
+		Command: []string{"sh", "-c", "mkdir /outputs/model; printf weights > /outputs/model/w.bin"}})
+	if first.State != job.StateCompleted {
+		t.Fatalf("first job %s: %s", first.State, first.Error)
+	}
+	chained := func() store.Job {
+		got, logs := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Image: image,
+			Inputs:  []job.Input{{Name: "prev", Result: &job.ResultInput{Job: first.ID}}},
+			Command: []string{"sh", "-c", "cat /inputs/prev/model/w.bin; cp /inputs/prev/model/w.bin /outputs/again.bin"}})
+		if got.State != job.StateCompleted || logs != "weights" {
+			t.Fatalf("chained job %s %q logs %q", got.State, got.Error, logs)
+		}
+		if readFile(t, filepath.Join(outputs(t, c, got.ID), "again.bin")) != "weights" {
+			t.Fatal("chained output")
+		}
+		return got
+	}
+	// Placed on the same provider, which holds the result itself.
+	if same := chained(); same.Provider != first.Provider {
+		t.Fatalf("expected the cheaper provider %s again, got %s", first.Provider, same.Provider)
+	}
+
+	// Make the holder the dearer provider: the next chained job runs on
+	// the other one, which fetches the result over libp2p with the grant.
+	holder := net.Nodes[1]
+	if holder.PeerID() != first.Provider {
+		t.Fatalf("first job ran on %s, want node1", first.Provider)
+	}
+	ob := holder.Provider().Onboarding()
+	ob.Policy.Prices.CPUHour = money.Amount(1_000_000)
+	ctx := context.Background()
+	if err := holder.Provider().SetOnboarding(ctx, *ob); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o, ok := net.Nodes[0].Catalog().Get(holder.PeerID())
+		if ok && o.Prices.CPUHour == money.Amount(1_000_000) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the requester never saw the new price")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if other := chained(); other.Provider != net.Nodes[2].PeerID() {
+		t.Fatalf("chained job ran on %s, want node2", other.Provider)
+	}
+
+	// A result input naming a job that did not complete is refused.
+	_, err = c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image,
+		Inputs: []job.Input{{Name: "prev", Result: &job.ResultInput{Job: job.NewID()}}}})
+	if err == nil || !strings.Contains(err.Error(), "inputs[0].result.job") {
+		t.Fatalf("unknown job: %v", err)
+	}
+}
+
