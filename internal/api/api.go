@@ -112,6 +112,8 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 	case errors.As(err, &nf):
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error(), Placement: nf.Report})
+	case errors.Is(err, requester.ErrNoQuote):
+		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, Error{Error: err.Error()})
 	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, ErrNoOutputs):

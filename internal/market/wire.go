@@ -54,6 +54,9 @@ type TaskRequest struct {
 	TaskIndex   int      `json:"taskIndex"`
 	Spec        job.Spec `json:"spec"`
 	SpecDigest  string   `json:"specDigest"`
+	// Deal is the quote for this task countersigned by the requester; the
+	// provider runs only tasks it quoted.
+	Deal *Deal `json:"deal,omitempty"`
 	// Grants let the provider fetch the results named by the spec's result
 	// inputs from the providers that hold them, one per result input.
 	Grants []ResultGrant `json:"grants,omitempty"`

@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"github.com/deco-network/deco/internal/inventory"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 )
 
@@ -17,6 +19,15 @@ import (
 type Policy struct {
 	Share  inventory.Share `json:"share"`
 	Prices offer.Prices    `json:"prices"`
+	// GPUModelPrices price one GPU-hour by model substring (e.g. "A100"),
+	// overriding Prices.GPUHour for matching GPUs.
+	GPUModelPrices map[string]money.Amount `json:"gpuModelPrices,omitempty"`
+	// FixedPrice is charged once per execution.
+	FixedPrice money.Amount `json:"fixedPrice,omitempty"`
+	// PricingCommand, when set, prices every task instead of the linear
+	// prices: the task as JSON on stdin, the price on stdout (see
+	// market.Command).
+	PricingCommand []string `json:"pricingCommand,omitempty"`
 	// Region is a free-form location label, e.g. "eu-west".
 	Region string `json:"region,omitempty"`
 	// AllowNetwork lets tasks that ask for it reach the network.
@@ -48,8 +59,16 @@ func (o Onboarding) Check() error {
 		errs = append(errs, err)
 	}
 	p := o.Policy.Prices
-	if p.CPUHour < 0 || p.MemoryGiBHour < 0 || p.DiskGiBHour < 0 || p.GPUHour < 0 {
+	if p.CPUHour < 0 || p.MemoryGiBHour < 0 || p.DiskGiBHour < 0 || p.GPUHour < 0 || o.Policy.FixedPrice < 0 {
 		errs = append(errs, fmt.Errorf("prices: must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// Pricer is the pricing the policy asks for.
+func (p Policy) Pricer() market.Pricer {
+	if len(p.PricingCommand) > 0 {
+		return market.Command{Path: p.PricingCommand[0], Args: p.PricingCommand[1:]}
+	}
+	return market.Linear{Prices: p.Prices, GPUModel: p.GPUModelPrices, Fixed: p.FixedPrice}
 }

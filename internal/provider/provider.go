@@ -40,6 +40,9 @@ type Config struct {
 	// InputStallTimeout fails an input download that receives nothing for
 	// this long (default 30 s).
 	InputStallTimeout time.Duration
+	// QuoteTTL is how long quotes and the capacity they hold live
+	// (DefaultQuoteTTL when zero).
+	QuoteTTL time.Duration
 	// Published is called with every offer this provider issues (the node
 	// also puts it in its own catalog).
 	Published func(offer.Offer)
@@ -63,6 +66,8 @@ type Provider struct {
 
 type running struct {
 	requester string
+	// quoteExpires is set while the capacity is only quoted, not dealt.
+	quoteExpires time.Time
 	cancel    context.CancelFunc
 	killed    bool
 }
@@ -100,6 +105,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	h := cfg.Host
 	h.Handle(p2p.ProtocolID(market.ProtoOffer, 1), 10*time.Second, p.serveOffer)
 	h.Handle(p2p.ProtocolID(market.ProtoTask, 1), 0, p.serveTask)
+	h.Handle(p2p.ProtocolID(market.ProtoQuote, 1), 10*time.Second, p.serveQuote)
 	h.Handle(p2p.ProtocolID(market.ProtoResult, 1), time.Hour, p.serveResult)
 	h.Handle(p2p.ProtocolID(market.ProtoCancel, 1), 10*time.Second, p.serveCancel)
 	if err := p.recover(ctx); err != nil {
@@ -186,15 +192,21 @@ func (p *Provider) Run(ctx context.Context) error {
 	defer func() { <-collected }()
 	t := time.NewTicker(p.cfg.OfferTTL / 3)
 	defer t.Stop()
+	sweep := time.NewTicker(time.Second)
+	defer sweep.Stop()
 	for {
 		if err := p.publish(ctx); err != nil && ctx.Err() == nil {
 			p.log.Warn("publish offer", "err", err)
 		}
+	wait:
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		case <-p.republish:
+		case <-sweep.C:
+			p.expireQuotes() // kicks a republish when it frees capacity
+			goto wait
 		}
 	}
 }

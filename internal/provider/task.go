@@ -57,7 +57,7 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 	}
 	_ = s.SetReadDeadline(time.Time{})
 	log := p.log.With("job", req.JobID, "execution", req.ExecutionID, "requester", requester)
-	alloc, ex, err := p.admit(&req, requester)
+	alloc, ex, err := p.commitDeal(&req, requester)
 	if err != nil {
 		log.Info("task rejected", "err", err)
 		out.send(market.TaskEvent{Type: market.EventRejected, Message: err.Error()})

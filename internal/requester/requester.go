@@ -35,9 +35,12 @@ type Config struct {
 	Host    *p2p.Host
 	Store   *store.Store
 	Catalog *offer.Catalog
-	// Key signs result grants (for jobs with result inputs).
-	Key       *identity.Key
-	Scheduler *sched.Scheduler
+	// Key signs deals and result grants.
+	Key *identity.Key
+	// QuoteCount is how many providers are asked for quotes
+	// (DefaultQuoteCount when zero).
+	QuoteCount int
+	Scheduler  *sched.Scheduler
 	// DataDir holds jobs/<id>/{logs,outputs}.
 	DataDir string
 	// MaxOutputFiles caps the files of one result (default 100,000).
@@ -143,7 +146,12 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	now := r.now()
 	j := store.Job{ID: job.NewID(), Name: spec.Name, Spec: spec, SpecDigest: job.Digest(spec),
 		State: job.StatePending, Placement: placement, CreatedAt: now, UpdatedAt: now}
-	j.Provider, j.ExecutionID = rep.Chosen, job.NewID()
+	j.ExecutionID = job.NewID()
+	deals, err := r.negotiate(ctx, &j, feasibleInOrder(rep))
+	if err != nil {
+		return store.Job{}, err
+	}
+	j.Provider = deals[0].Quote.Provider
 	if err := os.MkdirAll(r.jobDir(j.ID), 0o755); err != nil {
 		return store.Job{}, err
 	}
@@ -156,12 +164,11 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	r.mu.Lock()
 	r.active[j.ID] = t
 	r.mu.Unlock()
-	candidates := feasibleInOrder(rep)
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		defer cancel()
-		r.track(runCtx, j, t, candidates)
+		r.track(runCtx, j, t, deals)
 	}()
 	return j, nil
 }
@@ -189,8 +196,9 @@ func (r *Requester) update(j *store.Job, state job.State, msg string) {
 	}
 }
 
-// track runs the job on the first candidate that accepts it.
-func (r *Requester) track(ctx context.Context, j store.Job, t *tracked, candidates []string) {
+// track runs the job on the first provider whose deal it takes, cheapest
+// first, and releases the other quotes.
+func (r *Requester) track(ctx context.Context, j store.Job, t *tracked, deals []market.Deal) {
 	log := r.log.With("job", j.ID)
 	jl := r.jobLog(j.ID)
 	defer func() {
@@ -200,7 +208,8 @@ func (r *Requester) track(ctx context.Context, j store.Job, t *tracked, candidat
 		r.mu.Unlock()
 	}()
 	var rejections []string
-	for _, node := range candidates {
+	for i, deal := range deals {
+		node := deal.Quote.Provider
 		pid, err := peer.Decode(node)
 		if err != nil {
 			rejections = append(rejections, fmt.Sprintf("%s: bad peer ID", node))
@@ -214,8 +223,9 @@ func (r *Requester) track(ctx context.Context, j store.Job, t *tracked, candidat
 			break
 		}
 		j.Provider = node
-		accepted, err := r.runOn(ctx, &j, pid, jl)
+		accepted, err := r.runOn(ctx, &j, pid, jl, &deals[i])
 		if accepted {
+			r.declineDeals(&j, deals[i+1:])
 			if err != nil {
 				j.Error = err.Error()
 				r.update(&j, job.StateFailed, err.Error())
@@ -242,13 +252,13 @@ func (r *Requester) track(ctx context.Context, j store.Job, t *tracked, candidat
 // runOn sends the task to one provider and follows it to the end. accepted
 // reports whether the provider took it (a refusal lets the caller try the
 // next candidate).
-func (r *Requester) runOn(ctx context.Context, j *store.Job, pid peer.ID, jl *jobLog) (accepted bool, err error) {
+func (r *Requester) runOn(ctx context.Context, j *store.Job, pid peer.ID, jl *jobLog, deal *market.Deal) (accepted bool, err error) {
 	s, err := r.cfg.Host.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoTask, 1))
 	if err != nil {
 		return false, err
 	}
 	defer s.Close()
-	req := market.TaskRequest{JobID: j.ID, ExecutionID: j.ExecutionID, Spec: j.Spec, SpecDigest: j.SpecDigest}
+	req := market.TaskRequest{JobID: j.ID, ExecutionID: j.ExecutionID, Spec: j.Spec, SpecDigest: j.SpecDigest, Deal: deal}
 	if req.Grants, err = r.grants(ctx, j.Spec, pid); err != nil {
 		return false, err
 	}
