@@ -12,6 +12,7 @@ import (
 	"github.com/deco-network/deco/client"
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/node"
+	"github.com/deco-network/deco/internal/provider"
 )
 
 func (a *app) nodeCmd() *cobra.Command {
@@ -60,6 +61,7 @@ offers and job history.`,
 	f.BoolVar(&cfg.NoDocker, "no-docker", false, "do not run container tasks")
 	f.BoolVar(&cfg.NoWasm, "no-wasm", false, "do not run WebAssembly tasks")
 	f.DurationVar(&cfg.OfferTTL, "offer-ttl", 0, "lifetime of published offers (default 60s)")
+	f.DurationVar(&cfg.ResultRetention, "result-retention", provider.DefaultResultRetention, "how long results of executions run here are kept before they are collected")
 	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
 	cmd.AddCommand(run)
 	return cmd
