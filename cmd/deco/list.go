@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/offer/query"
 )
 
 func (a *app) peersCmd() *cobra.Command {
@@ -51,13 +52,31 @@ func yesNo(b bool) string {
 }
 
 func (a *app) offersCmd() *cobra.Command {
-	return &cobra.Command{
+	var where string
+	cmd := &cobra.Command{
 		Use:   "offers",
 		Short: "List the live offers in this node's catalog",
-		Args:  cobra.NoArgs,
+		Long: `List the live offers in this node's catalog, optionally only those matching
+an expression, e.g.
+
+  deco offers --where 'gpu.model ~ "A100" and gpus >= 2 and price.gpu_hour <= 1.5'
+
+Fields: cpu, memory, disk (free), gpus, gpu.model, gpu.vendor, gpu.vram,
+price.cpu_hour, price.memory_gib_hour, price.disk_gib_hour, price.gpu_hour,
+region, executor, pool, node, label.<key>. Operators: == != < <= > >=,
+~ (regular expression, ignoring case), in [..], not in [..], and, or, not,
+parentheses. Quantities take units ("16GiB", "500m").`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.checkOutput(); err != nil {
 				return err
+			}
+			var q *query.Query
+			if where != "" {
+				var err error
+				if q, err = query.Parse(where); err != nil {
+					return fmt.Errorf("--where: %w", err)
+				}
 			}
 			c, err := a.client()
 			if err != nil {
@@ -66,6 +85,9 @@ func (a *app) offersCmd() *cobra.Command {
 			offers, err := c.Offers(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if q != nil {
+				offers = q.Filter(offers)
 			}
 			if a.output == "json" {
 				if offers == nil {
@@ -90,6 +112,8 @@ func (a *app) offersCmd() *cobra.Command {
 			return table(a.stdout, []string{"NODE", "CPU FREE/TOTAL", "MEMORY FREE/TOTAL", "DISK", "GPUS", "PRICE CPU/GIB/GPU-H", "EXECUTORS", "REGION", "EXPIRES IN"}, rows)
 		},
 	}
+	cmd.Flags().StringVar(&where, "where", "", "only offers matching this expression (see the command's help)")
+	return cmd
 }
 
 func orDash(s string) string {
