@@ -131,3 +131,28 @@ func TestSettingsExecutionsOffers(t *testing.T) {
 		t.Fatalf("live offers %v %v", live, err)
 	}
 }
+
+func TestAttempts(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	now := time.Unix(1700000000, 0).UTC()
+	if err := s.CreateJob(ctx, Job{ID: "j", State: job.StatePending, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"e1", "e2"} {
+		if err := s.PutAttempt(ctx, Attempt{ExecutionID: id, JobID: "j", Provider: "p" + id, State: job.StateRunning, StartedAt: now.Add(time.Duration(i) * time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := now.Add(5 * time.Second)
+	if err := s.PutAttempt(ctx, Attempt{ExecutionID: "e1", JobID: "j", Seq: 1, Provider: "pe1", State: job.StateLost, Error: "provider vanished", EndedAt: &end}); err != nil {
+		t.Fatal(err)
+	}
+	as, err := s.Attempts(ctx, "j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 2 || as[0].Seq != 1 || as[1].Seq != 2 || as[0].State != job.StateLost || as[0].EndedAt == nil || as[1].EndedAt != nil {
+		t.Fatalf("attempts %+v", as)
+	}
+}
