@@ -332,4 +332,3 @@ func TestResultInputChainsJobs(t *testing.T) {
 		t.Fatalf("unknown job: %v", err)
 	}
 }
-
