@@ -45,6 +45,17 @@ type Spec struct {
 	Network bool `json:"network,omitempty" yaml:"network,omitempty"`
 	// Timeout bounds the execution's run time (image pull excluded).
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// QueueTimeout is how long the job waits for a provider when none fits
+	// now (default 10m); a job no provider could ever run fails at once.
+	QueueTimeout Duration `json:"queueTimeout,omitempty" yaml:"queueTimeout,omitempty"`
+	// TotalTimeout bounds the whole job from submission: queueing, image
+	// pulls, every attempt and result transfer (default: the queue timeout
+	// plus every attempt's timeout plus 10 minutes).
+	TotalTimeout Duration `json:"totalTimeout,omitempty" yaml:"totalTimeout,omitempty"`
+	// MaxAttempts is how many executions the job may use: a task whose
+	// provider disappears is retried on another up to this many times in
+	// all (default 3).
+	MaxAttempts int `json:"maxAttempts,omitempty" yaml:"maxAttempts,omitempty"`
 	// MaxPricePerHour is the most the requester pays per hour of the whole
 	// task (all its resources together). Zero means no ceiling.
 	MaxPricePerHour money.Amount `json:"maxPricePerHour,omitempty" yaml:"maxPricePerHour,omitempty"`

@@ -21,6 +21,12 @@ const (
 	DefaultMemory   = 512 * MiB
 	DefaultDisk     = 1 * GiB
 	DefaultTimeout  = Duration(time.Hour)
+	// DefaultQueueTimeout is how long a job waits when nothing fits now.
+	DefaultQueueTimeout = Duration(10 * time.Minute)
+	// DefaultMaxAttempts is how many executions a job may use.
+	DefaultMaxAttempts = 3
+	// MaxMaxAttempts caps MaxAttempts.
+	MaxMaxAttempts = 10
 )
 
 // Limits enforced by Validate. Values beyond them are refused as absurd.
@@ -92,6 +98,15 @@ func (s *Spec) ApplyDefaults() {
 	if s.Timeout == 0 {
 		s.Timeout = DefaultTimeout
 	}
+	if s.QueueTimeout == 0 {
+		s.QueueTimeout = DefaultQueueTimeout
+	}
+	if s.MaxAttempts == 0 {
+		s.MaxAttempts = DefaultMaxAttempts
+	}
+	if s.TotalTimeout == 0 && s.MaxAttempts > 0 && s.Timeout > 0 {
+		s.TotalTimeout = s.QueueTimeout + Duration(s.MaxAttempts)*s.Timeout + Duration(10*time.Minute)
+	}
 }
 
 // validator collects field errors.
@@ -159,6 +174,15 @@ func (s Spec) Validate() error {
 		v.add("timeout", "must be at least %s, got %s", MinTimeout, s.Timeout)
 	case s.Timeout > MaxTimeout:
 		v.add("timeout", "must be at most %s, got %s", MaxTimeout, s.Timeout)
+	}
+	if s.QueueTimeout < 0 || s.QueueTimeout > MaxTimeout {
+		v.add("queueTimeout", "must be between 0s and %s, got %s", MaxTimeout, s.QueueTimeout)
+	}
+	if s.MaxAttempts < 1 || s.MaxAttempts > MaxMaxAttempts {
+		v.add("maxAttempts", "must be between 1 and %d, got %d", MaxMaxAttempts, s.MaxAttempts)
+	}
+	if s.TotalTimeout < s.Timeout {
+		v.add("totalTimeout", "must be at least the timeout (%s), got %s", s.Timeout, s.TotalTimeout)
 	}
 	if s.MaxPricePerHour < 0 {
 		v.add("maxPricePerHour", "must not be negative, got %s", s.MaxPricePerHour)

@@ -21,11 +21,13 @@ func wasmHeader() []byte { return []byte("\x00asm\x01\x00\x00\x00") }
 func TestApplyDefaults(t *testing.T) {
 	var s Spec
 	s.ApplyDefaults()
-	want := Spec{Executor: "docker", Resources: Resources{CPU: 1000, Memory: 512 * MiB, Disk: GiB}, Timeout: Duration(time.Hour)}
+	want := Spec{Executor: "docker", Resources: Resources{CPU: 1000, Memory: 512 * MiB, Disk: GiB}, Timeout: Duration(time.Hour),
+		QueueTimeout: Duration(10 * time.Minute), MaxAttempts: 3, TotalTimeout: Duration(10*time.Minute + 3*time.Hour + 10*time.Minute)}
 	if Digest(s) != Digest(want) {
 		t.Fatalf("defaults = %s, want %s", Canonical(s), Canonical(want))
 	}
-	set := Spec{Executor: "wasm", Resources: Resources{CPU: 250, Memory: 64 * MiB, Disk: MiB}, Timeout: Duration(time.Minute)}
+	set := Spec{Executor: "wasm", Resources: Resources{CPU: 250, Memory: 64 * MiB, Disk: MiB}, Timeout: Duration(time.Minute),
+		QueueTimeout: Duration(time.Second), MaxAttempts: 1, TotalTimeout: Duration(time.Hour)}
 	got := set
 	got.ApplyDefaults()
 	if Digest(got) != Digest(set) {
@@ -69,7 +71,9 @@ func TestValidate(t *testing.T) {
 		{name: "negative minVRAM", mutate: func(s *Spec) { s.Resources.GPUs = 1; s.Resources.GPU.MinVRAM = -1 }, want: []string{"resources.gpu.minVRAM: must not be negative"}},
 		{name: "long gpu model", mutate: func(s *Spec) { s.Resources.GPUs = 1; s.Resources.GPU.Model = strings.Repeat("a", 300) }, want: []string{"resources.gpu.model: must be at most 256 bytes"}},
 		{name: "min timeout", mutate: func(s *Spec) { s.Timeout = MinTimeout }},
-		{name: "max timeout", mutate: func(s *Spec) { s.Timeout = MaxTimeout }},
+		{name: "max timeout", mutate: func(s *Spec) { s.Timeout, s.TotalTimeout = MaxTimeout, MaxTimeout }},
+		{name: "total below timeout", mutate: func(s *Spec) { s.TotalTimeout = Duration(time.Minute) }, want: []string{"totalTimeout: must be at least the timeout (1h), got 1m"}},
+		{name: "attempts", mutate: func(s *Spec) { s.MaxAttempts = 11 }, want: []string{"maxAttempts: must be between 1 and 10, got 11"}},
 		{name: "zero timeout", mutate: func(s *Spec) { s.Timeout = 0 }, want: []string{"timeout: must be at least 1s, got 0s"}},
 		{name: "env ok", mutate: func(s *Spec) { s.Env = map[string]string{"A_1": "x", "_": "", "lower": "y"} }},
 		{name: "env bad", mutate: func(s *Spec) { s.Env = map[string]string{"A=B": "x", "Z": "\x00"} }, want: []string{`env: "A=B" is not a valid variable name`, "env.Z: value must not contain NUL"}},
