@@ -68,8 +68,8 @@ type running struct {
 	requester string
 	// quoteExpires is set while the capacity is only quoted, not dealt.
 	quoteExpires time.Time
-	cancel    context.CancelFunc
-	killed    bool
+	cancel       context.CancelFunc
+	killed       bool
 }
 
 // New loads the stored policy (if any) and registers the provider's
