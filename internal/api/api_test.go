@@ -49,7 +49,9 @@ func (f *fakeBackend) Cancel(context.Context, string) error { return requester.E
 func (f *fakeBackend) Outputs(context.Context, string) (string, string, error) {
 	return "", "", ErrNoOutputs
 }
-func (f *fakeBackend) Onboarding(context.Context) (OnboardingView, error) { return OnboardingView{}, nil }
+func (f *fakeBackend) Onboarding(context.Context) (OnboardingView, error) {
+	return OnboardingView{}, nil
+}
 func (f *fakeBackend) Onboard(context.Context, provider.Policy) (provider.Onboarding, error) {
 	return provider.Onboarding{}, errors.New("cpu: asked for 64 cores, this machine has 2")
 }

@@ -15,7 +15,7 @@ func TestQuoteAndDealSignatures(t *testing.T) {
 	req, _ := identity.Generate(nil)
 	other, _ := identity.Generate(nil)
 	now := time.Unix(1_800_000_000, 0)
-	q := Quote{JobID: "j", SpecDigest: "sha256:"+strings.Repeat("ab", 32),
+	q := Quote{JobID: "j", SpecDigest: "sha256:" + strings.Repeat("ab", 32),
 		Requester: req.PeerID(), RequesterAddress: req.Address(),
 		Terms:    Terms{PerHour: money.Unit, MaxAmount: money.Unit},
 		Deadline: now.Add(30 * time.Second), Verification: "none"}
