@@ -1,7 +1,7 @@
 package offer
 
 import (
-	"sort"
+	"slices"
 	"sync"
 	"time"
 )
@@ -74,19 +74,31 @@ func (c *Catalog) Get(node string) (Offer, bool) {
 }
 
 // List returns the live offers sorted by node, dropping expired ones.
+// It sorts the node IDs rather than the offers (large structs) and holds
+// the lock only to collect and to copy.
 func (c *Catalog) List() []Offer {
 	now := c.now()
 	c.mu.Lock()
-	out := make([]Offer, 0, len(c.offers))
+	keys := make([]string, 0, len(c.offers))
 	for k, o := range c.offers {
 		if !now.Before(o.Expires) {
 			delete(c.offers, k)
 			continue
 		}
-		out = append(out, o)
+		keys = append(keys, k)
 	}
 	c.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	slices.Sort(keys)
+	out := make([]Offer, 0, len(keys))
+	c.mu.RLock()
+	for _, k := range keys {
+		// An offer replaced meanwhile is listed in its newer version; one
+		// removed meanwhile is left out.
+		if o, ok := c.offers[k]; ok && now.Before(o.Expires) {
+			out = append(out, o)
+		}
+	}
+	c.mu.RUnlock()
 	return out
 }
 
