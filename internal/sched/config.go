@@ -19,6 +19,9 @@ type Config struct {
 	// TopN is how many of the best feasible nodes a compact report lists
 	// in full (default DefaultTopN).
 	TopN int `json:"topN,omitempty" yaml:"topN,omitempty"`
+	// Parallelism is how many goroutines share the pass over a large
+	// catalog (default GOMAXPROCS; 1 for none).
+	Parallelism int `json:"parallelism,omitempty" yaml:"parallelism,omitempty"`
 }
 
 // DefaultWeights returns the built-in scorer weights: price counts most,
@@ -42,7 +45,7 @@ func NewFromConfig(cfg Config, rep ReputationSource, rtt LatencySource) (*Schedu
 		}
 		weights[name] = w
 	}
-	if cfg.FullReport < 0 || cfg.TopN < 0 {
+	if cfg.FullReport < 0 || cfg.TopN < 0 || cfg.Parallelism < 0 {
 		return nil, fmt.Errorf("scheduler report sizes must not be negative")
 	}
 	if rep != nil {
@@ -60,6 +63,9 @@ func NewFromConfig(cfg Config, rep ReputationSource, rtt LatencySource) (*Schedu
 	}
 	if cfg.TopN > 0 {
 		s.topN = cfg.TopN
+	}
+	if cfg.Parallelism > 0 {
+		s.parallelism = cfg.Parallelism
 	}
 	return s, nil
 }

@@ -244,3 +244,30 @@ func TestPreFilterError(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestParallelPassSameReport checks that splitting a large catalog among
+// goroutines gives exactly the report of a single pass.
+func TestParallelPassSameReport(t *testing.T) {
+	offers, rep, rtt := benchCatalog(3*minChunk + 17)
+	var reports [2][]byte
+	for i, par := range []int{1, 4} {
+		s, err := NewFromConfig(Config{Parallelism: par}, rep, rtt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := s.workers(len(offers)); (par == 1) != (w == 1) {
+			t.Fatalf("parallelism %d gave %d workers", par, w)
+		}
+		r, err := s.PlaceRequest(NewRequest(benchSpec(), "me"), offers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Feasible == 0 || len(r.Rejected) < 3 {
+			t.Fatalf("catalog not mixed enough: %d feasible, %d groups", r.Feasible, len(r.Rejected))
+		}
+		reports[i], _ = json.Marshal(r)
+	}
+	if string(reports[0]) != string(reports[1]) {
+		t.Fatal("parallel pass report differs from the single pass")
+	}
+}

@@ -8,8 +8,10 @@ package sched
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
@@ -167,11 +169,12 @@ type WeightedScorer struct {
 
 // Scheduler runs filters and scorers. Build it with New or NewFromConfig.
 type Scheduler struct {
-	filters    []Filter
-	prefilters []PreFilter
-	scorers    []WeightedScorer
-	fullLimit  int
-	topN       int
+	filters     []Filter
+	prefilters  []PreFilter
+	scorers     []WeightedScorer
+	fullLimit   int
+	topN        int
+	parallelism int
 }
 
 // Report size defaults: catalogs up to DefaultFullReport offers get every
@@ -184,9 +187,11 @@ const (
 
 // New returns a scheduler with the given plugins; filters run in order, so
 // put the cheapest first. Filters that implement PreFilter are run once
-// per job before the loop.
+// per job before the loop. Large catalogs are split among GOMAXPROCS
+// goroutines, so filters, scorers and their sources must be safe for
+// concurrent use.
 func New(filters []Filter, scorers []WeightedScorer) *Scheduler {
-	s := &Scheduler{filters: filters, scorers: scorers, fullLimit: DefaultFullReport, topN: DefaultTopN}
+	s := &Scheduler{filters: filters, scorers: scorers, fullLimit: DefaultFullReport, topN: DefaultTopN, parallelism: runtime.GOMAXPROCS(0)}
 	for _, f := range filters {
 		if p, ok := f.(PreFilter); ok {
 			s.prefilters = append(s.prefilters, p)
@@ -228,28 +233,13 @@ func (s *Scheduler) PlaceRequest(r *Request, offers []offer.Offer) (Report, erro
 		}
 	}
 	filters := s.active(r)
-	feasible := make([]int32, 0, len(offers))
-	var rejected []rejection
-	cols := make([][]float64, len(s.scorers))
-	for j := range cols {
-		cols[j] = make([]float64, 0, len(offers))
+	var part pass
+	if w := s.workers(len(offers)); w <= 1 {
+		part = s.pass(r, filters, offers, 0)
+	} else {
+		part = s.parallelPass(r, filters, offers, w)
 	}
-	// One pass: an offer is scored right after it passes the filters,
-	// while it is still in cache.
-offers:
-	for i := range offers {
-		o := &offers[i]
-		for _, fi := range filters {
-			if st := s.filters[fi].Filter(r, o); st.Code != Fits {
-				rejected = append(rejected, rejection{int32(i), int32(fi), st.Code, st.Reason})
-				continue offers
-			}
-		}
-		feasible = append(feasible, int32(i))
-		for j, ws := range s.scorers {
-			cols[j] = append(cols[j], ws.Scorer.Score(r, o))
-		}
-	}
+	feasible, rejected, cols := part.feasible, part.rejected, part.cols
 	total := s.normalize(r, cols, len(feasible))
 	rep := Report{Considered: len(offers), Feasible: len(feasible), Weights: s.weights()}
 	order := s.rank(offers, feasible, total, len(offers) <= s.fullLimit)
@@ -269,6 +259,80 @@ offers:
 		return rep, &NoFitError{Report: rep}
 	}
 	return rep, nil
+}
+
+// pass is what one filter-and-score pass over a range of offers found.
+type pass struct {
+	feasible []int32
+	rejected []rejection
+	cols     [][]float64
+}
+
+// pass filters and scores offers, whose positions in the whole list start
+// at base. Each offer is scored right after it passes the filters, while
+// it is still in cache.
+func (s *Scheduler) pass(r *Request, filters []int, offers []offer.Offer, base int) pass {
+	p := pass{feasible: make([]int32, 0, len(offers)), cols: make([][]float64, len(s.scorers))}
+	for j := range p.cols {
+		p.cols[j] = make([]float64, 0, len(offers))
+	}
+offers:
+	for i := range offers {
+		o := &offers[i]
+		for _, fi := range filters {
+			if st := s.filters[fi].Filter(r, o); st.Code != Fits {
+				p.rejected = append(p.rejected, rejection{int32(base + i), int32(fi), st.Code, st.Reason})
+				continue offers
+			}
+		}
+		p.feasible = append(p.feasible, int32(base+i))
+		for j, ws := range s.scorers {
+			p.cols[j] = append(p.cols[j], ws.Scorer.Score(r, o))
+		}
+	}
+	return p
+}
+
+// minChunk is the fewest offers worth a goroutine of their own.
+const minChunk = 8192
+
+// workers is how many goroutines share a pass over n offers.
+func (s *Scheduler) workers(n int) int {
+	return min(s.parallelism, n/minChunk)
+}
+
+// parallelPass splits offers into w contiguous chunks, runs them at once
+// (each with its own copy of the request, whose memo is per goroutine) and
+// joins the results in offer order, so the outcome is the same as one pass.
+func (s *Scheduler) parallelPass(r *Request, filters []int, offers []offer.Offer, w int) pass {
+	parts := make([]pass, w)
+	var wg sync.WaitGroup
+	size := (len(offers) + w - 1) / w
+	for k := range w {
+		lo, hi := k*size, min((k+1)*size, len(offers))
+		rk := *r
+		wg.Go(func() { parts[k] = s.pass(&rk, filters, offers[lo:hi], lo) })
+	}
+	wg.Wait()
+	var out pass
+	nf, nr := 0, 0
+	for _, p := range parts {
+		nf, nr = nf+len(p.feasible), nr+len(p.rejected)
+	}
+	out.feasible = make([]int32, 0, nf)
+	out.rejected = make([]rejection, 0, nr)
+	out.cols = make([][]float64, len(s.scorers))
+	for j := range out.cols {
+		out.cols[j] = make([]float64, 0, nf)
+	}
+	for _, p := range parts {
+		out.feasible = append(out.feasible, p.feasible...)
+		out.rejected = append(out.rejected, p.rejected...)
+		for j := range out.cols {
+			out.cols[j] = append(out.cols[j], p.cols[j]...)
+		}
+	}
+	return out
 }
 
 // active lists the filters that apply to r (those not skipped).
