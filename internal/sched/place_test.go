@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
@@ -203,18 +204,37 @@ func TestCompactReport(t *testing.T) {
 	}
 }
 
-// TestPlaceTopNMatchesFullSort checks the top-N selection against a full
-// ranking on the same offers, ties broken by node ID.
+// countingRTT counts the lookups made in a fakeRTT.
+type countingRTT struct {
+	fakeRTT
+	n *int
+}
+
+func (c countingRTT) RTT(node string) (time.Duration, bool) { *c.n++; return c.fakeRTT.RTT(node) }
+
+// TestPlaceTopNMatchesFullSort checks the top-N selection, with the
+// source-backed scorers run lazily, against a full ranking of the same
+// offers, ties broken by node ID; and that the lazy ranking asks the
+// latency source about fewer nodes.
 func TestPlaceTopNMatchesFullSort(t *testing.T) {
 	var offers []offer.Offer
-	for i := range 500 {
-		offers = append(offers, mkOffer(fmt.Sprintf("n%03d", (i*7919)%500), 8000, 8<<30, money.Amount((i*31)%17)))
+	rep, rtt := fakeReputation{}, fakeRTT{}
+	for i := range 2000 {
+		node := fmt.Sprintf("n%04d", (i*7919)%2000)
+		offers = append(offers, mkOffer(node, 8000, 8<<30, money.Amount((i*31)%97)))
+		if i%3 == 0 {
+			rep[node] = float64(i%11) / 10
+		}
+		if i%2 == 0 {
+			rtt[node] = time.Duration(i%13) * 10 * time.Millisecond
+		}
 	}
-	full, err := NewFromConfig(Config{FullReport: 1000}, nil, nil)
+	var fullLookups, lazyLookups int
+	full, err := NewFromConfig(Config{FullReport: 5000}, rep, countingRTT{rtt, &fullLookups})
 	if err != nil {
 		t.Fatal(err)
 	}
-	compact, err := NewFromConfig(Config{FullReport: 10, TopN: 25}, nil, nil)
+	compact, err := NewFromConfig(Config{FullReport: 10, TopN: 25}, rep, countingRTT{rtt, &lazyLookups})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,14 +243,26 @@ func TestPlaceTopNMatchesFullSort(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
+	if len(b.Nodes) != 25 {
+		t.Fatalf("%d nodes in the compact report", len(b.Nodes))
+	}
 	for i := range b.Nodes {
-		if a.Nodes[i].Node != b.Nodes[i].Node || a.Nodes[i].Score != b.Nodes[i].Score {
+		if a.Nodes[i].Node != b.Nodes[i].Node || !near(a.Nodes[i].Score, b.Nodes[i].Score) {
 			t.Fatalf("rank %d: full %+v, top-N %+v", i, a.Nodes[i], b.Nodes[i])
+		}
+		for name, v := range a.Nodes[i].Scores {
+			if !near(b.Nodes[i].Scores[name], v) {
+				t.Fatalf("rank %d %s: full %v, lazy %v", i, name, v, b.Nodes[i].Scores[name])
+			}
 		}
 	}
 	if a.Chosen != b.Chosen {
 		t.Fatalf("chosen %s vs %s", a.Chosen, b.Chosen)
 	}
+	if fullLookups != 2000 || lazyLookups >= fullLookups/2 {
+		t.Fatalf("latency lookups: full %d, lazy %d", fullLookups, lazyLookups)
+	}
+	t.Logf("latency lookups: %d of %d", lazyLookups, fullLookups)
 }
 
 // preFailer is a plugin whose pre-filter refuses every job.

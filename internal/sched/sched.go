@@ -161,6 +161,15 @@ type Normalizer interface {
 	Normalize(r *Request, scores []float64)
 }
 
+// Expensive is implemented by scorers whose Score is costly (it asks an
+// outside source). Over a large catalog the scheduler then runs them only
+// for the offers that can still reach the top of the ranking, bounding
+// their unknown scores by 100; the report's best nodes are exact. A
+// Normalizer is never treated as expensive.
+type Expensive interface {
+	Expensive() bool
+}
+
 // WeightedScorer is a scorer with its weight from configuration.
 type WeightedScorer struct {
 	Scorer Scorer
@@ -175,6 +184,7 @@ type Scheduler struct {
 	fullLimit   int
 	topN        int
 	parallelism int
+	lazy        []bool // per scorer: Expensive, scored only where it can matter
 }
 
 // Report size defaults: catalogs up to DefaultFullReport offers get every
@@ -196,6 +206,12 @@ func New(filters []Filter, scorers []WeightedScorer) *Scheduler {
 		if p, ok := f.(PreFilter); ok {
 			s.prefilters = append(s.prefilters, p)
 		}
+	}
+	s.lazy = make([]bool, len(scorers))
+	for j, ws := range scorers {
+		e, expensive := ws.Scorer.(Expensive)
+		_, relative := ws.Scorer.(Normalizer)
+		s.lazy[j] = expensive && e.Expensive() && !relative
 	}
 	return s
 }
@@ -242,7 +258,19 @@ func (s *Scheduler) PlaceRequest(r *Request, offers []offer.Offer) (Report, erro
 	feasible, rejected, cols := part.feasible, part.rejected, part.cols
 	total := s.normalize(r, cols, len(feasible))
 	rep := Report{Considered: len(offers), Feasible: len(feasible), Weights: s.weights()}
-	order := s.rank(offers, feasible, total, len(offers) <= s.fullLimit)
+	full := len(offers) <= s.fullLimit
+	var order []int
+	switch {
+	case !s.anyLazy():
+		order = s.rank(offers, feasible, total, full)
+	case full || len(feasible) <= s.topN:
+		for k := range feasible {
+			s.scoreLazy(r, &offers[feasible[k]], k, cols, total)
+		}
+		order = s.rank(offers, feasible, total, full)
+	default:
+		order = s.rankLazy(r, offers, feasible, cols, total)
+	}
 	if len(order) > 0 {
 		rep.Chosen = offers[feasible[order[0]]].Node
 	}
@@ -274,7 +302,9 @@ type pass struct {
 func (s *Scheduler) pass(r *Request, filters []int, offers []offer.Offer, base int) pass {
 	p := pass{feasible: make([]int32, 0, len(offers)), cols: make([][]float64, len(s.scorers))}
 	for j := range p.cols {
-		p.cols[j] = make([]float64, 0, len(offers))
+		if !s.lazy[j] {
+			p.cols[j] = make([]float64, 0, len(offers))
+		}
 	}
 offers:
 	for i := range offers {
@@ -287,7 +317,9 @@ offers:
 		}
 		p.feasible = append(p.feasible, int32(base+i))
 		for j, ws := range s.scorers {
-			p.cols[j] = append(p.cols[j], ws.Scorer.Score(r, o))
+			if !s.lazy[j] {
+				p.cols[j] = append(p.cols[j], ws.Scorer.Score(r, o))
+			}
 		}
 	}
 	return p
@@ -352,6 +384,10 @@ func (s *Scheduler) active(r *Request) []int {
 func (s *Scheduler) normalize(r *Request, cols [][]float64, n int) []float64 {
 	total := make([]float64, n)
 	for j, ws := range s.scorers {
+		if s.lazy[j] {
+			cols[j] = make([]float64, n) // filled by scoreLazy
+			continue
+		}
 		col := cols[j]
 		if nz, ok := ws.Scorer.(Normalizer); ok {
 			nz.Normalize(r, col)

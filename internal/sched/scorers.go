@@ -95,6 +95,9 @@ type ReputationScorer struct {
 // Name implements Scorer.
 func (ReputationScorer) Name() string { return "reputation" }
 
+// Expensive implements Expensive: asking the source costs a lookup.
+func (s ReputationScorer) Expensive() bool { return s.Source != nil }
+
 // Score implements Scorer.
 func (s ReputationScorer) Score(r *Request, o *offer.Offer) float64 {
 	rep, _ := r.reputation(s.Source, o.Node)
@@ -146,6 +149,9 @@ type LatencyScorer struct {
 
 // Name implements Scorer.
 func (LatencyScorer) Name() string { return "latency" }
+
+// Expensive implements Expensive: asking the source costs a lookup.
+func (s LatencyScorer) Expensive() bool { return s.Source != nil }
 
 // Score implements Scorer.
 func (s LatencyScorer) Score(_ *Request, o *offer.Offer) float64 {
