@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -36,9 +34,9 @@ func (a *app) chainServeCmd() *cobra.Command {
 loopback (it mines a block for each transaction), deploy the DECO token and
 the Escrow contract, and fund the --fund addresses with gas money and DECO.
 
-The RPC URL, chain ID and contract addresses are printed and written to
---out (chain.json); copy that file into a node's data directory to have the
-node settle on this chain. For a devnet of separate processes. The chain
+The RPC URL, chain ID and contract addresses are printed and written, as a
+node's settlement config, to --out (chain.json); copy that file into a
+node's data directory to have the node settle on this chain. For a devnet of separate processes. The chain
 lives in memory: stopping it (Ctrl-C) loses its state.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,7 +60,7 @@ lives in memory: stopping it (Ctrl-C) loses its state.`,
 			defer chain.Close()
 			info := chain.Info()
 			if out != "" {
-				if err := writeChainInfo(out, info); err != nil {
+				if err := chain.WriteSettlement(out); err != nil {
 					return err
 				}
 			}
@@ -91,28 +89,4 @@ lives in memory: stopping it (Ctrl-C) loses its state.`,
 	f.StringVar(&tokens, "tokens", devchain.DefaultFundTokens.String(), "DECO each funded address receives")
 	f.StringVar(&out, "out", "chain.json", "file to write the RPC URL, chain ID and contract addresses to (empty: none)")
 	return cmd
-}
-
-// writeChainInfo writes info as JSON to path atomically.
-func writeChainInfo(path string, info devchain.Info) error {
-	b, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".chain-*.json")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -8,11 +8,14 @@ package devchain
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +40,7 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/settle"
+	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/settle/evm/bindings"
 )
 
@@ -86,6 +90,45 @@ type Info struct {
 	ChainID uint64           `json:"chainID"`
 	Token   identity.Address `json:"token"`
 	Escrow  identity.Address `json:"escrow"`
+}
+
+// DevPollInterval is how often a node polls the dev chain for receipts.
+const DevPollInterval = 50 * time.Millisecond
+
+// Settlement is the settlement config a node uses on this chain (one
+// confirmation, receipts polled every DevPollInterval): what `deco chain
+// serve` writes to chain.json.
+func (i Info) Settlement() evm.Config {
+	return evm.Config{
+		RPCURL: i.RPCURL, ChainID: i.ChainID,
+		Escrow: common.Address(i.Escrow), Token: common.Address(i.Token),
+		Confirmations: 1, PollInterval: DevPollInterval,
+	}
+}
+
+// WriteSettlement writes Info().Settlement() as JSON to path (atomically):
+// a node whose data directory holds it as chain.json settles on this chain.
+func (c *Chain) WriteSettlement(path string) error {
+	b, err := json.MarshalIndent(c.info.Settlement(), "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".chain-*.json")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // Chain is a running dev chain.

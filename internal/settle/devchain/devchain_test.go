@@ -3,6 +3,7 @@ package devchain_test
 import (
 	"context"
 	"math/big"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/devchain"
+	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/settle/evm/bindings"
 )
 
@@ -126,5 +128,28 @@ func TestStartRejectsBadAddress(t *testing.T) {
 			_ = c.Close()
 			t.Fatalf("Start(%q) succeeded", addr)
 		}
+	}
+}
+
+func TestWriteSettlementLoadsAsClientConfig(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	chain, err := devchain.Start(ctx, devchain.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	path := filepath.Join(t.TempDir(), "chain.json")
+	if err := chain.WriteSettlement(path); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := evm.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := chain.Info()
+	if cfg.RPCURL != info.RPCURL || cfg.ChainID != info.ChainID || cfg.Escrow != common.Address(info.Escrow) ||
+		cfg.Token != common.Address(info.Token) || cfg.PollInterval != devchain.DevPollInterval {
+		t.Fatalf("loaded %+v from chain %+v", cfg, info)
 	}
 }
