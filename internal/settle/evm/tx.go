@@ -86,12 +86,16 @@ func (c *Client) sendTx(ctx context.Context, to common.Address, data []byte) (*t
 		if err != nil {
 			return nil, fmt.Errorf("sign transaction: %w", err)
 		}
-		err = c.retry(ctx, func() error { return c.eth.SendTransaction(ctx, tx) })
+		tries := 0
+		err = c.retry(ctx, func() error { tries++; return c.eth.SendTransaction(ctx, tx) })
 		switch {
-		case err == nil || isAlreadyKnown(err):
+		// "Already known" after a retry is our own earlier send that got
+		// through; on the first try it is someone else's identical
+		// transaction (the same key in another process), so it is not ours.
+		case err == nil || (isAlreadyKnown(err) && tries > 1):
 			c.nonce++
 			return tx, nil
-		case isStaleNonce(err) && attempt < c.cfg.Retries:
+		case (isStaleNonce(err) || isAlreadyKnown(err)) && attempt < c.cfg.Retries:
 			c.log.Debug("stale nonce, re-syncing", "nonce", c.nonce, "err", err)
 			c.nonceKnown = false
 		default:
