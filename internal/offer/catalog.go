@@ -2,6 +2,7 @@ package offer
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -9,9 +10,15 @@ import (
 // Catalog holds the latest live, verified offer of each node. It is safe
 // for concurrent use. The clock is passed in so tests control expiry.
 type Catalog struct {
-	mu     sync.RWMutex
-	now    func() time.Time
-	offers map[string]Offer
+	mu  sync.RWMutex
+	now func() time.Time
+	// offers are the held offers in no particular order; index maps a
+	// node to its position, so View can hand out the slice without a copy.
+	offers []Offer
+	index  map[string]int
+	// nextExpiry is the earliest Expires among offers (zero when none):
+	// no pruning pass is needed before it.
+	nextExpiry time.Time
 	// withdrawn remembers the Seq of each node's last withdrawal so an
 	// older offer still in flight does not resurrect it.
 	withdrawn map[string]uint64
@@ -22,7 +29,7 @@ func NewCatalog(now func() time.Time) *Catalog {
 	if now == nil {
 		now = time.Now
 	}
-	return &Catalog{now: now, offers: make(map[string]Offer), withdrawn: make(map[string]uint64)}
+	return &Catalog{now: now, index: make(map[string]int), withdrawn: make(map[string]uint64)}
 }
 
 // Put verifies o and keeps it unless an offer from the same node with a
@@ -39,67 +46,119 @@ func (c *Catalog) Put(o Offer) (bool, error) {
 func (c *Catalog) insert(o Offer) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.offers[o.Node]; ok && old.Seq >= o.Seq {
+	pos, held := c.index[o.Node]
+	if held && c.offers[pos].Seq >= o.Seq {
 		return false
 	}
 	if o.Withdrawn {
-		_, had := c.offers[o.Node]
-		delete(c.offers, o.Node)
+		c.remove(o.Node)
 		c.withdrawn[o.Node] = o.Seq
-		return had
+		return held
 	}
 	if o.Seq <= c.withdrawn[o.Node] {
 		return false
 	}
-	c.offers[o.Node] = o
+	if held {
+		c.offers[pos] = o
+	} else {
+		c.index[o.Node] = len(c.offers)
+		c.offers = append(c.offers, o)
+	}
+	if c.nextExpiry.IsZero() || o.Expires.Before(c.nextExpiry) {
+		c.nextExpiry = o.Expires
+	}
 	return true
+}
+
+// remove drops node's offer, moving the last one into its place. The
+// caller holds the write lock.
+func (c *Catalog) remove(node string) {
+	pos, ok := c.index[node]
+	if !ok {
+		return
+	}
+	last := len(c.offers) - 1
+	if pos != last {
+		c.offers[pos] = c.offers[last]
+		c.index[c.offers[pos].Node] = pos
+	}
+	c.offers[last] = Offer{}
+	c.offers = c.offers[:last]
+	delete(c.index, node)
+}
+
+// prune drops expired offers when one may have expired; the caller holds
+// the write lock.
+func (c *Catalog) prune(now time.Time) {
+	if c.nextExpiry.IsZero() || now.Before(c.nextExpiry) {
+		return
+	}
+	var next time.Time
+	for i := 0; i < len(c.offers); {
+		o := &c.offers[i]
+		if !now.Before(o.Expires) {
+			c.remove(o.Node) // moves another offer into i
+			continue
+		}
+		if next.IsZero() || o.Expires.Before(next) {
+			next = o.Expires
+		}
+		i++
+	}
+	c.nextExpiry = next
 }
 
 // Remove forgets node's offer (the provider withdrew it).
 func (c *Catalog) Remove(node string) {
 	c.mu.Lock()
-	delete(c.offers, node)
+	c.remove(node)
 	c.mu.Unlock()
 }
 
 // Get returns node's live offer.
 func (c *Catalog) Get(node string) (Offer, bool) {
 	c.mu.RLock()
-	o, ok := c.offers[node]
-	c.mu.RUnlock()
-	if !ok || !c.now().Before(o.Expires) {
+	defer c.mu.RUnlock()
+	pos, ok := c.index[node]
+	if !ok || !c.now().Before(c.offers[pos].Expires) {
 		return Offer{}, false
 	}
-	return o, true
+	return c.offers[pos], true
 }
 
-// List returns the live offers sorted by node, dropping expired ones.
-// It sorts the node IDs rather than the offers (large structs) and holds
-// the lock only to collect and to copy.
+// List returns a copy of the live offers sorted by node, dropping expired
+// ones. It sorts positions rather than the offers (large structs).
 func (c *Catalog) List() []Offer {
 	now := c.now()
-	c.mu.Lock()
-	keys := make([]string, 0, len(c.offers))
-	for k, o := range c.offers {
-		if !now.Before(o.Expires) {
-			delete(c.offers, k)
-			continue
+	var out []Offer
+	c.View(func(offers []Offer) {
+		order := make([]int32, 0, len(offers))
+		for i := range offers {
+			if now.Before(offers[i].Expires) {
+				order = append(order, int32(i))
+			}
 		}
-		keys = append(keys, k)
-	}
-	c.mu.Unlock()
-	slices.Sort(keys)
-	out := make([]Offer, 0, len(keys))
-	c.mu.RLock()
-	for _, k := range keys {
-		// An offer replaced meanwhile is listed in its newer version; one
-		// removed meanwhile is left out.
-		if o, ok := c.offers[k]; ok && now.Before(o.Expires) {
-			out = append(out, o)
+		slices.SortFunc(order, func(a, b int32) int { return strings.Compare(offers[a].Node, offers[b].Node) })
+		out = make([]Offer, len(order))
+		for i, k := range order {
+			out[i] = offers[k]
 		}
-	}
-	c.mu.RUnlock()
+	})
 	return out
+}
+
+// View calls fn with the live offers, in no particular order, without
+// copying them: the way to place a job against a large catalog. fn must
+// neither modify nor keep the slice, and should be quick: offers cannot
+// be added while it runs.
+func (c *Catalog) View(fn func(offers []Offer)) {
+	now := c.now()
+	c.mu.Lock()
+	c.prune(now)
+	c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	fn(c.offers)
 }
 
 // Len is the number of offers held (including any not yet pruned).

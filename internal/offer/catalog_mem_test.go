@@ -118,3 +118,26 @@ func BenchmarkCatalogList100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCatalogView100k is the cost of handing the scheduler the live
+// offers without a copy.
+func BenchmarkCatalogView100k(b *testing.B) {
+	now := time.Unix(1_800_000_000, 0)
+	tmpl := memTemplates(b, now)
+	c := NewCatalog(func() time.Time { return now })
+	for i := range 100_000 {
+		o, err := Decode(tmpl[i%len(tmpl)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		o.Node, o.Seq = fmt.Sprintf("12D3KooW%044d", i), uint64(i+1)
+		c.insert(o)
+	}
+	for b.Loop() {
+		c.View(func(offers []Offer) {
+			if len(offers) != 100_000 {
+				b.Fatal("short view")
+			}
+		})
+	}
+}
