@@ -133,6 +133,15 @@ func (s *Scheduler) reportRejections(rep *Report, r *Request, offers []offer.Off
 		}
 		slices.SortStableFunc(rep.Nodes[rep.Feasible:], func(a, b NodeReport) int { return strings.Compare(a.Node, b.Node) })
 	}
-	slices.SortStableFunc(groups, func(a, b RejectionGroup) int { return b.Count - a.Count })
+	// Most common first; ties in a fixed order, whatever the offers' order.
+	slices.SortStableFunc(groups, func(a, b RejectionGroup) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		if c := strings.Compare(a.Filter, b.Filter); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Reason, b.Reason)
+	})
 	rep.Rejected = groups
 }
