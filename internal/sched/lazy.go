@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"container/heap"
 	"strings"
 
 	"github.com/deco-network/deco/internal/offer"
@@ -42,11 +41,11 @@ func (s *Scheduler) rankLazy(r *Request, offers []offer.Offer, feasible []int32,
 		}
 	}
 	node := func(k int) string { return offers[feasible[k]].Node }
-	h := &boundHeap{partial: append([]float64(nil), total...), node: node, idx: make([]int, len(feasible))}
+	h := &boundHeap{partial: append([]float64(nil), total...), node: node, idx: make([]int32, len(feasible))}
 	for k := range h.idx {
-		h.idx[k] = k
+		h.idx[k] = int32(k)
 	}
-	heap.Init(h)
+	h.init()
 	better := func(a, b int) bool {
 		if total[a] != total[b] {
 			return total[a] > total[b]
@@ -55,7 +54,7 @@ func (s *Scheduler) rankLazy(r *Request, offers []offer.Offer, feasible []int32,
 	}
 	top := make([]int, 0, s.topN+1)
 	for h.Len() > 0 {
-		k := heap.Pop(h).(int)
+		k := h.pop()
 		if len(top) == s.topN && h.partial[k]+slack+1e-9 < total[top[len(top)-1]] {
 			break
 		}
@@ -77,26 +76,54 @@ func (s *Scheduler) rankLazy(r *Request, offers []offer.Offer, feasible []int32,
 	return top
 }
 
-// boundHeap orders feasible positions by their cheap score, highest first
-// (ties: lower node ID first).
+// boundHeap is a max-heap of feasible positions by their cheap score
+// (ties: lower node ID first), hand-rolled to pop without boxing.
 type boundHeap struct {
 	partial []float64
 	node    func(int) string
-	idx     []int
+	idx     []int32
 }
 
 func (h *boundHeap) Len() int { return len(h.idx) }
-func (h *boundHeap) Less(i, j int) bool {
-	a, b := h.idx[i], h.idx[j]
+
+func (h *boundHeap) less(i, j int) bool {
+	a, b := int(h.idx[i]), int(h.idx[j])
 	if h.partial[a] != h.partial[b] {
 		return h.partial[a] > h.partial[b]
 	}
 	return strings.Compare(h.node(a), h.node(b)) < 0
 }
-func (h *boundHeap) Swap(i, j int) { h.idx[i], h.idx[j] = h.idx[j], h.idx[i] }
-func (h *boundHeap) Push(x any)    { h.idx = append(h.idx, x.(int)) }
-func (h *boundHeap) Pop() any {
-	x := h.idx[len(h.idx)-1]
-	h.idx = h.idx[:len(h.idx)-1]
-	return x
+
+func (h *boundHeap) down(i int) {
+	n := len(h.idx)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h.idx[i], h.idx[m] = h.idx[m], h.idx[i]
+		i = m
+	}
+}
+
+func (h *boundHeap) init() {
+	for i := len(h.idx)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *boundHeap) pop() int {
+	top := int(h.idx[0])
+	last := len(h.idx) - 1
+	h.idx[0] = h.idx[last]
+	h.idx = h.idx[:last]
+	h.down(0)
+	return top
 }
