@@ -426,6 +426,12 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 					table(w, []string{"  NODE", "VERDICT"}, rows)
 				}
 			}
+			if len(d.Attempts) > 0 {
+				fmt.Fprintln(w, "\nAttempts:")
+				for _, at := range d.Attempts {
+					fmt.Fprintf(w, "  %d  %-10s %s  %s  %s\n", at.Seq, at.State, at.ExecutionID, at.Provider, at.Error)
+				}
+			}
 			fmt.Fprintln(w, "\nEvents:")
 			for _, e := range d.Events {
 				fmt.Fprintf(w, "  %s  %-10s %s\n", e.At.Local().Format("15:04:05.000"), e.State, e.Message)

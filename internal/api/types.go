@@ -29,6 +29,8 @@ type Peer struct {
 type JobDetail struct {
 	store.Job
 	Events []store.Event `json:"events"`
+	// Attempts are the job's executions, failed ones included.
+	Attempts []store.Attempt `json:"attempts,omitempty"`
 }
 
 // OnboardingView answers GET /v1/onboarding: what the machine has and

@@ -9,8 +9,12 @@ type State string
 
 // The states. Terminal states are Completed, Failed, Cancelled and Lost.
 const (
-	// StatePending: accepted and being placed on a provider.
+	// StatePending: accepted and being placed on a provider (again, after
+	// an attempt was lost).
 	StatePending State = "pending"
+	// StateQueued: no provider fits now; waiting for one until the queue
+	// timeout.
+	StateQueued State = "queued"
 	// StatePreparing: a provider accepted it and is fetching the image.
 	StatePreparing State = "preparing"
 	// StateRunning: the sandbox is running.
@@ -35,9 +39,10 @@ func (s State) Terminal() bool {
 }
 
 var transitions = map[State][]State{
-	StatePending:   {StatePreparing, StateRunning, StateFailed, StateCancelled},
-	StatePreparing: {StateRunning, StateFailed, StateCancelled, StateLost},
-	StateRunning:   {StateCompleted, StateFailed, StateCancelled, StateLost},
+	StatePending:   {StateQueued, StatePreparing, StateRunning, StateFailed, StateCancelled},
+	StateQueued:    {StatePending, StatePreparing, StateFailed, StateCancelled},
+	StatePreparing: {StatePending, StateRunning, StateFailed, StateCancelled, StateLost},
+	StateRunning:   {StatePending, StateCompleted, StateFailed, StateCancelled, StateLost},
 }
 
 // CheckTransition returns an error unless from -> to is allowed.

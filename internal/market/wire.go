@@ -116,6 +116,8 @@ const (
 	EventState    EventType = "state"
 	EventLog      EventType = "log"
 	EventExited   EventType = "exited"
+	// EventHeartbeat says the provider and the execution are alive.
+	EventHeartbeat EventType = "heartbeat"
 )
 
 // TaskEvent is one message from the provider on a ProtoTask stream.
@@ -160,3 +162,15 @@ type CancelReply struct {
 
 // Placement is the placement report kept with a job.
 type Placement = json.RawMessage
+
+// ProtoAttach: a requester that lost its task stream (a network cut, or its
+// own restart) reattaches to an execution and catches up from LogOffset.
+const ProtoAttach = "attach"
+
+// AttachRequest opens a ProtoAttach stream; the reply is the same stream of
+// TaskEvents as on ProtoTask: the current state, the logs from LogOffset,
+// then live events until EventExited.
+type AttachRequest struct {
+	ExecutionID string `json:"executionId"`
+	LogOffset   int64  `json:"logOffset"`
+}

@@ -47,7 +47,11 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 		return api.JobDetail{}, err
 	}
 	evs, err := b.n.store.Events(ctx, j.ID)
-	return api.JobDetail{Job: j, Events: evs}, err
+	if err != nil {
+		return api.JobDetail{}, err
+	}
+	attempts, err := b.n.store.Attempts(ctx, j.ID)
+	return api.JobDetail{Job: j, Events: evs, Attempts: attempts}, err
 }
 
 func (b backend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {

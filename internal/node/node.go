@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -397,6 +398,14 @@ func (n *Node) Close() error {
 			cancel()
 		}
 		n.cancel()
+		if n.provider != nil {
+			_ = n.provider.Close()
+		}
+		for _, ex := range n.executors {
+			if c, ok := ex.(io.Closer); ok {
+				_ = c.Close()
+			}
+		}
 		if n.host != nil {
 			_ = n.host.Close()
 		}

@@ -40,6 +40,9 @@ type Config struct {
 	// InputStallTimeout fails an input download that receives nothing for
 	// this long (default 30 s).
 	InputStallTimeout time.Duration
+	// Heartbeat is how often running executions tell their requester they
+	// are alive (DefaultHeartbeat when zero).
+	Heartbeat time.Duration
 	// QuoteTTL is how long quotes and the capacity they hold live
 	// (DefaultQuoteTTL when zero).
 	QuoteTTL time.Duration
@@ -61,7 +64,13 @@ type Provider struct {
 	seq        uint64
 	current    *offer.Offer
 	running    map[string]*running
-	republish  chan struct{}
+	feeds      map[string]*sender
+
+	// stop ends supervision (not the sandboxes) when the daemon stops.
+	stop      context.Context
+	stopNow   context.CancelFunc
+	wg        sync.WaitGroup
+	republish chan struct{}
 }
 
 type running struct {
@@ -88,7 +97,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		cfg.ResultRetention = DefaultResultRetention
 	}
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
-		running: make(map[string]*running), republish: make(chan struct{}, 1)}
+		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1)}
+	p.stop, p.stopNow = context.WithCancel(context.Background())
 	var ob Onboarding
 	found, err := cfg.Store.GetSetting(ctx, SettingKey, &ob)
 	if err != nil {
@@ -106,12 +116,21 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	h.Handle(p2p.ProtocolID(market.ProtoOffer, 1), 10*time.Second, p.serveOffer)
 	h.Handle(p2p.ProtocolID(market.ProtoTask, 1), 0, p.serveTask)
 	h.Handle(p2p.ProtocolID(market.ProtoQuote, 1), 10*time.Second, p.serveQuote)
+	h.Handle(p2p.ProtocolID(market.ProtoAttach, 1), 0, p.serveAttach)
 	h.Handle(p2p.ProtocolID(market.ProtoResult, 1), time.Hour, p.serveResult)
 	h.Handle(p2p.ProtocolID(market.ProtoCancel, 1), 10*time.Second, p.serveCancel)
 	if err := p.recover(ctx); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Close stops supervising executions without stopping them: a sandbox that
+// can outlive the daemon (a container) is reattached by the next start.
+func (p *Provider) Close() error {
+	p.stopNow()
+	p.wg.Wait()
+	return nil
 }
 
 // Topic is the offer gossip topic (the node subscribes to it for its catalog).
@@ -271,16 +290,36 @@ func (p *Provider) execDir(id string) string {
 	return filepath.Join(p.cfg.DataDir, "executions", id)
 }
 
-// recover handles executions left by an earlier run of the daemon: they
-// are marked lost (their requester retries) and their sandboxes removed.
+// recover handles executions left by an earlier run of the daemon: one
+// whose sandbox still runs (docker) is reattached and supervised to its
+// end, its requester can reattach to it; the others are marked lost (their
+// requester retries elsewhere). Sandboxes nobody owns are removed.
 func (p *Provider) recover(ctx context.Context) error {
 	execs, err := p.cfg.Store.ListExecutions(ctx, 1<<30)
 	if err != nil {
 		return err
 	}
+	present := map[string]bool{}
+	for _, ex := range p.cfg.Executors {
+		if rec, ok := ex.(exec.Reconciler); ok {
+			ids, err := rec.Running(ctx)
+			if err != nil {
+				p.log.Warn("list sandboxes", "executor", ex.Name(), "err", err)
+			}
+			for _, id := range ids {
+				present[id] = true
+			}
+		}
+	}
 	live := map[string]bool{}
 	for _, e := range execs {
 		if e.State.Terminal() {
+			continue
+		}
+		ex := p.cfg.Executors[e.Spec.Executor]
+		if e.State == job.StateRunning && ex != nil && present[e.ID] {
+			live[e.ID] = true
+			p.reattach(ctx, e, ex)
 			continue
 		}
 		e.State, e.Error, e.UpdatedAt = job.StateLost, "provider restarted during the execution", p.now()
@@ -304,6 +343,25 @@ func (p *Provider) recover(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// reattach supervises an execution started by an earlier run of the daemon.
+func (p *Provider) reattach(ctx context.Context, e store.Execution, ex exec.Executor) {
+	p.mu.Lock()
+	if _, err := p.ledger.Reserve(e.ID, e.Spec.Resources); err != nil {
+		p.log.Warn("reattached execution exceeds the current share", "execution", e.ID, "err", err)
+	}
+	p.running[e.ID] = &running{requester: e.Requester}
+	p.mu.Unlock()
+	out := p.newFeed(e.ID, job.StateRunning)
+	p.log.Info("reattached to an execution of an earlier run", "execution", e.ID, "job", e.JobID)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.supervise(ctx, e, out, func(runCtx context.Context) (exec.Result, error) {
+			return p.follow(runCtx, ex, e.ID, out)
+		})
+	}()
 }
 
 var errNotSelling = errors.New("this node is not selling capacity (run deco onboard)")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -22,37 +21,22 @@ import (
 
 type p2pStream = network.Stream
 
-// sender writes task events to the requester; after the first write error
-// it stops trying (the execution goes on and its record stays queryable).
-type sender struct {
-	mu     sync.Mutex
-	s      network.Stream
-	now    func() time.Time
-	broken bool
-}
+// DefaultHeartbeat is how often a provider tells the requester that an
+// execution is alive.
+const DefaultHeartbeat = 2 * time.Second
 
-func (x *sender) send(ev market.TaskEvent) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.broken {
-		return
-	}
-	if ev.At.IsZero() {
-		ev.At = x.now()
-	}
-	if err := p2p.WriteMsg(x.s, ev); err != nil {
-		x.broken = true
-	}
-}
-
-// serveTask runs one task for the requester on the other end of s.
+// serveTask admits one task on its deal and runs it, with the requester's
+// stream as the first stream of the execution's feed. The execution does
+// not depend on the stream: if it breaks, the requester reattaches.
 func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 	requester := s.Conn().RemotePeer().String()
-	out := &sender{s: s, now: p.now}
+	reject := func(msg string) {
+		_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventRejected, Message: msg, At: p.now()})
+	}
 	_ = s.SetReadDeadline(p.now().Add(30 * time.Second))
 	var req market.TaskRequest
 	if err := p2p.ReadMsg(s, &req, market.MaxTaskRequest); err != nil {
-		out.send(market.TaskEvent{Type: market.EventRejected, Message: fmt.Sprintf("bad task request: %v", err)})
+		reject(fmt.Sprintf("bad task request: %v", err))
 		return
 	}
 	_ = s.SetReadDeadline(time.Time{})
@@ -60,63 +44,133 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 	alloc, ex, err := p.commitDeal(&req, requester)
 	if err != nil {
 		log.Info("task rejected", "err", err)
-		out.send(market.TaskEvent{Type: market.EventRejected, Message: err.Error()})
+		reject(err.Error())
 		return
 	}
-	defer p.release(req.ExecutionID)
-	p.kick() // free capacity changed
-
 	rec := store.Execution{ID: req.ExecutionID, JobID: req.JobID, TaskIndex: req.TaskIndex, Requester: requester,
 		Spec: req.Spec, State: job.StatePreparing, CreatedAt: p.now(), UpdatedAt: p.now()}
 	if err := p.cfg.Store.PutExecution(ctx, rec); err != nil {
-		out.send(market.TaskEvent{Type: market.EventRejected, Message: "provider storage error"})
+		p.release(req.ExecutionID)
+		reject("provider storage error")
 		log.Error("store execution", "err", err)
 		return
 	}
+	if err := os.MkdirAll(p.execDir(req.ExecutionID), 0o755); err != nil {
+		p.release(req.ExecutionID)
+		reject("provider storage error")
+		return
+	}
+	out := p.newFeed(req.ExecutionID, job.StatePreparing)
+	out.add(s)
 	out.send(market.TaskEvent{Type: market.EventAccepted, State: job.StatePreparing})
 	log.Info("task accepted")
+	p.kick() // free capacity changed
+	p.wg.Add(1)
+	defer p.wg.Done()
+	p.supervise(ctx, rec, out, func(runCtx context.Context) (exec.Result, error) {
+		return p.execute(runCtx, ex, &req, alloc.GPUs, alloc.Vendor, out)
+	})
+}
 
-	// The execution outlives the stream: it is bounded by its own timeout,
-	// not by the requester staying connected.
+// newFeed registers the feed of an execution.
+func (p *Provider) newFeed(id string, state job.State) *sender {
+	out := newSender(filepath.Join(p.execDir(id), "logs"), p.now, state)
+	p.mu.Lock()
+	p.feeds[id] = out
+	p.mu.Unlock()
+	return out
+}
+
+// supervise runs an execution to its end: heartbeats, the final record,
+// the output digest, the final event, and the release of its capacity.
+// The run is bounded by the execution's own timeout, not by any stream.
+func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *sender, run func(context.Context) (exec.Result, error)) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	stopWatch := context.AfterFunc(p.stop, cancel)
+	defer stopWatch()
 	p.mu.Lock()
-	if r := p.running[req.ExecutionID]; r != nil {
+	if r := p.running[rec.ID]; r != nil {
 		r.cancel = cancel
 	}
 	p.mu.Unlock()
-
-	res, digest, size, runErr := p.execute(runCtx, ex, &req, alloc.GPUs, alloc.Vendor, out)
-	rec.UpdatedAt = p.now()
-	switch {
-	case runErr != nil:
-		rec.State, rec.Error = job.StateFailed, runErr.Error()
-		if p.wasKilled(req.ExecutionID) {
-			rec.State = job.StateCancelled
+	hb := p.cfg.Heartbeat
+	if hb <= 0 {
+		hb = DefaultHeartbeat
+	}
+	stopBeats := make(chan struct{})
+	go func() {
+		t := time.NewTicker(hb)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopBeats:
+				return
+			case <-t.C:
+				out.heartbeat()
+			}
 		}
-	case res.Killed && p.wasKilled(req.ExecutionID):
-		rec.State, rec.Error = job.StateCancelled, "cancelled by the requester"
-	case res.TimedOut:
-		rec.State, rec.Error = job.StateFailed, fmt.Sprintf("timed out after %s", time.Duration(req.Spec.Timeout))
-	case res.ExitCode != 0:
-		rec.State, rec.Error = job.StateFailed, fmt.Sprintf("exit code %d", res.ExitCode)
-	default:
-		rec.State = job.StateCompleted
+	}()
+
+	res, runErr := run(runCtx)
+	close(stopBeats)
+	if runErr != nil && p.stop.Err() != nil && !p.wasKilled(rec.ID) {
+		// The daemon is stopping: the record stays as it is, and the next
+		// start reattaches to the sandbox or marks the execution lost.
+		p.log.Info("daemon stopping; execution left to the next start", "execution", rec.ID)
+		return
 	}
-	if res.OOMKilled {
-		rec.Error = "killed: out of memory (limit " + req.Spec.Resources.Memory.String() + ")"
+	defer p.release(rec.ID)
+	var digest string
+	var size int64
+	if runErr == nil {
+		m, d, err := data.Digest(filepath.Join(p.execDir(rec.ID), "outputs"))
+		if err != nil {
+			runErr = fmt.Errorf("digest outputs: %w", err)
+		} else {
+			digest, size = d, m.TotalSize()
+		}
 	}
-	if res.Error != "" && rec.Error == "" {
-		rec.Error = res.Error
-	}
+	rec.UpdatedAt = p.now()
+	rec.State, rec.Error = outcome(res, runErr, p.wasKilled(rec.ID), rec.Spec)
 	code := res.ExitCode
 	rec.ExitCode, rec.ResultDigest = &code, digest
 	if err := p.cfg.Store.PutExecution(context.WithoutCancel(ctx), rec); err != nil {
-		log.Error("store execution", "err", err)
+		p.log.Error("store execution", "execution", rec.ID, "err", err)
 	}
-	msg := rec.Error
-	out.send(market.TaskEvent{Type: market.EventExited, State: rec.State, Message: msg, Result: &res, ResultDigest: digest, ResultSize: size})
-	log.Info("execution ended", "state", rec.State, "exit", res.ExitCode, "digest", digest)
+	out.finish(market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res, ResultDigest: digest, ResultSize: size})
+	p.mu.Lock()
+	delete(p.feeds, rec.ID)
+	p.mu.Unlock()
+	p.log.Info("execution ended", "execution", rec.ID, "state", rec.State, "exit", res.ExitCode, "digest", digest)
+}
+
+// outcome names how an execution ended.
+func outcome(res exec.Result, runErr error, killed bool, spec job.Spec) (job.State, string) {
+	var state job.State
+	var msg string
+	switch {
+	case runErr != nil:
+		state, msg = job.StateFailed, runErr.Error()
+		if killed {
+			state = job.StateCancelled
+		}
+	case res.Killed && killed:
+		state, msg = job.StateCancelled, "cancelled by the requester"
+	case res.TimedOut:
+		state, msg = job.StateFailed, fmt.Sprintf("timed out after %s", time.Duration(spec.Timeout))
+	case res.ExitCode != 0:
+		state, msg = job.StateFailed, fmt.Sprintf("exit code %d", res.ExitCode)
+	default:
+		state = job.StateCompleted
+	}
+	if res.OOMKilled {
+		msg = "killed: out of memory (limit " + spec.Resources.Memory.String() + ")"
+	}
+	if res.Error != "" && msg == "" {
+		msg = res.Error
+	}
+	return state, msg
 }
 
 func (p *Provider) wasKilled(id string) bool {
@@ -127,11 +181,11 @@ func (p *Provider) wasKilled(id string) bool {
 }
 
 // execute prepares, starts and waits for the execution, streaming logs.
-func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.TaskRequest, gpus []string, vendor string, out *sender) (exec.Result, string, int64, error) {
+func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.TaskRequest, gpus []string, vendor string, out *sender) (exec.Result, error) {
 	dir := p.execDir(req.ExecutionID)
 	outputs := filepath.Join(dir, "outputs")
 	if err := os.MkdirAll(outputs, 0o755); err != nil {
-		return exec.Result{}, "", 0, fmt.Errorf("create outputs dir: %w", err)
+		return exec.Result{}, fmt.Errorf("create outputs dir: %w", err)
 	}
 	task := exec.Task{JobID: req.JobID, ExecutionID: req.ExecutionID, TaskIndex: req.TaskIndex, Spec: req.Spec,
 		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: outputs, Network: req.Spec.Network}
@@ -139,86 +193,107 @@ func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.Ta
 		inputs := filepath.Join(dir, "inputs")
 		defer os.RemoveAll(inputs)
 		if err := p.fetchInputs(ctx, req, inputs, out); err != nil {
-			return exec.Result{}, "", 0, err
+			return exec.Result{}, err
 		}
 		task.InputsDir = inputs
 	}
 	if w := req.Spec.Wasm; req.Spec.Executor == job.ExecutorWasm && w != nil && w.URL != "" && len(w.Inline) == 0 {
 		mod, err := p.fetchWasm(ctx, w, dir, out)
 		if err != nil {
-			return exec.Result{}, "", 0, err
+			return exec.Result{}, err
 		}
 		task.Spec.Wasm = &job.WasmModule{Inline: mod, SHA256: w.SHA256}
 	}
 	if err := ctx.Err(); err != nil {
-		return exec.Result{}, "", 0, errors.New("cancelled by the requester before start")
+		return exec.Result{}, errors.New("cancelled by the requester before start")
 	}
 	if err := ex.Prepare(ctx, task); err != nil {
-		return exec.Result{}, "", 0, err
+		return exec.Result{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return exec.Result{}, "", 0, errors.New("cancelled by the requester before start")
+		return exec.Result{}, errors.New("cancelled by the requester before start")
 	}
 	if err := ex.Start(ctx, task); err != nil {
-		return exec.Result{}, "", 0, err
+		return exec.Result{}, err
 	}
-	defer func() {
-		if err := ex.Remove(context.WithoutCancel(ctx), req.ExecutionID); err != nil && !errors.Is(err, exec.ErrNotFound) {
-			p.log.Warn("remove sandbox", "execution", req.ExecutionID, "err", err)
-		}
-	}()
 	if err := p.cfg.Store.PutExecution(ctx, store.Execution{ID: req.ExecutionID, JobID: req.JobID, TaskIndex: req.TaskIndex,
 		Spec: req.Spec, State: job.StateRunning, UpdatedAt: p.now()}); err != nil {
 		p.log.Warn("store execution", "err", err)
 	}
 	out.send(market.TaskEvent{Type: market.EventState, State: job.StateRunning})
+	return p.follow(ctx, ex, req.ExecutionID, out)
+}
 
+// follow streams a started execution's logs and waits for its end, then
+// removes its sandbox.
+func (p *Provider) follow(ctx context.Context, ex exec.Executor, id string, out *sender) (exec.Result, error) {
+	defer func() {
+		if p.stop.Err() != nil {
+			return // the daemon is stopping: the next start reattaches
+		}
+		if err := ex.Remove(context.WithoutCancel(ctx), id); err != nil && !errors.Is(err, exec.ErrNotFound) {
+			p.log.Warn("remove sandbox", "execution", id, "err", err)
+		}
+	}()
 	logsDone := make(chan struct{})
 	go func() {
 		defer close(logsDone)
-		p.streamLogs(ctx, ex, req.ExecutionID, filepath.Join(dir, "logs"), out)
+		p.streamLogs(ctx, ex, id, out)
 	}()
-	res, err := ex.Wait(ctx, req.ExecutionID)
+	res, err := ex.Wait(ctx, id)
 	if err != nil {
-		return res, "", 0, fmt.Errorf("wait: %w", err)
+		return res, fmt.Errorf("wait: %w", err)
 	}
 	select {
 	case <-logsDone:
 	case <-time.After(5 * time.Second):
-		p.log.Warn("log stream did not end after exit", "execution", req.ExecutionID)
+		p.log.Warn("log stream did not end after exit", "execution", id)
 	}
-	m, digest, err := data.Digest(outputs)
-	if err != nil {
-		return res, "", 0, fmt.Errorf("digest outputs: %w", err)
-	}
-	var size int64
-	for _, e := range m.Entries {
-		size += e.Size
-	}
-	return res, digest, size, nil
+	p.logTail(ctx, ex, id, out)
+	return res, nil
 }
 
-// streamLogs copies the execution's logs to a file and to the requester.
-func (p *Provider) streamLogs(ctx context.Context, ex exec.Executor, id, path string, out *sender) {
+// logTail reads the finished execution's whole log once more and sends what
+// the follow stream missed: an engine may end a follow stream opened while
+// its container is exiting before the last bytes.
+func (p *Provider) logTail(ctx context.Context, ex exec.Executor, id string, out *sender) {
+	rc, err := ex.Logs(ctx, id, false)
+	if err != nil {
+		return
+	}
+	defer rc.Close()
+	if _, err := io.CopyN(io.Discard, rc, out.logged()); err != nil {
+		return
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := rc.Read(buf)
+		if n > 0 {
+			if lerr := out.log(append([]byte(nil), buf[:n]...)); lerr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// streamLogs copies the execution's logs to its feed (file and streams).
+func (p *Provider) streamLogs(ctx context.Context, ex exec.Executor, id string, out *sender) {
 	rc, err := ex.Logs(ctx, id, true)
 	if err != nil {
 		p.log.Warn("logs", "execution", id, "err", err)
 		return
 	}
 	defer rc.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		p.log.Warn("log file", "err", err)
-		return
-	}
-	defer f.Close()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := rc.Read(buf)
 		if n > 0 {
-			chunk := append([]byte(nil), buf[:n]...)
-			_, _ = f.Write(chunk)
-			out.send(market.TaskEvent{Type: market.EventLog, Log: chunk})
+			if lerr := out.log(append([]byte(nil), buf[:n]...)); lerr != nil {
+				p.log.Warn("log file", "execution", id, "err", lerr)
+			}
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
@@ -227,6 +302,51 @@ func (p *Provider) streamLogs(ctx context.Context, ex exec.Executor, id, path st
 			return
 		}
 	}
+}
+
+// serveAttach lets the requester of an execution reattach to its events.
+func (p *Provider) serveAttach(ctx context.Context, s network.Stream) {
+	var req market.AttachRequest
+	if err := p2p.ReadMsg(s, &req, market.MaxSmallMsg); err != nil {
+		return
+	}
+	reject := func(msg string) {
+		_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventRejected, Message: msg, At: p.now()})
+	}
+	rec, err := p.cfg.Store.GetExecution(ctx, req.ExecutionID)
+	if err != nil {
+		reject("unknown execution")
+		return
+	}
+	if rec.Requester != s.Conn().RemotePeer().String() {
+		reject("only the requester may attach")
+		return
+	}
+	p.mu.Lock()
+	feed := p.feeds[req.ExecutionID]
+	p.mu.Unlock()
+	if feed != nil {
+		if err := feed.attach(s, req.LogOffset); err != nil {
+			return
+		}
+		select {
+		case <-feed.done:
+		case <-ctx.Done():
+		}
+		return
+	}
+	if !rec.State.Terminal() {
+		reject("execution lost: it is not running here any more")
+		return
+	}
+	if err := catchUp(s, filepath.Join(p.execDir(rec.ID), "logs"), req.LogOffset, rec.State, p.now); err != nil {
+		return
+	}
+	res := exec.Result{}
+	if rec.ExitCode != nil {
+		res.ExitCode = *rec.ExitCode
+	}
+	_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res, ResultDigest: rec.ResultDigest, At: p.now()})
 }
 
 // serveResult streams an execution's output tree to its requester, or to

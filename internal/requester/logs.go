@@ -38,6 +38,18 @@ func (l *jobLog) write(b []byte) error {
 	return err
 }
 
+// size is the number of bytes in the log file (the offset a reattaching
+// requester asks the provider to resume from).
+func (l *jobLog) size() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st, err := os.Stat(l.path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
 // finish marks the log complete and wakes followers.
 func (l *jobLog) finish() {
 	l.mu.Lock()

@@ -37,6 +37,9 @@ type Config struct {
 	Catalog *offer.Catalog
 	// Key signs deals and result grants.
 	Key *identity.Key
+	// HeartbeatTimeout is how long a provider may stay silent during an
+	// execution before it is declared lost (DefaultHeartbeatTimeout).
+	HeartbeatTimeout time.Duration
 	// QuoteCount is how many providers are asked for quotes
 	// (DefaultQuoteCount when zero).
 	QuoteCount int
@@ -74,9 +77,8 @@ var (
 	ErrNotRunning  = errors.New("job is not running")
 )
 
-// New creates a requester. Jobs that were in flight when an earlier run
-// of the daemon stopped are marked lost, with the reason, so nothing is
-// left hanging.
+// New creates a requester and resumes the jobs an earlier run of the
+// daemon left in flight.
 func New(ctx context.Context, cfg Config) (*Requester, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -95,11 +97,16 @@ func New(ctx context.Context, cfg Config) (*Requester, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Jobs in flight when an earlier run stopped are resumed: a running
+	// execution is reattached (never run twice unless it is known lost),
+	// a job not yet accepted anywhere is placed again.
 	for _, j := range jobs {
-		j.State, j.Error, j.UpdatedAt = job.StateLost, "the requester node restarted while the job was in flight", r.now()
-		if err := cfg.Store.UpdateJob(ctx, j, j.Error); err != nil {
-			return nil, err
+		resume := j.Provider != "" && (j.State == job.StatePreparing || j.State == job.StateRunning)
+		if !resume {
+			j.Provider = ""
 		}
+		r.log.Info("resuming job after restart", "job", j.ID, "state", j.State, "reattach", resume)
+		r.start(j, nil, resume)
 	}
 	return r, nil
 }
@@ -137,27 +144,32 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	if err := r.resolveResults(ctx, &spec); err != nil {
 		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
-	offers := r.cfg.Catalog.List()
-	rep, err := r.cfg.Scheduler.Place(spec, offers)
-	if err != nil {
-		return store.Job{}, err
-	}
-	placement, _ := json.Marshal(rep)
 	now := r.now()
 	j := store.Job{ID: job.NewID(), Name: spec.Name, Spec: spec, SpecDigest: job.Digest(spec),
-		State: job.StatePending, Placement: placement, CreatedAt: now, UpdatedAt: now}
-	j.ExecutionID = job.NewID()
-	deals, err := r.negotiate(ctx, &j, feasibleInOrder(rep))
-	if err != nil {
+		State: job.StatePending, CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID()}
+	deals, _, err := r.tryPlace(ctx, &j, nil)
+	var nf *sched.NoFitError
+	switch {
+	case err == nil:
+		j.Provider = deals[0].Quote.Provider
+	case errors.As(err, &nf) && canWait(nf.Report):
+		// Nothing fits now but something may later: the job is queued.
+		j.Placement, _ = json.Marshal(nf.Report)
+	default:
 		return store.Job{}, err
 	}
-	j.Provider = deals[0].Quote.Provider
 	if err := os.MkdirAll(r.jobDir(j.ID), 0o755); err != nil {
 		return store.Job{}, err
 	}
 	if err := r.cfg.Store.CreateJob(ctx, j); err != nil {
 		return store.Job{}, err
 	}
+	r.start(j, deals, false)
+	return j, nil
+}
+
+// start tracks a job in the background.
+func (r *Requester) start(j store.Job, deals []market.Deal, resume bool) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	t := &tracked{execution: j.ExecutionID, cancel: cancel}
 	r.jobLog(j.ID) // registered before Submit returns, so a follower never sees a finished log
@@ -168,9 +180,8 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	go func() {
 		defer r.wg.Done()
 		defer cancel()
-		r.track(runCtx, j, t, deals)
+		r.drive(runCtx, j, t, deals, resume)
 	}()
-	return j, nil
 }
 
 // feasibleInOrder lists the feasible nodes, best first (the report is sorted).
@@ -193,109 +204,6 @@ func (r *Requester) update(j *store.Job, state job.State, msg string) {
 	}
 	if r.cfg.OnChange != nil {
 		r.cfg.OnChange(*j)
-	}
-}
-
-// track runs the job on the first provider whose deal it takes, cheapest
-// first, and releases the other quotes.
-func (r *Requester) track(ctx context.Context, j store.Job, t *tracked, deals []market.Deal) {
-	log := r.log.With("job", j.ID)
-	jl := r.jobLog(j.ID)
-	defer func() {
-		jl.finish()
-		r.mu.Lock()
-		delete(r.active, j.ID)
-		r.mu.Unlock()
-	}()
-	var rejections []string
-	for i, deal := range deals {
-		node := deal.Quote.Provider
-		pid, err := peer.Decode(node)
-		if err != nil {
-			rejections = append(rejections, fmt.Sprintf("%s: bad peer ID", node))
-			continue
-		}
-		r.mu.Lock()
-		t.provider = pid
-		cancelled := t.cancelled
-		r.mu.Unlock()
-		if cancelled {
-			break
-		}
-		j.Provider = node
-		accepted, err := r.runOn(ctx, &j, pid, jl, &deals[i])
-		if accepted {
-			r.declineDeals(&j, deals[i+1:])
-			if err != nil {
-				j.Error = err.Error()
-				r.update(&j, job.StateFailed, err.Error())
-			}
-			return
-		}
-		log.Info("provider did not take the task", "provider", node, "err", err)
-		rejections = append(rejections, fmt.Sprintf("%s: %v", node, err))
-	}
-	state := job.StateFailed
-	j.Error = "no provider accepted the task"
-	r.mu.Lock()
-	cancelled := t.cancelled
-	r.mu.Unlock()
-	if cancelled {
-		state, j.Error = job.StateCancelled, "cancelled before a provider accepted it"
-	}
-	for _, s := range rejections {
-		j.Error += "\n  " + s
-	}
-	r.update(&j, state, j.Error)
-}
-
-// runOn sends the task to one provider and follows it to the end. accepted
-// reports whether the provider took it (a refusal lets the caller try the
-// next candidate).
-func (r *Requester) runOn(ctx context.Context, j *store.Job, pid peer.ID, jl *jobLog, deal *market.Deal) (accepted bool, err error) {
-	s, err := r.cfg.Host.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoTask, 1))
-	if err != nil {
-		return false, err
-	}
-	defer s.Close()
-	req := market.TaskRequest{JobID: j.ID, ExecutionID: j.ExecutionID, Spec: j.Spec, SpecDigest: j.SpecDigest, Deal: deal}
-	if req.Grants, err = r.grants(ctx, j.Spec, pid); err != nil {
-		return false, err
-	}
-	if err := p2p.WriteMsg(s, req); err != nil {
-		return false, fmt.Errorf("send task: %w", err)
-	}
-	for {
-		var ev market.TaskEvent
-		if err := p2p.ReadMsg(s, &ev, market.MaxTaskEvent); err != nil {
-			if !accepted {
-				return false, fmt.Errorf("read answer: %w", err)
-			}
-			return true, fmt.Errorf("lost contact with the provider: %w", err)
-		}
-		switch ev.Type {
-		case market.EventRejected:
-			return false, errors.New(ev.Message)
-		case market.EventAccepted:
-			accepted = true
-			r.update(j, job.StatePreparing, "accepted by "+pid.String())
-		case market.EventState:
-			switch {
-			case ev.State == job.StateRunning && j.State != job.StateRunning:
-				r.update(j, job.StateRunning, "")
-			case ev.State == job.StatePreparing && ev.Message != "":
-				// Input fetch progress: kept as an event of the job.
-				r.update(j, job.StatePreparing, ev.Message)
-			}
-		case market.EventLog:
-			if err := jl.write(ev.Log); err != nil {
-				r.log.Warn("write log", "job", j.ID, "err", err)
-			}
-		case market.EventExited:
-			return true, r.finish(ctx, j, pid, ev)
-		default:
-			return accepted, fmt.Errorf("unexpected event %q", ev.Type)
-		}
 	}
 }
 
@@ -361,6 +269,7 @@ func (r *Requester) Cancel(ctx context.Context, id string) error {
 	pid, exe := t.provider, t.execution
 	r.mu.Unlock()
 	if pid == "" {
+		t.cancel() // queued or placing: nothing runs anywhere yet
 		return nil
 	}
 	var reply market.CancelReply

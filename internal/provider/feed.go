@@ -1,0 +1,176 @@
+package provider
+
+import (
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/p2p"
+)
+
+// streamWriteTimeout bounds one event write to a requester's stream; a
+// stream that cannot take an event in time is dropped (it may reattach).
+const streamWriteTimeout = 10 * time.Second
+
+// sender is an execution's feed: it keeps the log file, fans every event
+// out to the requester's streams (the task stream, and any stream that
+// reattached), and lets a new stream catch up: current state, logs from an
+// offset, and the final event once there is one.
+type sender struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	logPath string
+	logFile *os.File
+	logSize int64
+	state   job.State
+	sinks   map[network.Stream]struct{}
+	final   *market.TaskEvent
+	done    chan struct{}
+}
+
+func newSender(logPath string, now func() time.Time, state job.State) *sender {
+	return &sender{now: now, logPath: logPath, state: state, sinks: map[network.Stream]struct{}{}, done: make(chan struct{})}
+}
+
+// write sends ev to every stream, dropping those that fail. Callers hold mu.
+func (x *sender) write(ev market.TaskEvent) {
+	if ev.At.IsZero() {
+		ev.At = x.now()
+	}
+	for s := range x.sinks {
+		_ = s.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if err := p2p.WriteMsg(s, ev); err != nil {
+			_ = s.Reset()
+			delete(x.sinks, s)
+		}
+	}
+}
+
+// send delivers an event (state changes, progress) to every stream.
+func (x *sender) send(ev market.TaskEvent) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if ev.Type == market.EventState && ev.State != "" {
+		x.state = ev.State
+	}
+	x.write(ev)
+}
+
+// log appends a chunk to the log file and sends it.
+func (x *sender) log(chunk []byte) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.logFile == nil {
+		f, err := os.OpenFile(x.logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		x.logFile = f
+	}
+	if _, err := x.logFile.Write(chunk); err != nil {
+		return err
+	}
+	x.logSize += int64(len(chunk))
+	x.write(market.TaskEvent{Type: market.EventLog, Log: chunk})
+	return nil
+}
+
+// logged is the number of log bytes written so far.
+func (x *sender) logged() int64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.logSize
+}
+
+// finish sends the final event and ends the feed.
+func (x *sender) finish(ev market.TaskEvent) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.final != nil {
+		return
+	}
+	if ev.At.IsZero() {
+		ev.At = x.now()
+	}
+	x.final = &ev
+	x.state = ev.State
+	x.write(ev)
+	if x.logFile != nil {
+		x.logFile.Close()
+		x.logFile = nil
+	}
+	close(x.done)
+}
+
+// heartbeat tells every stream the execution is alive.
+func (x *sender) heartbeat() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.final == nil {
+		x.write(market.TaskEvent{Type: market.EventHeartbeat})
+	}
+}
+
+// attach catches s up (state, logs from offset, the final event if any)
+// and, unless the execution has ended, adds it to the streams.
+func (x *sender) attach(s network.Stream, offset int64) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := catchUp(s, x.logPath, offset, x.state, x.now); err != nil {
+		return err
+	}
+	if x.final != nil {
+		return p2p.WriteMsg(s, *x.final)
+	}
+	x.sinks[s] = struct{}{}
+	return nil
+}
+
+// add makes s a stream of the feed without catching up (the task stream,
+// which has seen everything).
+func (x *sender) add(s network.Stream) {
+	x.mu.Lock()
+	x.sinks[s] = struct{}{}
+	x.mu.Unlock()
+}
+
+// catchUp sends the state and the log file from offset.
+func catchUp(s network.Stream, logPath string, offset int64, state job.State, now func() time.Time) error {
+	_ = s.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	if err := p2p.WriteMsg(s, market.TaskEvent{Type: market.EventState, State: state, At: now()}); err != nil {
+		return err
+	}
+	f, err := os.Open(logPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return err
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			_ = s.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+			if werr := p2p.WriteMsg(s, market.TaskEvent{Type: market.EventLog, Log: buf[:n], At: now()}); werr != nil {
+				return werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
