@@ -61,6 +61,7 @@ offers and job history.`,
 	f.BoolVar(&cfg.NoDocker, "no-docker", false, "do not run container tasks")
 	f.BoolVar(&cfg.NoWasm, "no-wasm", false, "do not run WebAssembly tasks")
 	f.DurationVar(&cfg.OfferTTL, "offer-ttl", 0, "lifetime of published offers (default 60s)")
+	f.DurationVar(&cfg.HeartbeatTimeout, "heartbeat-timeout", 0, "declare a silent provider lost after this long and retry elsewhere (default 10s)")
 	f.DurationVar(&cfg.ResultRetention, "result-retention", provider.DefaultResultRetention, "how long results of executions run here are kept before they are collected")
 	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
 	cmd.AddCommand(run)

@@ -33,6 +33,8 @@ type Config struct {
 	NoDocker bool
 	// OfferTTL overrides the offer lifetime (tests use short ones).
 	OfferTTL time.Duration
+	// HeartbeatTimeout overrides the provider-loss timeout.
+	HeartbeatTimeout time.Duration
 	// Share is what each provider sells (default 1 core, 1 GiB memory,
 	// 2 GiB disk, no GPU).
 	Share *job.Resources
@@ -62,7 +64,8 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	net := &Net{cfg: cfg}
 	for i := 0; i < cfg.Nodes; i++ {
 		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
-			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL}
+			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL,
+			HeartbeatTimeout: cfg.HeartbeatTimeout}
 		if i > 0 {
 			nc.Bootstrap = net.Nodes[0].Addrs()
 		}

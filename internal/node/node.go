@@ -77,6 +77,10 @@ type Config struct {
 	NoDocker, NoWasm bool
 	// OfferTTL is how long published offers live (default 60 s).
 	OfferTTL time.Duration
+	// HeartbeatTimeout is how long a provider may stay silent during an
+	// execution before the requester declares it lost and retries
+	// elsewhere (default 10 s). Providers send heartbeats at a fifth of it.
+	HeartbeatTimeout time.Duration
 	// ResultRetention is how long this node as a provider keeps results
 	// (default provider.DefaultResultRetention).
 	ResultRetention time.Duration
@@ -188,12 +192,13 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.loadCatalog(ctx)
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
-		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, Published: n.published})
+		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, Published: n.published,
+		Heartbeat: cfg.HeartbeatTimeout / 5})
 	if err != nil {
 		return n, err
 	}
 	n.requester, err = requester.New(ctx, requester.Config{Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store, Key: n.key,
-		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged})
+		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged, HeartbeatTimeout: cfg.HeartbeatTimeout})
 	if err != nil {
 		return n, err
 	}

@@ -186,7 +186,8 @@ func (r *Requester) placeAndQuote(ctx context.Context, j *store.Job, t *tracked,
 		// Submit already answered a permanent refusal; here (queued, or
 		// placing again after a lost attempt) a refused quote may be a
 		// capacity race, so it waits too.
-		queueable := (errors.As(err, &nf) && canWait(nf.Report)) || errors.Is(err, ErrNoQuote)
+		var nq *NoQuoteError
+		queueable := (errors.As(err, &nf) && canWait(nf.Report)) || (errors.As(err, &nq) && (!nq.Permanent || !queuedAt.IsZero()))
 		if !queueable {
 			return nil, err
 		}

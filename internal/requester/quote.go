@@ -24,9 +24,16 @@ const DefaultQuoteCount = 3
 // task within bounds.
 var ErrNoQuote = errors.New("no acceptable quote")
 
+// errAboveMaxPrice marks a quote refused for its price.
+var errAboveMaxPrice = errors.New("quote refused")
+
 // NoQuoteError lists every asked provider's answer.
 type NoQuoteError struct {
 	Answers []string
+	// Permanent is true when every refusal would stand on retry (quotes
+	// above the job's maximum price); otherwise providers were busy and
+	// the job can wait in the queue.
+	Permanent bool
 }
 
 func (e *NoQuoteError) Error() string {
@@ -66,9 +73,11 @@ func (r *Requester) negotiate(ctx context.Context, j *store.Job, candidates []st
 	wg.Wait()
 	var deals []market.Deal
 	var report []string
+	permanent := true
 	for _, a := range answers {
 		if a.err != nil {
 			report = append(report, fmt.Sprintf("%s: %v", a.node, a.err))
+			permanent = permanent && errors.Is(a.err, errAboveMaxPrice)
 			continue
 		}
 		d, err := market.Accept(*a.quote, r.cfg.Key)
@@ -80,7 +89,7 @@ func (r *Requester) negotiate(ctx context.Context, j *store.Job, candidates []st
 		report = append(report, fmt.Sprintf("%s: quoted %s/h", a.node, a.quote.Terms.PerHour))
 	}
 	if len(deals) == 0 {
-		return nil, &NoQuoteError{Answers: report}
+		return nil, &NoQuoteError{Answers: report, Permanent: permanent}
 	}
 	sort.SliceStable(deals, func(a, b int) bool {
 		qa, qb := deals[a].Quote.Terms, deals[b].Quote.Terms
@@ -121,7 +130,7 @@ func (r *Requester) askQuote(ctx context.Context, j *store.Job, node string) (*m
 	}
 	if max := j.Spec.MaxPricePerHour; max > 0 && q.Terms.PerHour > max {
 		r.decline(pid, j)
-		return nil, fmt.Errorf("quote refused: %s/h is above the job's maximum %s/h", q.Terms.PerHour, max)
+		return nil, fmt.Errorf("%w: %s/h is above the job's maximum %s/h", errAboveMaxPrice, q.Terms.PerHour, max)
 	}
 	return q, nil
 }

@@ -149,12 +149,15 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 		State: job.StatePending, CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID()}
 	deals, _, err := r.tryPlace(ctx, &j, nil)
 	var nf *sched.NoFitError
+	var nq *NoQuoteError
 	switch {
 	case err == nil:
 		j.Provider = deals[0].Quote.Provider
 	case errors.As(err, &nf) && canWait(nf.Report):
 		// Nothing fits now but something may later: the job is queued.
 		j.Placement, _ = json.Marshal(nf.Report)
+	case errors.As(err, &nq) && !nq.Permanent:
+		// Providers that fit were busy when asked: the job is queued.
 	default:
 		return store.Job{}, err
 	}
