@@ -46,7 +46,14 @@ func (r *progressReporter) report(what string, done, total int64) {
 	r.out.send(market.TaskEvent{Type: market.EventState, State: job.StatePreparing, Message: msg})
 }
 
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// mib formats a byte count for progress events: MiB with one decimal, or
+// KiB below a tenth of a MiB so that small files do not read "0.0 MiB".
+func mib(n int64) string {
+	if n < (1<<20)/10 {
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
 
 // fetchInputs fetches every input of the task into dir/<name>. The caps:
 // a url input's maxSize or the task's disk; a git tree the task's disk.
