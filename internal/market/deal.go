@@ -55,6 +55,11 @@ type Quote struct {
 	Verification string `json:"verification"`
 	// ProviderSignature signs Hash().
 	ProviderSignature []byte `json:"providerSignature,omitempty"`
+	// Escrow names the settlement the provider requires payment on
+	// ("<chainID>:<escrow address>"); empty when it runs the task free.
+	// Not signed: it only tells the requester whether to deposit and pay;
+	// the provider enforces its own rule.
+	Escrow string `json:"escrow,omitempty"`
 }
 
 // Deal is a quote countersigned by the requester.

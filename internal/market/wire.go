@@ -132,6 +132,8 @@ type TaskEvent struct {
 	ResultDigest string `json:"resultDigest,omitempty"`
 	// ResultSize is the byte size of the packed output tree.
 	ResultSize int64 `json:"resultSize,omitempty"`
+	// Usage is the provider's signed usage report (on EventUsage).
+	Usage *UsageReport `json:"usage,omitempty"`
 }
 
 // ResultRequest asks for an execution's outputs. The reply is a

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/settle"
+)
+
+// Role says on which side of a payment this node stands.
+type Role string
+
+// Roles of payment records.
+const (
+	RoleProvider  Role = "provider"
+	RoleRequester Role = "requester"
+)
+
+// Usage is a usage report kept with its execution and channel.
+type Usage struct {
+	JobID     string             `json:"jobId"`
+	Requester identity.Address   `json:"requester"`
+	Provider  identity.Address   `json:"provider"`
+	Report    market.UsageReport `json:"report"`
+	At        time.Time          `json:"at"`
+}
+
+// Voucher is a voucher kept with the report it answered.
+type Voucher struct {
+	Execution string               `json:"execution"`
+	Seq       uint64               `json:"seq"`
+	Voucher   settle.SignedVoucher `json:"voucher"`
+	At        time.Time            `json:"at"`
+}
+
+// PayChannel is a channel's latest voucher and what of it was redeemed.
+type PayChannel struct {
+	Requester identity.Address `json:"requester"`
+	Provider  identity.Address `json:"provider"`
+	// Latest is the latest voucher (Cumulative zero: none yet).
+	Latest settle.SignedVoucher `json:"latest"`
+	// Redeemed is the cumulative amount of the last voucher redeemed.
+	Redeemed  money.Amount `json:"redeemed"`
+	UpdatedAt time.Time    `json:"updatedAt"`
+}
+
+// Redeem is a redeem transaction a provider sent.
+type Redeem struct {
+	Requester  identity.Address `json:"requester"`
+	Provider   identity.Address `json:"provider"`
+	Cumulative money.Amount     `json:"cumulative"`
+	Result     settle.TxResult  `json:"result"`
+	At         time.Time        `json:"at"`
+}
+
+// PutUsage records a report (a repeated seq is ignored) and returns the
+// channel's usage total: the sum over its executions of their latest
+// report's amount due.
+func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount, error) {
+	r := u.Report
+	final := 0
+	if r.Final {
+		final = 1
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO usage_reports(role, execution_id, job_id, requester, provider, seq, run_millis, amount, final, signature, at)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		string(role), r.Execution, u.JobID, u.Requester.String(), u.Provider.String(), int64(r.Seq), int64(r.RunMillis),
+		int64(r.AmountDue), final, r.Signature, u.At.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("put usage report %s/%d: %w", r.Execution, r.Seq, err)
+	}
+	return s.UsageTotal(ctx, role, u.Requester, u.Provider)
+}
+
+// UsageTotal is the sum over a channel's executions of their latest
+// report's amount due.
+func (s *Store) UsageTotal(ctx context.Context, role Role, requester, provider identity.Address) (money.Amount, error) {
+	var total int64
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM usage_reports u
+		WHERE role = ? AND requester = ? AND provider = ?
+		AND seq = (SELECT MAX(seq) FROM usage_reports v WHERE v.role = u.role AND v.execution_id = u.execution_id)`,
+		string(role), requester.String(), provider.String()).Scan(&total)
+	if err != nil {
+		return 0, fmt.Errorf("usage total: %w", err)
+	}
+	return money.Amount(total), nil
+}
+
+// Usages returns an execution's reports in order.
+func (s *Store) Usages(ctx context.Context, role Role, execution string) ([]Usage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT job_id, requester, provider, seq, run_millis, amount, final, signature, at
+		FROM usage_reports WHERE role = ? AND execution_id = ? ORDER BY seq`, string(role), execution)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Usage
+	for rows.Next() {
+		var u Usage
+		var req, prov string
+		var seq, ms, amount, at int64
+		var final int
+		if err := rows.Scan(&u.JobID, &req, &prov, &seq, &ms, &amount, &final, &u.Report.Signature, &at); err != nil {
+			return nil, err
+		}
+		u.Requester, _ = identity.ParseAddress(req)
+		u.Provider, _ = identity.ParseAddress(prov)
+		u.Report.Execution, u.Report.Seq, u.Report.RunMillis = execution, uint64(seq), uint64(ms)
+		u.Report.AmountDue, u.Report.Final, u.At = money.Amount(amount), final == 1, time.Unix(0, at).UTC()
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// PutVoucher records a voucher and makes it the channel's latest when it
+// promises more than the latest so far.
+func (s *Store) PutVoucher(ctx context.Context, role Role, v Voucher) error {
+	sv := v.Voucher
+	req, prov := sv.Requester.String(), sv.Provider.String()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO vouchers(role, execution_id, seq, requester, provider, cumulative, signature, at)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		string(role), v.Execution, int64(v.Seq), req, prov, int64(sv.Cumulative), sv.Signature, v.At.UnixNano()); err != nil {
+		return fmt.Errorf("put voucher: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO pay_channels(role, requester, provider, cumulative, signature, updated_at)
+		VALUES(?, ?, ?, ?, ?, ?)
+		ON CONFLICT(role, requester, provider) DO UPDATE SET cumulative = excluded.cumulative, signature = excluded.signature,
+		updated_at = excluded.updated_at WHERE excluded.cumulative > pay_channels.cumulative`,
+		string(role), req, prov, int64(sv.Cumulative), sv.Signature, v.At.UnixNano()); err != nil {
+		return fmt.Errorf("put channel voucher: %w", err)
+	}
+	return tx.Commit()
+}
+
+// Vouchers returns the vouchers that answered an execution's reports.
+func (s *Store) Vouchers(ctx context.Context, role Role, execution string) ([]Voucher, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, requester, provider, cumulative, signature, at
+		FROM vouchers WHERE role = ? AND execution_id = ? ORDER BY seq`, string(role), execution)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Voucher
+	for rows.Next() {
+		var v Voucher
+		var req, prov string
+		var seq, cum, at int64
+		if err := rows.Scan(&seq, &req, &prov, &cum, &v.Voucher.Signature, &at); err != nil {
+			return nil, err
+		}
+		v.Execution, v.Seq, v.At = execution, uint64(seq), time.Unix(0, at).UTC()
+		v.Voucher.Requester, _ = identity.ParseAddress(req)
+		v.Voucher.Provider, _ = identity.ParseAddress(prov)
+		v.Voucher.Cumulative = money.Amount(cum)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// PayChannel returns a channel's record; a channel never used reads as
+// zeros.
+func (s *Store) PayChannel(ctx context.Context, role Role, requester, provider identity.Address) (PayChannel, error) {
+	chs, err := s.payChannels(ctx, `WHERE role = ? AND requester = ? AND provider = ?`, string(role), requester.String(), provider.String())
+	if err != nil || len(chs) == 0 {
+		return PayChannel{Requester: requester, Provider: provider,
+			Latest: settle.SignedVoucher{Requester: requester, Provider: provider}}, err
+	}
+	return chs[0], nil
+}
+
+// PayChannels lists the channels of a role.
+func (s *Store) PayChannels(ctx context.Context, role Role) ([]PayChannel, error) {
+	return s.payChannels(ctx, `WHERE role = ?`, string(role))
+}
+
+func (s *Store) payChannels(ctx context.Context, where string, args ...any) ([]PayChannel, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT requester, provider, cumulative, signature, redeemed, updated_at
+		FROM pay_channels `+where+` ORDER BY requester, provider`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("pay channels: %w", err)
+	}
+	defer rows.Close()
+	var out []PayChannel
+	for rows.Next() {
+		var c PayChannel
+		var req, prov string
+		var cum, redeemed, at int64
+		var sig []byte
+		if err := rows.Scan(&req, &prov, &cum, &sig, &redeemed, &at); err != nil {
+			return nil, err
+		}
+		c.Requester, _ = identity.ParseAddress(req)
+		c.Provider, _ = identity.ParseAddress(prov)
+		c.Latest = settle.SignedVoucher{Requester: c.Requester, Provider: c.Provider, Cumulative: money.Amount(cum), Signature: sig}
+		c.Redeemed, c.UpdatedAt = money.Amount(redeemed), time.Unix(0, at).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// PutRedeem records a redeem transaction and raises the channel's
+// redeemed mark to its voucher's amount.
+func (s *Store) PutRedeem(ctx context.Context, r Redeem) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	req, prov := r.Requester.String(), r.Provider.String()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO redeems(tx, requester, provider, cumulative, amount, owed, gas_used, block, at)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, r.Result.Tx, req, prov, int64(r.Cumulative),
+		int64(r.Result.Amount), int64(r.Result.Owed), int64(r.Result.GasUsed), int64(r.Result.Block), r.At.UnixNano()); err != nil {
+		return fmt.Errorf("put redeem: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE pay_channels SET redeemed = MAX(redeemed, ?)
+		WHERE role = ? AND requester = ? AND provider = ?`, int64(r.Cumulative), string(RoleProvider), req, prov); err != nil {
+		return fmt.Errorf("put redeem: %w", err)
+	}
+	return tx.Commit()
+}
+
+// Redeems lists redeem transactions, newest first (all when limit <= 0).
+func (s *Store) Redeems(ctx context.Context, limit int) ([]Redeem, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT tx, requester, provider, cumulative, amount, owed, gas_used, block, at
+		FROM redeems ORDER BY at DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Redeem
+	for rows.Next() {
+		var r Redeem
+		var req, prov string
+		var cum, amount, owed, gas, block, at int64
+		if err := rows.Scan(&r.Result.Tx, &req, &prov, &cum, &amount, &owed, &gas, &block, &at); err != nil {
+			return nil, err
+		}
+		r.Requester, _ = identity.ParseAddress(req)
+		r.Provider, _ = identity.ParseAddress(prov)
+		r.Cumulative, r.Result.Amount, r.Result.Owed = money.Amount(cum), money.Amount(amount), money.Amount(owed)
+		r.Result.GasUsed, r.Result.Block, r.At = uint64(gas), uint64(block), time.Unix(0, at).UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

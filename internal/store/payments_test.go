@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/settle"
+)
+
+func TestPaymentsSurviveReopen(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	req, prov := identity.Address{1}, identity.Address{2}
+	at := time.Unix(1700000000, 0).UTC()
+	put := func(s *Store, exec string, seq uint64, amount money.Amount) money.Amount {
+		t.Helper()
+		total, err := s.PutUsage(ctx, RoleRequester, Usage{JobID: "j", Requester: req, Provider: prov, At: at,
+			Report: market.UsageReport{Execution: exec, Seq: seq, RunMillis: seq * 1000, AmountDue: amount, Signature: []byte{9}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	tests := []struct {
+		name   string
+		exec   string
+		seq    uint64
+		amount money.Amount
+		want   money.Amount
+	}{
+		{name: "first report", exec: "e1", seq: 1, amount: 10, want: 10},
+		{name: "later report replaces", exec: "e1", seq: 2, amount: 25, want: 25},
+		{name: "repeated seq ignored", exec: "e1", seq: 2, amount: 99, want: 25},
+		{name: "second execution adds", exec: "e2", seq: 1, amount: 5, want: 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := put(s, tt.exec, tt.seq, tt.amount); got != tt.want {
+				t.Fatalf("total %s, want %s", got, tt.want)
+			}
+		})
+	}
+	for _, c := range []money.Amount{25, 30, 20} { // a lower voucher never replaces the latest
+		v := Voucher{Execution: "e1", Seq: uint64(c), At: at, Voucher: settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: c, Signature: []byte{byte(c)}}}
+		if err := s.PutVoucher(ctx, RoleRequester, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, _ := s.UsageTotal(ctx, RoleRequester, req, prov); got != 30 {
+		t.Fatalf("total after reopen %s, want 30", got)
+	}
+	if got, _ := s.UsageTotal(ctx, RoleProvider, req, prov); got != 0 {
+		t.Fatalf("provider role total %s, want 0", got)
+	}
+	ch, err := s.PayChannel(ctx, RoleRequester, req, prov)
+	if err != nil || ch.Latest.Cumulative != 30 || ch.Latest.Signature[0] != 30 {
+		t.Fatalf("channel %+v %v, want latest 30", ch, err)
+	}
+	us, _ := s.Usages(ctx, RoleRequester, "e1")
+	vs, _ := s.Vouchers(ctx, RoleRequester, "e1")
+	if len(us) != 2 || us[1].Report.AmountDue != 25 || len(vs) != 3 {
+		t.Fatalf("usages %+v vouchers %+v", us, vs)
+	}
+	if err := s.PutVoucher(ctx, RoleProvider, Voucher{Execution: "e1", Seq: 1, At: at, Voucher: settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: 40, Signature: []byte{1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutRedeem(ctx, Redeem{Requester: req, Provider: prov, Cumulative: 40, At: at, Result: settle.TxResult{Tx: "0xab", Amount: 40, GasUsed: 50000, Block: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	pc, _ := s.PayChannel(ctx, RoleProvider, req, prov)
+	rs, _ := s.Redeems(ctx, 0)
+	if pc.Redeemed != 40 || len(rs) != 1 || rs[0].Result.GasUsed != 50000 {
+		t.Fatalf("after redeem: channel %+v redeems %+v", pc, rs)
+	}
+}
