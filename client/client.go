@@ -19,8 +19,10 @@ import (
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/data"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -228,4 +230,37 @@ func (c *Client) Outputs(ctx context.Context, id, dir string) (string, error) {
 		return "", err
 	}
 	return digest, nil
+}
+
+// Wallet returns the node's settlement account: balance, stake, channels
+// as requester and as provider, recent redeems.
+func (c *Client) Wallet(ctx context.Context) (api.Wallet, error) {
+	var v api.Wallet
+	return v, c.getJSON(ctx, "/v1/wallet", &v)
+}
+
+// Deposit adds amount to the node's channel to provider (peer ID or address).
+func (c *Client) Deposit(ctx context.Context, provider string, amount money.Amount) (settle.TxResult, error) {
+	var v settle.TxResult
+	return v, c.sendJSON(ctx, http.MethodPost, "/v1/wallet/deposit", api.DepositRequest{Provider: provider, Amount: amount}, &v)
+}
+
+// Withdraw requests a withdrawal from the channel to provider (amount zero:
+// all of it), or executes the pending one once it is unlocked.
+func (c *Client) Withdraw(ctx context.Context, provider string, amount money.Amount) (api.WithdrawResult, error) {
+	var v api.WithdrawResult
+	return v, c.sendJSON(ctx, http.MethodPost, "/v1/wallet/withdraw", api.DepositRequest{Provider: provider, Amount: amount}, &v)
+}
+
+// Redeem redeems the node's unredeemed vouchers now (requester's only
+// when not empty).
+func (c *Client) Redeem(ctx context.Context, requester string) ([]store.Redeem, error) {
+	var v []store.Redeem
+	return v, c.sendJSON(ctx, http.MethodPost, "/v1/wallet/redeem", api.RedeemRequest{Requester: requester}, &v)
+}
+
+// Stake adds amount to the node's stake.
+func (c *Client) Stake(ctx context.Context, amount money.Amount) (settle.TxResult, error) {
+	var v settle.TxResult
+	return v, c.sendJSON(ctx, http.MethodPost, "/v1/wallet/stake", api.StakeRequest{Amount: amount}, &v)
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The deco demo: a 3-node network on loopback (one requester, two
-# providers), a container job placed on a provider found over the
-# peer-to-peer network, its output, where it ran and its checked result.
+# providers) settling on an in-process dev chain, a container job placed on
+# a provider found over the peer-to-peer network, its output, where it ran
+# and its checked result; then money moving: the deposit, usage reports and
+# vouchers during a run, the provider's redeem, final balances and a check
+# that the token supply is conserved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deco=bin/deco
@@ -49,3 +52,38 @@ echo "answer.txt: $(cat "$dir/result/answer.txt")"
 echo
 echo "== deco job describe $id"
 "$deco" job describe "$id"
+
+# Pay as you go: the requester deposited on its first task for this
+# provider; a longer task shows the usage reports and vouchers.
+echo
+echo "== pay as you go: deco run deco-busybox:latest -- sh -c 'sleep 5' (reports every 2 s)"
+"$deco" run deco-busybox:latest -- sh -c 'for i in 1 2 3 4 5; do echo working $i; sleep 1; done'
+id=$("$deco" job ls -q --limit 1)
+"$deco" job describe "$id" | sed -n '/^Payments/,/^$/p'
+echo "== the requester's wallet (deposit, paid, signed in vouchers)"
+"$deco" wallet
+provider_dir=""
+for d in "$dir"/node1 "$dir"/node2; do
+	if DECO_DATA_DIR="$PWD/$d" "$deco" wallet -o json | grep -q '"latest"'; then provider_dir="$PWD/$d"; fi
+done
+echo
+echo "== the provider redeems its vouchers on chain (deco wallet redeem)"
+DECO_DATA_DIR="$provider_dir" "$deco" wallet redeem
+echo
+echo "== final balances"
+total=0
+for n in 0 1 2; do
+	json=$(DECO_DATA_DIR="$PWD/$dir/node$n" "$deco" wallet -o json)
+	bal=$(printf '%s' "$json" | grep -o '"balance":"[0-9.]*"' | head -1 | tr -dc '0-9.')
+	escrow=$(printf '%s' "$json" | grep -o '"escrowHolds":"[0-9.]*"' | head -1 | tr -dc '0-9.')
+	echo "  node$n  $bal DECO"
+	total=$(awk -v a="$total" -v b="$bal" 'BEGIN{printf "%.6f", a+b}')
+done
+echo "  escrow $escrow DECO"
+total=$(awk -v a="$total" -v b="$escrow" 'BEGIN{printf "%.6f", a+b}')
+if [ "$total" = "30000.000000" ]; then
+	echo "supply conserved: balances + escrow = $total DECO = the 3 x 10000 DECO minted"
+else
+	echo "supply NOT conserved: balances + escrow = $total DECO, minted 30000" >&2
+	exit 1
+fi

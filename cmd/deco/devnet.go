@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/settle/devchain"
 )
 
 func (a *app) devnetCmd() *cobra.Command {
@@ -20,7 +21,10 @@ func (a *app) devnetCmd() *cobra.Command {
 		Short: "Start a local network of nodes on loopback (one requester, the rest providers)",
 		Long: `Start N nodes in this process on 127.0.0.1, each with its own data directory
 and ports. Node 0 is a requester; the others are providers, already
-onboarded with a small share of this machine. Nothing leaves the machine
+onboarded with a small share of this machine. A dev settlement chain runs
+in the same process (token and escrow deployed, every node funded, its
+chain.json written): the requester deposits on first use of a provider and
+pays by vouchers while tasks run; providers redeem. Nothing leaves the machine
 and no account is needed. Stop it with Ctrl-C; a restart with the same
 --dir keeps identities and job history.
 
@@ -52,6 +56,11 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 				}
 				fmt.Fprintf(a.stdout, "  node%d  %-9s  %s  api %s\n", i, role, n.PeerID(), n.APIURL())
 			}
+			if net.Chain != nil {
+				info := net.Chain.Info()
+				fmt.Fprintf(a.stdout, "\n  dev chain  %s  token %s  escrow %s\n  every node holds %s DECO; tasks are paid as they run (deco wallet)\n",
+					info.RPCURL, info.Token, info.Escrow, devchain.DefaultFundTokens)
+			}
 			fmt.Fprintf(a.stdout, "\nPoint the CLI at a node, e.g. the requester:\n\n  export DECO_DATA_DIR=%s\n  deco offers\n  deco run deco-busybox:latest -- sh -c 'echo hi'\n\n", net.DataDir(0))
 			if !net.HasDocker() {
 				fmt.Fprintln(a.stdout, "Note: no Docker engine is reachable, so providers run only WebAssembly tasks.\nStart one (sudo systemctl start docker, or dockerd &) and restart the devnet for container jobs.")
@@ -69,5 +78,7 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 	f := cmd.Flags()
 	f.IntVar(&cfg.Nodes, "nodes", 3, "number of nodes (node 0 is the requester)")
 	f.StringVar(&cfg.Dir, "dir", ".devnet", "directory holding each node's data directory")
+	f.BoolVar(&cfg.NoChain, "no-chain", false, "run without the dev settlement chain (tasks run free)")
+	f.DurationVar(&cfg.UsageInterval, "usage-interval", 0, "how often running tasks report usage and are paid (default 2s)")
 	return cmd
 }

@@ -432,6 +432,7 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 					fmt.Fprintf(w, "  %d  %-10s %s  %s  %s\n", at.Seq, at.State, at.ExecutionID, at.Provider, at.Error)
 				}
 			}
+			printPayments(w, d)
 			fmt.Fprintln(w, "\nEvents:")
 			for _, e := range d.Events {
 				fmt.Fprintf(w, "  %s  %-10s %s\n", e.At.Local().Format("15:04:05.000"), e.State, e.Message)

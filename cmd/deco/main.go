@@ -87,7 +87,7 @@ bearer token there.`,
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level for the node: debug, info, warn, error")
 	root.AddCommand(a.nodeCmd(), a.idCmd(), a.onboardCmd(), a.offboardCmd(), a.peersCmd(), a.offersCmd(),
-		a.chainCmd(),
+		a.chainCmd(), a.walletCmd(),
 		a.runCmd(), a.jobCmd(), a.devnetCmd(), a.versionCmd())
 	return root
 }

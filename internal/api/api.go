@@ -65,6 +65,7 @@ func New(b Backend, token string, metrics http.Handler, logger *slog.Logger) htt
 	mux.HandleFunc("GET /v1/jobs/{id}/logs", s.logs)
 	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.cancel)
 	mux.HandleFunc("GET /v1/jobs/{id}/outputs", s.outputs)
+	s.routeWallet(mux)
 	authed := requireToken(token, mux)
 	root := http.NewServeMux()
 	if metrics != nil {

@@ -31,6 +31,10 @@ type JobDetail struct {
 	Events []store.Event `json:"events"`
 	// Attempts are the job's executions, failed ones included.
 	Attempts []store.Attempt `json:"attempts,omitempty"`
+	// Usage and Vouchers are the current execution's usage reports and the
+	// vouchers that paid them (pay as you go).
+	Usage    []store.Usage   `json:"usage,omitempty"`
+	Vouchers []store.Voucher `json:"vouchers,omitempty"`
 }
 
 // OnboardingView answers GET /v1/onboarding: what the machine has and

@@ -6,19 +6,24 @@
 package devnet
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/node"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/settle/devchain"
 )
 
 // Config configures a devnet.
@@ -38,12 +43,39 @@ type Config struct {
 	// Share is what each provider sells (default 1 core, 1 GiB memory,
 	// 2 GiB disk, no GPU).
 	Share *job.Resources
+	// Prices, when set, are node1's prices; node i charges i times its
+	// CPU price (default 0.01 DECO per core-hour times i).
+	Prices *offer.Prices
+	// NoChain runs without the dev settlement chain: tasks run free.
+	NoChain bool
+	// UsageInterval is how often running tasks report usage and are paid
+	// (default DefaultUsageInterval).
+	UsageInterval time.Duration
+	// AutoDeposit is what the requester deposits on a provider's channel
+	// when short (default DefaultAutoDeposit).
+	AutoDeposit money.Amount
+	// RedeemThreshold and RedeemPoll tune the providers' automatic redeem
+	// (defaults DefaultRedeemThreshold, DefaultRedeemPoll).
+	RedeemThreshold money.Amount
+	RedeemPoll      time.Duration
+	// PayHook is node 0's pay hook (see node.Config.PayHook).
+	PayHook func(market.UsageReport) bool
 }
+
+// Payment defaults of a devnet.
+const (
+	DefaultUsageInterval   = 2 * time.Second
+	DefaultAutoDeposit     = 50 * money.Unit
+	DefaultRedeemThreshold = money.Unit / 10
+	DefaultRedeemPoll      = time.Second
+)
 
 // Net is a running devnet.
 type Net struct {
 	cfg   Config
 	Nodes []*node.Node
+	// Chain is the dev settlement chain (nil with NoChain).
+	Chain *devchain.Chain
 }
 
 // DataDir is node i's data directory.
@@ -62,10 +94,20 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		share = *cfg.Share
 	}
 	net := &Net{cfg: cfg}
+	if !cfg.NoChain {
+		if err := net.startChain(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for i := 0; i < cfg.Nodes; i++ {
 		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
 			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL,
 			HeartbeatTimeout: cfg.HeartbeatTimeout}
+		net.payments(&nc, i)
+		if err := net.writeSettlement(nc.DataDir); err != nil {
+			net.Close()
+			return nil, err
+		}
 		if i > 0 {
 			nc.Bootstrap = net.Nodes[0].Addrs()
 		}
@@ -75,6 +117,16 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 			return nil, fmt.Errorf("start node%d: %w", i, err)
 		}
 		net.Nodes = append(net.Nodes, n)
+	}
+	if net.Chain != nil {
+		var addrs []identity.Address
+		for _, n := range net.Nodes {
+			addrs = append(addrs, n.Address())
+		}
+		if err := net.Chain.Fund(ctx, addrs...); err != nil {
+			net.Close()
+			return nil, fmt.Errorf("fund the nodes: %w", err)
+		}
 	}
 	for i, n := range net.Nodes[1:] {
 		m, _, err := n.Detect(ctx)
@@ -87,6 +139,10 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 			// Providers differ in price so the scheduler has a choice.
 			Prices: offer.Prices{CPUHour: money.Amount(10_000 * (i + 1)), MemoryGiBHour: 5_000, DiskGiBHour: 100},
 			Region: fmt.Sprintf("devnet-%c", 'a'+i),
+		}
+		if cfg.Prices != nil {
+			pol.Prices = *cfg.Prices
+			pol.Prices.CPUHour *= money.Amount(i + 1)
 		}
 		if err := n.Provider().SetOnboarding(ctx, provider.Onboarding{Machine: m, Policy: pol}); err != nil {
 			net.Close()
@@ -127,10 +183,46 @@ func (n *Net) HasDocker() bool {
 	return len(n.Nodes) > 1 && slices.Contains(n.Nodes[1].ExecutorNames(), job.ExecutorDocker)
 }
 
-// Close stops every node, providers first.
+// Close stops every node, providers first, then the chain.
 func (n *Net) Close() {
 	for i := len(n.Nodes) - 1; i >= 0; i-- {
 		n.Nodes[i].Close()
+	}
+	if n.Chain != nil {
+		_ = n.Chain.Close()
+	}
+}
+
+// startChain starts the dev settlement chain.
+func (n *Net) startChain(ctx context.Context) error {
+	c, err := devchain.Start(ctx, devchain.Config{Logger: n.cfg.Logger.With("devnet", "chain")})
+	if err != nil {
+		return fmt.Errorf("start the dev chain: %w", err)
+	}
+	n.Chain = c
+	return nil
+}
+
+// writeSettlement points a node's data directory at the chain.
+func (n *Net) writeSettlement(dir string) error {
+	if n.Chain == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return n.Chain.WriteSettlement(filepath.Join(dir, node.SettlementFile))
+}
+
+// payments fills node i's payment settings from the devnet's.
+func (n *Net) payments(nc *node.Config, i int) {
+	c := n.cfg
+	nc.UsageInterval = cmp.Or(c.UsageInterval, DefaultUsageInterval)
+	nc.AutoDeposit = cmp.Or(c.AutoDeposit, DefaultAutoDeposit)
+	nc.RedeemThreshold = cmp.Or(c.RedeemThreshold, DefaultRedeemThreshold)
+	nc.RedeemPoll = cmp.Or(c.RedeemPoll, DefaultRedeemPoll)
+	if i == 0 {
+		nc.PayHook = c.PayHook
 	}
 }
 

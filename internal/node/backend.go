@@ -51,7 +51,17 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 		return api.JobDetail{}, err
 	}
 	attempts, err := b.n.store.Attempts(ctx, j.ID)
-	return api.JobDetail{Job: j, Events: evs, Attempts: attempts}, err
+	if err != nil {
+		return api.JobDetail{}, err
+	}
+	d := api.JobDetail{Job: j, Events: evs, Attempts: attempts}
+	if j.ExecutionID != "" {
+		if d.Usage, err = b.n.store.Usages(ctx, store.RoleRequester, j.ExecutionID); err != nil {
+			return d, err
+		}
+		d.Vouchers, err = b.n.store.Vouchers(ctx, store.RoleRequester, j.ExecutionID)
+	}
+	return d, err
 }
 
 func (b backend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {

@@ -34,10 +34,13 @@ import (
 	"github.com/deco-network/deco/internal/exec/wasm"
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/settle"
+	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -86,6 +89,21 @@ type Config struct {
 	ResultRetention time.Duration
 	// InputStallTimeout fails an input download idle this long (default 30 s).
 	InputStallTimeout time.Duration
+	// UsageInterval is how often running tasks report usage and are paid
+	// for (market.DefaultUsageInterval when zero); the same figure is the
+	// slack this node as a requester allows a report's run time.
+	UsageInterval time.Duration
+	// AutoDeposit, when positive, is what this node as a requester deposits
+	// on a provider's channel that cannot cover a deal (0: never deposit on
+	// its own; the error says deco wallet deposit).
+	AutoDeposit money.Amount
+	// RedeemThreshold and RedeemPoll tune the provider's automatic redeem
+	// (provider.DefaultRedeemThreshold, provider.DefaultRedeemPoll).
+	RedeemThreshold money.Amount
+	RedeemPoll      time.Duration
+	// PayHook, when set, is asked before each usage report is paid; false
+	// withholds the voucher (tests of a requester that stops paying).
+	PayHook func(market.UsageReport) bool
 	// ScryptN is the keystore cost (identity.LightScryptN by default).
 	ScryptN int
 	Logger  *slog.Logger
@@ -104,12 +122,15 @@ type Node struct {
 	catalog   *offer.Catalog
 	provider  *provider.Provider
 	requester *requester.Requester
-	executors map[string]exec.Executor
-	metrics   *metrics
-	apiLn     net.Listener
-	apiSrv    *http.Server
-	apiURL    string
-	token     string
+	// settlement is nil when the data directory has no chain.json.
+	settlement *evm.Client
+	escrow     string
+	executors  map[string]exec.Executor
+	metrics    *metrics
+	apiLn      net.Listener
+	apiSrv     *http.Server
+	apiURL     string
+	token      string
 
 	runCtx context.Context
 	cancel context.CancelFunc
@@ -153,6 +174,16 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return n, err
 	}
 	n.log = cfg.Logger.With("node", shortPeer(n.key.PeerID()))
+	switch c, err := n.OpenSettlement(ctx); {
+	case errors.Is(err, ErrNoSettlement):
+		n.log.Info("no settlement configured (chain.json): tasks run free")
+	case err != nil:
+		return n, err
+	default:
+		n.settlement = c
+		d := c.Domain()
+		n.escrow = fmt.Sprintf("%s:%s", d.ChainID, identity.Address(d.Contract))
+	}
 	n.store, err = store.Open(ctx, filepath.Join(cfg.DataDir, DBFile))
 	if err != nil {
 		return n, err
@@ -193,12 +224,14 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
 		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, Published: n.published,
-		Heartbeat: cfg.HeartbeatTimeout / 5})
+		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
+		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll})
 	if err != nil {
 		return n, err
 	}
 	n.requester, err = requester.New(ctx, requester.Config{Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store, Key: n.key,
-		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged, HeartbeatTimeout: cfg.HeartbeatTimeout})
+		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged, HeartbeatTimeout: cfg.HeartbeatTimeout,
+		Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval, AutoDeposit: cfg.AutoDeposit, PayHook: cfg.PayHook})
 	if err != nil {
 		return n, err
 	}
@@ -421,6 +454,9 @@ func (n *Node) Close() error {
 		if n.store != nil {
 			_ = n.store.Close()
 		}
+		if n.settlement != nil {
+			_ = n.settlement.Close()
+		}
 		if n.log != nil {
 			n.log.Info("node stopped")
 		}
@@ -451,6 +487,15 @@ func (n *Node) Provider() *provider.Provider { return n.provider }
 
 // Requester is the buying side.
 func (n *Node) Requester() *requester.Requester { return n.requester }
+
+// Settlement is the node's settlement account, nil when it has none
+// (no chain.json in its data directory: it runs and buys tasks free).
+func (n *Node) Settlement() settle.Settlement {
+	if n.settlement == nil {
+		return nil
+	}
+	return n.settlement
+}
 
 // Store is the node's database.
 func (n *Node) Store() *store.Store { return n.store }

@@ -16,8 +16,10 @@ import (
 	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -49,6 +51,21 @@ type Config struct {
 	// Published is called with every offer this provider issues (the node
 	// also puts it in its own catalog).
 	Published func(offer.Offer)
+	// Settlement, when set, makes the provider require payment: a deposit
+	// covering each deal, vouchers for its usage reports while tasks run.
+	// Nil runs tasks free.
+	Settlement settle.Settlement
+	// Escrow names Settlement's chain and contract ("<chainID>:<address>"),
+	// told to requesters in quotes.
+	Escrow string
+	// UsageInterval is how often running tasks report usage
+	// (market.DefaultUsageInterval when zero).
+	UsageInterval time.Duration
+	// RedeemThreshold is the unredeemed amount on a channel that triggers a
+	// redeem (DefaultRedeemThreshold when zero); RedeemPoll is how often
+	// channels are checked (DefaultRedeemPoll when zero).
+	RedeemThreshold money.Amount
+	RedeemPoll      time.Duration
 }
 
 // Provider sells this node's capacity. Create with New, then Run.
@@ -71,6 +88,11 @@ type Provider struct {
 	stopNow   context.CancelFunc
 	wg        sync.WaitGroup
 	republish chan struct{}
+
+	payMu    sync.Mutex
+	meters   map[string]*meter
+	paid     chan struct{} // closed and replaced when a voucher arrives
+	redeemMu sync.Mutex
 }
 
 type running struct {
@@ -79,6 +101,8 @@ type running struct {
 	quoteExpires time.Time
 	cancel       context.CancelFunc
 	killed       bool
+	// stopReason is set when the provider stopped the execution itself.
+	stopReason string
 }
 
 // New loads the stored policy (if any) and registers the provider's
@@ -97,7 +121,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		cfg.ResultRetention = DefaultResultRetention
 	}
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
-		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1)}
+		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1),
+		meters: make(map[string]*meter), paid: make(chan struct{})}
 	p.stop, p.stopNow = context.WithCancel(context.Background())
 	var ob Onboarding
 	found, err := cfg.Store.GetSetting(ctx, SettingKey, &ob)
@@ -209,6 +234,11 @@ func (p *Provider) Run(ctx context.Context) error {
 	collected := make(chan struct{})
 	go func() { defer close(collected); p.collectLoop(ctx) }()
 	defer func() { <-collected }()
+	if p.paying() {
+		redeemed := make(chan struct{})
+		go func() { defer close(redeemed); p.redeemLoop(ctx) }()
+		defer func() { <-redeemed }()
+	}
 	t := time.NewTicker(p.cfg.OfferTTL / 3)
 	defer t.Stop()
 	sweep := time.NewTicker(time.Second)
@@ -353,6 +383,7 @@ func (p *Provider) reattach(ctx context.Context, e store.Execution, ex exec.Exec
 	}
 	p.running[e.ID] = &running{requester: e.Requester}
 	p.mu.Unlock()
+	p.resumeMeter(ctx, e.ID, e.UpdatedAt)
 	out := p.newFeed(e.ID, job.StateRunning)
 	p.log.Info("reattached to an execution of an earlier run", "execution", e.ID, "job", e.JobID)
 	p.wg.Add(1)

@@ -77,6 +77,9 @@ func (p *Provider) quote(ctx context.Context, req *market.QuoteRequest, requeste
 		Terms: market.Terms{PerHour: price.PerHour, Fixed: price.Fixed,
 			MaxAmount: market.MaxAmount(price.PerHour, price.Fixed, req.Spec.Timeout.Std())},
 		Deadline: now.Add(ttl), Verification: "none"}
+	if p.paying() {
+		q.Escrow = p.cfg.Escrow
+	}
 	if err := q.SignAsProvider(p.cfg.Key); err != nil {
 		release()
 		return nil, err

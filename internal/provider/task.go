@@ -47,6 +47,12 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 		reject(err.Error())
 		return
 	}
+	if err := p.admitPayment(ctx, req.Deal); err != nil {
+		p.release(req.ExecutionID)
+		log.Info("task rejected", "err", err)
+		reject(err.Error())
+		return
+	}
 	rec := store.Execution{ID: req.ExecutionID, JobID: req.JobID, TaskIndex: req.TaskIndex, Requester: requester,
 		Spec: req.Spec, State: job.StatePreparing, CreatedAt: p.now(), UpdatedAt: p.now()}
 	if err := p.cfg.Store.PutExecution(ctx, rec); err != nil {
@@ -62,6 +68,7 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 	}
 	out := p.newFeed(req.ExecutionID, job.StatePreparing)
 	out.add(s)
+	go p.readPayments(ctx, s, req.ExecutionID)
 	out.send(market.TaskEvent{Type: market.EventAccepted, State: job.StatePreparing})
 	log.Info("task accepted")
 	p.kick() // free capacity changed
@@ -99,28 +106,34 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 		hb = DefaultHeartbeat
 	}
 	stopBeats := make(chan struct{})
+	beatsDone := make(chan struct{})
 	go func() {
+		defer close(beatsDone)
 		t := time.NewTicker(hb)
 		defer t.Stop()
+		usage := time.NewTicker(p.usageInterval())
+		defer usage.Stop()
 		for {
 			select {
 			case <-stopBeats:
 				return
 			case <-t.C:
 				out.heartbeat()
+			case <-usage.C:
+				p.meterTick(ctx, rec.ID, out)
 			}
 		}
 	}()
 
 	res, runErr := run(runCtx)
 	close(stopBeats)
+	<-beatsDone
 	if runErr != nil && p.stop.Err() != nil && !p.wasKilled(rec.ID) {
 		// The daemon is stopping: the record stays as it is, and the next
 		// start reattaches to the sandbox or marks the execution lost.
 		p.log.Info("daemon stopping; execution left to the next start", "execution", rec.ID)
 		return
 	}
-	defer p.release(rec.ID)
 	var digest string
 	var size int64
 	if runErr == nil {
@@ -133,6 +146,16 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	}
 	rec.UpdatedAt = p.now()
 	rec.State, rec.Error = outcome(res, runErr, p.wasKilled(rec.ID), rec.Spec)
+	if reason := p.stopReason(rec.ID); reason != "" {
+		rec.State, rec.Error = job.StateFailed, reason
+	}
+	p.release(rec.ID) // the capacity is free; payment may take a moment
+	// The final usage report (nothing when the sandbox never started),
+	// and a short wait for its voucher before the final event.
+	p.report(ctx, rec.ID, out, true)
+	if requester, due := p.endMeter(rec.ID); due > 0 {
+		p.settleEnd(ctx, requester, due)
+	}
 	code := res.ExitCode
 	rec.ExitCode, rec.ResultDigest = &code, digest
 	if err := p.cfg.Store.PutExecution(context.WithoutCancel(ctx), rec); err != nil {
@@ -216,6 +239,7 @@ func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.Ta
 	if err := ex.Start(ctx, task); err != nil {
 		return exec.Result{}, err
 	}
+	p.markStarted(req.ExecutionID)
 	if err := p.cfg.Store.PutExecution(ctx, store.Execution{ID: req.ExecutionID, JobID: req.JobID, TaskIndex: req.TaskIndex,
 		Spec: req.Spec, State: job.StateRunning, UpdatedAt: p.now()}); err != nil {
 		p.log.Warn("store execution", "err", err)
@@ -329,6 +353,7 @@ func (p *Provider) serveAttach(ctx context.Context, s network.Stream) {
 		if err := feed.attach(s, req.LogOffset); err != nil {
 			return
 		}
+		go p.readPayments(ctx, s, req.ExecutionID)
 		select {
 		case <-feed.done:
 		case <-ctx.Done():
@@ -398,20 +423,26 @@ func (p *Provider) cancel(ctx context.Context, id, requester string) error {
 	r.killed = true
 	cancel := r.cancel
 	p.mu.Unlock()
-	rec, err := p.cfg.Store.GetExecution(ctx, id)
-	if err == nil {
-		if ex, ok := p.cfg.Executors[rec.Spec.Executor]; ok {
-			if err := ex.Kill(ctx, id); err != nil && !errors.Is(err, exec.ErrNotFound) {
-				p.log.Warn("kill", "execution", id, "err", err)
-			}
-		}
-	}
+	p.killSandbox(ctx, id)
 	if cancel != nil {
 		// Cancelling the context stops a task still preparing; a started one
 		// is already being killed and Wait reports it.
 		go func() { time.Sleep(2 * time.Second); cancel() }()
 	}
 	return nil
+}
+
+// killSandbox kills an execution's sandbox (best effort).
+func (p *Provider) killSandbox(ctx context.Context, id string) {
+	rec, err := p.cfg.Store.GetExecution(ctx, id)
+	if err != nil {
+		return
+	}
+	if ex, ok := p.cfg.Executors[rec.Spec.Executor]; ok {
+		if err := ex.Kill(ctx, id); err != nil && !errors.Is(err, exec.ErrNotFound) {
+			p.log.Warn("kill", "execution", id, "err", err)
+		}
+	}
 }
 
 func errString(err error) string {

@@ -61,11 +61,13 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		var s network.Stream
 		if err == nil {
 			r.setProvider(t, pid)
+			r.resumePaying(ctx, &j)
 			s, err = r.attach(ctx, &j, pid, jl)
 		}
 		if err == nil {
 			err = r.follow(ctx, &j, pid, s, jl)
 		}
+		r.stopPaying(j.ExecutionID)
 		if !r.settle(ctx, &j, t, pid, err, excluded) {
 			return
 		}
@@ -256,6 +258,11 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 			r.declineDeals(j, deals[i:])
 			return pid, context.Canceled
 		}
+		if err := r.checkPayable(ctx, &deals[i]); err != nil {
+			r.log.Info("cannot pay the provider", "job", j.ID, "provider", node, "err", err)
+			refusals = append(refusals, fmt.Sprintf("%s: %v", node, err))
+			continue
+		}
 		r.setProvider(t, pid)
 		j.Provider = node
 		s, accepted, err := r.send(ctx, j, pid, &deals[i])
@@ -266,6 +273,8 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 		}
 		r.declineDeals(j, deals[i+1:])
 		r.recordAttempt(j, node, job.StatePreparing, "")
+		r.startPaying(ctx, j.ExecutionID, &deals[i], r.now())
+		defer r.stopPaying(j.ExecutionID)
 		return pid, r.follow(ctx, j, pid, s, jl)
 	}
 	return "", fmt.Errorf("no provider accepted the task:\n  %s", joinLines(refusals))
@@ -333,7 +342,7 @@ func (r *Requester) follow(ctx context.Context, j *store.Job, pid peer.ID, s net
 		ev, err := r.next(ctx, s)
 		if err == nil {
 			lastContact = r.now()
-			done, ferr := r.apply(ctx, j, pid, ev, jl)
+			done, ferr := r.apply(ctx, j, pid, s, ev, jl)
 			if done || ferr != nil {
 				s.Close()
 				return ferr
@@ -405,16 +414,19 @@ func (r *Requester) attach(ctx context.Context, j *store.Job, pid peer.ID, jl *j
 		return nil, fmt.Errorf("%w: %s", errLost, ev.Message)
 	}
 	r.log.Info("reattached to the execution", "job", j.ID, "provider", pid)
-	if _, err := r.apply(ctx, j, pid, ev, jl); err != nil {
+	if _, err := r.apply(ctx, j, pid, s, ev, jl); err != nil {
 		s.Reset()
 		return nil, err
 	}
 	return s, nil
 }
 
-// apply records one event; done is true after the final one.
-func (r *Requester) apply(ctx context.Context, j *store.Job, pid peer.ID, ev market.TaskEvent, jl *jobLog) (done bool, err error) {
+// apply records one event, answering usage reports with payments on s;
+// done is true after the final one.
+func (r *Requester) apply(ctx context.Context, j *store.Job, pid peer.ID, s network.Stream, ev market.TaskEvent, jl *jobLog) (done bool, err error) {
 	switch ev.Type {
+	case market.EventUsage:
+		r.pay(ctx, j, s, ev.Usage)
 	case market.EventHeartbeat, market.EventAccepted:
 	case market.EventState:
 		switch {

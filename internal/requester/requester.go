@@ -22,9 +22,11 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -50,6 +52,21 @@ type Config struct {
 	MaxOutputFiles int
 	// OnChange, when set, is called after every job state change.
 	OnChange func(store.Job)
+	// Settlement, when set, pays providers that require payment (see
+	// pay.go); nil takes only providers that run tasks free.
+	Settlement settle.Settlement
+	// Escrow names Settlement's chain and contract ("<chainID>:<address>").
+	Escrow string
+	// UsageInterval is the providers' usage report interval, one interval
+	// being the slack allowed on a report's run time
+	// (market.DefaultUsageInterval when zero).
+	UsageInterval time.Duration
+	// AutoDeposit, when positive, is deposited on a provider's channel
+	// (or the shortfall, if larger) when it cannot cover a deal.
+	AutoDeposit money.Amount
+	// PayHook, when set, is asked before each accepted report is paid;
+	// false withholds the voucher (tests: a requester that stops paying).
+	PayHook func(market.UsageReport) bool
 }
 
 // Requester submits and tracks jobs.
@@ -62,6 +79,10 @@ type Requester struct {
 	logs   map[string]*jobLog
 	active map[string]*tracked
 	wg     sync.WaitGroup
+
+	payMu     sync.Mutex
+	pays      map[string]*payTrack
+	depositMu sync.Mutex
 }
 
 type tracked struct {
@@ -92,7 +113,8 @@ func New(ctx context.Context, cfg Config) (*Requester, error) {
 	if cfg.MaxOutputFiles <= 0 {
 		cfg.MaxOutputFiles = 100_000
 	}
-	r := &Requester{cfg: cfg, log: cfg.Logger, now: cfg.Clock, logs: map[string]*jobLog{}, active: map[string]*tracked{}}
+	r := &Requester{cfg: cfg, log: cfg.Logger, now: cfg.Clock, logs: map[string]*jobLog{}, active: map[string]*tracked{},
+		pays: map[string]*payTrack{}}
 	jobs, err := cfg.Store.ActiveJobs(ctx)
 	if err != nil {
 		return nil, err

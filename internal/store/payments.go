@@ -44,8 +44,10 @@ type PayChannel struct {
 	// Latest is the latest voucher (Cumulative zero: none yet).
 	Latest settle.SignedVoucher `json:"latest"`
 	// Redeemed is the cumulative amount of the last voucher redeemed.
-	Redeemed  money.Amount `json:"redeemed"`
-	UpdatedAt time.Time    `json:"updatedAt"`
+	Redeemed money.Amount `json:"redeemed"`
+	// WrittenOff is usage reported and never paid, given up by the provider.
+	WrittenOff money.Amount `json:"writtenOff,omitempty"`
+	UpdatedAt  time.Time    `json:"updatedAt"`
 }
 
 // Redeem is a redeem transaction a provider sent.
@@ -183,7 +185,7 @@ func (s *Store) PayChannels(ctx context.Context, role Role) ([]PayChannel, error
 }
 
 func (s *Store) payChannels(ctx context.Context, where string, args ...any) ([]PayChannel, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT requester, provider, cumulative, signature, redeemed, updated_at
+	rows, err := s.db.QueryContext(ctx, `SELECT requester, provider, cumulative, signature, redeemed, written_off, updated_at
 		FROM pay_channels `+where+` ORDER BY requester, provider`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pay channels: %w", err)
@@ -193,18 +195,29 @@ func (s *Store) payChannels(ctx context.Context, where string, args ...any) ([]P
 	for rows.Next() {
 		var c PayChannel
 		var req, prov string
-		var cum, redeemed, at int64
+		var cum, redeemed, off, at int64
 		var sig []byte
-		if err := rows.Scan(&req, &prov, &cum, &sig, &redeemed, &at); err != nil {
+		if err := rows.Scan(&req, &prov, &cum, &sig, &redeemed, &off, &at); err != nil {
 			return nil, err
 		}
 		c.Requester, _ = identity.ParseAddress(req)
 		c.Provider, _ = identity.ParseAddress(prov)
 		c.Latest = settle.SignedVoucher{Requester: c.Requester, Provider: c.Provider, Cumulative: money.Amount(cum), Signature: sig}
-		c.Redeemed, c.UpdatedAt = money.Amount(redeemed), time.Unix(0, at).UTC()
+		c.Redeemed, c.WrittenOff, c.UpdatedAt = money.Amount(redeemed), money.Amount(off), time.Unix(0, at).UTC()
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// WriteOff adds amount to what a provider gave up on a channel.
+func (s *Store) WriteOff(ctx context.Context, requester, provider identity.Address, amount money.Amount, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO pay_channels(role, requester, provider, written_off, updated_at) VALUES(?, ?, ?, ?, ?)
+		ON CONFLICT(role, requester, provider) DO UPDATE SET written_off = written_off + excluded.written_off`,
+		string(RoleProvider), requester.String(), provider.String(), int64(amount), at.UnixNano())
+	if err != nil {
+		return fmt.Errorf("write off: %w", err)
+	}
+	return nil
 }
 
 // PutRedeem records a redeem transaction and raises the channel's

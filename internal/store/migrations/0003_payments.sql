@@ -37,6 +37,9 @@ CREATE TABLE pay_channels (
     cumulative INTEGER NOT NULL DEFAULT 0,
     signature  BLOB,
     redeemed   INTEGER NOT NULL DEFAULT 0,
+    -- written_off (provider): usage reported but never paid, given up
+    -- when its execution ended.
+    written_off INTEGER NOT NULL DEFAULT 0,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (role, requester, provider)
 );

@@ -1,0 +1,197 @@
+package requester
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// Pay as you go, the requester's side: before a task goes to a provider
+// that requires payment the channel must hold the deal's maximum beyond
+// what is owed already (deposited automatically when configured); while it
+// runs each usage report is checked against the deal and answered with a
+// voucher for the channel's cumulative total. A requester never signs more
+// than the reports it accepted, each at most the deal's maximum.
+
+// ErrDepositNeeded means the channel to a provider is too small for a task.
+var ErrDepositNeeded = errors.New("deposit needed")
+
+const paySettingPrefix = "pay-deal/"
+
+// payTrack is the payment state of one execution.
+type payTrack struct {
+	deal     *market.Deal
+	accepted time.Time
+	lastSeq  uint64
+	amount   money.Amount
+}
+
+func (r *Requester) usageSlack() time.Duration {
+	iv := r.cfg.UsageInterval
+	if iv <= 0 {
+		iv = market.DefaultUsageInterval
+	}
+	return iv + time.Second
+}
+
+// checkPayable refuses a deal whose provider requires payment this node
+// cannot make, and makes sure the channel covers it (depositing the
+// configured amount when short).
+func (r *Requester) checkPayable(ctx context.Context, d *market.Deal) error {
+	q := d.Quote
+	if q.Escrow == "" {
+		return nil // the provider runs it free
+	}
+	if r.cfg.Settlement == nil {
+		return fmt.Errorf("provider requires payment on %s and this node has no settlement (chain.json)", q.Escrow)
+	}
+	if q.Escrow != r.cfg.Escrow {
+		return fmt.Errorf("provider settles on %s, this node on %s", q.Escrow, r.cfg.Escrow)
+	}
+	me, prov := r.cfg.Settlement.Address(), q.ProviderAddress
+	r.depositMu.Lock()
+	defer r.depositMu.Unlock()
+	ch, err := r.cfg.Settlement.Channel(ctx, me, prov)
+	if err != nil {
+		return fmt.Errorf("read the payment channel: %w", err)
+	}
+	signed, err := r.cfg.Store.PayChannel(ctx, store.RoleRequester, me, prov)
+	if err != nil {
+		return err
+	}
+	unredeemed := max(signed.Latest.Cumulative-ch.Claimed, 0)
+	var committed money.Amount
+	r.payMu.Lock()
+	for _, t := range r.pays {
+		if t.deal.Quote.ProviderAddress == prov {
+			committed += t.deal.Quote.Terms.MaxAmount - t.amount
+		}
+	}
+	r.payMu.Unlock()
+	avail := ch.Balance - unredeemed - committed
+	if avail >= q.Terms.MaxAmount {
+		return nil
+	}
+	short := q.Terms.MaxAmount - avail
+	if r.cfg.AutoDeposit <= 0 {
+		return fmt.Errorf("%w: the channel to %s has %s DECO free and this task may cost up to %s: deco wallet deposit %s %s",
+			ErrDepositNeeded, prov, max(avail, 0), q.Terms.MaxAmount, prov, short)
+	}
+	amount := max(r.cfg.AutoDeposit, short)
+	res, err := r.cfg.Settlement.Deposit(ctx, prov, amount)
+	if err != nil {
+		return fmt.Errorf("deposit %s DECO for %s: %w", amount, prov, err)
+	}
+	r.log.Info("deposited", "provider", prov, "amount", amount, "tx", res.Tx)
+	return nil
+}
+
+// startPaying begins tracking an execution accepted under d.
+func (r *Requester) startPaying(ctx context.Context, execution string, d *market.Deal, accepted time.Time) {
+	if d == nil || d.Quote.Escrow == "" || r.cfg.Settlement == nil {
+		return
+	}
+	if err := r.cfg.Store.PutSetting(ctx, paySettingPrefix+execution, d); err != nil {
+		r.log.Warn("store deal", "execution", execution, "err", err)
+	}
+	r.payMu.Lock()
+	r.pays[execution] = &payTrack{deal: d, accepted: accepted}
+	r.payMu.Unlock()
+}
+
+// resumePaying restores an execution's tracking after a restart.
+func (r *Requester) resumePaying(ctx context.Context, j *store.Job) {
+	if r.cfg.Settlement == nil {
+		return
+	}
+	var d market.Deal
+	if ok, err := r.cfg.Store.GetSetting(ctx, paySettingPrefix+j.ExecutionID, &d); err != nil || !ok {
+		return
+	}
+	t := &payTrack{deal: &d, accepted: j.UpdatedAt}
+	if as, err := r.cfg.Store.Attempts(ctx, j.ID); err == nil {
+		for _, a := range as {
+			if a.ExecutionID == j.ExecutionID {
+				t.accepted = a.StartedAt
+			}
+		}
+	}
+	if us, err := r.cfg.Store.Usages(ctx, store.RoleRequester, j.ExecutionID); err == nil && len(us) > 0 {
+		t.lastSeq, t.amount = us[len(us)-1].Report.Seq, us[len(us)-1].Report.AmountDue
+	}
+	r.payMu.Lock()
+	r.pays[j.ExecutionID] = t
+	r.payMu.Unlock()
+}
+
+// stopPaying forgets an execution that ended.
+func (r *Requester) stopPaying(execution string) {
+	r.payMu.Lock()
+	delete(r.pays, execution)
+	r.payMu.Unlock()
+}
+
+// pay checks a usage report and answers it on s with a voucher for the
+// channel's new total. A report that fails the checks is not paid (the
+// provider will stop the task).
+func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *market.UsageReport) {
+	if u == nil || r.cfg.Settlement == nil {
+		return
+	}
+	r.payMu.Lock()
+	defer r.payMu.Unlock()
+	t := r.pays[u.Execution]
+	if t == nil || u.Execution != j.ExecutionID {
+		r.log.Warn("usage report for an execution not paid for", "job", j.ID, "execution", u.Execution)
+		return
+	}
+	err := market.CheckUsage(*u, market.UsageCheck{Deal: t.deal, LastSeq: t.lastSeq, Elapsed: r.now().Sub(t.accepted), Slack: r.usageSlack()})
+	if err != nil {
+		r.log.Warn("usage report refused", "job", j.ID, "err", err)
+		r.update(j, j.State, fmt.Sprintf("usage report %d refused: %v", u.Seq, err))
+		return
+	}
+	if r.cfg.PayHook != nil && !r.cfg.PayHook(*u) {
+		r.log.Info("payment withheld (pay hook)", "job", j.ID, "seq", u.Seq)
+		return
+	}
+	me, prov := r.cfg.Settlement.Address(), t.deal.Quote.ProviderAddress
+	total, err := r.cfg.Store.PutUsage(ctx, store.RoleRequester, store.Usage{JobID: j.ID, Requester: me, Provider: prov, Report: *u, At: r.now()})
+	if err != nil {
+		r.log.Error("record usage report", "job", j.ID, "err", err)
+		return
+	}
+	t.lastSeq, t.amount = u.Seq, u.AmountDue
+	v, err := r.cfg.Settlement.SignVoucher(prov, total)
+	if err != nil {
+		r.log.Error("sign voucher", "job", j.ID, "err", err)
+		return
+	}
+	if err := r.cfg.Store.PutVoucher(ctx, store.RoleRequester, store.Voucher{Execution: u.Execution, Seq: u.Seq, Voucher: v, At: r.now()}); err != nil {
+		r.log.Error("record voucher", "job", j.ID, "err", err)
+		return
+	}
+	_ = s.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if err := p2p.WriteMsg(s, market.Payment{Execution: u.Execution, Seq: u.Seq, Voucher: v}); err != nil {
+		r.log.Info("send voucher", "job", j.ID, "err", err)
+	}
+}
+
+// ChannelTotal is the cumulative amount this node signed on its channel to
+// provider (the latest voucher's).
+func (r *Requester) ChannelTotal(ctx context.Context, provider identity.Address) (money.Amount, error) {
+	if r.cfg.Settlement == nil {
+		return 0, nil
+	}
+	c, err := r.cfg.Store.PayChannel(ctx, store.RoleRequester, r.cfg.Settlement.Address(), provider)
+	return c.Latest.Cumulative, err
+}
