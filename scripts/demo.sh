@@ -74,8 +74,8 @@ echo "== final balances"
 total=0
 for n in 0 1 2; do
 	json=$(DECO_DATA_DIR="$PWD/$dir/node$n" "$deco" wallet -o json)
-	bal=$(printf '%s' "$json" | grep -o '"balance":"[0-9.]*"' | head -1 | tr -dc '0-9.')
-	escrow=$(printf '%s' "$json" | grep -o '"escrowHolds":"[0-9.]*"' | head -1 | tr -dc '0-9.')
+	bal=$(printf '%s' "$json" | grep -o '"balance": *"[0-9.]*"' | sed -n 1p | tr -dc '0-9.')
+	escrow=$(printf '%s' "$json" | grep -o '"escrowHolds": *"[0-9.]*"' | sed -n 1p | tr -dc '0-9.')
 	echo "  node$n  $bal DECO"
 	total=$(awk -v a="$total" -v b="$bal" 'BEGIN{printf "%.6f", a+b}')
 done
