@@ -424,6 +424,11 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 						rows = append(rows, []string{"  " + n.Node, verdict})
 					}
 					table(w, []string{"  NODE", "VERDICT"}, rows)
+					if rep.Compact {
+						for _, g := range rep.Rejected {
+							fmt.Fprintf(w, "  %d rejected by %s (%s): %s\n", g.Count, g.Filter, g.Code, g.Reason)
+						}
+					}
 				}
 			}
 			if len(d.Attempts) > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,7 @@ func (a *app) nodeCmd() *cobra.Command {
 	var cfg node.Config
 	var passFile string
 	var noMDNS bool
+	var weights []string
 	run := &cobra.Command{
 		Use:   "run",
 		Short: "Run the node daemon (peer-to-peer host, provider, requester, REST API)",
@@ -38,6 +40,9 @@ offers and job history.`,
 				return err
 			}
 			cfg.Passphrase = pass
+			if cfg.Scheduler.Weights, err = parseWeights(weights); err != nil {
+				return err
+			}
 			n, err := node.New(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -68,6 +73,7 @@ offers and job history.`,
 	f.DurationVar(&cfg.HeartbeatTimeout, "heartbeat-timeout", 0, "declare a silent provider lost after this long and retry elsewhere (default 10s)")
 	f.DurationVar(&cfg.ResultRetention, "result-retention", provider.DefaultResultRetention, "how long results of executions run here are kept before they are collected")
 	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
+	f.StringSliceVar(&weights, "scheduler-weight", nil, "scorer weight NAME=W (price, reputation, free, latency; repeatable; 0 turns one off)")
 	cmd.AddCommand(run)
 	return cmd
 }
@@ -132,4 +138,21 @@ func (a *app) idCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
 	return cmd
+}
+
+// parseWeights reads NAME=W pairs.
+func parseWeights(kvs []string) (map[string]float64, error) {
+	if len(kvs) == 0 {
+		return nil, nil
+	}
+	out := map[string]float64{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		w, err := strconv.ParseFloat(v, 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("--scheduler-weight %q: want NAME=NUMBER", kv)
+		}
+		out[k] = w
+	}
+	return out, nil
 }

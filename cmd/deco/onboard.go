@@ -20,7 +20,8 @@ import (
 type onboardFlags struct {
 	cpu, memory, disk, gpus                 string
 	cpuPrice, memPrice, diskPrice, gpuPrice string
-	region                                  string
+	region, pool                            string
+	labels, allowRequesters                 []string
 	allowNetwork, yes                       bool
 }
 
@@ -81,6 +82,9 @@ Asking for more than the machine has is refused with what it has.`,
 	fl.StringVar(&f.diskPrice, "disk-price", "0", "price per GiB-hour of disk")
 	fl.StringVar(&f.gpuPrice, "gpu-price", "0.5", "price per GPU-hour")
 	fl.StringVar(&f.region, "region", "", "location label shown to requesters, e.g. eu-west")
+	fl.StringArrayVar(&f.labels, "label", nil, "attribute KEY=VALUE requesters can select on (repeatable)")
+	fl.StringVar(&f.pool, "pool", "", "the operator pool this node belongs to")
+	fl.StringSliceVar(&f.allowRequesters, "allow-requester", nil, "serve only these requester peer IDs (repeatable)")
 	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let tasks that ask for it reach the network")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not prompt; use flags and defaults")
 	return cmd
@@ -144,7 +148,19 @@ func (f *onboardFlags) policy(v api.OnboardingView) (provider.Policy, error) {
 			return provider.Policy{}, fmt.Errorf("%s: %w", x.flag, err)
 		}
 	}
-	return provider.Policy{Share: share, Prices: p, Region: f.region, AllowNetwork: f.allowNetwork}, nil
+	var labels map[string]string
+	for _, kv := range f.labels {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return provider.Policy{}, fmt.Errorf("--label %q: want KEY=VALUE", kv)
+		}
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[k] = v
+	}
+	return provider.Policy{Share: share, Prices: p, Region: f.region, AllowNetwork: f.allowNetwork,
+		Labels: labels, Pool: f.pool, AllowedRequesters: f.allowRequesters}, nil
 }
 
 // promptOnboard asks for each choice, showing the default in brackets.

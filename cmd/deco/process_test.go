@@ -17,10 +17,7 @@ func TestNodeProcessStopsCleanlyAndKeepsIdentity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "deco")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := decoBinary(t)
 	dir := t.TempDir()
 	var ids []string
 	for round := 0; round < 2; round++ {

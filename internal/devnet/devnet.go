@@ -76,6 +76,9 @@ type Net struct {
 	Nodes []*node.Node
 	// Chain is the dev settlement chain (nil with NoChain).
 	Chain *devchain.Chain
+	// nodeCfgs are the configurations the nodes started with (Restart
+	// reuses them).
+	nodeCfgs []node.Config
 }
 
 // DataDir is node i's data directory.
@@ -117,6 +120,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 			return nil, fmt.Errorf("start node%d: %w", i, err)
 		}
 		net.Nodes = append(net.Nodes, n)
+		net.nodeCfgs = append(net.nodeCfgs, nc)
 	}
 	if net.Chain != nil {
 		var addrs []identity.Address
@@ -176,6 +180,33 @@ func (n *Net) WaitForOffers(ctx context.Context, i, want int) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// Restart stops node i and starts it again on the same data directory (a
+// daemon restart: same identity, store and executions).
+func (n *Net) Restart(ctx context.Context, i int) error {
+	n.Nodes[i].Close()
+	cfg := n.nodeCfgs[i]
+	if i > 0 {
+		cfg.Bootstrap = n.Nodes[0].Addrs()
+	}
+	nd, err := node.New(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("restart node%d: %w", i, err)
+	}
+	n.Nodes[i] = nd
+	if i == 0 {
+		// The others reconnect to the new node 0 through the bootstrap
+		// addresses they know; connect them directly to be quick.
+		for _, other := range n.Nodes[1:] {
+			for _, a := range nd.Addrs() {
+				if other.Connect(ctx, a) == nil {
+					break
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // HasDocker reports whether the providers run container tasks.

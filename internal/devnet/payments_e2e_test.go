@@ -117,6 +117,10 @@ func (pn *payNet) checkSupply(t *testing.T) {
 func (pn *payNet) run(t *testing.T, image, script string) store.Job {
 	t.Helper()
 	spec := job.Spec{APIVersion: job.APIVersion, Image: image, Command: []string{"sh", "-c", script}, Timeout: job.Duration(time.Minute)}
+	// Every case runs on the cheaper provider: pinned, so a job submitted
+	// while that provider still frees the previous one waits for it (queued)
+	// instead of landing on the other provider.
+	spec.Constraints.Providers = []string{pn.Nodes[1].PeerID()}
 	j, err := pn.c.Submit(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)

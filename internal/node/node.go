@@ -39,6 +39,7 @@ import (
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/sched"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/store"
@@ -80,6 +81,8 @@ type Config struct {
 	NoDocker, NoWasm bool
 	// OfferTTL is how long published offers live (default 60 s).
 	OfferTTL time.Duration
+	// Scheduler configures placement (scorer weights, report sizes).
+	Scheduler sched.Config
 	// HeartbeatTimeout is how long a provider may stay silent during an
 	// execution before the requester declares it lost and retries
 	// elsewhere (default 10 s). Providers send heartbeats at a fifth of it.
@@ -229,7 +232,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return n, err
 	}
-	n.requester, err = requester.New(ctx, requester.Config{Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store, Key: n.key,
+	scheduler, err := sched.NewFromConfig(cfg.Scheduler, nil, newLatencySource(n.host.Libp2p().Peerstore()))
+	if err != nil {
+		return n, err
+	}
+	n.requester, err = requester.New(ctx, requester.Config{Scheduler: scheduler, Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store, Key: n.key,
 		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged, HeartbeatTimeout: cfg.HeartbeatTimeout,
 		Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval, AutoDeposit: cfg.AutoDeposit, PayHook: cfg.PayHook})
 	if err != nil {
@@ -508,3 +515,6 @@ func (n *Node) ExecutorNames() []string {
 	}
 	return out
 }
+
+// Connect dials a peer by its full multiaddr (with /p2p/ID).
+func (n *Node) Connect(ctx context.Context, addr string) error { return n.host.Connect(ctx, addr) }

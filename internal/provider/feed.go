@@ -29,13 +29,21 @@ type sender struct {
 	logFile *os.File
 	logSize int64
 	state   job.State
-	sinks   map[network.Stream]struct{}
-	final   *market.TaskEvent
-	done    chan struct{}
+	// sinks are the streams the feed writes to, each with the number of
+	// log bytes it already holds (a stream that reattached holds some).
+	sinks map[network.Stream]int64
+	final *market.TaskEvent
+	done  chan struct{}
 }
 
 func newSender(logPath string, now func() time.Time, state job.State) *sender {
-	return &sender{now: now, logPath: logPath, state: state, sinks: map[network.Stream]struct{}{}, done: make(chan struct{})}
+	x := &sender{now: now, logPath: logPath, state: state, sinks: map[network.Stream]int64{}, done: make(chan struct{})}
+	// The feed's log starts empty: an execution reattached after a restart
+	// replays its sandbox's whole log into it.
+	if f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644); err == nil {
+		x.logFile = f
+	}
+	return x
 }
 
 // write sends ev to every stream, dropping those that fail. Callers hold mu.
@@ -44,11 +52,16 @@ func (x *sender) write(ev market.TaskEvent) {
 		ev.At = x.now()
 	}
 	for s := range x.sinks {
-		_ = s.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if err := p2p.WriteMsg(s, ev); err != nil {
-			_ = s.Reset()
-			delete(x.sinks, s)
-		}
+		x.writeTo(s, ev)
+	}
+}
+
+// writeTo sends ev to one stream, dropping it on failure. Callers hold mu.
+func (x *sender) writeTo(s network.Stream, ev market.TaskEvent) {
+	_ = s.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	if err := p2p.WriteMsg(s, ev); err != nil {
+		_ = s.Reset()
+		delete(x.sinks, s)
 	}
 }
 
@@ -77,7 +90,20 @@ func (x *sender) log(chunk []byte) error {
 		return err
 	}
 	x.logSize += int64(len(chunk))
-	x.write(market.TaskEvent{Type: market.EventLog, Log: chunk})
+	pos := x.logSize - int64(len(chunk)) // where chunk starts in the log
+	for s, held := range x.sinks {
+		if held >= x.logSize {
+			continue // it has these bytes already
+		}
+		part := chunk
+		if held > pos {
+			part = chunk[held-pos:]
+		}
+		x.writeTo(s, market.TaskEvent{Type: market.EventLog, Log: part, At: x.now()})
+		if _, ok := x.sinks[s]; ok {
+			x.sinks[s] = x.logSize
+		}
+	}
 	return nil
 }
 
@@ -128,7 +154,7 @@ func (x *sender) attach(s network.Stream, offset int64) error {
 	if x.final != nil {
 		return p2p.WriteMsg(s, *x.final)
 	}
-	x.sinks[s] = struct{}{}
+	x.sinks[s] = max(offset, x.logSize)
 	return nil
 }
 
@@ -136,7 +162,7 @@ func (x *sender) attach(s network.Stream, offset int64) error {
 // which has seen everything).
 func (x *sender) add(s network.Stream) {
 	x.mu.Lock()
-	x.sinks[s] = struct{}{}
+	x.sinks[s] = x.logSize
 	x.mu.Unlock()
 }
 

@@ -30,6 +30,14 @@ type Policy struct {
 	PricingCommand []string `json:"pricingCommand,omitempty"`
 	// Region is a free-form location label, e.g. "eu-west".
 	Region string `json:"region,omitempty"`
+	// Labels are free-form key=value attributes requesters select on
+	// (e.g. tier=gold, datacenter=fra1).
+	Labels map[string]string `json:"labels,omitempty"`
+	// Pool names the operator's pool this node belongs to.
+	Pool string `json:"pool,omitempty"`
+	// AllowedRequesters, when set, restricts the node to these requester
+	// peer IDs (a pool reserved for a group).
+	AllowedRequesters []string `json:"allowedRequesters,omitempty"`
 	// AllowNetwork lets tasks that ask for it reach the network.
 	AllowNetwork bool `json:"allowNetwork,omitempty"`
 }

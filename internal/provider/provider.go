@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -277,6 +278,7 @@ func (p *Provider) issue() (*offer.Offer, error) {
 		free, gpus := p.ledger.Free()
 		total, _ := p.ledger.Total()
 		o.Free, o.Total, o.Prices, o.Region, o.Network = free, total, pol.Prices, pol.Region, pol.AllowNetwork
+		o.Labels, o.Pool, o.AllowedRequesters = pol.Labels, pol.Pool, pol.AllowedRequesters
 		for _, g := range gpus {
 			o.GPUs = append(o.GPUs, offer.GPU{Vendor: g.Vendor, Model: g.Model, VRAM: g.VRAM})
 		}
@@ -414,6 +416,9 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	defer p.mu.Unlock()
 	if p.onboarding == nil {
 		return inventory.Allocation{}, nil, errNotSelling
+	}
+	if allowed := p.onboarding.Policy.AllowedRequesters; len(allowed) > 0 && !slices.Contains(allowed, requester) {
+		return inventory.Allocation{}, nil, errors.New("this node serves only the requesters of its pool")
 	}
 	if spec.Network && !p.onboarding.Policy.AllowNetwork {
 		return inventory.Allocation{}, nil, errors.New("network access is not allowed by this provider")

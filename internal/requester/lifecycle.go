@@ -54,6 +54,9 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		if a.State == job.StateLost {
 			excluded[a.Provider] = true
 		}
+		if a.ExecutionID == j.ExecutionID {
+			jl.setAttemptBase(a.LogOffset)
+		}
 	}
 	used := len(attempts)
 	if resume {
@@ -62,7 +65,9 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		if err == nil {
 			r.setProvider(t, pid)
 			r.resumePaying(ctx, &j)
-			s, err = r.attach(ctx, &j, pid, jl)
+			// The provider may not be reachable yet (this node just
+			// started): keep trying within the heartbeat timeout.
+			s, err = r.reattach(ctx, &j, pid, jl, r.now())
 		}
 		if err == nil {
 			err = r.follow(ctx, &j, pid, s, jl)
@@ -118,6 +123,9 @@ func (r *Requester) settle(ctx context.Context, j *store.Job, t *tracked, pid pe
 // end records the job's end after an error, telling apart cancellation and
 // the total timeout.
 func (r *Requester) end(ctx context.Context, j *store.Job, t *tracked, err error) {
+	if r.stop.Err() != nil {
+		return // the daemon is stopping: the job stays as it is and resumes at the next start
+	}
 	switch {
 	case r.isCancelled(t):
 		r.cancelOnProvider(j)
@@ -225,13 +233,23 @@ func canWait(rep sched.Report) bool {
 // tryPlace runs the scheduler over the catalog (without excluded nodes)
 // and negotiates quotes with the best.
 func (r *Requester) tryPlace(ctx context.Context, j *store.Job, excluded map[string]bool) ([]market.Deal, *sched.Report, error) {
-	var offers []offer.Offer
-	for _, o := range r.cfg.Catalog.List() {
-		if !excluded[o.Node] {
-			offers = append(offers, o)
-		}
+	req := sched.NewRequest(j.Spec, r.cfg.Key.PeerID())
+	var rep sched.Report
+	var err error
+	if len(excluded) == 0 {
+		// The common case places over the catalog in place, without a copy.
+		r.cfg.Catalog.View(func(offers []offer.Offer) { rep, err = r.cfg.Scheduler.PlaceRequest(req, offers) })
+	} else {
+		var offers []offer.Offer
+		r.cfg.Catalog.View(func(all []offer.Offer) {
+			for _, o := range all {
+				if !excluded[o.Node] {
+					offers = append(offers, o)
+				}
+			}
+		})
+		rep, err = r.cfg.Scheduler.PlaceRequest(req, offers)
 	}
-	rep, err := r.cfg.Scheduler.Place(j.Spec, offers)
 	if err != nil {
 		return nil, &rep, err
 	}
@@ -272,7 +290,11 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 			continue
 		}
 		r.declineDeals(j, deals[i+1:])
-		r.recordAttempt(j, node, job.StatePreparing, "")
+		now := r.now()
+		if err := r.cfg.Store.PutAttempt(context.Background(), store.Attempt{ExecutionID: j.ExecutionID, JobID: j.ID, Provider: node,
+			State: job.StatePreparing, StartedAt: now, LogOffset: jl.startAttempt()}); err != nil {
+			r.log.Warn("record attempt", "job", j.ID, "err", err)
+		}
 		r.startPaying(ctx, j.ExecutionID, &deals[i], r.now())
 		defer r.stopPaying(j.ExecutionID)
 		return pid, r.follow(ctx, j, pid, s, jl)
@@ -398,7 +420,7 @@ func (r *Requester) attach(ctx context.Context, j *store.Job, pid peer.ID, jl *j
 	if err != nil {
 		return nil, err
 	}
-	if err := p2p.WriteMsg(s, market.AttachRequest{ExecutionID: j.ExecutionID, LogOffset: jl.size()}); err != nil {
+	if err := p2p.WriteMsg(s, market.AttachRequest{ExecutionID: j.ExecutionID, LogOffset: jl.attemptOffset()}); err != nil {
 		s.Reset()
 		return nil, err
 	}

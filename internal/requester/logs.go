@@ -15,7 +15,9 @@ type jobLog struct {
 	mu      sync.Mutex
 	f       *os.File
 	done    bool
-	changed chan struct{} // closed and replaced on every write and at done
+	changed chan struct{}
+	// base is where the current attempt's logs start in the file.
+	base int64 // closed and replaced on every write and at done
 }
 
 func newJobLog(path string) *jobLog {
@@ -48,6 +50,32 @@ func (l *jobLog) size() int64 {
 		return 0
 	}
 	return st.Size()
+}
+
+// startAttempt marks where the current attempt's logs begin and returns
+// that offset.
+func (l *jobLog) startAttempt() int64 {
+	n := l.size()
+	l.mu.Lock()
+	l.base = n
+	l.mu.Unlock()
+	return n
+}
+
+// setAttemptBase restores the current attempt's start (after a restart).
+func (l *jobLog) setAttemptBase(n int64) {
+	l.mu.Lock()
+	l.base = n
+	l.mu.Unlock()
+}
+
+// attemptOffset is how many bytes of the current attempt's logs are held:
+// the offset a reattaching requester asks the provider to resume from.
+func (l *jobLog) attemptOffset() int64 {
+	n := l.size()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return max(0, n-l.base)
 }
 
 // finish marks the log complete and wakes followers.

@@ -80,6 +80,11 @@ type Requester struct {
 	active map[string]*tracked
 	wg     sync.WaitGroup
 
+	// stop ends tracking (not the jobs) when the daemon stops; the next
+	// start resumes every job in flight.
+	stop    context.Context
+	stopNow context.CancelFunc
+
 	payMu     sync.Mutex
 	pays      map[string]*payTrack
 	depositMu sync.Mutex
@@ -115,6 +120,7 @@ func New(ctx context.Context, cfg Config) (*Requester, error) {
 	}
 	r := &Requester{cfg: cfg, log: cfg.Logger, now: cfg.Clock, logs: map[string]*jobLog{}, active: map[string]*tracked{},
 		pays: map[string]*payTrack{}}
+	r.stop, r.stopNow = context.WithCancel(context.Background())
 	jobs, err := cfg.Store.ActiveJobs(ctx)
 	if err != nil {
 		return nil, err
@@ -135,6 +141,7 @@ func New(ctx context.Context, cfg Config) (*Requester, error) {
 
 // Close waits for tracking goroutines to stop (they end with the host).
 func (r *Requester) Close() error {
+	r.stopNow()
 	r.wg.Wait()
 	return nil
 }
@@ -178,8 +185,10 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	case errors.As(err, &nf) && canWait(nf.Report):
 		// Nothing fits now but something may later: the job is queued.
 		j.Placement, _ = json.Marshal(nf.Report)
+		j.State = job.StateQueued
 	case errors.As(err, &nq) && !nq.Permanent:
 		// Providers that fit were busy when asked: the job is queued.
+		j.State = job.StateQueued
 	default:
 		return store.Job{}, err
 	}
@@ -195,7 +204,7 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 
 // start tracks a job in the background.
 func (r *Requester) start(j store.Job, deals []market.Deal, resume bool) {
-	runCtx, cancel := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(r.stop)
 	t := &tracked{execution: j.ExecutionID, cancel: cancel}
 	r.jobLog(j.ID) // registered before Submit returns, so a follower never sees a finished log
 	r.mu.Lock()
