@@ -27,7 +27,7 @@ import (
 
 // requesterHost is a bare libp2p host with its own deco key, standing in
 // for a second requester.
-func requesterHost(t *testing.T, ctx context.Context, connectTo string) (*p2p.Host, *identity.Key) {
+func requesterHost(t testing.TB, ctx context.Context, connectTo string) (*p2p.Host, *identity.Key) {
 	t.Helper()
 	k, _ := identity.Generate(nil)
 	pk, err := p2pcrypto.UnmarshalSecp256k1PrivateKey(k.Bytes())
