@@ -96,6 +96,13 @@ func TestQueueUntilAProviderFrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The total timeout bounds queueing too.
+	bounded := sleepSpec("echo never either")
+	bounded.Timeout, bounded.TotalTimeout = job.Duration(time.Second), job.Duration(1500*time.Millisecond)
+	jb, err := c.Submit(ctx, bounded)
+	if err != nil {
+		t.Fatal(err)
+	}
 	queued, err := c.Submit(ctx, sleepSpec("echo finally ran"))
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +113,10 @@ func TestQueueUntilAProviderFrees(t *testing.T) {
 	gotShort, _ := waitDone(t, c, js.ID)
 	if gotShort.State != job.StateFailed || !strings.Contains(gotShort.Error, "queue timeout") {
 		t.Fatalf("short queue: %s %q", gotShort.State, gotShort.Error)
+	}
+	gotBounded, _ := waitDone(t, c, jb.ID)
+	if gotBounded.State != job.StateFailed || !strings.Contains(gotBounded.Error, "total timeout (1.5s) reached") {
+		t.Fatalf("total timeout: %s %q", gotBounded.State, gotBounded.Error)
 	}
 	got, logs := waitDone(t, c, queued.ID)
 	if got.State != job.StateCompleted || logs != "finally ran\n" {
