@@ -140,8 +140,10 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		}
 		pol := provider.Policy{
 			Share: inventoryShare(share),
-			// Providers differ in price so the scheduler has a choice.
-			Prices: offer.Prices{CPUHour: money.Amount(10_000 * (i + 1)), MemoryGiBHour: 5_000, DiskGiBHour: 100},
+			// Providers differ in price so the scheduler has a choice; the
+			// figures make a few seconds of work cost visible money
+			// (node1: 3.6 DECO per core-hour = 0.001 DECO per core-second).
+			Prices: offer.Prices{CPUHour: money.Amount(3_600_000 * (i + 1)), MemoryGiBHour: 360_000, DiskGiBHour: 3_600},
 			Region: fmt.Sprintf("devnet-%c", 'a'+i),
 		}
 		if cfg.Prices != nil {

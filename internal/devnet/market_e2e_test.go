@@ -117,7 +117,7 @@ func TestQuotesAboveMaxPriceAreRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	script := filepath.Join(t.TempDir(), "price.sh")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\ncat >/dev/null\necho 5\n"), 0o755); err != nil {
+	if err := os.WriteFile(script, []byte("#!/bin/sh\ncat >/dev/null\necho 9\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range net.Nodes[1:] {
@@ -128,13 +128,15 @@ func TestQuotesAboveMaxPriceAreRefused(t *testing.T) {
 		}
 	}
 	c, _ := client.FromDataDir(net.DataDir(0))
-	_, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, MaxPricePerHour: money.Unit})
+	// 8 DECO/h passes the offers' prices (about 3.8 and 7.4 DECO/h for this
+	// task), so the refusal comes from the quotes (9 DECO/h).
+	_, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, MaxPricePerHour: 8 * money.Unit})
 	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Status != 422 {
 		t.Fatalf("want 422, got %v", err)
 	}
 	for _, n := range net.Nodes[1:] {
-		want := n.PeerID() + ": quote refused: 5/h is above the job's maximum 1/h"
+		want := n.PeerID() + ": quote refused: 9/h is above the job's maximum 8/h"
 		if !strings.Contains(err.Error(), want) {
 			t.Fatalf("error lacks %q:\n%v", want, err)
 		}
