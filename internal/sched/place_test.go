@@ -287,8 +287,8 @@ func TestParallelPassSameReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w := s.workers(len(offers)); (par == 1) != (w == 1) {
-			t.Fatalf("parallelism %d gave %d workers", par, w)
+		if w := s.shards(len(offers)); (par == 1) != (w == 1) {
+			t.Fatalf("parallelism %d gave %d shards", par, w)
 		}
 		r, err := s.PlaceRequest(NewRequest(benchSpec(), "me"), offers)
 		if err != nil {

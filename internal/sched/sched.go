@@ -250,7 +250,7 @@ func (s *Scheduler) PlaceRequest(r *Request, offers []offer.Offer) (Report, erro
 	}
 	filters := s.active(r)
 	var part pass
-	if w := s.workers(len(offers)); w <= 1 {
+	if w := s.shards(len(offers)); w <= 1 {
 		part = s.pass(r, filters, offers, 0)
 	} else {
 		part = s.parallelPass(r, filters, offers, w)
@@ -328,8 +328,8 @@ offers:
 // minChunk is the fewest offers worth a goroutine of their own.
 const minChunk = 8192
 
-// workers is how many goroutines share a pass over n offers.
-func (s *Scheduler) workers(n int) int {
+// shards is how many goroutines share a pass over n offers.
+func (s *Scheduler) shards(n int) int {
 	return min(s.parallelism, n/minChunk)
 }
 
