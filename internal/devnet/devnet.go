@@ -48,6 +48,9 @@ type Config struct {
 	Prices *offer.Prices
 	// NoChain runs without the dev settlement chain: tasks run free.
 	NoChain bool
+	// WithdrawDelay is the escrow's withdrawal delay (devchain default
+	// when zero).
+	WithdrawDelay time.Duration
 	// UsageInterval is how often running tasks report usage and are paid
 	// (default DefaultUsageInterval).
 	UsageInterval time.Duration
@@ -228,7 +231,7 @@ func (n *Net) Close() {
 
 // startChain starts the dev settlement chain.
 func (n *Net) startChain(ctx context.Context) error {
-	c, err := devchain.Start(ctx, devchain.Config{Logger: n.cfg.Logger.With("devnet", "chain")})
+	c, err := devchain.Start(ctx, devchain.Config{Logger: n.cfg.Logger.With("devnet", "chain"), WithdrawDelay: n.cfg.WithdrawDelay})
 	if err != nil {
 		return fmt.Errorf("start the dev chain: %w", err)
 	}
