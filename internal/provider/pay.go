@@ -68,26 +68,34 @@ func (p *Provider) admitPayment(ctx context.Context, d *market.Deal) error {
 	}
 	q := d.Quote
 	me := p.cfg.Settlement.Address()
-	ch, err := p.cfg.Settlement.Channel(ctx, q.RequesterAddress, me)
-	if err != nil {
-		return fmt.Errorf("read the payment channel: %w", err)
-	}
 	latest, err := p.latestVoucher(ctx, q.RequesterAddress)
 	if err != nil {
 		return err
 	}
 	p.payMu.Lock()
 	defer p.payMu.Unlock()
-	unredeemed := max(latest.Cumulative-ch.Claimed, 0)
 	var committed money.Amount
 	for _, m := range p.meters {
 		if m.requester == q.RequesterAddress {
 			committed += m.deal.Quote.Terms.MaxAmount - m.amount
 		}
 	}
-	if avail := ch.Balance - unredeemed - committed; avail < q.Terms.MaxAmount {
-		return fmt.Errorf("deposit too small: the channel from %s to %s holds %s DECO, of which %s is promised in unredeemed vouchers and %s to running tasks; this task may cost up to %s (deco wallet deposit %s AMOUNT)",
-			q.RequesterAddress, me, ch.Balance, unredeemed, committed, q.Terms.MaxAmount, me)
+	// A cached balance may predate a deposit made for this very task: when
+	// it falls short, read the chain again before refusing.
+	for fresh := false; ; fresh = true {
+		ch, err := p.channels.Channel(ctx, q.RequesterAddress, me)
+		if err != nil {
+			return fmt.Errorf("read the payment channel: %w", err)
+		}
+		unredeemed := max(latest.Cumulative-ch.Claimed, 0)
+		if avail := ch.Balance - unredeemed - committed; avail >= q.Terms.MaxAmount {
+			break
+		}
+		if fresh {
+			return fmt.Errorf("deposit too small: the channel from %s to %s holds %s DECO, of which %s is promised in unredeemed vouchers and %s to running tasks; this task may cost up to %s (deco wallet deposit %s AMOUNT)",
+				q.RequesterAddress, me, ch.Balance, unredeemed, committed, q.Terms.MaxAmount, me)
+		}
+		p.channels.Invalidate(q.RequesterAddress, me)
 	}
 	if err := p.cfg.Store.PutSetting(ctx, dealSettingPrefix+q.ExecutionID, d); err != nil {
 		return err
@@ -414,6 +422,7 @@ func (p *Provider) redeemChannel(ctx context.Context, c store.PayChannel) (store
 	p.redeemMu.Lock()
 	defer p.redeemMu.Unlock()
 	res, err := p.cfg.Settlement.Redeem(ctx, c.Latest)
+	p.channels.Invalidate(c.Requester, c.Provider)
 	if errors.Is(err, settle.ErrVoucherReplayed) || errors.Is(err, settle.ErrVoucherTooLow) {
 		// Already redeemed (by an earlier run): only the mark is behind.
 		res, err = settle.TxResult{}, nil

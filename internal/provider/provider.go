@@ -94,6 +94,8 @@ type Provider struct {
 	meters   map[string]*meter
 	paid     chan struct{} // closed and replaced when a voucher arrives
 	redeemMu sync.Mutex
+	// channels caches channel reads for a second (nil without settlement).
+	channels *settle.ChannelCache
 }
 
 type running struct {
@@ -125,6 +127,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1),
 		meters: make(map[string]*meter), paid: make(chan struct{})}
 	p.stop, p.stopNow = context.WithCancel(context.Background())
+	if cfg.Settlement != nil {
+		p.channels = settle.NewChannelCache(cfg.Settlement, 0, cfg.Clock)
+	}
 	var ob Onboarding
 	found, err := cfg.Store.GetSetting(ctx, SettingKey, &ob)
 	if err != nil {

@@ -60,7 +60,7 @@ func (r *Requester) checkPayable(ctx context.Context, d *market.Deal) error {
 	me, prov := r.cfg.Settlement.Address(), q.ProviderAddress
 	r.depositMu.Lock()
 	defer r.depositMu.Unlock()
-	ch, err := r.cfg.Settlement.Channel(ctx, me, prov)
+	ch, err := r.channels.Channel(ctx, me, prov)
 	if err != nil {
 		return fmt.Errorf("read the payment channel: %w", err)
 	}
@@ -81,6 +81,17 @@ func (r *Requester) checkPayable(ctx context.Context, d *market.Deal) error {
 	if avail >= q.Terms.MaxAmount {
 		return nil
 	}
+	// The cached state may predate the provider's latest redeem: read the
+	// chain again before depositing or refusing.
+	r.channels.Invalidate(me, prov)
+	if ch, err = r.channels.Channel(ctx, me, prov); err != nil {
+		return fmt.Errorf("read the payment channel: %w", err)
+	}
+	unredeemed = max(signed.Latest.Cumulative-ch.Claimed, 0)
+	avail = ch.Balance - unredeemed - committed
+	if avail >= q.Terms.MaxAmount {
+		return nil
+	}
 	short := q.Terms.MaxAmount - avail
 	if r.cfg.AutoDeposit <= 0 {
 		return fmt.Errorf("%w: the channel to %s has %s DECO free and this task may cost up to %s: deco wallet deposit %s %s",
@@ -88,6 +99,7 @@ func (r *Requester) checkPayable(ctx context.Context, d *market.Deal) error {
 	}
 	amount := max(r.cfg.AutoDeposit, short)
 	res, err := r.cfg.Settlement.Deposit(ctx, prov, amount)
+	r.channels.Invalidate(me, prov)
 	if err != nil {
 		return fmt.Errorf("deposit %s DECO for %s: %w", amount, prov, err)
 	}

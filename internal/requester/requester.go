@@ -84,6 +84,8 @@ type Requester struct {
 	// start resumes every job in flight.
 	stop    context.Context
 	stopNow context.CancelFunc
+	// channels caches channel reads for a second (nil without settlement).
+	channels *settle.ChannelCache
 
 	payMu     sync.Mutex
 	pays      map[string]*payTrack
@@ -96,6 +98,9 @@ type tracked struct {
 	cancelled bool
 	cancel    context.CancelFunc
 }
+
+// emptyTree is the digest of an empty output tree.
+var emptyTree = data.Manifest{}.Digest()
 
 // Errors returned by Submit and friends.
 var (
@@ -121,6 +126,9 @@ func New(ctx context.Context, cfg Config) (*Requester, error) {
 	r := &Requester{cfg: cfg, log: cfg.Logger, now: cfg.Clock, logs: map[string]*jobLog{}, active: map[string]*tracked{},
 		pays: map[string]*payTrack{}}
 	r.stop, r.stopNow = context.WithCancel(context.Background())
+	if cfg.Settlement != nil {
+		r.channels = settle.NewChannelCache(cfg.Settlement, 0, cfg.Clock)
+	}
 	jobs, err := cfg.Store.ActiveJobs(ctx)
 	if err != nil {
 		return nil, err
@@ -248,7 +256,15 @@ func (r *Requester) finish(ctx context.Context, j *store.Job, pid peer.ID, ev ma
 		j.ExitCode = &code
 	}
 	j.Error = ev.Message
-	if ev.ResultDigest != "" {
+	switch ev.ResultDigest {
+	case "":
+	case emptyTree:
+		// Nothing to fetch: an empty output tree is its digest.
+		if err := os.MkdirAll(r.OutputsDir(j.ID), 0o755); err != nil {
+			return err
+		}
+		j.ResultDigest = ev.ResultDigest
+	default:
 		if err := r.fetchOutputs(ctx, j, pid, ev.ResultDigest); err != nil {
 			return fmt.Errorf("fetch outputs: %w", err)
 		}
