@@ -253,15 +253,25 @@ func (p *Provider) Run(ctx context.Context) error {
 		if err := p.publish(ctx); err != nil && ctx.Err() == nil {
 			p.log.Warn("publish offer", "err", err)
 		}
-	wait:
+		if !p.nextPublish(ctx, t.C, sweep.C) {
+			return nil
+		}
+	}
+}
+
+// nextPublish waits until the offer is due again (refresh or change),
+// expiring stale quotes meanwhile; false means ctx ended.
+func (p *Provider) nextPublish(ctx context.Context, refresh, sweep <-chan time.Time) bool {
+	for {
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-t.C:
+			return false
+		case <-refresh:
+			return true
 		case <-p.republish:
-		case <-sweep.C:
+			return true
+		case <-sweep:
 			p.expireQuotes() // kicks a republish when it frees capacity
-			goto wait
 		}
 	}
 }
