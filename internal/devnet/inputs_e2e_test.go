@@ -305,7 +305,7 @@ func TestResultInputChainsJobs(t *testing.T) {
 		t.Fatalf("first job ran on %s, want node1", first.Provider)
 	}
 	ob := holder.Provider().Onboarding()
-	ob.Policy.Prices.CPUHour = money.Amount(1_000_000)
+	ob.Policy.Prices.CPUHour = 100 * money.Unit // far above node2
 	ctx := context.Background()
 	if err := holder.Provider().SetOnboarding(ctx, *ob); err != nil {
 		t.Fatal(err)
@@ -313,7 +313,7 @@ func TestResultInputChainsJobs(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		o, ok := net.Nodes[0].Catalog().Get(holder.PeerID())
-		if ok && o.Prices.CPUHour == money.Amount(1_000_000) {
+		if ok && o.Prices.CPUHour == 100*money.Unit {
 			break
 		}
 		if time.Now().After(deadline) {
