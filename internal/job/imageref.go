@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The image reference grammar of the distribution project
@@ -20,10 +21,10 @@ import (
 // The first component is a domain when it contains '.' or ':', is
 // "localhost", or has upper-case letters (as docker decides).
 var (
-	pathComponentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	tagRE           = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE        = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	hostRE          = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$`)
+	pathComponentRE = lazyRE(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	tagRE           = lazyRE(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE        = lazyRE(`^sha256:[0-9a-f]{64}$`)
+	hostRE          = lazyRE(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$`)
 )
 
 // maxImageNameLen is the longest repository name (domain included).
@@ -38,14 +39,14 @@ func CheckImageRef(ref string) error {
 	}
 	rest := ref
 	if name, digest, ok := strings.Cut(rest, "@"); ok {
-		if !digestRE.MatchString(digest) {
+		if !digestRE().MatchString(digest) {
 			return fmt.Errorf("digest %q must be sha256: and 64 lower-case hex digits", digest)
 		}
 		rest = name
 	}
 	if i := strings.LastIndex(rest, ":"); i > strings.LastIndex(rest, "/") {
 		tag := rest[i+1:]
-		if !tagRE.MatchString(tag) {
+		if !tagRE().MatchString(tag) {
 			return fmt.Errorf("invalid tag %q", tag)
 		}
 		rest = rest[:i]
@@ -59,13 +60,13 @@ func CheckImageRef(ref string) error {
 	components := strings.Split(rest, "/")
 	if first := components[0]; len(components) > 1 &&
 		(strings.ContainsAny(first, ".:") || first == "localhost" || strings.ToLower(first) != first) {
-		if !hostRE.MatchString(first) {
+		if !hostRE().MatchString(first) {
 			return fmt.Errorf("invalid registry host %q", first)
 		}
 		components = components[1:]
 	}
 	for _, c := range components {
-		if !pathComponentRE.MatchString(c) {
+		if !pathComponentRE().MatchString(c) {
 			if strings.ToLower(c) != c {
 				return fmt.Errorf("repository name component %q must be lower case", c)
 			}
@@ -73,4 +74,10 @@ func CheckImageRef(ref string) error {
 		}
 	}
 	return nil
+}
+
+// lazyRE compiles a pattern on first use, keeping regexp compilation out of
+// every process's start-up (the CLI starts often).
+func lazyRE(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }

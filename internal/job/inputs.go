@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -110,18 +109,18 @@ func (in Input) Kind() string {
 }
 
 var (
-	inputNameRE    = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$`)
-	commitRE       = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	resultDigestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	peerIDRE       = regexp.MustCompile(`^[1-9A-HJ-NP-Za-km-z]{20,128}$`)
+	inputNameRE    = lazyRE(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$`)
+	commitRE       = lazyRE(`^[0-9a-f]{40}$`)
+	resultDigestRE = lazyRE(`^sha256:[0-9a-f]{64}$`)
+	peerIDRE       = lazyRE(`^[1-9A-HJ-NP-Za-km-z]{20,128}$`)
 )
 
 // IsCommit reports whether ref is a full 40-digit hex commit hash.
-func IsCommit(ref string) bool { return commitRE.MatchString(ref) }
+func IsCommit(ref string) bool { return commitRE().MatchString(ref) }
 
 // CheckInputName reports whether name is acceptable as an input name.
 func CheckInputName(name string) error {
-	if !inputNameRE.MatchString(name) {
+	if !inputNameRE().MatchString(name) {
 		return fmt.Errorf("%q is not a safe name (1-128 letters, digits, '.', '_' or '-', not starting with '.')", name)
 	}
 	return nil
@@ -202,10 +201,10 @@ func validateInputs(v *validator, ins []Input) {
 			if err := CheckID(r.Job); err != nil {
 				v.add(p+".result.job", "%q is not a job ID", r.Job)
 			}
-			if r.Digest != "" && !resultDigestRE.MatchString(r.Digest) {
+			if r.Digest != "" && !resultDigestRE().MatchString(r.Digest) {
 				v.add(p+".result.digest", `must be "sha256:" and 64 lower-case hex digits, got %q`, r.Digest)
 			}
-			if r.Provider != "" && !peerIDRE.MatchString(r.Provider) {
+			if r.Provider != "" && !peerIDRE().MatchString(r.Provider) {
 				v.add(p+".result.provider", "%q is not a peer ID", r.Provider)
 			}
 		}
