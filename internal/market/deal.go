@@ -15,7 +15,7 @@ import (
 // Domain is the EIP-712 domain of quotes and deals (off chain).
 var Domain = identity.Domain{Name: "deco", Version: "1"}
 
-const dealType = "Deal(string jobId,bytes32 specDigest,uint32 taskIndex,address provider,address requester,uint256 pricePerHour,uint256 fixedPrice,uint256 maxAmount,uint64 deadline,string verification)"
+const dealType = "Deal(string jobId,bytes32 specDigest,uint32 taskIndex,address provider,address requester,uint256 pricePerHour,uint256 fixedPrice,uint256 maxAmount,uint64 deadline,string verification,string escrow)"
 
 // Errors from quote and deal checks.
 var (
@@ -57,8 +57,7 @@ type Quote struct {
 	ProviderSignature []byte `json:"providerSignature,omitempty"`
 	// Escrow names the settlement the provider requires payment on
 	// ("<chainID>:<escrow address>"); empty when it runs the task free.
-	// Not signed: it only tells the requester whether to deposit and pay;
-	// the provider enforces its own rule.
+	// Both signatures cover it, so the deal says where it is paid.
 	Escrow string `json:"escrow,omitempty"`
 }
 
@@ -83,7 +82,7 @@ func (q Quote) Hash() ([]byte, error) {
 		identity.AddressWord(q.ProviderAddress), identity.AddressWord(q.RequesterAddress),
 		identity.Uint256(big.NewInt(int64(q.Terms.PerHour))), identity.Uint256(big.NewInt(int64(q.Terms.Fixed))),
 		identity.Uint256(big.NewInt(int64(q.Terms.MaxAmount))), identity.Uint64(uint64(q.Deadline.Unix())),
-		identity.StringWord(q.Verification))
+		identity.StringWord(q.Verification), identity.StringWord(q.Escrow))
 	return identity.TypedHash(Domain.Separator(), sh), nil
 }
 

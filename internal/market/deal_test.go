@@ -38,6 +38,11 @@ func TestQuoteAndDealSignatures(t *testing.T) {
 	if _, err := Accept(q, other); err == nil {
 		t.Fatal("another requester accepted the quote")
 	}
+	wrongEscrow := d
+	wrongEscrow.Quote.Escrow = "1337:0x0000000000000000000000000000000000000001"
+	if err := wrongEscrow.Verify(now); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("escrow changed after signing: %v", err)
+	}
 	tampered := d
 	tampered.Quote.Terms.PerHour = 1
 	if err := tampered.Verify(now); !errors.Is(err, ErrBadSignature) {
