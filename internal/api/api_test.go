@@ -84,6 +84,8 @@ func TestStatusCodes(t *testing.T) {
 		{"logs", &fakeBackend{}, "GET", "/v1/jobs/x/logs", "", "tok", 200, "log line"},
 		{"onboard refused", &fakeBackend{}, "PUT", "/v1/onboarding", `{"share":{"cpu":64}}`, "tok", 400, "this machine has 2"},
 		{"onboard unknown field", &fakeBackend{}, "PUT", "/v1/onboarding", `{"shares":{}}`, "tok", 400, "unknown field"},
+		{"wallet needs the token", &fakeBackend{}, "POST", "/v1/wallet/deposit", `{}`, "", 401, "bearer token"},
+		{"wallet without settlement", &fakeBackend{}, "GET", "/v1/wallet", "", "tok", 501, "no wallet"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
