@@ -147,12 +147,15 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	h.Handle(p2p.ProtocolID(market.ProtoOffer, 1), 10*time.Second, p.serveOffer)
 	h.Handle(p2p.ProtocolID(market.ProtoTask, 1), 0, p.serveTask)
 	h.Handle(p2p.ProtocolID(market.ProtoQuote, 1), 10*time.Second, p.serveQuote)
-	h.Handle(p2p.ProtocolID(market.ProtoAttach, 1), 0, p.serveAttach)
 	h.Handle(p2p.ProtocolID(market.ProtoResult, 1), time.Hour, p.serveResult)
 	h.Handle(p2p.ProtocolID(market.ProtoCancel, 1), 10*time.Second, p.serveCancel)
 	if err := p.recover(ctx); err != nil {
 		return nil, err
 	}
+	// Attach is served only once recovery has reattached what it can: an
+	// earlier attach would find a running record without its feed and
+	// wrongly answer "lost" (the requester retries until then).
+	h.Handle(p2p.ProtocolID(market.ProtoAttach, 1), 0, p.serveAttach)
 	return p, nil
 }
 

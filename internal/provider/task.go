@@ -337,10 +337,16 @@ func (p *Provider) serveAttach(ctx context.Context, s network.Stream) {
 	reject := func(msg string) {
 		_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventRejected, Message: msg, At: p.now()})
 	}
+	if p.stop.Err() != nil {
+		return // stopping: the requester's retry reaches the next start
+	}
 	rec, err := p.cfg.Store.GetExecution(ctx, req.ExecutionID)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		reject("unknown execution")
 		return
+	}
+	if err != nil {
+		return // not an answer about the execution: let the requester retry
 	}
 	if rec.Requester != s.Conn().RemotePeer().String() {
 		reject("only the requester may attach")

@@ -463,6 +463,10 @@ func (r *Requester) apply(ctx context.Context, j *store.Job, pid peer.ID, s netw
 			r.log.Warn("write log", "job", j.ID, "err", err)
 		}
 	case market.EventExited:
+		if ev.State == job.StateLost {
+			// The provider restarted and could not reattach the sandbox.
+			return true, fmt.Errorf("%w: %s", errLost, ev.Message)
+		}
 		if err := r.finish(ctx, j, pid, ev); err != nil {
 			return true, err
 		}
