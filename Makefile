@@ -20,13 +20,13 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -race -timeout 10m ./internal/p2p/... ./internal/inventory/... ./internal/offer/... ./internal/requester/...
-	scripts/fuzz.sh 10s
+	scripts/fuzz.sh 20000x
 
 test-short:
 	$(GO) test -short ./...
 
 fuzz:
-	scripts/fuzz.sh 60s
+	scripts/fuzz.sh 200000x
 
 image:
 	scripts/build-busybox-image.sh
