@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"syscall"
@@ -95,9 +96,17 @@ func (c *Client) sendTx(ctx context.Context, to common.Address, data []byte) (*t
 		case err == nil || (isAlreadyKnown(err) && tries > 1):
 			c.nonce++
 			return tx, nil
-		case (isStaleNonce(err) || isAlreadyKnown(err)) && attempt < c.cfg.Retries:
+		case (isStaleNonce(err) || isAlreadyKnown(err)) && attempt < max(c.cfg.Retries, nonceConflictRetries):
+			// Another sender on this key took the nonce: re-sync after a
+			// short random pause, so its transaction reaches the pool and
+			// two senders do not keep choosing the same nonce.
 			c.log.Debug("stale nonce, re-syncing", "nonce", c.nonce, "err", err)
 			c.nonceKnown = false
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(5+rand.IntN(20)) * time.Millisecond):
+			}
 		default:
 			// The node may or may not hold the transaction: ask it next time.
 			c.nonceKnown = false
@@ -171,6 +180,10 @@ func (c *Client) retry(ctx context.Context, fn func() error) error {
 		backoff = min(2*backoff, 10*time.Second)
 	}
 }
+
+// nonceConflictRetries bounds re-syncs after nonce conflicts with another
+// sender on the same key (independent of the RPC retry budget).
+const nonceConflictRetries = 30
 
 // transient says whether err is a failure to reach the node (worth a retry)
 // rather than the node's answer.
