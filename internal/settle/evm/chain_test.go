@@ -3,11 +3,9 @@ package evm
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +17,6 @@ import (
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/deco-network/deco/internal/settle/evm/bindings"
 )
@@ -181,7 +178,7 @@ func (c *chain) receipt(tx *types.Transaction) *types.Receipt {
 
 // revertName names the Escrow custom error in err's revert data.
 func (c *chain) revertName(err error) string {
-	data := revertData(err)
+	data := revertDataOf(err)
 	if len(data) < 4 {
 		return fmt.Sprintf("no revert data (%v)", err)
 	}
@@ -195,18 +192,6 @@ func (c *chain) revertName(err error) string {
 	return fmt.Sprintf("unknown error %x", data)
 }
 
-func revertData(err error) []byte {
-	var de rpc.DataError
-	if !errors.As(err, &de) {
-		return nil
-	}
-	s, ok := de.ErrorData().(string)
-	if !ok {
-		return nil
-	}
-	b, _ := hex.DecodeString(strings.TrimPrefix(s, "0x"))
-	return b
-}
 
 func call[T any](c *chain, to *bind.BoundContract, data []byte, unpack func([]byte) (T, error)) T {
 	c.t.Helper()
