@@ -132,6 +132,10 @@ type TaskEvent struct {
 	ResultDigest string `json:"resultDigest,omitempty"`
 	// ResultSize is the byte size of the packed output tree.
 	ResultSize int64 `json:"resultSize,omitempty"`
+	// Offer, on EventExited, is the provider's offer after the execution
+	// freed its capacity, so the requester's next placement does not see
+	// the provider as still busy.
+	Offer *offer.Offer `json:"offer,omitempty"`
 	// Usage is the provider's signed usage report (on EventUsage).
 	Usage *UsageReport `json:"usage,omitempty"`
 }

@@ -161,7 +161,12 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	if err := p.cfg.Store.PutExecution(context.WithoutCancel(ctx), rec); err != nil {
 		p.log.Error("store execution", "execution", rec.ID, "err", err)
 	}
-	out.finish(market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res, ResultDigest: digest, ResultSize: size})
+	fresh, err := p.issue() // signed after the release above: shows the capacity free
+	if err != nil {
+		fresh = nil
+	}
+	out.finish(market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res,
+		ResultDigest: digest, ResultSize: size, Offer: fresh})
 	p.mu.Lock()
 	delete(p.feeds, rec.ID)
 	p.mu.Unlock()

@@ -463,6 +463,11 @@ func (r *Requester) apply(ctx context.Context, j *store.Job, pid peer.ID, s netw
 			r.log.Warn("write log", "job", j.ID, "err", err)
 		}
 	case market.EventExited:
+		if o := ev.Offer; o != nil && o.Node == pid.String() {
+			// The provider's capacity is free again: know it before the
+			// job is seen as done and the next one is placed.
+			_, _ = r.cfg.Catalog.Put(*o)
+		}
 		if ev.State == job.StateLost {
 			// The provider restarted and could not reattach the sandbox.
 			return true, fmt.Errorf("%w: %s", errLost, ev.Message)

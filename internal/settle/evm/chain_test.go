@@ -192,7 +192,6 @@ func (c *chain) revertName(err error) string {
 	return fmt.Sprintf("unknown error %x", data)
 }
 
-
 func call[T any](c *chain, to *bind.BoundContract, data []byte, unpack func([]byte) (T, error)) T {
 	c.t.Helper()
 	v, err := bind.Call(to, &bind.CallOpts{}, data, unpack)
