@@ -311,7 +311,13 @@ func (n *Node) serveAPI(reg *prometheus.Registry) error {
 			n.log.Error("REST API stopped", "err", err)
 		}
 	}()
-	return os.WriteFile(filepath.Join(n.cfg.DataDir, APIFile), []byte(n.apiURL+"\n"), 0o600)
+	// Written whole or not at all: the CLI may read it the moment it exists.
+	path := filepath.Join(n.cfg.DataDir, APIFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(n.apiURL+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // loadCatalog restores offers persisted by an earlier run (still live).
