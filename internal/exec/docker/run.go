@@ -187,12 +187,6 @@ func result(c container.InspectResponse, deadline time.Time, mem run) exec.Resul
 	res.TimedOut = mem.timedOut ||
 		(sigkill && !deadline.IsZero() && !res.FinishedAt.Before(deadline))
 	res.Killed = !res.TimedOut && (mem.killed || (sigkill && !mem.started))
-	if sigkill && mem.started && !res.TimedOut && !res.Killed {
-		// Nothing in deco killed it: inside the sandbox only the kernel's
-		// OOM killer sends SIGKILL, and the engine (cgroup v2) does not
-		// always flag it in time.
-		res.OOMKilled = true
-	}
 	return res
 }
 
