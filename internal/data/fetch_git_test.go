@@ -3,7 +3,7 @@ package data
 import (
 	"context"
 	"errors"
-	"net/http"
+	"github.com/deco-network/deco/internal/data/gittest"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,12 +13,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
-	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/plumbing/transport"
-	"github.com/go-git/go-git/v5/plumbing/transport/server"
 )
 
 // testRepo is a repository with three commits: v1 (annotated tag), v2
@@ -29,61 +24,10 @@ type testRepo struct {
 	srv        *httptest.Server
 }
 
-type oneRepo struct{ s storer.Storer }
-
-func (l oneRepo) Load(*transport.Endpoint) (storer.Storer, error) { return l.s, nil }
-
-// serveGit serves repo's storer over smart HTTP with go-git's in-process
-// server (upload-pack only).
+// serveGit serves repo's storer over smart HTTP (see gittest).
 func serveGit(t *testing.T, repo *git.Repository) *httptest.Server {
 	t.Helper()
-	srv := server.NewServer(oneRepo{repo.Storer})
-	ep, err := transport.NewEndpoint("http://test/repo.git")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/repo.git/info/refs", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("service") != "git-upload-pack" {
-			http.Error(w, "only upload-pack", http.StatusForbidden)
-			return
-		}
-		sess, err := srv.NewUploadPackSession(ep, nil)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		ar, err := sess.AdvertisedReferencesContext(r.Context())
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		ar.Prefix = [][]byte{[]byte("# service=git-upload-pack"), pktline.Flush}
-		w.Header().Set("Content-Type", "application/x-git-upload-pack-advertisement")
-		_ = ar.Encode(w)
-	})
-	mux.HandleFunc("/repo.git/git-upload-pack", func(w http.ResponseWriter, r *http.Request) {
-		sess, err := srv.NewUploadPackSession(ep, nil)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		req := packp.NewUploadPackRequest()
-		if err := req.Decode(r.Body); err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		resp, err := sess.UploadPack(r.Context(), req)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
-		_ = resp.Encode(w)
-	})
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
-	return s
+	return gittest.Serve(t, repo)
 }
 
 func newTestRepo(t *testing.T) *testRepo {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/deco-network/deco/internal/data/gittest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,12 +16,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
-	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/plumbing/transport"
-	"github.com/go-git/go-git/v5/plumbing/transport/server"
 
 	"github.com/deco-network/deco/client"
 	"github.com/deco-network/deco/internal/exec/exectest"
@@ -28,10 +24,6 @@ import (
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/store"
 )
-
-type oneRepo struct{ s storer.Storer }
-
-func (l oneRepo) Load(*transport.Endpoint) (storer.Storer, error) { return l.s, nil }
 
 // gitRepo makes a repository with a tagged first commit and a second one,
 // serves it over smart HTTP with go-git's in-process server, and returns
@@ -64,45 +56,7 @@ func gitRepo(t *testing.T) (url, c1, c2 string) {
 	}
 	c2 = commit("print('second')\n")
 
-	srv := server.NewServer(oneRepo{repo.Storer})
-	ep, _ := transport.NewEndpoint("http://test/repo.git")
-	mux := http.NewServeMux()
-	mux.HandleFunc("/repo.git/info/refs", func(w http.ResponseWriter, r *http.Request) {
-		sess, err := srv.NewUploadPackSession(ep, nil)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		ar, err := sess.AdvertisedReferencesContext(r.Context())
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		ar.Prefix = [][]byte{[]byte("# service=git-upload-pack"), pktline.Flush}
-		w.Header().Set("Content-Type", "application/x-git-upload-pack-advertisement")
-		_ = ar.Encode(w)
-	})
-	mux.HandleFunc("/repo.git/git-upload-pack", func(w http.ResponseWriter, r *http.Request) {
-		sess, err := srv.NewUploadPackSession(ep, nil)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		req := packp.NewUploadPackRequest()
-		if err := req.Decode(r.Body); err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		resp, err := sess.UploadPack(r.Context(), req)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
-		_ = resp.Encode(w)
-	})
-	s := httptest.NewServer(mux)
-	t.Cleanup(s.Close)
+	s := gittest.Serve(t, repo)
 	return s.URL + "/repo.git", c1, c2
 }
 
