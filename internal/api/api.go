@@ -20,6 +20,7 @@ import (
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -117,7 +118,9 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, Error{Error: err.Error()})
-	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, ErrNoOutputs):
+	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, ErrNoOutputs), errors.Is(err, ErrNoSettlement),
+		errors.Is(err, settle.ErrNoWithdrawRequest), errors.Is(err, settle.ErrWithdrawTooEarly),
+		errors.Is(err, settle.ErrInsufficientFunds), errors.Is(err, settle.ErrZeroAmount):
 		writeJSON(w, http.StatusConflict, Error{Error: err.Error()})
 	default:
 		s.log.Warn("api error", "err", err)

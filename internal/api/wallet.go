@@ -185,15 +185,9 @@ func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func (s *server) reply(w http.ResponseWriter, v any, err error) {
-	switch {
-	case errors.Is(err, ErrNoSettlement):
-		writeJSON(w, http.StatusConflict, Error{Error: err.Error()})
-	case errors.Is(err, settle.ErrNoWithdrawRequest), errors.Is(err, settle.ErrWithdrawTooEarly),
-		errors.Is(err, settle.ErrInsufficientFunds), errors.Is(err, settle.ErrZeroAmount):
-		writeJSON(w, http.StatusConflict, Error{Error: err.Error()})
-	case err != nil:
+	if err != nil {
 		s.fail(w, err)
-	default:
-		writeJSON(w, http.StatusOK, v)
+		return
 	}
+	writeJSON(w, http.StatusOK, v)
 }
