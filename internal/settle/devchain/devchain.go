@@ -1,8 +1,15 @@
-// Package devchain runs deco's dev settlement chain in process: an EVM
-// (go-ethereum with a simulated beacon that mines a block for each
-// transaction) served over JSON-RPC HTTP on loopback, with the DecoToken and
-// Escrow contracts deployed and accounts funded with gas money and tokens.
-// `deco devnet` and `deco chain serve` run it; tests settle on it.
+// Package devchain runs deco's dev settlement chain in process, served over
+// JSON-RPC HTTP on loopback, with the DecoToken and Escrow contracts
+// deployed and accounts funded with gas money and tokens. `deco devnet` and
+// `deco chain serve` run it; tests settle on it.
+//
+// The chain is go-ethereum's own state transition (core.ApplyTransaction on
+// a core/state StateDB with every fork through Osaka on) and its EVM, with a
+// small block producer in front instead of a full node: it mines a block for
+// each transaction as it arrives, keeps blocks, receipts and state in
+// memory, and answers the JSON-RPC methods clients use (see newRPCServer).
+// A full geth node (node, eth, catalyst, txpool, p2p, pebble) would double
+// the deco binary and its resident memory for the same behaviour.
 package devchain
 
 import (
@@ -14,26 +21,16 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth"
-	"github.com/ethereum/go-ethereum/eth/catalyst"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
-	"github.com/ethereum/go-ethereum/eth/filters"
-	"github.com/ethereum/go-ethereum/ethclient"
-	"github.com/ethereum/go-ethereum/event"
-	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 
@@ -135,9 +132,10 @@ func (c *Chain) WriteSettlement(path string) error {
 type Chain struct {
 	cfg    Config
 	log    *slog.Logger
-	stack  *node.Node
-	beacon *catalyst.SimulatedBeacon
-	client *ethclient.Client // in process
+	ledger *ledger
+	rpc    *rpc.Server
+	http   *http.Server
+	served chan struct{} // closed when http.Serve returns
 	info   Info
 
 	deployer *ecdsa.PrivateKey
@@ -145,61 +143,9 @@ type Chain struct {
 	signer   types.Signer
 	token    *bindings.DecoToken
 
-	eth    *eth.Ethereum
-	quit   chan struct{} // closed by Close: stops mine
-	done   chan struct{} // closed when mine returns
-	adjust chan adjustReq
-
 	mu     sync.Mutex // serializes the deployer's transactions and Close
 	nonce  uint64
 	closed bool
-}
-
-type adjustReq struct {
-	d    time.Duration
-	done chan error
-}
-
-// mine is the only goroutine that seals blocks: one as soon as transactions
-// arrive (and, as a safety net, whenever the pool holds executable ones),
-// and the empty blocks AdjustTime asks for.
-func (c *Chain) mine(txs chan core.NewTxsEvent, sub event.Subscription) {
-	defer close(c.done)
-	defer sub.Unsubscribe()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-c.quit:
-			return
-		case <-txs:
-			c.sealPending()
-		case <-tick.C:
-			c.sealPending()
-			// An empty block every second keeps the chain's clock near the
-			// wall clock: calls and gas estimates run against the latest
-			// block's time, and time locks (withdrawal, unstake) must unlock
-			// when the wall clock says so.
-			if head := c.eth.BlockChain().CurrentBlock(); head != nil && time.Since(time.Unix(int64(head.Time), 0)) >= time.Second {
-				c.beacon.Commit()
-			}
-		case req := <-c.adjust:
-			c.sealPending()
-			req.done <- c.beacon.AdjustTime(req.d)
-		}
-	}
-}
-
-func (c *Chain) sealPending() {
-	for range 100 {
-		if err := c.eth.TxPool().Sync(); err != nil {
-			return
-		}
-		if executable, _ := c.eth.TxPool().Stats(); executable == 0 {
-			return
-		}
-		c.beacon.Commit()
-	}
 }
 
 // Start starts a chain, deploys the contracts and funds cfg.Fund.
@@ -225,13 +171,10 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	host, portStr, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
+	if _, port, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return nil, fmt.Errorf("dev chain address %q: %w", cfg.Addr, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, fmt.Errorf("dev chain port %q: %w", portStr, err)
+	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return nil, fmt.Errorf("dev chain port %q: %w", port, err)
 	}
 	deployer, err := crypto.GenerateKey()
 	if err != nil {
@@ -242,7 +185,7 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 		chainID: new(big.Int).SetUint64(cfg.ChainID), token: bindings.NewDecoToken(),
 	}
 	c.signer = types.LatestSignerForChainID(c.chainID)
-	if err := c.startNode(host, port); err != nil {
+	if err := c.serve(); err != nil {
 		return nil, err
 	}
 	if err := c.deploy(ctx); err != nil {
@@ -258,60 +201,37 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	return c, nil
 }
 
-func (c *Chain) startNode(host string, port int) error {
-	nodeConf := node.DefaultConfig
-	nodeConf.DataDir = "" // in memory
-	nodeConf.P2P = p2p.Config{NoDiscovery: true, MaxPeers: 0}
-	nodeConf.HTTPHost = host
-	nodeConf.HTTPPort = port
-	nodeConf.HTTPModules = []string{"eth", "net", "web3"}
-	nodeConf.HTTPVirtualHosts = []string{"localhost", "127.0.0.1"}
-	nodeConf.WSHost = ""
-	nodeConf.AuthPort = 0
-	stack, err := node.New(&nodeConf)
-	if err != nil {
-		return fmt.Errorf("dev chain node: %w", err)
-	}
-
+// serve makes the genesis block and serves JSON-RPC on cfg.Addr.
+func (c *Chain) serve() error {
 	chainConfig := *params.AllDevChainProtocolChanges
 	chainConfig.ChainID = new(big.Int).Set(c.chainID)
-	alloc := core.SystemContractAllocs()
 	// Practically unlimited gas money for the deployer, who funds everyone.
-	alloc[crypto.PubkeyToAddress(c.deployer.PublicKey)] = types.Account{
-		Balance: new(big.Int).Lsh(big.NewInt(1), 200),
+	alloc := types.GenesisAlloc{
+		crypto.PubkeyToAddress(c.deployer.PublicKey): {Balance: new(big.Int).Lsh(big.NewInt(1), 200)},
 	}
-	ethConf := ethconfig.Defaults
-	ethConf.NetworkId = c.cfg.ChainID
-	ethConf.Genesis = &core.Genesis{Config: &chainConfig, GasLimit: ethconfig.Defaults.Miner.GasCeil, Alloc: alloc}
-	ethConf.SyncMode = ethconfig.FullSync
-	ethConf.TxPool.NoLocals = true
-
-	backend, err := eth.New(stack, &ethConf)
+	l, err := newLedger(&chainConfig, alloc, time.Now)
 	if err != nil {
-		_ = stack.Close()
-		return fmt.Errorf("dev chain eth service: %w", err)
+		return err
 	}
-	filterSystem := filters.NewFilterSystem(backend.APIBackend, filters.Config{})
-	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(filterSystem)}})
-	// Period 0: blocks are sealed only on demand, by c.mine.
-	beacon, err := catalyst.NewSimulatedBeacon(0, common.Address{}, backend)
+	srv, err := newRPCServer(l)
 	if err != nil {
-		_ = stack.Close()
-		return fmt.Errorf("dev chain beacon: %w", err)
+		return err
 	}
-	if err := stack.Start(); err != nil {
-		_ = stack.Close()
-		return fmt.Errorf("start dev chain: %w", err)
+	ln, err := net.Listen("tcp", c.cfg.Addr)
+	if err != nil {
+		srv.Stop()
+		return fmt.Errorf("dev chain: %w", err)
 	}
-	c.stack, c.beacon, c.eth = stack, beacon, backend
-	// Subscribe before anyone can send, so no transaction is missed.
-	txs := make(chan core.NewTxsEvent, 64)
-	sub := backend.TxPool().SubscribeTransactions(txs, true)
-	c.quit, c.done = make(chan struct{}), make(chan struct{})
-	c.adjust = make(chan adjustReq)
-	go c.mine(txs, sub)
-	c.client = ethclient.NewClient(stack.Attach())
-	c.info = Info{RPCURL: stack.HTTPEndpoint(), ChainID: c.cfg.ChainID}
+	c.ledger, c.rpc = l, srv
+	c.http = &http.Server{Handler: loopbackHosts(srv), ReadHeaderTimeout: 10 * time.Second}
+	c.served = make(chan struct{})
+	go func() {
+		defer close(c.served)
+		if err := c.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.log.Error("dev chain rpc stopped", "err", err)
+		}
+	}()
+	c.info = Info{RPCURL: "http://" + ln.Addr().String(), ChainID: c.cfg.ChainID}
 	return nil
 }
 
@@ -364,41 +284,40 @@ func (c *Chain) Fund(ctx context.Context, addrs ...identity.Address) error {
 	return nil
 }
 
-// AdjustTime moves the chain's clock forward by d (whole seconds) by sealing
-// an empty block after any pending transactions; later blocks keep the offset.
+// AdjustTime moves the chain's clock forward by d (whole seconds) and seals
+// an empty block at the new time; later blocks keep the offset.
 func (c *Chain) AdjustTime(d time.Duration) error {
-	req := adjustReq{d: d, done: make(chan error, 1)}
-	select {
-	case c.adjust <- req:
-	case <-c.done:
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
 		return ErrClosed
 	}
-	if err := <-req.done; err != nil {
+	if err := c.ledger.adjustTime(context.Background(), d.Truncate(time.Second)); err != nil {
 		return fmt.Errorf("adjust dev chain time: %w", err)
 	}
 	return nil
 }
 
 // sendLocked sends a transaction from the deployer (to == nil deploys) and
-// waits until it is mined successfully. c.mu is held.
+// returns its receipt once it is mined successfully. c.mu is held.
 func (c *Chain) sendLocked(ctx context.Context, to *common.Address, data []byte, value *big.Int) (*types.Receipt, error) {
 	if c.closed {
 		return nil, ErrClosed
 	}
 	from := crypto.PubkeyToAddress(c.deployer.PublicKey)
-	if value == nil {
-		value = new(big.Int)
+	st, header, err := c.ledger.stateAt(c.ledger.latest().block.NumberU64(), true)
+	if err != nil {
+		return nil, err
 	}
-	gas, err := c.client.EstimateGas(ctx, ethereum.CallMsg{From: from, To: to, Data: data, Value: value})
+	gas, _, err := c.ledger.estimate(ctx, newCallMessage(from, to, 0, value, nil, nil, nil, data, header.BaseFee), st, header)
 	if err != nil {
 		return nil, fmt.Errorf("estimate gas: %w", err)
 	}
-	head, err := c.client.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("head: %w", err)
+	if value == nil {
+		value = new(big.Int)
 	}
 	tip := big.NewInt(params.GWei)
-	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(header.BaseFee, big.NewInt(2)))
 	tx, err := types.SignNewTx(c.deployer, c.signer, &types.DynamicFeeTx{
 		ChainID: c.chainID, Nonce: c.nonce, GasTipCap: tip, GasFeeCap: feeCap,
 		Gas: gas + gas/4, To: to, Value: value, Data: data,
@@ -406,30 +325,18 @@ func (c *Chain) sendLocked(ctx context.Context, to *common.Address, data []byte,
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	if err := c.client.SendTransaction(ctx, tx); err != nil {
+	r, err := c.ledger.send(ctx, tx)
+	if err != nil {
 		return nil, fmt.Errorf("send: %w", err)
 	}
 	c.nonce++
-	for {
-		r, err := c.client.TransactionReceipt(ctx, tx.Hash())
-		if err == nil {
-			if r.Status != types.ReceiptStatusSuccessful {
-				return nil, fmt.Errorf("transaction %s reverted", tx.Hash())
-			}
-			return r, nil
-		}
-		if !errors.Is(err, ethereum.NotFound) && !strings.Contains(err.Error(), "indexing is in progress") {
-			return nil, fmt.Errorf("receipt: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
+	if r.Status != types.ReceiptStatusSuccessful {
+		return nil, fmt.Errorf("transaction %s reverted", tx.Hash())
 	}
+	return r, nil
 }
 
-// Close stops the chain; its state is lost.
+// Close stops serving the chain; its state is lost.
 func (c *Chain) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -437,13 +344,10 @@ func (c *Chain) Close() error {
 		return nil
 	}
 	c.closed = true
-	close(c.quit)
-	<-c.done
-	if c.client != nil {
-		c.client.Close()
-	}
-	_ = c.beacon.Stop()
-	if err := c.stack.Close(); err != nil {
+	err := c.http.Close()
+	<-c.served
+	c.rpc.Stop()
+	if err != nil {
 		return fmt.Errorf("stop dev chain: %w", err)
 	}
 	return nil

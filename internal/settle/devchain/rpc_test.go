@@ -1,0 +1,192 @@
+package devchain_test
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/settle/devchain"
+	"github.com/deco-network/deco/internal/settle/evm/bindings"
+)
+
+// TestRPC drives the JSON-RPC surface through go-ethereum's own client, the
+// way wallets and deco's settlement client see the chain: transfers mined
+// at once with receipts, blocks and transactions as geth shows them,
+// refusals with geth's reasons, reverts with their data.
+func TestRPC(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := crypto.PubkeyToAddress(key.PublicKey)
+	chain, err := devchain.Start(ctx, devchain.Config{Fund: []identity.Address{identity.Address(from)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	info := chain.Info()
+	ec, err := ethclient.DialContext(ctx, info.RPCURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	chainID := new(big.Int).SetUint64(info.ChainID)
+	signer := types.LatestSignerForChainID(chainID)
+
+	to := common.Address{0x42}
+	head, err := ec.HeaderByNumber(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce, err := ec.PendingNonceAt(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tip, err := ec.SuggestGasTipCap(ctx)
+	if err != nil || tip.Sign() <= 0 {
+		t.Fatalf("tip = %v, %v", tip, err)
+	}
+	transfer := func(nonce uint64, signer types.Signer, chainID *big.Int, value int64) *types.Transaction {
+		tx, err := types.SignNewTx(key, signer, &types.DynamicFeeTx{
+			ChainID: chainID, Nonce: nonce, GasTipCap: tip,
+			GasFeeCap: new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2))),
+			Gas:       params.TxGas, To: &to, Value: big.NewInt(value),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	tx := transfer(nonce, signer, chainID, 12345)
+	if err := ec.SendTransaction(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	// Mined before SendTransaction returned.
+	r, err := ec.TransactionReceipt(ctx, tx.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != types.ReceiptStatusSuccessful || r.GasUsed != params.TxGas || r.BlockNumber.Uint64() != head.Number.Uint64()+1 {
+		t.Fatalf("receipt = %+v", r)
+	}
+	if bal, err := ec.BalanceAt(ctx, to, nil); err != nil || bal.Int64() != 12345 {
+		t.Fatalf("recipient balance = %v, %v", bal, err)
+	}
+	got, pending, err := ec.TransactionByHash(ctx, tx.Hash())
+	if err != nil || pending || got.Hash() != tx.Hash() {
+		t.Fatalf("TransactionByHash = %v, %v, %v", got, pending, err)
+	}
+	if sender, err := types.Sender(signer, got); err != nil || sender != from {
+		t.Fatalf("sender = %s, %v", sender, err)
+	}
+	block, err := ec.BlockByNumber(ctx, r.BlockNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if block.Hash() != r.BlockHash || len(block.Transactions()) != 1 || block.Transactions()[0].Hash() != tx.Hash() ||
+		block.ParentHash() != head.Hash() || block.Root() == head.Root {
+		t.Fatalf("block %d: hash %s (receipt says %s), %d txs", block.NumberU64(), block.Hash(), r.BlockHash, len(block.Transactions()))
+	}
+	if n, err := ec.BlockNumber(ctx); err != nil || n != block.NumberU64() {
+		t.Fatalf("block number = %d, %v; want %d", n, err, block.NumberU64())
+	}
+	// History stays readable.
+	if bal, err := ec.BalanceAt(ctx, to, head.Number); err != nil || bal.Sign() != 0 {
+		t.Fatalf("recipient balance before the transfer = %v, %v", bal, err)
+	}
+
+	for _, c := range []struct {
+		name string
+		tx   *types.Transaction
+		want string
+	}{
+		{"replayed", tx, "already known"},
+		{"nonce reused", transfer(nonce, signer, chainID, 1), "nonce too low"},
+		{"nonce gap", transfer(nonce+5, signer, chainID, 1), "nonce too high"},
+		{"other chain", transfer(nonce+1, types.LatestSignerForChainID(big.NewInt(1)), big.NewInt(1), 1), "invalid chain id"},
+	} {
+		if err := ec.SendTransaction(ctx, c.tx); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: send error = %v, want %q", c.name, err, c.want)
+		}
+	}
+	if n, err := ec.BlockNumber(ctx); err != nil || n != block.NumberU64() {
+		t.Fatalf("refused transactions made blocks: number %d, %v", n, err)
+	}
+
+	if _, err := ec.TransactionReceipt(ctx, common.Hash{1}); !errors.Is(err, ethereum.NotFound) {
+		t.Fatalf("receipt of an unknown transaction: %v", err)
+	}
+
+	// A revert carries its data: a transfer from an account with no tokens
+	// reverts with InsufficientBalance(0, 1).
+	token := bindings.NewDecoToken()
+	tokenAddr := common.Address(info.Token)
+	msg := ethereum.CallMsg{From: common.Address{0x99}, To: &tokenAddr, Data: token.PackTransfer(to, big.NewInt(1))}
+	for name, call := range map[string]func() error{
+		"call":     func() error { _, err := ec.CallContract(ctx, msg, nil); return err },
+		"estimate": func() error { _, err := ec.EstimateGas(ctx, msg); return err },
+	} {
+		err := call()
+		var de rpc.DataError
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: error %v carries no data", name, err)
+		}
+		data, _ := de.ErrorData().(string)
+		raw, derr := hexutil.Decode(data)
+		if derr != nil {
+			t.Fatalf("%s: revert data %q: %v", name, data, derr)
+		}
+		decoded, uerr := token.UnpackError(raw)
+		if uerr != nil {
+			t.Fatalf("%s: revert data %x: %v", name, raw, uerr)
+		}
+		if ib, ok := decoded.(*bindings.DecoTokenInsufficientBalance); !ok || ib.Needed.Int64() != 1 || ib.Balance.Sign() != 0 {
+			t.Fatalf("%s: reverted with %#v", name, decoded)
+		}
+	}
+}
+
+// TestRPCRefusesForeignHosts: a page served from another name cannot reach
+// the unauthenticated endpoint through DNS rebinding.
+func TestRPCRefusesForeignHosts(t *testing.T) {
+	chain, err := devchain.Start(context.Background(), devchain.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	body := `{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}`
+	for host, want := range map[string]int{"evil.example": http.StatusForbidden, "localhost": http.StatusOK, "": http.StatusOK} {
+		req, err := http.NewRequest(http.MethodPost, chain.Info().RPCURL, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if host != "" {
+			req.Host = host
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %q: status %d, want %d", host, res.StatusCode, want)
+		}
+	}
+}
