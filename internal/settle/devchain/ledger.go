@@ -59,7 +59,7 @@ type ledger struct {
 
 	mineMu sync.Mutex // held while a block is made: one at a time
 
-	mu     sync.RWMutex // guards the fields below, never held while the EVM runs
+	mu     sync.RWMutex  // guards the fields below, never held while the EVM runs
 	blocks []*minedBlock // by number
 	byHash map[common.Hash]uint64
 	txs    map[common.Hash]txLocation
