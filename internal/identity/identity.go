@@ -65,6 +65,18 @@ func ParseAddress(s string) (Address, error) {
 // FromHex or a keystore.
 type Key struct {
 	priv *secp256k1.PrivateKey
+	// pub, addr and peerID are derived once, in newKey: a node asks for
+	// them on every message it signs.
+	pub    PublicKey
+	addr   Address
+	peerID string
+}
+
+func newKey(s *secp256k1.ModNScalar) *Key {
+	k := &Key{priv: secp256k1.NewPrivateKey(s)}
+	k.pub = PublicKey{pub: k.priv.PubKey()}
+	k.addr, k.peerID = k.pub.Address(), k.pub.PeerID()
+	return k
 }
 
 // Generate makes a new random key from r (crypto/rand when nil).
@@ -79,7 +91,7 @@ func Generate(r io.Reader) (*Key, error) {
 		}
 		var s secp256k1.ModNScalar
 		if overflow := s.SetBytes(&b); overflow == 0 && !s.IsZero() {
-			return &Key{priv: secp256k1.NewPrivateKey(&s)}, nil
+			return newKey(&s), nil
 		}
 	}
 }
@@ -93,20 +105,20 @@ func FromBytes(b []byte) (*Key, error) {
 	if overflow := s.SetByteSlice(b); overflow || s.IsZero() {
 		return nil, errors.New("private key: out of range")
 	}
-	return &Key{priv: secp256k1.NewPrivateKey(&s)}, nil
+	return newKey(&s), nil
 }
 
 // Bytes returns the 32-byte private scalar. Handle with care.
 func (k *Key) Bytes() []byte { return k.priv.Serialize() }
 
 // Public returns the key's public half.
-func (k *Key) Public() PublicKey { return PublicKey{pub: k.priv.PubKey()} }
+func (k *Key) Public() PublicKey { return k.pub }
 
 // Address is the key's EVM address.
-func (k *Key) Address() Address { return k.Public().Address() }
+func (k *Key) Address() Address { return k.addr }
 
 // PeerID is the key's libp2p peer ID in its usual base58 text form.
-func (k *Key) PeerID() string { return k.Public().PeerID() }
+func (k *Key) PeerID() string { return k.peerID }
 
 // PublicKey is a secp256k1 public key.
 type PublicKey struct {

@@ -342,6 +342,11 @@ func (n *Node) acceptOffer(o offer.Offer) {
 		n.metrics.offersDropped.Inc()
 		return
 	}
+	n.keepOffer(o, changed)
+}
+
+// keepOffer counts and persists an offer the catalog took (changed).
+func (n *Node) keepOffer(o offer.Offer, changed bool) {
 	n.metrics.offers.Set(float64(n.catalog.Len()))
 	if !changed {
 		return
@@ -364,12 +369,7 @@ func (n *Node) gossipLoop(sub <-chan p2p.Message) {
 			n.metrics.offersDropped.Inc()
 			continue
 		}
-		if o.Node != m.From.String() {
-			// Offers travel signed, but the gossip origin must match too.
-			n.metrics.offersDropped.Inc()
-			continue
-		}
-		n.acceptOffer(o)
+		n.acceptOffer(o) // the offer's signature names its node
 	}
 }
 
@@ -392,7 +392,7 @@ func (n *Node) fetchOffer(ctx context.Context, p peer.ID) {
 // terms changed, pushes it to connected peers so they need not wait for
 // the gossip mesh to form.
 func (n *Node) published(o offer.Offer) {
-	n.acceptOffer(o)
+	n.keepOffer(o, n.catalog.PutOwn(o))
 	n.pushMu.Lock()
 	last := n.lastPushed
 	n.lastPushed = o

@@ -1,6 +1,7 @@
 package offer
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -36,10 +37,37 @@ func NewCatalog(now func() time.Time) *Catalog {
 // higher Seq is already held. A withdrawal removes the node's offer. It
 // reports whether o changed the catalog.
 func (c *Catalog) Put(o Offer) (bool, error) {
+	if c.holds(o) {
+		// The same offer again (gossip and the direct announce both bring
+		// each one): already verified, nothing changes.
+		return false, nil
+	}
 	if err := o.Verify(c.now()); err != nil {
 		return false, err
 	}
 	return c.insert(o), nil
+}
+
+// PutOwn keeps an offer this node has just signed itself, without checking
+// the signature again; otherwise as Put.
+func (c *Catalog) PutOwn(o Offer) bool { return c.insert(o) }
+
+// holds reports whether the catalog holds exactly o: the same node, Seq and
+// signature over the same content.
+func (c *Catalog) holds(o Offer) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	pos, ok := c.index[o.Node]
+	if !ok {
+		return false
+	}
+	h := c.offers[pos]
+	if h.Seq != o.Seq || !bytes.Equal(h.Signature, o.Signature) {
+		return false
+	}
+	a, errA := h.hash()
+	b, errB := o.hash()
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
 // insert keeps a verified offer; see Put.

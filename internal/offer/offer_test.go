@@ -79,6 +79,21 @@ func TestCatalog(t *testing.T) {
 	if got := c.List(); len(got) != 1 || got[0].Seq != 2 {
 		t.Fatalf("list %+v", got)
 	}
+	// The held offer again (gossip and announce both bring it) changes
+	// nothing; its signature over other content is still a forgery.
+	held := c.List()[0]
+	if ok, err := c.Put(held); ok || err != nil {
+		t.Fatalf("the held offer again: %v %v", ok, err)
+	}
+	copied := held
+	copied.Free.CPU *= 2
+	if ok, err := c.Put(copied); ok || !errors.Is(err, ErrForged) {
+		t.Fatalf("held signature on other content: %v %v", ok, err)
+	}
+	own := signed(t, k, 4, now.Add(time.Minute))
+	if !c.PutOwn(own) || c.List()[0].Seq != 4 {
+		t.Fatalf("own offer not kept: %+v", c.List())
+	}
 	now = now.Add(2 * time.Minute)
 	if got := c.List(); len(got) != 0 {
 		t.Fatal("expired offer listed")

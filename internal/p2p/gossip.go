@@ -22,11 +22,10 @@ type Topic struct {
 	closed bool
 }
 
-// Message is one gossip message delivered to a subscription.
+// Message is one gossip message delivered to a subscription. Messages name
+// no author and carry no signature: a payload that must be attributed has
+// to authenticate itself (deco's offers are signed by their node).
 type Message struct {
-	// From is the peer that authored and signed the message; it equals
-	// the host's own ID for messages this host published.
-	From peer.ID
 	// Data is the payload.
 	Data []byte
 	// ReceivedFrom is the peer that forwarded the message to this host
@@ -67,7 +66,9 @@ func (h *Host) Join(name string, maxMsgSize int) (*Topic, error) {
 func (t *Topic) Name() string { return t.name }
 
 // Publish sends data to the topic's subscribers, this host's included.
-// Data over the topic's size cap is refused with ErrTooLarge.
+// Data over the topic's size cap is refused with ErrTooLarge. A message is
+// known by its payload's hash: the same bytes published again within
+// pubsub's seen-messages window (two minutes) are not delivered again.
 func (t *Topic) Publish(ctx context.Context, data []byte) error {
 	if len(data) > t.max {
 		return fmt.Errorf("publish %d bytes on %q, limit %d: %w", len(data), t.name, t.max, ErrTooLarge)
@@ -111,7 +112,7 @@ func (t *Topic) Subscribe(ctx context.Context) (<-chan Message, error) {
 				}
 				return
 			}
-			msg := Message{From: m.GetFrom(), Data: m.Data, ReceivedFrom: m.ReceivedFrom}
+			msg := Message{Data: m.Data, ReceivedFrom: m.ReceivedFrom}
 			select {
 			case out <- msg:
 			case <-ctx.Done():

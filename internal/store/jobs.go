@@ -42,18 +42,17 @@ func (s *Store) CreateJob(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, sqlInsertJob, sqlAddEvent)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO jobs(id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, created_at, updated_at)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err = s.txExec(ctx, tx, sqlInsertJob,
 		j.ID, j.Name, string(spec), j.SpecDigest, string(j.State), j.Provider, j.ExecutionID, string(j.Placement), j.ExitCode, j.Error, j.ResultDigest, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano())
 	if err != nil {
 		return fmt.Errorf("create job %s: %w", j.ID, err)
 	}
-	if err := addEvent(ctx, tx, j.ID, Event{At: j.CreatedAt, State: j.State, Message: "submitted"}); err != nil {
+	if err := s.addEvent(ctx, tx, j.ID, Event{At: j.CreatedAt, State: j.State, Message: "submitted"}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -62,34 +61,33 @@ func (s *Store) CreateJob(ctx context.Context, j Job) error {
 // UpdateJob writes j's mutable fields; when msg is not empty or the state
 // changed, an event is appended in the same transaction.
 func (s *Store) UpdateJob(ctx context.Context, j Job, msg string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, sqlJobState, sqlUpdateJob, sqlAddEvent)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	var prev string
-	if err := tx.QueryRowContext(ctx, "SELECT state FROM jobs WHERE id = ?", j.ID).Scan(&prev); err != nil {
+	if err := s.txQueryRow(ctx, tx, sqlJobState, j.ID).Scan(&prev); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("job %s: %w", j.ID, ErrNotFound)
 		}
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE jobs SET state=?, provider=?, execution_id=?, placement=?, exit_code=?, error=?, result_digest=?, updated_at=? WHERE id=?`,
+	_, err = s.txExec(ctx, tx, sqlUpdateJob,
 		string(j.State), j.Provider, j.ExecutionID, string(j.Placement), j.ExitCode, j.Error, j.ResultDigest, j.UpdatedAt.UnixNano(), j.ID)
 	if err != nil {
 		return fmt.Errorf("update job %s: %w", j.ID, err)
 	}
 	if msg != "" || prev != string(j.State) {
-		if err := addEvent(ctx, tx, j.ID, Event{At: j.UpdatedAt, State: j.State, Message: msg}); err != nil {
+		if err := s.addEvent(ctx, tx, j.ID, Event{At: j.UpdatedAt, State: j.State, Message: msg}); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
 }
 
-func addEvent(ctx context.Context, tx *sql.Tx, jobID string, e Event) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO job_events(job_id, seq, at, state, message)
-		VALUES(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?), ?, ?, ?)`,
+func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, jobID string, e Event) error {
+	_, err := s.txExec(ctx, tx, sqlAddEvent,
 		jobID, jobID, e.At.UnixNano(), string(e.State), e.Message)
 	if err != nil {
 		return fmt.Errorf("add event for job %s: %w", jobID, err)
@@ -124,7 +122,7 @@ func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 
 // GetJob returns one job.
 func (s *Store) GetJob(ctx context.Context, id string) (Job, error) {
-	j, err := scanJob(s.db.QueryRowContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", id))
+	j, err := scanJob(s.queryRow(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, fmt.Errorf("job %s: %w", id, ErrNotFound)
 	}
@@ -133,7 +131,7 @@ func (s *Store) GetJob(ctx context.Context, id string) (Job, error) {
 
 // FindJob resolves an ID or a unique ID prefix (as printed in short form).
 func (s *Store) FindJob(ctx context.Context, prefix string) (Job, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", prefix, prefix+"\xff")
+	rows, err := s.query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", prefix, prefix+"\xff")
 	if err != nil {
 		return Job{}, err
 	}
@@ -163,7 +161,7 @@ func (s *Store) ListJobs(ctx context.Context, state job.State, limit int) ([]Job
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id DESC LIMIT ?", string(state), string(state), limit)
+	rows, err := s.query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id DESC LIMIT ?", string(state), string(state), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +194,7 @@ func (s *Store) ActiveJobs(ctx context.Context) ([]Job, error) {
 
 // Events returns a job's state changes in order.
 func (s *Store) Events(ctx context.Context, jobID string) ([]Event, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT seq, at, state, message FROM job_events WHERE job_id = ? ORDER BY seq", jobID)
+	rows, err := s.query(ctx, "SELECT seq, at, state, message FROM job_events WHERE job_id = ? ORDER BY seq", jobID)
 	if err != nil {
 		return nil, err
 	}
@@ -214,3 +212,13 @@ func (s *Store) Events(ctx context.Context, jobID string) ([]Event, error) {
 	}
 	return out, rows.Err()
 }
+
+// Queries run inside transactions; begin prepares them first.
+const (
+	sqlInsertJob = `INSERT INTO jobs(id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	sqlJobState  = "SELECT state FROM jobs WHERE id = ?"
+	sqlUpdateJob = `UPDATE jobs SET state=?, provider=?, execution_id=?, placement=?, exit_code=?, error=?, result_digest=?, updated_at=? WHERE id=?`
+	sqlAddEvent  = `INSERT INTO job_events(job_id, seq, at, state, message)
+		VALUES(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?), ?, ?, ?)`
+)

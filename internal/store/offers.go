@@ -14,23 +14,23 @@ type StoredOffer struct {
 
 // PutOffer stores the latest offer of node.
 func (s *Store) PutOffer(ctx context.Context, o StoredOffer) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO offers(node, body, expires_at) VALUES(?,?,?)
+	_, err := s.exec(ctx, `INSERT INTO offers(node, body, expires_at) VALUES(?,?,?)
 		ON CONFLICT(node) DO UPDATE SET body=excluded.body, expires_at=excluded.expires_at`, o.Node, string(o.Body), o.Expires.UnixNano())
 	return err
 }
 
 // DeleteOffer forgets node's offer.
 func (s *Store) DeleteOffer(ctx context.Context, node string) error {
-	_, err := s.db.ExecContext(ctx, "DELETE FROM offers WHERE node = ?", node)
+	_, err := s.exec(ctx, "DELETE FROM offers WHERE node = ?", node)
 	return err
 }
 
 // LiveOffers returns offers that expire after now, and deletes the rest.
 func (s *Store) LiveOffers(ctx context.Context, now time.Time) ([]StoredOffer, error) {
-	if _, err := s.db.ExecContext(ctx, "DELETE FROM offers WHERE expires_at <= ?", now.UnixNano()); err != nil {
+	if _, err := s.exec(ctx, "DELETE FROM offers WHERE expires_at <= ?", now.UnixNano()); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT node, body, expires_at FROM offers")
+	rows, err := s.query(ctx, "SELECT node, body, expires_at FROM offers")
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount,
 	if r.Final {
 		final = 1
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO usage_reports(role, execution_id, job_id, requester, provider, seq, run_millis, amount, final, signature, at)
+	_, err := s.exec(ctx, `INSERT INTO usage_reports(role, execution_id, job_id, requester, provider, seq, run_millis, amount, final, signature, at)
 		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		string(role), r.Execution, u.JobID, u.Requester.String(), u.Provider.String(), int64(r.Seq), int64(r.RunMillis),
 		int64(r.AmountDue), final, r.Signature, u.At.UnixNano())
@@ -82,7 +82,7 @@ func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount,
 // report's amount due.
 func (s *Store) UsageTotal(ctx context.Context, role Role, requester, provider identity.Address) (money.Amount, error) {
 	var total int64
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM usage_reports u
+	err := s.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM usage_reports u
 		WHERE role = ? AND requester = ? AND provider = ?
 		AND seq = (SELECT MAX(seq) FROM usage_reports v WHERE v.role = u.role AND v.execution_id = u.execution_id)`,
 		string(role), requester.String(), provider.String()).Scan(&total)
@@ -94,7 +94,7 @@ func (s *Store) UsageTotal(ctx context.Context, role Role, requester, provider i
 
 // Usages returns an execution's reports in order.
 func (s *Store) Usages(ctx context.Context, role Role, execution string) ([]Usage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT job_id, requester, provider, seq, run_millis, amount, final, signature, at
+	rows, err := s.query(ctx, `SELECT job_id, requester, provider, seq, run_millis, amount, final, signature, at
 		FROM usage_reports WHERE role = ? AND execution_id = ? ORDER BY seq`, string(role), execution)
 	if err != nil {
 		return nil, err
@@ -123,20 +123,16 @@ func (s *Store) Usages(ctx context.Context, role Role, execution string) ([]Usag
 func (s *Store) PutVoucher(ctx context.Context, role Role, v Voucher) error {
 	sv := v.Voucher
 	req, prov := sv.Requester.String(), sv.Provider.String()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, sqlPutVoucher, sqlPutChannel)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO vouchers(role, execution_id, seq, requester, provider, cumulative, signature, at)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	if _, err := s.txExec(ctx, tx, sqlPutVoucher,
 		string(role), v.Execution, int64(v.Seq), req, prov, int64(sv.Cumulative), sv.Signature, v.At.UnixNano()); err != nil {
 		return fmt.Errorf("put voucher: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO pay_channels(role, requester, provider, cumulative, signature, updated_at)
-		VALUES(?, ?, ?, ?, ?, ?)
-		ON CONFLICT(role, requester, provider) DO UPDATE SET cumulative = excluded.cumulative, signature = excluded.signature,
-		updated_at = excluded.updated_at WHERE excluded.cumulative > pay_channels.cumulative`,
+	if _, err := s.txExec(ctx, tx, sqlPutChannel,
 		string(role), req, prov, int64(sv.Cumulative), sv.Signature, v.At.UnixNano()); err != nil {
 		return fmt.Errorf("put channel voucher: %w", err)
 	}
@@ -145,7 +141,7 @@ func (s *Store) PutVoucher(ctx context.Context, role Role, v Voucher) error {
 
 // Vouchers returns the vouchers that answered an execution's reports.
 func (s *Store) Vouchers(ctx context.Context, role Role, execution string) ([]Voucher, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, requester, provider, cumulative, signature, at
+	rows, err := s.query(ctx, `SELECT seq, requester, provider, cumulative, signature, at
 		FROM vouchers WHERE role = ? AND execution_id = ? ORDER BY seq`, string(role), execution)
 	if err != nil {
 		return nil, err
@@ -185,7 +181,7 @@ func (s *Store) PayChannels(ctx context.Context, role Role) ([]PayChannel, error
 }
 
 func (s *Store) payChannels(ctx context.Context, where string, args ...any) ([]PayChannel, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT requester, provider, cumulative, signature, redeemed, written_off, updated_at
+	rows, err := s.query(ctx, `SELECT requester, provider, cumulative, signature, redeemed, written_off, updated_at
 		FROM pay_channels `+where+` ORDER BY requester, provider`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pay channels: %w", err)
@@ -211,7 +207,7 @@ func (s *Store) payChannels(ctx context.Context, where string, args ...any) ([]P
 
 // WriteOff adds amount to what a provider gave up on a channel.
 func (s *Store) WriteOff(ctx context.Context, requester, provider identity.Address, amount money.Amount, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO pay_channels(role, requester, provider, written_off, updated_at) VALUES(?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, `INSERT INTO pay_channels(role, requester, provider, written_off, updated_at) VALUES(?, ?, ?, ?, ?)
 		ON CONFLICT(role, requester, provider) DO UPDATE SET written_off = written_off + excluded.written_off`,
 		string(RoleProvider), requester.String(), provider.String(), int64(amount), at.UnixNano())
 	if err != nil {
@@ -223,19 +219,17 @@ func (s *Store) WriteOff(ctx context.Context, requester, provider identity.Addre
 // PutRedeem records a redeem transaction and raises the channel's
 // redeemed mark to its voucher's amount.
 func (s *Store) PutRedeem(ctx context.Context, r Redeem) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx, sqlPutRedeem, sqlMarkRedeemed)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	req, prov := r.Requester.String(), r.Provider.String()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO redeems(tx, requester, provider, cumulative, amount, owed, gas_used, block, at)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, r.Result.Tx, req, prov, int64(r.Cumulative),
+	if _, err := s.txExec(ctx, tx, sqlPutRedeem, r.Result.Tx, req, prov, int64(r.Cumulative),
 		int64(r.Result.Amount), int64(r.Result.Owed), int64(r.Result.GasUsed), int64(r.Result.Block), r.At.UnixNano()); err != nil {
 		return fmt.Errorf("put redeem: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE pay_channels SET redeemed = MAX(redeemed, ?)
-		WHERE role = ? AND requester = ? AND provider = ?`, int64(r.Cumulative), string(RoleProvider), req, prov); err != nil {
+	if _, err := s.txExec(ctx, tx, sqlMarkRedeemed, int64(r.Cumulative), string(RoleProvider), req, prov); err != nil {
 		return fmt.Errorf("put redeem: %w", err)
 	}
 	return tx.Commit()
@@ -246,7 +240,7 @@ func (s *Store) Redeems(ctx context.Context, limit int) ([]Redeem, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT tx, requester, provider, cumulative, amount, owed, gas_used, block, at
+	rows, err := s.query(ctx, `SELECT tx, requester, provider, cumulative, amount, owed, gas_used, block, at
 		FROM redeems ORDER BY at DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
@@ -268,3 +262,17 @@ func (s *Store) Redeems(ctx context.Context, limit int) ([]Redeem, error) {
 	}
 	return out, rows.Err()
 }
+
+// Queries run inside transactions; begin prepares them first.
+const (
+	sqlPutVoucher = `INSERT INTO vouchers(role, execution_id, seq, requester, provider, cumulative, signature, at)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	sqlPutChannel = `INSERT INTO pay_channels(role, requester, provider, cumulative, signature, updated_at)
+		VALUES(?, ?, ?, ?, ?, ?)
+		ON CONFLICT(role, requester, provider) DO UPDATE SET cumulative = excluded.cumulative, signature = excluded.signature,
+		updated_at = excluded.updated_at WHERE excluded.cumulative > pay_channels.cumulative`
+	sqlPutRedeem = `INSERT INTO redeems(tx, requester, provider, cumulative, amount, owed, gas_used, block, at)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	sqlMarkRedeemed = `UPDATE pay_channels SET redeemed = MAX(redeemed, ?)
+		WHERE role = ? AND requester = ? AND provider = ?`
+)
