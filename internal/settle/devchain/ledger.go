@@ -274,12 +274,13 @@ func (l *ledger) stateAt(n uint64, pending bool) (*state.StateDB, *types.Header,
 		return nil, nil, fmt.Errorf("%w %d", errUnknownFork, n)
 	}
 	header := l.blocks[n].block.Header()
+	root := header.Root
 	if pending {
 		header = l.nextHeader(header)
-		header.Root = l.blocks[n].block.Root()
+		header.Root = root
 	}
 	l.mu.RUnlock()
-	statedb, err := state.New(l.blocks[n].block.Root(), l.sdb)
+	statedb, err := state.New(root, l.sdb)
 	if err != nil {
 		return nil, nil, err
 	}

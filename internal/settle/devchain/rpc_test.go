@@ -2,10 +2,12 @@ package devchain_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"math/big"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,5 +190,89 @@ func TestRPCRefusesForeignHosts(t *testing.T) {
 		if res.StatusCode != want {
 			t.Errorf("Host %q: status %d, want %d", host, res.StatusCode, want)
 		}
+	}
+}
+
+// TestConcurrentSendersAndCalls: senders mining at once while others read
+// state; every transfer lands exactly once (go test -race covers this).
+func TestConcurrentSendersAndCalls(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const senders, each = 4, 10
+	keys := make([]*ecdsa.PrivateKey, senders)
+	fund := make([]identity.Address, senders)
+	for i := range keys {
+		k, err := crypto.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i], fund[i] = k, identity.Address(crypto.PubkeyToAddress(k.PublicKey))
+	}
+	chain, err := devchain.Start(ctx, devchain.Config{Fund: fund})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	ec, err := ethclient.DialContext(ctx, chain.Info().RPCURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	chainID := new(big.Int).SetUint64(chain.Info().ChainID)
+	sink := common.Address{0x5e}
+	errs := make(chan error, senders)
+	readerErr := make(chan error, 1)
+	stop := make(chan struct{})
+	go func() { // a reader throughout
+		for {
+			select {
+			case <-stop:
+				readerErr <- nil
+				return
+			default:
+			}
+			if _, err := ec.BalanceAt(ctx, sink, nil); err != nil {
+				readerErr <- err
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for _, k := range keys {
+		wg.Add(1)
+		go func(k *ecdsa.PrivateKey) {
+			defer wg.Done()
+			head, err := ec.HeaderByNumber(ctx, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			for n := range uint64(each) {
+				tx, err := types.SignNewTx(k, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
+					ChainID: chainID, Nonce: n, GasTipCap: big.NewInt(params.GWei),
+					GasFeeCap: new(big.Int).Add(big.NewInt(params.GWei), new(big.Int).Mul(head.BaseFee, big.NewInt(2))),
+					Gas:       params.TxGas, To: &sink, Value: big.NewInt(1),
+				})
+				if err == nil {
+					err = ec.SendTransaction(ctx, tx)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(k)
+	}
+	wg.Wait()
+	close(stop)
+	if err := <-readerErr; err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if bal, err := ec.BalanceAt(ctx, sink, nil); err != nil || bal.Int64() != senders*each {
+		t.Fatalf("sink balance = %v, %v; want %d", bal, err, senders*each)
 	}
 }
