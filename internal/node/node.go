@@ -191,6 +191,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return n, err
 	}
+	if err := n.settleOn(ctx, n.escrow); err != nil {
+		return n, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newMetrics(reg)
@@ -508,6 +511,35 @@ func (n *Node) Settlement() settle.Settlement {
 		return nil
 	}
 	return n.settlement
+}
+
+// escrowSetting records the escrow the node's payment channels belong to.
+const escrowSetting = "settlement.escrow"
+
+// settleOn records escrow ("chainID:address") as the one the node's payment
+// channels are on. When it differs from the one recorded (a restarted dev
+// chain, a new contract), the old channels are archived: carried over,
+// their cumulative vouchers would have the new escrow pay for old work.
+func (n *Node) settleOn(ctx context.Context, escrow string) error {
+	if escrow == "" {
+		return nil
+	}
+	var prev string
+	if _, err := n.store.GetSetting(ctx, escrowSetting, &prev); err != nil {
+		return err
+	}
+	if prev == escrow {
+		return nil
+	}
+	if prev != "" {
+		moved, err := n.store.ArchiveChannels(ctx, prev, time.Now())
+		if err != nil {
+			return err
+		}
+		n.log.Warn("settlement escrow changed: payment channels of the old one archived",
+			"old", prev, "new", escrow, "channels", moved)
+	}
+	return n.store.PutSetting(ctx, escrowSetting, escrow)
 }
 
 // Store is the node's database.

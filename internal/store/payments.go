@@ -83,7 +83,7 @@ func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount,
 func (s *Store) UsageTotal(ctx context.Context, role Role, requester, provider identity.Address) (money.Amount, error) {
 	var total int64
 	err := s.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM usage_reports u
-		WHERE role = ? AND requester = ? AND provider = ?
+		WHERE role = ? AND requester = ? AND provider = ? AND archived_escrow = ''
 		AND seq = (SELECT MAX(seq) FROM usage_reports v WHERE v.role = u.role AND v.execution_id = u.execution_id)`,
 		string(role), requester.String(), provider.String()).Scan(&total)
 	if err != nil {
@@ -275,4 +275,36 @@ const (
 		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	sqlMarkRedeemed = `UPDATE pay_channels SET redeemed = MAX(redeemed, ?)
 		WHERE role = ? AND requester = ? AND provider = ?`
+)
+
+// ArchiveChannels moves every payment channel to pay_channels_archive,
+// tagged with escrow (the one they belonged to), and tags the usage reports
+// behind them, and reports how many channels it moved: the node now settles
+// on another escrow, where its channels start from zero. The records stay;
+// they just no longer count.
+func (s *Store) ArchiveChannels(ctx context.Context, escrow string, at time.Time) (int, error) {
+	tx, err := s.begin(ctx, sqlArchiveChannels, sqlClearChannels, sqlArchiveUsage)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := s.txExec(ctx, tx, sqlArchiveChannels, escrow, at.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("archive pay channels: %w", err)
+	}
+	if _, err := s.txExec(ctx, tx, sqlClearChannels); err != nil {
+		return 0, fmt.Errorf("archive pay channels: %w", err)
+	}
+	if _, err := s.txExec(ctx, tx, sqlArchiveUsage, escrow); err != nil {
+		return 0, fmt.Errorf("archive usage reports: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), tx.Commit()
+}
+
+const (
+	sqlArchiveChannels = `INSERT INTO pay_channels_archive(escrow, role, requester, provider, cumulative, signature, redeemed, written_off, updated_at, archived_at)
+		SELECT ?, role, requester, provider, cumulative, signature, redeemed, written_off, updated_at, ? FROM pay_channels`
+	sqlClearChannels = `DELETE FROM pay_channels`
+	sqlArchiveUsage  = `UPDATE usage_reports SET archived_escrow = ? WHERE archived_escrow = ''`
 )

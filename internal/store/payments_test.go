@@ -83,3 +83,43 @@ func TestPaymentsSurviveReopen(t *testing.T) {
 		t.Fatalf("after redeem: channel %+v redeems %+v", pc, rs)
 	}
 }
+
+// TestArchiveChannels: after the node moves to another escrow its channels
+// start from zero, and the old ones are kept aside.
+func TestArchiveChannels(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	req, prov := identity.Address{1}, identity.Address{2}
+	at := time.Unix(1700000000, 0).UTC()
+	usage := func(exec string, amount money.Amount) money.Amount {
+		t.Helper()
+		total, err := s.PutUsage(ctx, RoleProvider, Usage{JobID: "j", Requester: req, Provider: prov, At: at,
+			Report: market.UsageReport{Execution: exec, Seq: 1, RunMillis: 1000, AmountDue: amount, Signature: []byte{9}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	usage("e1", 30)
+	if err := s.PutVoucher(ctx, RoleProvider, Voucher{Execution: "e1", Seq: 1, At: at,
+		Voucher: settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: 30, Signature: []byte{1}}}); err != nil {
+		t.Fatal(err)
+	}
+	moved, err := s.ArchiveChannels(ctx, "1337:0xold", at)
+	if err != nil || moved != 1 {
+		t.Fatalf("archived %d channels, %v; want 1", moved, err)
+	}
+	if chs, err := s.PayChannels(ctx, RoleProvider); err != nil || len(chs) != 0 {
+		t.Fatalf("channels after archiving: %+v, %v", chs, err)
+	}
+	if got := usage("e2", 5); got != 5 {
+		t.Fatalf("channel total on the new escrow = %s, want 5 (the old 30 archived)", got)
+	}
+	if us, _ := s.Usages(ctx, RoleProvider, "e1"); len(us) != 1 {
+		t.Fatalf("archived execution's reports: %+v, want kept", us)
+	}
+	var n int
+	if err := s.db.QueryRow("SELECT COUNT(*) FROM pay_channels_archive WHERE escrow = '1337:0xold' AND cumulative = 30").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("archive rows = %d, %v", n, err)
+	}
+}

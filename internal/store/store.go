@@ -55,24 +55,31 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error {
 	s.stmtMu.Lock()
-	for q, st := range s.stmts {
-		_ = st.Close()
-		delete(s.stmts, q)
-	}
+	stmts := s.stmts
+	s.stmts = map[string]*sql.Stmt{}
 	s.stmtMu.Unlock()
+	for _, st := range stmts {
+		_ = st.Close()
+	}
 	return s.db.Close()
 }
 
-// prepared returns query prepared, preparing it the first time.
+// prepared returns query prepared, preparing it the first time. The lock
+// is not held while preparing: that waits for the one connection, which a
+// transaction needing the lock (txExec) may hold.
 func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if st, ok := s.stmts[query]; ok {
+	if st, ok := s.cached(query); ok {
 		return st, nil
 	}
 	st, err := s.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if held, ok := s.stmts[query]; ok { // prepared meanwhile by another caller
+		_ = st.Close()
+		return held, nil
 	}
 	s.stmts[query] = st
 	return st, nil

@@ -156,3 +156,32 @@ func TestAttempts(t *testing.T) {
 		t.Fatalf("attempts %+v", as)
 	}
 }
+
+// TestPreparingWaitsWithoutBlockingTransactions: a query being prepared
+// waits for the one connection while a transaction holds it; the
+// transaction must still reach its own prepared statements and finish.
+func TestPreparingWaitsWithoutBlockingTransactions(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, _ := openTemp(t)
+	const q = "INSERT INTO settings(key, value) VALUES(?, ?)"
+	tx, err := s.begin(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepared := make(chan error, 1)
+	go func() {
+		_, err := s.prepared(ctx, "SELECT COUNT(*) FROM settings")
+		prepared <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the preparer wait for the connection
+	if _, err := s.txExec(ctx, tx, q, "k", `"v"`); err != nil {
+		t.Fatalf("transaction blocked or failed: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-prepared; err != nil {
+		t.Fatalf("prepare after the transaction: %v", err)
+	}
+}
