@@ -40,6 +40,10 @@ const (
 	MaxSmallMsg    = 4 << 10
 	// MaxResultRequest fits a ResultRequest with its grant.
 	MaxResultRequest = 16 << 10
+	// MaxLogBytes is the default cap on one execution's logs: a provider
+	// keeps and sends no more (ending them with a line saying so), and a
+	// requester keeps no more of one attempt's logs, whatever it is sent.
+	MaxLogBytes = 64 << 20
 )
 
 // OfferReply answers ProtoOffer; Offer is nil when the node sells nothing.

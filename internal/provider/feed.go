@@ -2,6 +2,7 @@ package provider
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -28,7 +29,10 @@ type sender struct {
 	logPath string
 	logFile *os.File
 	logSize int64
-	state   job.State
+	// maxLog caps the log; output past it is dropped (truncated).
+	maxLog    int64
+	truncated bool
+	state     job.State
 	// sinks are the streams the feed writes to, each with the number of
 	// log bytes it already holds (a stream that reattached holds some).
 	sinks map[network.Stream]int64
@@ -36,8 +40,8 @@ type sender struct {
 	done  chan struct{}
 }
 
-func newSender(logPath string, now func() time.Time, state job.State) *sender {
-	x := &sender{now: now, logPath: logPath, state: state, sinks: map[network.Stream]int64{}, done: make(chan struct{})}
+func newSender(logPath string, now func() time.Time, state job.State, maxLog int64) *sender {
+	x := &sender{now: now, logPath: logPath, state: state, maxLog: maxLog, sinks: map[network.Stream]int64{}, done: make(chan struct{})}
 	// The feed's log starts empty: an execution reattached after a restart
 	// replays its sandbox's whole log into it.
 	if f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644); err == nil {
@@ -75,10 +79,19 @@ func (x *sender) send(ev market.TaskEvent) {
 	x.write(ev)
 }
 
-// log appends a chunk to the log file and sends it.
+// log appends a chunk to the log file and sends it. Output past maxLog is
+// dropped: the log keeps the first maxLog bytes, then a line saying so.
 func (x *sender) log(chunk []byte) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.truncated {
+		return nil
+	}
+	if x.maxLog > 0 && x.logSize+int64(len(chunk)) > x.maxLog {
+		keep := x.maxLog - x.logSize
+		chunk = fmt.Appendf(chunk[:keep:keep], "\n[deco: log truncated at %d bytes; further output is dropped]\n", x.maxLog)
+		x.truncated = true
+	}
 	if x.logFile == nil {
 		f, err := os.OpenFile(x.logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 		if err != nil {

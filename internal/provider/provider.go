@@ -40,6 +40,10 @@ type Config struct {
 	// ResultRetention is how long outputs are kept after an execution ends
 	// (default DefaultResultRetention); then they are collected.
 	ResultRetention time.Duration
+	// MaxLogBytes caps what an execution's logs keep and send (default
+	// DefaultMaxLogBytes): output beyond it is dropped, after a line saying
+	// so, so a task printing without end cannot fill the disk.
+	MaxLogBytes int64
 	// InputStallTimeout fails an input download that receives nothing for
 	// this long (default 30 s).
 	InputStallTimeout time.Duration
@@ -119,6 +123,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	if cfg.OfferTTL <= 0 {
 		cfg.OfferTTL = 60 * time.Second
+	}
+	if cfg.MaxLogBytes <= 0 {
+		cfg.MaxLogBytes = market.MaxLogBytes
 	}
 	if cfg.ResultRetention <= 0 {
 		cfg.ResultRetention = DefaultResultRetention

@@ -81,7 +81,7 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 
 // newFeed registers the feed of an execution.
 func (p *Provider) newFeed(id string, state job.State) *sender {
-	out := newSender(filepath.Join(p.execDir(id), "logs"), p.now, state)
+	out := newSender(filepath.Join(p.execDir(id), "logs"), p.now, state, p.cfg.MaxLogBytes)
 	p.mu.Lock()
 	p.feeds[id] = out
 	p.mu.Unlock()

@@ -6,22 +6,31 @@ import (
 	"io"
 	"os"
 	"sync"
+
+	"github.com/deco-network/deco/internal/market"
 )
 
 // jobLog is a job's log file with a notification for followers.
 type jobLog struct {
-	path string
+	path  string
+	limit int64 // of one attempt's logs: attemptLogCap
 
 	mu      sync.Mutex
 	f       *os.File
 	done    bool
 	changed chan struct{}
+	// changed is closed and replaced on every write and at done.
 	// base is where the current attempt's logs start in the file.
-	base int64 // closed and replaced on every write and at done
+	base int64
 }
 
+// attemptLogCap is the most of one attempt's logs a requester keeps: the
+// provider's cap (market.MaxLogBytes) and room for its truncation line.
+// What a provider sends beyond it is dropped.
+const attemptLogCap = market.MaxLogBytes + 1<<10
+
 func newJobLog(path string) *jobLog {
-	return &jobLog{path: path, changed: make(chan struct{})}
+	return &jobLog{path: path, limit: attemptLogCap, changed: make(chan struct{})}
 }
 
 func (l *jobLog) write(b []byte) error {
@@ -34,7 +43,18 @@ func (l *jobLog) write(b []byte) error {
 		}
 		l.f = f
 	}
-	_, err := l.f.Write(b)
+	st, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
+	room := l.limit - (st.Size() - l.base)
+	if room <= 0 {
+		return nil
+	}
+	if int64(len(b)) > room {
+		b = b[:room]
+	}
+	_, err = l.f.Write(b)
 	close(l.changed)
 	l.changed = make(chan struct{})
 	return err
