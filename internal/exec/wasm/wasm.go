@@ -55,9 +55,10 @@
 // is set it must match the inline bytes; once a module with that digest is
 // compiled, later tasks naming it run it without hashing their bytes again
 // (what runs is always the module the digest names). Compiled modules are
-// kept in memory by SHA-256 for the executor's lifetime, and with
-// Config.CacheDir wazero also keeps compiled machine code on disk, so a
-// module seen by an earlier run of the daemon compiles fast.
+// kept in memory by SHA-256, up to Config.MaxModules (the least recently
+// used is closed beyond it), and with Config.CacheDir wazero also keeps
+// compiled machine code on disk, so a module seen before, by this daemon or
+// an earlier run of it, compiles fast. The on-disk cache is not pruned.
 //
 // # Daemon restarts
 //
@@ -99,6 +100,8 @@ const (
 	DefaultMaxMemory job.ByteSize = 1 << 32
 	// DefaultMaxLogBytes is the cap of an execution's kept logs.
 	DefaultMaxLogBytes = 8 << 20
+	// DefaultMaxModules is how many compiled modules are kept in memory.
+	DefaultMaxModules = 32
 )
 
 // KilledExitCode is the exit code of an execution that was killed or timed
@@ -133,6 +136,10 @@ type Config struct {
 	// MaxLogBytes caps the logs kept per execution. Default
 	// DefaultMaxLogBytes.
 	MaxLogBytes int
+	// MaxModules is how many compiled modules are kept in memory, the least
+	// recently used closed beyond it (the on-disk cache keeps them for a
+	// fast recompile). Default DefaultMaxModules.
+	MaxModules int
 	// Clock gives the host time written in Results (StartedAt,
 	// FinishedAt); default time.Now. Guests never see it.
 	Clock func() time.Time
@@ -145,6 +152,7 @@ type Executor struct {
 	now     func() time.Time
 	maxMem  job.ByteSize
 	maxLogs int
+	maxMods int
 	runtime wazero.Runtime
 	cache   wazero.CompilationCache
 
@@ -154,6 +162,7 @@ type Executor struct {
 	mu      sync.Mutex
 	closed  bool
 	modules map[[32]byte]*module
+	uses    uint64 // counts module lookups: the clock of module.lastUse
 	execs   map[string]*execution
 }
 
@@ -163,6 +172,7 @@ type module struct {
 	compiled wazero.CompiledModule
 	minMem   uint64 // declared initial memory in bytes
 	err      error
+	lastUse  uint64 // Executor.uses at its last lookup; guarded by Executor.mu
 }
 
 // execution is one run of a task.
@@ -185,6 +195,7 @@ func New(cfg Config) (*Executor, error) {
 		now:     cfg.Clock,
 		maxMem:  cfg.MaxMemory,
 		maxLogs: cfg.MaxLogBytes,
+		maxMods: cfg.MaxModules,
 		modules: make(map[[32]byte]*module),
 		execs:   make(map[string]*execution),
 	}
@@ -199,6 +210,9 @@ func New(cfg Config) (*Executor, error) {
 	}
 	if e.maxLogs <= 0 {
 		e.maxLogs = DefaultMaxLogBytes
+	}
+	if e.maxMods <= 0 {
+		e.maxMods = DefaultMaxModules
 	}
 	rc := wazero.NewRuntimeConfig().
 		WithCloseOnContextDone(true).
@@ -270,7 +284,10 @@ func (e *Executor) module(ctx context.Context, t exec.Task) (*module, error) {
 	if !ok {
 		m = &module{ready: make(chan struct{})}
 		e.modules[sum] = m
+		e.evictLocked()
 	}
+	e.uses++
+	m.lastUse = e.uses
 	e.mu.Unlock()
 	if !ok {
 		start := time.Now()
@@ -301,6 +318,35 @@ func (e *Executor) module(ctx context.Context, t exec.Task) (*module, error) {
 		return nil, m.err
 	}
 	return m, nil
+}
+
+// evictLocked closes the least recently used compiled modules beyond
+// maxMods. Executions running one keep running: wazero allows closing a
+// compiled module under its instances. e.mu is held.
+func (e *Executor) evictLocked() {
+	for len(e.modules) > e.maxMods {
+		var (
+			oldest [32]byte
+			victim *module
+		)
+		for sum, m := range e.modules {
+			select {
+			case <-m.ready:
+			default:
+				continue // still compiling
+			}
+			if victim == nil || m.lastUse < victim.lastUse {
+				oldest, victim = sum, m
+			}
+		}
+		if victim == nil {
+			return
+		}
+		delete(e.modules, oldest)
+		if victim.compiled != nil {
+			_ = victim.compiled.Close(context.Background())
+		}
+	}
 }
 
 // memoryLimit is the task's memory limit in bytes.

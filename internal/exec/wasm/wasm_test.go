@@ -312,3 +312,48 @@ func TestNamedDigestRunsNamedModule(t *testing.T) {
 		t.Fatalf("Prepare of bytes not matching a new digest: %v", err)
 	}
 }
+
+// TestCompiledModulesAreEvicted: beyond MaxModules the least recently used
+// compiled module is dropped. A module still held runs when a task names
+// its digest with other bytes; a dropped one is hashed again and refused.
+func TestCompiledModulesAreEvicted(t *testing.T) {
+	ex := newExecutor(t, wasm.Config{MaxModules: 2})
+	named := func(pages int) exec.Task {
+		m := tinyModule(emptyBody, pages)
+		sum := sha256.Sum256(m)
+		task := guestTask(t, m)
+		task.Spec.Wasm.SHA256 = hex.EncodeToString(sum[:])
+		return task
+	}
+	prepare := func(task exec.Task) {
+		t.Helper()
+		if err := ex.Prepare(context.Background(), task); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// held reports whether the module of task is still compiled here.
+	held := func(task exec.Task) bool {
+		t.Helper()
+		impostor := guestTask(t, tinyModule(trapBody, 9))
+		impostor.Spec.Wasm.SHA256 = task.Spec.Wasm.SHA256
+		err := ex.Prepare(context.Background(), impostor)
+		if err != nil && !errors.Is(err, wasm.ErrDigestMismatch) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	a, b, c := named(1), named(2), named(3)
+	prepare(a)
+	prepare(b)
+	prepare(a) // a is now more recently used than b
+	prepare(c)
+	if !held(a) || !held(c) {
+		t.Fatal("a recently used module was dropped")
+	}
+	if held(b) {
+		t.Fatal("the least recently used module is still held beyond MaxModules")
+	}
+	if res, _ := runTask(t, ex, b); res.ExitCode != 0 || res.Error != "" {
+		t.Fatalf("a dropped module does not compile again: %+v", res)
+	}
+}
