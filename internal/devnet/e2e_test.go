@@ -301,6 +301,37 @@ func TestCancelStopsTheContainer(t *testing.T) {
 	}
 }
 
+// TestDiskRequestIsEnforced: a task writing more to /outputs than its disk
+// request is stopped with the reason, and the provider frees its capacity.
+func TestDiskRequestIsEnforced(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, _ := client.FromDataDir(net.DataDir(0))
+	t0 := time.Now()
+	got, _ := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Image: image,
+		Resources: job.Resources{Disk: 1 << 20},
+		Command:   []string{"sh", "-c", "head -c 4194304 /dev/zero > /outputs/big; sleep 120"}})
+	if got.State != job.StateFailed || !strings.Contains(got.Error, "disk request exceeded") {
+		t.Fatalf("job %s (%q), want failed for its disk", got.State, got.Error)
+	}
+	if d := time.Since(t0); d > 30*time.Second {
+		t.Fatalf("stopped after %s", d)
+	}
+	for _, n := range net.Nodes[1:] {
+		if r := n.Provider().Running(); r != 0 {
+			t.Fatalf("provider still runs %d executions", r)
+		}
+	}
+	// Within its request a job writes what it likes.
+	ok, _ := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Image: image,
+		Resources: job.Resources{Disk: 8 << 20},
+		Command:   []string{"sh", "-c", "head -c 4194304 /dev/zero > /outputs/big; sleep 3"}})
+	if ok.State != job.StateCompleted {
+		t.Fatalf("job within its disk request: %s (%q)", ok.State, ok.Error)
+	}
+}
+
 // TestHostilePeerCannotCrashProvider sends oversized and malformed messages
 // on the task protocol from a raw libp2p host; the provider refuses them
 // and still runs the next job.

@@ -199,14 +199,18 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 }
 
 // stopUnpaid kills an execution whose requester stopped paying.
-func (p *Provider) stopUnpaid(ctx context.Context, id string) {
+func (p *Provider) stopUnpaid(ctx context.Context, id string) { p.stopFor(ctx, id, ErrNotPaid.Error()) }
+
+// stopFor kills an execution the provider will not let run on; reason
+// becomes the execution's error.
+func (p *Provider) stopFor(ctx context.Context, id, reason string) {
 	p.mu.Lock()
 	r := p.running[id]
 	if r == nil || r.stopReason != "" {
 		p.mu.Unlock()
 		return
 	}
-	r.stopReason = ErrNotPaid.Error()
+	r.stopReason = reason
 	cancel := r.cancel
 	p.mu.Unlock()
 	p.killSandbox(ctx, id)

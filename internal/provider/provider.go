@@ -40,6 +40,9 @@ type Config struct {
 	// ResultRetention is how long outputs are kept after an execution ends
 	// (default DefaultResultRetention); then they are collected.
 	ResultRetention time.Duration
+	// DiskCheck is how often a running execution's outputs are measured
+	// against its disk request (default 2 s); see checkDisk.
+	DiskCheck time.Duration
 	// MaxLogBytes caps what an execution's logs keep and send (default
 	// DefaultMaxLogBytes): output beyond it is dropped, after a line saying
 	// so, so a task printing without end cannot fill the disk.
@@ -123,6 +126,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	if cfg.OfferTTL <= 0 {
 		cfg.OfferTTL = 60 * time.Second
+	}
+	if cfg.DiskCheck <= 0 {
+		cfg.DiskCheck = 2 * time.Second
 	}
 	if cfg.MaxLogBytes <= 0 {
 		cfg.MaxLogBytes = market.MaxLogBytes

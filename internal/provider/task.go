@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -113,6 +114,8 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 		defer t.Stop()
 		usage := time.NewTicker(p.usageInterval())
 		defer usage.Stop()
+		disk := time.NewTicker(p.cfg.DiskCheck)
+		defer disk.Stop()
 		for {
 			select {
 			case <-stopBeats:
@@ -121,6 +124,8 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 				out.heartbeat()
 			case <-usage.C:
 				p.meterTick(ctx, rec.ID, out)
+			case <-disk.C:
+				p.checkDisk(ctx, rec)
 			}
 		}
 	}()
@@ -136,7 +141,11 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	}
 	var digest string
 	var size int64
-	if runErr == nil {
+	if strings.HasPrefix(p.stopReason(rec.ID), ErrDiskExceeded.Error()) {
+		// Outputs past the disk request are not offered: the requester
+		// would refuse them anyway. The job fails with the reason.
+		_ = os.RemoveAll(filepath.Join(p.execDir(rec.ID), "outputs"))
+	} else if runErr == nil {
 		m, d, err := data.Digest(filepath.Join(p.execDir(rec.ID), "outputs"))
 		if err != nil {
 			runErr = fmt.Errorf("digest outputs: %w", err)
