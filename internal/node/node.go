@@ -532,7 +532,7 @@ func (n *Node) settleOn(ctx context.Context, escrow string) error {
 		return nil
 	}
 	if prev != "" {
-		moved, err := n.store.ArchiveChannels(ctx, prev, time.Now())
+		moved, err := n.store.ArchiveChannels(ctx, prev, n.cfg.Clock())
 		if err != nil {
 			return err
 		}

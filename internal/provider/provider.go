@@ -44,7 +44,7 @@ type Config struct {
 	// against its disk request (default 2 s); see checkDisk.
 	DiskCheck time.Duration
 	// MaxLogBytes caps what an execution's logs keep and send (default
-	// DefaultMaxLogBytes): output beyond it is dropped, after a line saying
+	// market.MaxLogBytes): output beyond it is dropped, after a line saying
 	// so, so a task printing without end cannot fill the disk.
 	MaxLogBytes int64
 	// InputStallTimeout fails an input download that receives nothing for

@@ -4,7 +4,8 @@
 // `deco chain serve` run it; tests settle on it.
 //
 // The chain is go-ethereum's own state transition (core.ApplyTransaction on
-// a core/state StateDB with every fork through Osaka on) and its EVM, with a
+// a core/state StateDB, every fork go-ethereum knows switched on, Bogota
+// included: params.AllDevChainProtocolChanges) and its EVM, with a
 // small block producer in front instead of a full node: it mines a block for
 // each transaction as it arrives, keeps blocks, receipts and state in
 // memory, and answers the JSON-RPC methods clients use (see newRPCServer).
