@@ -8,10 +8,12 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/common/math"
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -26,8 +28,9 @@ var suggestedTip = big.NewInt(params.GWei)
 // newRPCServer serves the ledger's JSON-RPC methods: the eth_ methods a
 // wallet, ethclient and go-ethereum's bind package use (chain and block
 // number, balances, nonces, code, storage, calls, gas estimates, raw
-// transactions, transactions, receipts, blocks, fee suggestions), net_version
-// and web3_clientVersion.
+// transactions, transactions, receipts, blocks, logs, fee suggestions and
+// history), net_version and web3_clientVersion. No subscriptions or filters:
+// poll eth_getLogs.
 func newRPCServer(l *ledger) (*rpc.Server, error) {
 	srv := rpc.NewServer()
 	for name, svc := range map[string]any{
@@ -90,6 +93,135 @@ func (a *ethAPI) GasPrice() (*hexutil.Big, error) {
 		return nil, err
 	}
 	return (*hexutil.Big)(new(big.Int).Add(suggestedTip, header.BaseFee)), nil
+}
+
+// feeHistory is eth_feeHistory's answer.
+type feeHistory struct {
+	OldestBlock  *hexutil.Big     `json:"oldestBlock"`
+	BaseFee      []*hexutil.Big   `json:"baseFeePerGas"`
+	GasUsedRatio []float64        `json:"gasUsedRatio"`
+	Reward       [][]*hexutil.Big `json:"reward,omitempty"`
+}
+
+// FeeHistory reports the base fees of up to 1024 blocks ending at last (and
+// the next block's), and the suggested tip as every reward percentile.
+func (a *ethAPI) FeeHistory(count math.HexOrDecimal64, last rpc.BlockNumber, percentiles []float64) (*feeHistory, error) {
+	end, err := a.block(rpc.BlockNumberOrHashWithNumber(last))
+	if err != nil {
+		return nil, err
+	}
+	if end == nil {
+		return nil, fmt.Errorf("%w %d", errUnknownFork, last)
+	}
+	n := min(uint64(count), 1024, end.block.NumberU64()+1)
+	first := end.block.NumberU64() + 1 - n
+	h := &feeHistory{OldestBlock: (*hexutil.Big)(new(big.Int).SetUint64(first))}
+	for i := first; i <= end.block.NumberU64(); i++ {
+		b := a.l.blockAt(i).block
+		h.BaseFee = append(h.BaseFee, (*hexutil.Big)(b.BaseFee()))
+		h.GasUsedRatio = append(h.GasUsedRatio, float64(b.GasUsed())/float64(b.GasLimit()))
+		if len(percentiles) > 0 {
+			r := make([]*hexutil.Big, len(percentiles))
+			for j := range r {
+				r[j] = (*hexutil.Big)(suggestedTip)
+			}
+			h.Reward = append(h.Reward, r)
+		}
+	}
+	a.l.mu.RLock()
+	next := a.l.nextHeader(end.block.Header())
+	a.l.mu.RUnlock()
+	h.BaseFee = append(h.BaseFee, (*hexutil.Big)(next.BaseFee))
+	return h, nil
+}
+
+// logQuery is eth_getLogs's filter.
+type logQuery struct {
+	BlockHash *common.Hash     `json:"blockHash"`
+	FromBlock *rpc.BlockNumber `json:"fromBlock"`
+	ToBlock   *rpc.BlockNumber `json:"toBlock"`
+	Addresses addressList      `json:"address"`
+	Topics    [][]common.Hash  `json:"topics"`
+}
+
+// addressList is one address or a list of them.
+type addressList []common.Address
+
+func (l *addressList) UnmarshalJSON(b []byte) error {
+	var one common.Address
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = addressList{one}
+		return nil
+	}
+	var many []common.Address
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("address: want an address or a list of them: %w", err)
+	}
+	*l = many
+	return nil
+}
+
+// maxLogRange is the most blocks one eth_getLogs may scan.
+const maxLogRange = 10_000
+
+// GetLogs returns the logs matching q, in chain order. A topic position
+// holding several hashes matches any of them; an empty one matches all.
+func (a *ethAPI) GetLogs(q logQuery) ([]*types.Log, error) {
+	var blocks []*minedBlock
+	if q.BlockHash != nil {
+		b := a.l.blockByHash(*q.BlockHash)
+		if b == nil {
+			return nil, fmt.Errorf("%w %s", errUnknownFork, *q.BlockHash)
+		}
+		blocks = []*minedBlock{b}
+	} else {
+		head := a.l.latest().block.NumberU64()
+		resolve := func(n *rpc.BlockNumber) uint64 {
+			if n == nil || *n < 0 {
+				if n != nil && *n == rpc.EarliestBlockNumber {
+					return 0
+				}
+				return head
+			}
+			return uint64(*n)
+		}
+		from, to := resolve(q.FromBlock), min(resolve(q.ToBlock), head)
+		if from > to {
+			return []*types.Log{}, nil
+		}
+		if to-from >= maxLogRange {
+			return nil, fmt.Errorf("block range %d..%d is longer than %d blocks", from, to, maxLogRange)
+		}
+		for n := from; n <= to; n++ {
+			blocks = append(blocks, a.l.blockAt(n))
+		}
+	}
+	out := []*types.Log{}
+	for _, b := range blocks {
+		for _, r := range b.receipts {
+			for _, lg := range r.Logs {
+				if matches(lg, q.Addresses, q.Topics) {
+					out = append(out, lg)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func matches(lg *types.Log, addrs []common.Address, topics [][]common.Hash) bool {
+	if len(addrs) > 0 && !slices.Contains(addrs, lg.Address) {
+		return false
+	}
+	if len(topics) > len(lg.Topics) {
+		return false
+	}
+	for i, want := range topics {
+		if len(want) > 0 && !slices.Contains(want, lg.Topics[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *ethAPI) GetBalance(addr common.Address, at rpc.BlockNumberOrHash) (*hexutil.Big, error) {

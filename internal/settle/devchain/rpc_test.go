@@ -131,6 +131,21 @@ func TestRPC(t *testing.T) {
 		t.Fatalf("refused transactions made blocks: number %d, %v", n, err)
 	}
 
+	// Logs: the funding minted tokens to from, a Transfer from the zero address.
+	transferSig := crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+	logs, err := ec.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{common.Address(info.Token)},
+		Topics: [][]common.Hash{{transferSig}, {common.Hash{}}, {common.BytesToHash(from[:])}}})
+	if err != nil || len(logs) != 1 || logs[0].BlockHash == (common.Hash{}) || logs[0].TxHash == (common.Hash{}) {
+		t.Fatalf("mint logs to %s: %+v, %v", from, logs, err)
+	}
+	if none, err := ec.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{to}}); err != nil || len(none) != 0 {
+		t.Fatalf("logs of an address that logged nothing: %+v, %v", none, err)
+	}
+	fh, err := ec.FeeHistory(ctx, 2, nil, []float64{50})
+	if err != nil || len(fh.BaseFee) != 3 || len(fh.GasUsedRatio) != 2 || len(fh.Reward) != 2 {
+		t.Fatalf("fee history = %+v, %v", fh, err)
+	}
+
 	if _, err := ec.TransactionReceipt(ctx, common.Hash{1}); !errors.Is(err, ethereum.NotFound) {
 		t.Fatalf("receipt of an unknown transaction: %v", err)
 	}
