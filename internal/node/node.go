@@ -229,7 +229,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.loadCatalog(ctx)
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
-		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, Published: n.published,
+		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
 		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll})
 	if err != nil {
@@ -365,6 +365,8 @@ func (n *Node) keepOffer(o offer.Offer, changed bool) {
 	}
 }
 
+// gossipLoop keeps the offers gossip delivers. The topic's validator
+// (checkGossipOffer) has verified each one already.
 func (n *Node) gossipLoop(sub <-chan p2p.Message) {
 	for m := range sub {
 		o, err := offer.Decode(m.Data)
@@ -372,8 +374,24 @@ func (n *Node) gossipLoop(sub <-chan p2p.Message) {
 			n.metrics.offersDropped.Inc()
 			continue
 		}
-		n.acceptOffer(o) // the offer's signature names its node
+		n.keepOffer(o, n.catalog.PutVerified(o))
 	}
+}
+
+// checkGossipOffer validates a message on the offer topic: only an offer
+// whose signature verifies (or the one the catalog holds) is delivered and
+// forwarded; GossipSub marks down the peer that sent anything else.
+func (n *Node) checkGossipOffer(b []byte) error {
+	o, err := offer.Decode(b)
+	if err != nil {
+		n.metrics.offersDropped.Inc()
+		return err
+	}
+	if err := n.catalog.Check(o); err != nil {
+		n.metrics.offersDropped.Inc()
+		return err
+	}
+	return nil
 }
 
 // fetchOffer asks a newly connected peer for its offer directly, so the
@@ -395,7 +413,7 @@ func (n *Node) fetchOffer(ctx context.Context, p peer.ID) {
 // terms changed, pushes it to connected peers so they need not wait for
 // the gossip mesh to form.
 func (n *Node) published(o offer.Offer) {
-	n.keepOffer(o, n.catalog.PutOwn(o))
+	n.keepOffer(o, n.catalog.PutVerified(o))
 	n.pushMu.Lock()
 	last := n.lastPushed
 	n.lastPushed = o

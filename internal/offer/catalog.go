@@ -48,9 +48,19 @@ func (c *Catalog) Put(o Offer) (bool, error) {
 	return c.insert(o), nil
 }
 
-// PutOwn keeps an offer this node has just signed itself, without checking
-// the signature again; otherwise as Put.
-func (c *Catalog) PutOwn(o Offer) bool { return c.insert(o) }
+// PutVerified keeps an offer already verified (one this node has just
+// signed itself, or one Check passed) without verifying it again;
+// otherwise as Put.
+func (c *Catalog) PutVerified(o Offer) bool { return c.insert(o) }
+
+// Check is Put's verification without keeping the offer: nil for the offer
+// the catalog holds, Verify's verdict for any other.
+func (c *Catalog) Check(o Offer) error {
+	if c.holds(o) {
+		return nil
+	}
+	return o.Verify(c.now())
+}
 
 // holds reports whether the catalog holds exactly o: the same node, Seq and
 // signature over the same content.

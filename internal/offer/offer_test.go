@@ -90,9 +90,21 @@ func TestCatalog(t *testing.T) {
 	if ok, err := c.Put(copied); ok || !errors.Is(err, ErrForged) {
 		t.Fatalf("held signature on other content: %v %v", ok, err)
 	}
+	if err := c.Check(held); err != nil {
+		t.Fatalf("Check of the held offer: %v", err)
+	}
+	if err := c.Check(copied); !errors.Is(err, ErrForged) {
+		t.Fatalf("Check of a forged offer: %v", err)
+	}
 	own := signed(t, k, 4, now.Add(time.Minute))
-	if !c.PutOwn(own) || c.List()[0].Seq != 4 {
-		t.Fatalf("own offer not kept: %+v", c.List())
+	if err := c.Check(own); err != nil {
+		t.Fatalf("Check of a good new offer: %v", err)
+	}
+	if c.List()[0].Seq != 2 {
+		t.Fatal("Check kept the offer")
+	}
+	if !c.PutVerified(own) || c.List()[0].Seq != 4 {
+		t.Fatalf("verified offer not kept: %+v", c.List())
 	}
 	now = now.Add(2 * time.Minute)
 	if got := c.List(); len(got) != 0 {

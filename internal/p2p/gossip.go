@@ -34,20 +34,27 @@ type Message struct {
 }
 
 // Join joins the GossipSub topic name. Messages whose payload exceeds
-// maxMsgSize bytes are neither published nor accepted from peers (they are
-// dropped and not forwarded). maxMsgSize may not exceed
+// maxMsgSize bytes, or that accept (when not nil) refuses, are neither
+// published nor delivered nor forwarded, and the peer that sent one is
+// marked down by GossipSub's peer scoring. maxMsgSize may not exceed
 // Config.MaxGossipSize; zero means Config.MaxGossipSize. A topic can be
 // joined once per host.
-func (h *Host) Join(name string, maxMsgSize int) (*Topic, error) {
+func (h *Host) Join(name string, maxMsgSize int, accept func(data []byte) error) (*Topic, error) {
 	if maxMsgSize == 0 {
 		maxMsgSize = h.cfg.MaxGossipSize
 	}
 	if maxMsgSize < 0 || maxMsgSize > h.cfg.MaxGossipSize {
 		return nil, fmt.Errorf("join topic %q: size cap %d outside 0..%d", name, maxMsgSize, h.cfg.MaxGossipSize)
 	}
-	validate := func(_ context.Context, _ peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+	validate := func(_ context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 		if len(m.Data) > maxMsgSize {
 			return pubsub.ValidationReject
+		}
+		if accept != nil {
+			if err := accept(m.Data); err != nil {
+				h.log.Debug("gossip message refused", "topic", name, "from", from, "err", err)
+				return pubsub.ValidationReject
+			}
 		}
 		return pubsub.ValidationAccept
 	}

@@ -13,6 +13,12 @@ import (
 // topic with the given size caps.
 func meshOf(t *testing.T, caps []int, topic string) ([]*Host, []*Topic) {
 	t.Helper()
+	return meshWith(t, caps, topic, make([]func([]byte) error, len(caps)))
+}
+
+// meshWith is meshOf with host i's topic validator accepts[i].
+func meshWith(t *testing.T, caps []int, topic string, accepts []func([]byte) error) ([]*Host, []*Topic) {
+	t.Helper()
 	hosts := []*Host{newTestHost(t, Config{})}
 	for range caps[1:] {
 		hosts = append(hosts, newTestHost(t, Config{Bootstrap: hosts[0].Addrs()}))
@@ -22,7 +28,7 @@ func meshOf(t *testing.T, caps []int, topic string) ([]*Host, []*Topic) {
 	}
 	topics := make([]*Topic, len(hosts))
 	for i, h := range hosts {
-		tp, err := h.Join(topic, caps[i])
+		tp, err := h.Join(topic, caps[i], accepts[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,9 +152,52 @@ func TestGossipDropsOversized(t *testing.T) {
 	}
 }
 
+// TestGossipRefusedNotDelivered: what a host's validator refuses never
+// reaches its subscribers; its own refused messages are not published.
+func TestGossipRefusedNotDelivered(t *testing.T) {
+	refuseBad := func(b []byte) error {
+		if bytes.HasPrefix(b, []byte("bad")) {
+			return errors.New("bad payload")
+		}
+		return nil
+	}
+	_, topics := meshWith(t, []int{0, 0, 0}, "deco/test/refuse", []func([]byte) error{refuseBad, nil, refuseBad})
+	subs := make([]<-chan Message, 0, 2)
+	for _, i := range []int{0, 2} {
+		ch, err := topics[i].Subscribe(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, ch)
+	}
+	publishUntil(t, topics[1], subs, 20*time.Second)
+	for _, b := range []string{"bad one", "after"} {
+		if err := topics[1].Publish(t.Context(), []byte(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, ch := range subs {
+		timeout := time.After(10 * time.Second)
+		for done := false; !done; {
+			select {
+			case m := <-ch:
+				if bytes.HasPrefix(m.Data, []byte("bad")) {
+					t.Fatalf("subscriber %d got a refused message", i)
+				}
+				done = string(m.Data) == "after"
+			case <-timeout:
+				t.Fatalf("subscriber %d: the message after the refused one never arrived", i)
+			}
+		}
+	}
+	if err := topics[0].Publish(t.Context(), []byte("bad own")); err == nil {
+		t.Fatal("a host published a message its own validator refuses")
+	}
+}
+
 func TestGossipPublishRejectsOversized(t *testing.T) {
 	h := newTestHost(t, Config{MaxGossipSize: 4096})
-	tp, err := h.Join("deco/test/cap", 100)
+	tp, err := h.Join("deco/test/cap", 100, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,14 +205,14 @@ func TestGossipPublishRejectsOversized(t *testing.T) {
 	if err := tp.Publish(t.Context(), make([]byte, 101)); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("Publish over cap: err = %v, want ErrTooLarge", err)
 	}
-	if _, err := h.Join("deco/test/too-big", 4097); err == nil {
+	if _, err := h.Join("deco/test/too-big", 4097, nil); err == nil {
 		t.Fatal("Join with a cap above MaxGossipSize succeeded")
 	}
 }
 
 func TestGossipSubscriptionEnds(t *testing.T) {
 	h := newTestHost(t, Config{})
-	tp, err := h.Join("deco/test/end", 0)
+	tp, err := h.Join("deco/test/end", 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,10 @@ type Config struct {
 	// Published is called with every offer this provider issues (the node
 	// also puts it in its own catalog).
 	Published func(offer.Offer)
+	// CheckOffer, when set, validates every message on the offer topic
+	// before it is delivered or forwarded (the node checks the offer's
+	// signature): a message it refuses goes no further.
+	CheckOffer func([]byte) error
 	// Settlement, when set, makes the provider require payment: a deposit
 	// covering each deal, vouchers for its usage reports while tasks run.
 	// Nil runs tasks free.
@@ -151,7 +155,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if found {
 		p.setOnboarding(&ob)
 	}
-	topic, err := cfg.Host.Join(market.OfferTopic, market.MaxOfferSize)
+	topic, err := cfg.Host.Join(market.OfferTopic, market.MaxOfferSize, cfg.CheckOffer)
 	if err != nil {
 		return nil, fmt.Errorf("join offer topic: %w", err)
 	}
