@@ -37,7 +37,7 @@ const (
 // Errors a transaction can be refused with before it is mined.
 var (
 	errKnownTx     = errors.New("already known")
-	errUnknownFork = errors.New("dev chain: unknown block")
+	errUnknownBlock = errors.New("dev chain: unknown block")
 )
 
 // ledger is the chain itself: blocks, receipts and state, in memory. It mines
@@ -271,7 +271,7 @@ func (l *ledger) stateAt(n uint64, pending bool) (*state.StateDB, *types.Header,
 	l.mu.RLock()
 	if n >= uint64(len(l.blocks)) {
 		l.mu.RUnlock()
-		return nil, nil, fmt.Errorf("%w %d", errUnknownFork, n)
+		return nil, nil, fmt.Errorf("%w %d", errUnknownBlock, n)
 	}
 	header := l.blocks[n].block.Header()
 	root := header.Root

@@ -23,7 +23,7 @@ import (
 )
 
 // suggestedTip is what eth_maxPriorityFeePerGas answers: 1 gwei.
-var suggestedTip = big.NewInt(params.GWei)
+func suggestedTip() *big.Int { return big.NewInt(params.GWei) }
 
 // newRPCServer serves the ledger's JSON-RPC methods: the eth_ methods a
 // wallet, ethclient and go-ethereum's bind package use (chain and block
@@ -84,7 +84,7 @@ func (a *ethAPI) Syncing() bool { return false }
 
 func (a *ethAPI) Accounts() []common.Address { return []common.Address{} }
 
-func (a *ethAPI) MaxPriorityFeePerGas() *hexutil.Big { return (*hexutil.Big)(suggestedTip) }
+func (a *ethAPI) MaxPriorityFeePerGas() *hexutil.Big { return (*hexutil.Big)(suggestedTip()) }
 
 // GasPrice is the suggested tip plus the next block's base fee.
 func (a *ethAPI) GasPrice() (*hexutil.Big, error) {
@@ -92,7 +92,7 @@ func (a *ethAPI) GasPrice() (*hexutil.Big, error) {
 	if err != nil {
 		return nil, err
 	}
-	return (*hexutil.Big)(new(big.Int).Add(suggestedTip, header.BaseFee)), nil
+	return (*hexutil.Big)(new(big.Int).Add(suggestedTip(), header.BaseFee)), nil
 }
 
 // feeHistory is eth_feeHistory's answer.
@@ -111,7 +111,7 @@ func (a *ethAPI) FeeHistory(count math.HexOrDecimal64, last rpc.BlockNumber, per
 		return nil, err
 	}
 	if end == nil {
-		return nil, fmt.Errorf("%w %d", errUnknownFork, last)
+		return nil, fmt.Errorf("%w %d", errUnknownBlock, last)
 	}
 	n := min(uint64(count), 1024, end.block.NumberU64()+1)
 	first := end.block.NumberU64() + 1 - n
@@ -123,7 +123,7 @@ func (a *ethAPI) FeeHistory(count math.HexOrDecimal64, last rpc.BlockNumber, per
 		if len(percentiles) > 0 {
 			r := make([]*hexutil.Big, len(percentiles))
 			for j := range r {
-				r[j] = (*hexutil.Big)(suggestedTip)
+				r[j] = (*hexutil.Big)(suggestedTip())
 			}
 			h.Reward = append(h.Reward, r)
 		}
@@ -171,7 +171,7 @@ func (a *ethAPI) GetLogs(q logQuery) ([]*types.Log, error) {
 	if q.BlockHash != nil {
 		b := a.l.blockByHash(*q.BlockHash)
 		if b == nil {
-			return nil, fmt.Errorf("%w %s", errUnknownFork, *q.BlockHash)
+			return nil, fmt.Errorf("%w %s", errUnknownBlock, *q.BlockHash)
 		}
 		blocks = []*minedBlock{b}
 	} else {
@@ -393,7 +393,7 @@ func (a *ethAPI) block(at rpc.BlockNumberOrHash) (*minedBlock, error) {
 	if h, ok := at.Hash(); ok {
 		b := a.l.blockByHash(h)
 		if b == nil {
-			return nil, fmt.Errorf("%w %s", errUnknownFork, h)
+			return nil, fmt.Errorf("%w %s", errUnknownBlock, h)
 		}
 		return b, nil
 	}
@@ -425,7 +425,7 @@ func (a *ethAPI) state(at *rpc.BlockNumberOrHash) (*state.StateDB, *types.Header
 		return nil, nil, err
 	}
 	if b == nil {
-		return nil, nil, errUnknownFork
+		return nil, nil, errUnknownBlock
 	}
 	return a.l.stateAt(b.block.NumberU64(), false)
 }
