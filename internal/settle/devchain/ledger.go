@@ -36,7 +36,7 @@ const (
 
 // Errors a transaction can be refused with before it is mined.
 var (
-	errKnownTx     = errors.New("already known")
+	errKnownTx      = errors.New("already known")
 	errUnknownBlock = errors.New("dev chain: unknown block")
 )
 
