@@ -34,7 +34,7 @@ const (
 	rpcGasCap     = 50_000_000
 )
 
-// Errors a transaction can be refused with before it is mined.
+// Errors of the ledger: a transaction it has mined already, a block it lacks.
 var (
 	errKnownTx      = errors.New("already known")
 	errUnknownBlock = errors.New("dev chain: unknown block")
