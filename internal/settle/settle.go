@@ -142,9 +142,10 @@ var (
 	ErrInsufficientFunds = errors.New("insufficient funds")
 	// ErrZeroAmount means an amount must be positive.
 	ErrZeroAmount = errors.New("amount must be positive")
-	// ErrNoSettlement means a node has no settlement configured: it runs
-	// and buys tasks free, and has no wallet.
-	ErrNoSettlement = errors.New("no settlement configured")
 	// ErrReverted means the backend refused a transaction for another reason.
 	ErrReverted = errors.New("transaction reverted")
 )
+
+// ErrNoSettlement means a node has no settlement configured (it runs and
+// buys tasks free): there is no account to pay, redeem or read a wallet on.
+var ErrNoSettlement = errors.New("no settlement configured")
