@@ -33,7 +33,7 @@ func (p *Provider) checkDisk(ctx context.Context, rec store.Execution) {
 	}
 	p.log.Warn("execution wrote past its disk request; stopping it", "execution", rec.ID,
 		"used", job.ByteSize(used), "disk", job.ByteSize(limit))
-	p.stopFor(ctx, rec.ID, fmt.Sprintf("%v: outputs and inputs hold %s, the job asked for %s",
+	p.stopFor(ctx, rec.ID, fmt.Errorf("%w: outputs and inputs hold %s, the job asked for %s",
 		ErrDiskExceeded, job.ByteSize(used), job.ByteSize(limit)))
 }
 

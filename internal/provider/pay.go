@@ -150,7 +150,7 @@ func (p *Provider) meterTick(ctx context.Context, id string, out *sender) {
 		if err == nil && latest.Cumulative < required {
 			p.log.Warn("requester stopped paying; stopping the execution", "execution", id,
 				"paid", latest.Cumulative, "due", required)
-			p.stopUnpaid(ctx, id)
+			p.stopFor(ctx, id, ErrNotPaid)
 			return
 		}
 	}
@@ -160,12 +160,16 @@ func (p *Provider) meterTick(ctx context.Context, id string, out *sender) {
 // channelDue is what requester must have paid in all on its channel: the
 // usage reported to it, less what was written off.
 func (p *Provider) channelDue(ctx context.Context, requester identity.Address) (money.Amount, error) {
-	me := p.cfg.Settlement.Address()
-	total, err := p.cfg.Store.UsageTotal(ctx, store.RoleProvider, requester, me)
+	total, err := p.cfg.Store.UsageTotal(ctx, store.RoleProvider, requester, p.cfg.Settlement.Address())
 	if err != nil {
 		return 0, err
 	}
-	ch, err := p.cfg.Store.PayChannel(ctx, store.RoleProvider, requester, me)
+	return p.lessWrittenOff(ctx, requester, total)
+}
+
+// lessWrittenOff is a channel's usage total less what was written off on it.
+func (p *Provider) lessWrittenOff(ctx context.Context, requester identity.Address, total money.Amount) (money.Amount, error) {
+	ch, err := p.cfg.Store.PayChannel(ctx, store.RoleProvider, requester, p.cfg.Settlement.Address())
 	return total - ch.WrittenOff, err
 }
 
@@ -179,14 +183,15 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 	}
 	u, err := market.NewUsageReport(p.cfg.Key, m.deal, m.seq+1, p.now().Sub(m.started), final)
 	if err != nil {
+		p.payMu.Unlock()
 		p.log.Error("usage report", "execution", id, "err", err)
 		return
 	}
-	_, err = p.cfg.Store.PutUsage(context.WithoutCancel(ctx), store.RoleProvider, store.Usage{JobID: m.deal.Quote.JobID,
+	total, err := p.cfg.Store.PutUsage(context.WithoutCancel(ctx), store.RoleProvider, store.Usage{JobID: m.deal.Quote.JobID,
 		Requester: m.requester, Provider: p.cfg.Settlement.Address(), Report: u, At: p.now()})
 	var due money.Amount
 	if err == nil {
-		due, err = p.channelDue(context.WithoutCancel(ctx), m.requester)
+		due, err = p.lessWrittenOff(context.WithoutCancel(ctx), m.requester, total)
 	}
 	if err != nil {
 		p.payMu.Unlock()
@@ -198,19 +203,17 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 	out.send(market.TaskEvent{Type: market.EventUsage, Usage: &u})
 }
 
-// stopUnpaid kills an execution whose requester stopped paying.
-func (p *Provider) stopUnpaid(ctx context.Context, id string) { p.stopFor(ctx, id, ErrNotPaid.Error()) }
-
-// stopFor kills an execution the provider will not let run on; reason
-// becomes the execution's error.
-func (p *Provider) stopFor(ctx context.Context, id, reason string) {
+// stopFor kills an execution the provider will not let run on (its
+// requester stopped paying, it wrote past its disk request); why becomes
+// the execution's error.
+func (p *Provider) stopFor(ctx context.Context, id string, why error) {
 	p.mu.Lock()
 	r := p.running[id]
-	if r == nil || r.stopReason != "" {
+	if r == nil || r.stopErr != nil {
 		p.mu.Unlock()
 		return
 	}
-	r.stopReason = reason
+	r.stopErr = why
 	cancel := r.cancel
 	p.mu.Unlock()
 	p.killSandbox(ctx, id)
@@ -219,14 +222,14 @@ func (p *Provider) stopFor(ctx context.Context, id, reason string) {
 	}
 }
 
-// stopReason is why the provider itself stopped an execution ("" if not).
-func (p *Provider) stopReason(id string) string {
+// stopErr is why the provider itself stopped an execution (nil if it did not).
+func (p *Provider) stopErr(id string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if r := p.running[id]; r != nil {
-		return r.stopReason
+		return r.stopErr
 	}
-	return ""
+	return nil
 }
 
 // endMeter forgets an execution's meter and returns what its requester

@@ -115,8 +115,8 @@ type running struct {
 	quoteExpires time.Time
 	cancel       context.CancelFunc
 	killed       bool
-	// stopReason is set when the provider stopped the execution itself.
-	stopReason string
+	// stopErr is set when the provider stopped the execution itself.
+	stopErr error
 }
 
 // New loads the stored policy (if any) and registers the provider's
@@ -469,6 +469,8 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	return alloc, ex, nil
 }
 
+// release frees an execution's capacity, whether it ran or was only
+// reserved for a quote, and republishes the offer.
 func (p *Provider) release(id string) {
 	p.mu.Lock()
 	delete(p.running, id)

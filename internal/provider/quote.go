@@ -48,7 +48,7 @@ func (p *Provider) quote(ctx context.Context, req *market.QuoteRequest, requeste
 	if err != nil {
 		return nil, err
 	}
-	release := func() { p.releaseReservation(req.ExecutionID) }
+	release := func() { p.release(req.ExecutionID) }
 	p.mu.Lock()
 	pol := p.onboarding.Policy
 	gpus := map[string]inventory.GPU{}
@@ -93,15 +93,6 @@ func (p *Provider) quote(ctx context.Context, req *market.QuoteRequest, requeste
 	return q, nil
 }
 
-// releaseReservation frees capacity held for an execution that never ran.
-func (p *Provider) releaseReservation(id string) {
-	p.mu.Lock()
-	delete(p.running, id)
-	_ = p.ledger.Release(id)
-	p.mu.Unlock()
-	p.kick()
-}
-
 // releaseQuote frees a quoted reservation the requester declined.
 func (p *Provider) releaseQuote(id, requester string) {
 	p.mu.Lock()
@@ -109,7 +100,7 @@ func (p *Provider) releaseQuote(id, requester string) {
 	ok := r != nil && r.requester == requester && !r.quoteExpires.IsZero()
 	p.mu.Unlock()
 	if ok {
-		p.releaseReservation(id)
+		p.release(id)
 	}
 }
 
@@ -127,7 +118,7 @@ func (p *Provider) expireQuotes() {
 	p.mu.Unlock()
 	for _, id := range expired {
 		p.log.Debug("quote expired, capacity released", "execution", id)
-		p.releaseReservation(id)
+		p.release(id)
 	}
 }
 

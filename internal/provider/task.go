@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -71,8 +70,7 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 	out.add(s)
 	go p.readPayments(ctx, s, req.ExecutionID)
 	out.send(market.TaskEvent{Type: market.EventAccepted, State: job.StatePreparing})
-	log.Info("task accepted")
-	p.kick() // free capacity changed
+	log.Info("task accepted") // its capacity was reserved, and published, at the quote
 	p.wg.Add(1)
 	defer p.wg.Done()
 	p.supervise(ctx, rec, out, func(runCtx context.Context) (exec.Result, error) {
@@ -141,7 +139,8 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	}
 	var digest string
 	var size int64
-	if strings.HasPrefix(p.stopReason(rec.ID), ErrDiskExceeded.Error()) {
+	stopErr := p.stopErr(rec.ID)
+	if errors.Is(stopErr, ErrDiskExceeded) {
 		// Outputs past the disk request are not offered: the requester
 		// would refuse them anyway. The job fails with the reason.
 		_ = os.RemoveAll(filepath.Join(p.execDir(rec.ID), "outputs"))
@@ -155,8 +154,8 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	}
 	rec.UpdatedAt = p.now()
 	rec.State, rec.Error = outcome(res, runErr, p.wasKilled(rec.ID), rec.Spec)
-	if reason := p.stopReason(rec.ID); reason != "" {
-		rec.State, rec.Error = job.StateFailed, reason
+	if stopErr != nil {
+		rec.State, rec.Error = job.StateFailed, stopErr.Error()
 	}
 	p.release(rec.ID) // the capacity is free; payment may take a moment
 	// The final usage report (nothing when the sandbox never started),

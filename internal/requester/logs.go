@@ -15,11 +15,14 @@ type jobLog struct {
 	path  string
 	limit int64 // of one attempt's logs: attemptLogCap
 
-	mu      sync.Mutex
-	f       *os.File
-	done    bool
-	changed chan struct{}
+	mu sync.Mutex
+	f  *os.File
+	// n is the file's size, measured once (sized) and then counted.
+	n     int64
+	sized bool
+	done  bool
 	// changed is closed and replaced on every write and at done.
+	changed chan struct{}
 	// base is where the current attempt's logs start in the file.
 	base int64
 }
@@ -43,21 +46,29 @@ func (l *jobLog) write(b []byte) error {
 		}
 		l.f = f
 	}
-	st, err := l.f.Stat()
-	if err != nil {
-		return err
-	}
-	room := l.limit - (st.Size() - l.base)
+	room := l.limit - (l.sizeLocked() - l.base)
 	if room <= 0 {
 		return nil
 	}
 	if int64(len(b)) > room {
 		b = b[:room]
 	}
-	_, err = l.f.Write(b)
+	n, err := l.f.Write(b)
+	l.n += int64(n)
 	close(l.changed)
 	l.changed = make(chan struct{})
 	return err
+}
+
+// sizeLocked is the number of bytes in the log file. l.mu is held.
+func (l *jobLog) sizeLocked() int64 {
+	if !l.sized {
+		if st, err := os.Stat(l.path); err == nil {
+			l.n = st.Size()
+		}
+		l.sized = true
+	}
+	return l.n
 }
 
 // size is the number of bytes in the log file (the offset a reattaching
@@ -65,21 +76,16 @@ func (l *jobLog) write(b []byte) error {
 func (l *jobLog) size() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, err := os.Stat(l.path)
-	if err != nil {
-		return 0
-	}
-	return st.Size()
+	return l.sizeLocked()
 }
 
 // startAttempt marks where the current attempt's logs begin and returns
 // that offset.
 func (l *jobLog) startAttempt() int64 {
-	n := l.size()
 	l.mu.Lock()
-	l.base = n
-	l.mu.Unlock()
-	return n
+	defer l.mu.Unlock()
+	l.base = l.sizeLocked()
+	return l.base
 }
 
 // setAttemptBase restores the current attempt's start (after a restart).
@@ -92,10 +98,9 @@ func (l *jobLog) setAttemptBase(n int64) {
 // attemptOffset is how many bytes of the current attempt's logs are held:
 // the offset a reattaching requester asks the provider to resume from.
 func (l *jobLog) attemptOffset() int64 {
-	n := l.size()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return max(0, n-l.base)
+	return max(0, l.sizeLocked()-l.base)
 }
 
 // finish marks the log complete and wakes followers.

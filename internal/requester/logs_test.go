@@ -3,7 +3,6 @@ package requester
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -31,7 +30,11 @@ func TestJobLogCap(t *testing.T) {
 	if got, want := string(b), "abcdefghij"+"0123456789"; got != want {
 		t.Fatalf("log = %q, want %q", got, want)
 	}
-	if l.attemptOffset() != 10 || !strings.HasPrefix(string(b), "abc") {
-		t.Fatalf("attempt offset %d", l.attemptOffset())
+	if l.attemptOffset() != 10 || l.size() != int64(len(b)) {
+		t.Fatalf("attempt offset %d, size %d; file holds %d", l.attemptOffset(), l.size(), len(b))
+	}
+	// A new jobLog on the same file (after a restart) measures it.
+	if again := newJobLog(path); again.size() != int64(len(b)) {
+		t.Fatalf("reopened size %d, want %d", again.size(), len(b))
 	}
 }
