@@ -178,7 +178,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	n.log = cfg.Logger.With("node", shortPeer(n.key.PeerID()))
 	switch c, err := n.OpenSettlement(ctx); {
-	case errors.Is(err, ErrNoSettlement):
+	case errors.Is(err, settle.ErrNoSettlement):
 		n.log.Info("no settlement configured (chain.json): tasks run free")
 	case err != nil:
 		return n, err
@@ -441,9 +441,12 @@ func (n *Node) published(o offer.Offer) {
 // sameTerms reports whether two offers of this node say the same thing
 // (only their validity window differs).
 func sameTerms(a, b offer.Offer) bool {
-	ja, _ := json.Marshal(offer.Offer{Free: a.Free, Total: a.Total, GPUs: a.GPUs, Prices: a.Prices, Executors: a.Executors, Region: a.Region, Network: a.Network, Withdrawn: a.Withdrawn})
-	jb, _ := json.Marshal(offer.Offer{Free: b.Free, Total: b.Total, GPUs: b.GPUs, Prices: b.Prices, Executors: b.Executors, Region: b.Region, Network: b.Network, Withdrawn: b.Withdrawn})
-	return string(ja) == string(jb)
+	terms := func(o offer.Offer) string {
+		o.Seq, o.IssuedAt, o.Expires, o.Signature = 0, time.Time{}, time.Time{}, nil
+		j, _ := json.Marshal(o)
+		return string(j)
+	}
+	return terms(a) == terms(b)
 }
 
 // serveAnnounce takes an offer a connected provider pushed.

@@ -4,9 +4,11 @@
 package offer
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
@@ -143,10 +145,16 @@ func (o Offer) Verify(now time.Time) error {
 }
 
 // Decode parses a JSON offer strictly.
+// Unknown fields and trailing data are refused, as on every deco protocol.
 func Decode(b []byte) (Offer, error) {
 	var o Offer
-	if err := json.Unmarshal(b, &o); err != nil {
-		return o, fmt.Errorf("%w: %v", ErrMalformed, err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return Offer{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Offer{}, fmt.Errorf("%w: trailing data after the offer", ErrMalformed)
 	}
 	return o, nil
 }

@@ -1,6 +1,8 @@
 package offer
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -120,5 +122,23 @@ func TestPerHour(t *testing.T) {
 	r := job.Resources{CPU: 1500, Memory: 2 << 30, GPUs: 1}
 	if got, want := p.PerHour(r), money.Amount(1_500_000+200_000+2_000_000); got != want {
 		t.Fatalf("per hour %v, want %v", got, want)
+	}
+}
+
+func TestDecodeIsStrict(t *testing.T) {
+	k, _ := identity.Generate(nil)
+	good := signed(t, k, 1, time.Unix(1_800_000_000, 0))
+	b, err := json.Marshal(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := Decode(b); err != nil || o.Seq != 1 {
+		t.Fatalf("good offer: %+v, %v", o, err)
+	}
+	extra := append(bytes.TrimSuffix(b, []byte("}")), []byte(`,"bonus":1}`)...)
+	for name, in := range map[string][]byte{"unknown field": extra, "trailing data": append(b, []byte(" {}")...), "not json": []byte("{")} {
+		if _, err := Decode(in); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
 	}
 }
