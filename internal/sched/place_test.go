@@ -303,3 +303,50 @@ func TestParallelPassSameReport(t *testing.T) {
 		t.Fatal("parallel pass report differs from the single pass")
 	}
 }
+
+// TestReportCanWait checks that a failed placement may wait exactly when
+// some node is only busy, for catalogs reported in full and compactly.
+func TestReportCanWait(t *testing.T) {
+	for _, n := range []int{3, DefaultFullReport + 50} {
+		mk := func(mutate func(*offer.Offer)) []offer.Offer {
+			offers := make([]offer.Offer, n)
+			for i := range offers {
+				offers[i] = mkOffer(fmt.Sprintf("n%03d", i), 8000, 8<<30, 0)
+				mutate(&offers[i])
+			}
+			return offers
+		}
+		tests := []struct {
+			name   string
+			offers []offer.Offer
+			want   bool
+		}{
+			{"busy", mk(func(o *offer.Offer) { o.Free.CPU = 500 }), true},
+			{"wrong executor", mk(func(o *offer.Offer) { o.Executors = []string{"wasm"} }), false},
+			{"too small", mk(func(o *offer.Offer) { o.Free.CPU, o.Total.CPU = 500, 500 }), false},
+			{"one busy among wrong", mk(func(o *offer.Offer) {
+				if o.Node != "n001" {
+					o.Executors = []string{"wasm"}
+				} else {
+					o.Free.CPU = 500
+				}
+			}), true},
+		}
+		for _, tt := range tests {
+			_, err := Default().Place(spec(1000, 1<<30), tt.offers)
+			var nf *NoFitError
+			if !errors.As(err, &nf) {
+				t.Fatalf("%d offers, %s: err %v", n, tt.name, err)
+			}
+			if nf.Report.Compact != (n > DefaultFullReport) {
+				t.Fatalf("%d offers, %s: compact %v", n, tt.name, nf.Report.Compact)
+			}
+			if got := nf.Report.CanWait(); got != tt.want {
+				t.Errorf("%d offers, %s: CanWait %v, want %v", n, tt.name, got, tt.want)
+			}
+		}
+	}
+	if !(Report{}).CanWait() {
+		t.Error("an empty catalog cannot wait")
+	}
+}

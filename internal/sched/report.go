@@ -51,6 +51,21 @@ type Report struct {
 	Weights map[string]float64 `json:"weights,omitempty"`
 }
 
+// CanWait reports whether a placement that found no feasible node may
+// succeed later: some node was rejected as Unschedulable (busy: not enough
+// free capacity now), or no offers were known at all. It reads Rejected,
+// which counts every rejection in full and compact reports alike (a
+// compact report leaves rejected nodes out of Nodes).
+func (r Report) CanWait() bool {
+	busy := Unschedulable.String()
+	for _, g := range r.Rejected {
+		if g.Code == busy && g.Count > 0 {
+			return true
+		}
+	}
+	return r.Considered == 0
+}
+
 // ErrNoFit is returned (wrapped in *NoFitError) when no node can take the job.
 var ErrNoFit = errors.New("no provider can run this job")
 
