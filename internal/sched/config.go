@@ -48,9 +48,6 @@ func NewFromConfig(cfg Config, rep ReputationSource, rtt LatencySource) (*Schedu
 	if cfg.FullReport < 0 || cfg.TopN < 0 || cfg.Parallelism < 0 {
 		return nil, fmt.Errorf("scheduler report sizes must not be negative")
 	}
-	if rep != nil {
-		rep = &sharedReputation{rep}
-	}
 	var scorers []WeightedScorer
 	for _, s := range []Scorer{PriceScorer{}, ReputationScorer{Source: rep}, FreeScorer{}, LatencyScorer{Source: rtt}} {
 		if w := weights[s.Name()]; w > 0 {

@@ -80,7 +80,6 @@ type Request struct {
 	labels         []label
 	notLabels      []label
 	minRep         float64
-	memo           repMemo
 }
 
 // label is one precomputed label selector with its rejection reason.
@@ -334,16 +333,15 @@ func (s *Scheduler) shards(n int) int {
 }
 
 // parallelPass splits offers into w contiguous chunks, runs them at once
-// (each with its own copy of the request, whose memo is per goroutine) and
-// joins the results in offer order, so the outcome is the same as one pass.
+// (filters and scorers only read the request) and joins the results in
+// offer order, so the outcome is the same as one pass.
 func (s *Scheduler) parallelPass(r *Request, filters []int, offers []offer.Offer, w int) pass {
 	parts := make([]pass, w)
 	var wg sync.WaitGroup
 	size := (len(offers) + w - 1) / w
 	for k := range w {
 		lo, hi := k*size, min((k+1)*size, len(offers))
-		rk := *r
-		wg.Go(func() { parts[k] = s.pass(&rk, filters, offers[lo:hi], lo) })
+		wg.Go(func() { parts[k] = s.pass(r, filters, offers[lo:hi], lo) })
 	}
 	wg.Wait()
 	var out pass

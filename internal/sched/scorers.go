@@ -22,37 +22,16 @@ type LatencySource interface {
 }
 
 // reputation asks src, falling back to neutral for a nil source, an
-// unknown node or an out-of-range answer. For the source NewFromConfig
-// shares between the reputation filter and scorer it remembers the last
-// answer: both ask about the same offer in turn.
+// unknown node or an out-of-range answer.
 func (r *Request) reputation(src ReputationSource, node string) (float64, bool) {
 	if src == nil {
 		return NeutralReputation, false
-	}
-	shared, _ := src.(*sharedReputation)
-	if shared != nil && r.memo.src == shared && r.memo.node == node {
-		return r.memo.rep, r.memo.known
 	}
 	rep, ok := src.Reputation(node)
 	if !ok || rep != rep || rep < 0 || rep > 1 {
 		rep, ok = NeutralReputation, false
 	}
-	if shared != nil {
-		r.memo = repMemo{src: shared, node: node, rep: rep, known: ok}
-	}
 	return rep, ok
-}
-
-// sharedReputation is the one reputation source of a scheduler built by
-// NewFromConfig; its identity keys the per-request memo.
-type sharedReputation struct{ ReputationSource }
-
-// repMemo is the last reputation looked up for a request.
-type repMemo struct {
-	src   *sharedReputation
-	node  string
-	rep   float64
-	known bool
 }
 
 // PriceScorer prefers cheaper providers: 100 for the cheapest feasible, 0
