@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -167,8 +168,20 @@ func (r *Requester) cancelOnProvider(j *store.Job) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	_ = r.askCancel(ctx, pid, j.ExecutionID)
+}
+
+// askCancel asks provider pid to stop execution exe; the error covers both
+// a failed request and the provider's refusal.
+func (r *Requester) askCancel(ctx context.Context, pid peer.ID, exe string) error {
 	var reply market.CancelReply
-	_ = r.cfg.Host.Request(ctx, pid, p2p.ProtocolID(market.ProtoCancel, 1), market.CancelRequest{ExecutionID: j.ExecutionID}, &reply, market.MaxSmallMsg)
+	if err := r.cfg.Host.Request(ctx, pid, p2p.ProtocolID(market.ProtoCancel, 1), market.CancelRequest{ExecutionID: exe}, &reply, market.MaxSmallMsg); err != nil {
+		return fmt.Errorf("ask provider to cancel: %w", err)
+	}
+	if reply.Error != "" {
+		return errors.New(reply.Error)
+	}
+	return nil
 }
 
 // recordAttempt writes the current execution's attempt record.
@@ -197,7 +210,7 @@ func (r *Requester) placeAndQuote(ctx context.Context, j *store.Job, t *tracked,
 		// placing again after a lost attempt) a refused quote may be a
 		// capacity race, so it waits too.
 		var nq *NoQuoteError
-		queueable := (errors.As(err, &nf) && canWait(nf.Report)) || (errors.As(err, &nq) && (!nq.Permanent || !queuedAt.IsZero()))
+		queueable := (errors.As(err, &nf) && nf.Report.CanWait()) || (errors.As(err, &nq) && (!nq.Permanent || !queuedAt.IsZero()))
 		if !queueable {
 			return nil, err
 		}
@@ -217,17 +230,6 @@ func (r *Requester) placeAndQuote(ctx context.Context, j *store.Job, t *tracked,
 		case <-time.After(queuePoll):
 		}
 	}
-}
-
-// canWait reports whether some rejected node may fit later (it is busy, not
-// too small or wrong).
-func canWait(rep sched.Report) bool {
-	for _, n := range rep.Nodes {
-		if !n.Feasible && n.Code == sched.Unschedulable.String() {
-			return true
-		}
-	}
-	return rep.Considered == 0
 }
 
 // tryPlace runs the scheduler over the catalog (without excluded nodes)
@@ -299,18 +301,7 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 		defer r.stopPaying(j.ExecutionID)
 		return pid, r.follow(ctx, j, pid, s, jl)
 	}
-	return "", fmt.Errorf("no provider accepted the task:\n  %s", joinLines(refusals))
-}
-
-func joinLines(xs []string) string {
-	out := ""
-	for i, x := range xs {
-		if i > 0 {
-			out += "\n  "
-		}
-		out += x
-	}
-	return out
+	return "", fmt.Errorf("no provider accepted the task:\n  %s", strings.Join(refusals, "\n  "))
 }
 
 // send opens the task stream and waits for the provider's answer.

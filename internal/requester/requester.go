@@ -190,7 +190,7 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	switch {
 	case err == nil:
 		j.Provider = deals[0].Quote.Provider
-	case errors.As(err, &nf) && canWait(nf.Report):
+	case errors.As(err, &nf) && nf.Report.CanWait():
 		// Nothing fits now but something may later: the job is queued.
 		j.Placement, _ = json.Marshal(nf.Report)
 		j.State = job.StateQueued
@@ -322,14 +322,7 @@ func (r *Requester) Cancel(ctx context.Context, id string) error {
 		t.cancel() // queued or placing: nothing runs anywhere yet
 		return nil
 	}
-	var reply market.CancelReply
-	if err := r.cfg.Host.Request(ctx, pid, p2p.ProtocolID(market.ProtoCancel, 1), market.CancelRequest{ExecutionID: exe}, &reply, market.MaxSmallMsg); err != nil {
-		return fmt.Errorf("ask provider to cancel: %w", err)
-	}
-	if reply.Error != "" {
-		return errors.New(reply.Error)
-	}
-	return nil
+	return r.askCancel(ctx, pid, exe)
 }
 
 // Logs writes job id's logs to w; with follow it streams until the job ends.
