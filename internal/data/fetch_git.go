@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/deco-network/deco/internal/job"
 )
 
 // ErrRevisionNotFound: the repository has no such commit or tag.
@@ -26,8 +26,6 @@ type GitFetch struct {
 	// MaxBytes caps the checked-out tree (the .git directory excluded);
 	// zero means no cap.
 	MaxBytes int64
-	// Progress, when set, receives the server's progress messages.
-	Progress io.Writer
 }
 
 // FetchGit clones g.URL into dest (which must not exist or be empty) with
@@ -43,7 +41,7 @@ func FetchGit(ctx context.Context, g GitFetch, dest string) (commit string, err 
 		}
 	}()
 	repo, err := git.PlainCloneContext(ctx, dest, false, &git.CloneOptions{
-		URL: g.URL, NoCheckout: true, Tags: git.AllTags, Progress: g.Progress,
+		URL: g.URL, NoCheckout: true, Tags: git.AllTags,
 	})
 	if err != nil {
 		return "", fmt.Errorf("clone: %w", err)
@@ -70,7 +68,7 @@ func FetchGit(ctx context.Context, g GitFetch, dest string) (commit string, err 
 		return "", err
 	}
 	if g.MaxBytes > 0 {
-		size, err := treeSize(dest)
+		size, err := TreeSize(dest)
 		if err != nil {
 			return "", err
 		}
@@ -83,7 +81,7 @@ func FetchGit(ctx context.Context, g GitFetch, dest string) (commit string, err 
 
 // resolveRef finds the commit a full hash or a tag names.
 func resolveRef(repo *git.Repository, ref string) (plumbing.Hash, error) {
-	if isCommitHash(ref) {
+	if job.IsCommit(ref) {
 		h := plumbing.NewHash(ref)
 		if _, err := repo.CommitObject(h); err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("%w: commit %s is not in the repository", ErrRevisionNotFound, ref)
@@ -112,35 +110,4 @@ func resolveRef(repo *git.Repository, ref string) (plumbing.Hash, error) {
 	default:
 		return plumbing.ZeroHash, err
 	}
-}
-
-func isCommitHash(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// treeSize sums the sizes of the regular files under dir.
-func treeSize(dir string) (int64, error) {
-	var n int64
-	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			n += info.Size()
-		}
-		return nil
-	})
-	return n, err
 }

@@ -5,12 +5,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
+
+	"github.com/deco-network/deco/internal/job"
 )
 
 // WriteInline writes files (slash-separated relative paths to contents)
-// under dir, which is created. Paths are confined to dir: absolute paths,
-// ".." and unclean paths are refused, and writes go through an os.Root.
+// under dir, which is created. Paths are confined to dir: a path
+// job.CheckRelPath refuses (absolute, "..", unclean) is refused, and writes
+// go through an os.Root.
 func WriteInline(files map[string]string, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -21,8 +23,8 @@ func WriteInline(files map[string]string, dir string) error {
 	}
 	defer root.Close()
 	for name, content := range files {
-		if name == "" || path.IsAbs(name) || path.Clean(name) != name || name == ".." || strings.HasPrefix(name, "../") || strings.ContainsRune(name, '\\') {
-			return fmt.Errorf("inline file %q: path must be relative, clean and inside the input", name)
+		if err := job.CheckRelPath(name); err != nil {
+			return fmt.Errorf("inline file: %w", err)
 		}
 		if parent := path.Dir(name); parent != "." {
 			if err := root.MkdirAll(filepath.FromSlash(parent), 0o755); err != nil {

@@ -28,6 +28,10 @@ var (
 	ErrHTTPStatus = errors.New("http error")
 )
 
+// maxAttempts bounds the requests of one download: an interrupted body is
+// resumed with a Range request from where it stopped.
+const maxAttempts = 5
+
 // Progress is told the bytes fetched so far and the total (-1 when
 // unknown). It is called often; throttle in the callback.
 type Progress func(done, total int64)
@@ -45,12 +49,6 @@ type URLFetch struct {
 	// StallTimeout fails the download when no byte arrives for this long
 	// (default 30 s), waiting for response headers included.
 	StallTimeout time.Duration
-	// MaxAttempts bounds the requests made: an interrupted body is resumed
-	// with a Range request from where it stopped (default 5).
-	MaxAttempts int
-	// Client makes the requests (default: a client with no overall
-	// timeout; the stall timeout bounds each wait).
-	Client *http.Client
 	// Progress, when set, is told how far the download is.
 	Progress Progress
 }
@@ -66,17 +64,12 @@ func FetchURL(ctx context.Context, f URLFetch, dest string) (int64, error) {
 	if f.StallTimeout <= 0 {
 		f.StallTimeout = 30 * time.Second
 	}
-	if f.MaxAttempts <= 0 {
-		f.MaxAttempts = 5
-	}
-	if f.Client == nil {
-		f.Client = &http.Client{}
-	}
 	out, err := os.OpenFile(dest, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return 0, fmt.Errorf("fetch %s: %w", f.URL, err)
 	}
-	d := &download{f: f, out: out, h: sha256.New(), total: -1}
+	// No overall client timeout: the stall timeout bounds each wait.
+	d := &download{f: f, client: &http.Client{}, out: out, h: sha256.New(), total: -1}
 	n, err := d.run(ctx)
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -89,16 +82,17 @@ func FetchURL(ctx context.Context, f URLFetch, dest string) (int64, error) {
 }
 
 type download struct {
-	f     URLFetch
-	out   *os.File
-	h     hash.Hash
-	done  int64
-	total int64
+	f      URLFetch
+	client *http.Client
+	out    *os.File
+	h      hash.Hash
+	done   int64
+	total  int64
 }
 
 func (d *download) run(ctx context.Context) (int64, error) {
 	var lastErr error
-	for attempt := 1; attempt <= d.f.MaxAttempts; attempt++ {
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		complete, err := d.attempt(ctx)
 		if err == nil && complete {
 			return d.done, d.check()
@@ -108,7 +102,7 @@ func (d *download) run(ctx context.Context) (int64, error) {
 		}
 		lastErr = err
 	}
-	return d.done, fmt.Errorf("gave up after %d attempts, %d of %d bytes: %w", d.f.MaxAttempts, d.done, d.total, lastErr)
+	return d.done, fmt.Errorf("gave up after %d attempts, %d of %d bytes: %w", maxAttempts, d.done, d.total, lastErr)
 }
 
 func (d *download) check() error {
@@ -166,7 +160,7 @@ func (d *download) attempt(ctx context.Context) (complete bool, err error) {
 	if d.done > 0 {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(d.done, 10)+"-")
 	}
-	resp, err := d.f.Client.Do(req)
+	resp, err := d.client.Do(req)
 	if err != nil {
 		if d.done > 0 && !stalled.Load() && ctx.Err() == nil {
 			return false, fmt.Errorf("%w: %w", errInterrupted, err)

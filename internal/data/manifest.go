@@ -1,6 +1,7 @@
-// Package data moves the files of executions: it addresses an output tree
+// Package data moves the files of executions: it fetches a task's inputs
+// (an http(s) file, a git checkout, inline files), addresses an output tree
 // by a deterministic digest, and packs and unpacks trees as tar streams
-// that are checked against that digest. (Inputs will join it later.)
+// that are checked against that digest.
 //
 // # Manifest and digest
 //
