@@ -53,6 +53,10 @@ type Result struct {
 	FinishedAt time.Time `json:"finishedAt"`
 }
 
+// KilledExitCode is the exit code of an execution ended by SIGKILL
+// (128+9): killed, timed out, or, in a container, out of memory.
+const KilledExitCode = 137
+
 // Executor runs executions. Implementations are safe for concurrent use.
 //
 // Lifecycle: Prepare (fetch the image or module; may be slow), Start, then

@@ -14,6 +14,7 @@ import (
 	"github.com/moby/moby/api/types/mount"
 
 	"github.com/deco-network/deco/internal/exec"
+	"github.com/deco-network/deco/internal/inventory"
 )
 
 // Labels carried by every container this executor creates. All the state
@@ -139,13 +140,13 @@ func containerConfig(t exec.Task, o sandboxOptions) (*container.Config, *contain
 
 	if len(t.GPUIDs) > 0 {
 		switch t.GPUVendor {
-		case "nvidia":
+		case inventory.VendorNVIDIA:
 			host.DeviceRequests = []container.DeviceRequest{{
 				Driver:       "nvidia",
 				DeviceIDs:    slices.Clone(t.GPUIDs),
 				Capabilities: [][]string{{"gpu"}},
 			}}
-		case "amd":
+		case inventory.VendorAMD:
 			// ROCm needs the compute interface and the render nodes; the
 			// video group owns them on the host.
 			host.Devices = []container.DeviceMapping{

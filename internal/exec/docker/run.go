@@ -15,10 +15,6 @@ import (
 	"github.com/deco-network/deco/internal/exec"
 )
 
-// sigkillExit is the exit code the engine reports for a process ended by
-// SIGKILL (128+9).
-const sigkillExit = 137
-
 // engineTimeout bounds the engine calls the executor makes on its own (the
 // kill at a deadline, the cleanup of a failed start).
 const engineTimeout = 30 * time.Second
@@ -183,7 +179,7 @@ func result(c container.InspectResponse, deadline time.Time, mem run) exec.Resul
 	if res.StartedAt.IsZero() && res.Error == "" {
 		res.Error = "execution never started"
 	}
-	sigkill := st.ExitCode == sigkillExit && !st.OOMKilled
+	sigkill := st.ExitCode == exec.KilledExitCode && !st.OOMKilled
 	res.TimedOut = mem.timedOut ||
 		(sigkill && !deadline.IsZero() && !res.FinishedAt.Before(deadline))
 	res.Killed = !res.TimedOut && (mem.killed || (sigkill && !mem.started))

@@ -104,10 +104,6 @@ const (
 	DefaultMaxModules = 32
 )
 
-// KilledExitCode is the exit code of an execution that was killed or timed
-// out.
-const KilledExitCode = 137
-
 const pageSize = 64 << 10 // bytes in a WebAssembly memory page
 
 // Errors of this package.
@@ -448,7 +444,7 @@ func (e *Executor) run(ctx context.Context, log *slog.Logger, x *execution, cm w
 	switch {
 	case err == nil:
 	case errors.As(err, &exitErr) && (exitErr.ExitCode() == sys.ExitCodeContextCanceled || exitErr.ExitCode() == sys.ExitCodeDeadlineExceeded):
-		res.ExitCode = KilledExitCode
+		res.ExitCode = exec.KilledExitCode
 		if killed {
 			res.Killed = true
 		} else {
