@@ -56,7 +56,7 @@ echo "== deco job describe $id"
 # Pay as you go: the requester deposited on its first task for this
 # provider; a longer task shows the usage reports and vouchers.
 echo
-echo "== pay as you go: deco run deco-busybox:latest -- sh -c 'sleep 5' (reports every 2 s)"
+echo "== pay as you go: deco run deco-busybox:latest -- sh -c 'for i in 1 2 3 4 5; do echo working \$i; sleep 1; done' (reports every 2 s)"
 "$deco" run deco-busybox:latest -- sh -c 'for i in 1 2 3 4 5; do echo working $i; sleep 1; done'
 id=$("$deco" job ls -q --limit 1)
 "$deco" job describe "$id" | sed -n '/^Payments/,/^$/p'

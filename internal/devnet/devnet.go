@@ -44,7 +44,7 @@ type Config struct {
 	// 2 GiB disk, no GPU).
 	Share *job.Resources
 	// Prices, when set, are node1's prices; node i charges i times its
-	// CPU price (default 0.01 DECO per core-hour times i).
+	// CPU price (default 3.6 DECO per core-hour times i).
 	Prices *offer.Prices
 	// NoChain runs without the dev settlement chain: tasks run free.
 	NoChain bool

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,16 +62,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// start runs a three-node devnet in dir.
 func start(t *testing.T, dir string) *devnet.Net {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: dir, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return net
+	return startWith(t, devnet.Config{Dir: dir})
 }
 
 // waitDone follows the job's logs to the end (as `deco run` does) and
@@ -269,18 +262,7 @@ func TestCancelStopsTheContainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait until it runs (its first log line arrived).
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var logs bytes.Buffer
-		_ = c.Logs(ctx, j.ID, false, &logs)
-		if strings.Contains(logs.String(), "started") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("job never started")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitLog(t, c, j.ID, "started")
 	t0 := time.Now()
 	if err := c.Cancel(ctx, j.ID); err != nil {
 		t.Fatal(err)
