@@ -65,17 +65,16 @@ func ParseAddress(s string) (Address, error) {
 // FromHex or a keystore.
 type Key struct {
 	priv *secp256k1.PrivateKey
-	// pub, addr and peerID are derived once, in newKey: a node asks for
-	// them on every message it signs.
-	pub    PublicKey
+	// addr and peerID are derived once, in newKey: a node asks for them on
+	// every message it signs.
 	addr   Address
 	peerID string
 }
 
 func newKey(s *secp256k1.ModNScalar) *Key {
 	k := &Key{priv: secp256k1.NewPrivateKey(s)}
-	k.pub = PublicKey{pub: k.priv.PubKey()}
-	k.addr, k.peerID = k.pub.Address(), k.pub.PeerID()
+	pub := PublicKey{pub: k.priv.PubKey()}
+	k.addr, k.peerID = pub.Address(), pub.PeerID()
 	return k
 }
 
@@ -111,9 +110,6 @@ func FromBytes(b []byte) (*Key, error) {
 // Bytes returns the 32-byte private scalar. Handle with care.
 func (k *Key) Bytes() []byte { return k.priv.Serialize() }
 
-// Public returns the key's public half.
-func (k *Key) Public() PublicKey { return k.pub }
-
 // Address is the key's EVM address.
 func (k *Key) Address() Address { return k.addr }
 
@@ -141,9 +137,6 @@ func (p PublicKey) PeerID() string {
 	mh := append([]byte{0x00, byte(len(pb))}, pb...)
 	return base58.Encode(mh)
 }
-
-// Compressed returns the 33-byte compressed encoding.
-func (p PublicKey) Compressed() []byte { return p.pub.SerializeCompressed() }
 
 // Keccak256 hashes the concatenation of bs with legacy Keccak-256, the EVM hash.
 func Keccak256(bs ...[]byte) []byte {

@@ -24,14 +24,14 @@ const (
 	PassphraseFile = "passphrase"
 )
 
-// Scrypt cost parameters. StandardScryptN matches geth's default; LightScryptN
-// keeps start-up fast and is what nodes use unless told otherwise.
+// Scrypt cost parameters. LightScryptN (geth's "light" setting; its
+// standard is 1<<18) keeps start-up fast and is what nodes use unless told
+// otherwise.
 const (
-	StandardScryptN = 1 << 18
-	LightScryptN    = 1 << 12
-	scryptP         = 1
-	scryptR         = 8
-	scryptDKLen     = 32
+	LightScryptN = 1 << 12
+	scryptP      = 1
+	scryptR      = 8
+	scryptDKLen  = 32
 )
 
 // ErrWrongPassphrase is returned when the keystore MAC does not match.

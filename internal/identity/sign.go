@@ -15,16 +15,6 @@ const SignatureLen = 65
 // ErrBadSignature is returned for a signature that does not verify.
 var ErrBadSignature = errors.New("bad signature")
 
-// halfN is the secp256k1 group order divided by two; signatures with s above
-// it are malleable twins and are refused.
-var halfN = func() secp256k1.ModNScalar {
-	var s secp256k1.ModNScalar
-	s.SetByteSlice([]byte{
-		0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0})
-	return s
-}()
-
 // SignHash signs a 32-byte digest deterministically (RFC 6979, low s).
 func (k *Key) SignHash(hash []byte) ([]byte, error) {
 	if len(hash) != 32 {

@@ -1,7 +1,5 @@
 package job
 
-import "fmt"
-
 // State is where a job (on the requester) or an execution (on the provider)
 // is in its life. The same names are used for both so the requester can
 // mirror what the provider reports.
@@ -36,21 +34,4 @@ func (s State) Terminal() bool {
 		return true
 	}
 	return false
-}
-
-var transitions = map[State][]State{
-	StatePending:   {StateQueued, StatePreparing, StateRunning, StateFailed, StateCancelled},
-	StateQueued:    {StatePending, StatePreparing, StateFailed, StateCancelled},
-	StatePreparing: {StatePending, StateRunning, StateFailed, StateCancelled, StateLost},
-	StateRunning:   {StatePending, StateCompleted, StateFailed, StateCancelled, StateLost},
-}
-
-// CheckTransition returns an error unless from -> to is allowed.
-func CheckTransition(from, to State) error {
-	for _, s := range transitions[from] {
-		if s == to {
-			return nil
-		}
-	}
-	return fmt.Errorf("state %s cannot move to %s", from, to)
 }

@@ -10,10 +10,8 @@ import (
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/offer"
 )
-
-// Domain is the EIP-712 domain of quotes and deals (off chain).
-var Domain = identity.Domain{Name: "deco", Version: "1"}
 
 const dealType = "Deal(string jobId,bytes32 specDigest,uint32 taskIndex,address provider,address requester,uint256 pricePerHour,uint256 fixedPrice,uint256 maxAmount,uint64 deadline,string verification,string escrow)"
 
@@ -83,7 +81,7 @@ func (q Quote) Hash() ([]byte, error) {
 		identity.Uint256(big.NewInt(int64(q.Terms.PerHour))), identity.Uint256(big.NewInt(int64(q.Terms.Fixed))),
 		identity.Uint256(big.NewInt(int64(q.Terms.MaxAmount))), identity.Uint64(uint64(q.Deadline.Unix())),
 		identity.StringWord(q.Verification), identity.StringWord(q.Escrow))
-	return identity.TypedHash(Domain.Separator(), sh), nil
+	return identity.TypedHash(offer.Domain.Separator(), sh), nil
 }
 
 // SignAsProvider fills the provider fields from key and signs.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/settle"
 )
 
@@ -49,11 +50,11 @@ type UsageReport struct {
 	Signature []byte `json:"signature"`
 }
 
-// Hash is the EIP-712 digest of the report (domain Domain).
+// Hash is the EIP-712 digest of the report (domain offer.Domain, deco's off-chain domain).
 func (u UsageReport) Hash() []byte {
 	sh := identity.StructHash(usageType, identity.StringWord(u.Execution), identity.Uint64(u.Seq),
 		identity.Uint64(u.RunMillis), identity.Uint256(big.NewInt(int64(u.AmountDue))))
-	return identity.TypedHash(Domain.Separator(), sh)
+	return identity.TypedHash(offer.Domain.Separator(), sh)
 }
 
 // Sign signs the report with the provider's key.

@@ -4,7 +4,6 @@
 package market
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/deco-network/deco/internal/exec"
@@ -169,9 +168,6 @@ type CancelRequest struct {
 type CancelReply struct {
 	Error string `json:"error,omitempty"`
 }
-
-// Placement is the placement report kept with a job.
-type Placement = json.RawMessage
 
 // ProtoAttach: a requester that lost its task stream (a network cut, or its
 // own restart) reattaches to an execution and catches up from LogOffset.

@@ -69,9 +69,6 @@ func (h *Host) Join(name string, maxMsgSize int, accept func(data []byte) error)
 	return &Topic{h: h, name: name, max: maxMsgSize, t: t, subs: map[*pubsub.Subscription]context.CancelFunc{}}, nil
 }
 
-// Name returns the topic's name.
-func (t *Topic) Name() string { return t.name }
-
 // Publish sends data to the topic's subscribers, this host's included.
 // Data over the topic's size cap is refused with ErrTooLarge. A message is
 // known by its payload's hash: the same bytes published again within
@@ -129,9 +126,6 @@ func (t *Topic) Subscribe(ctx context.Context) (<-chan Message, error) {
 	}()
 	return out, nil
 }
-
-// ListPeers returns the peers known to be subscribed to the topic.
-func (t *Topic) ListPeers() []peer.ID { return t.t.ListPeers() }
 
 // Close ends the topic's subscriptions and leaves the topic.
 func (t *Topic) Close() error {

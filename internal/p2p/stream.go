@@ -41,9 +41,6 @@ func (h *Host) Handle(id protocol.ID, timeout time.Duration, fn func(ctx context
 	})
 }
 
-// RemoveHandler stops serving protocol id.
-func (h *Host) RemoveHandler(id protocol.ID) { h.h.RemoveStreamHandler(id) }
-
 // Request sends req to peer p on a new stream of protocol id and reads one
 // response of at most max bytes into resp. The exchange ends by ctx's
 // deadline, or Config.RequestTimeout when ctx has none.

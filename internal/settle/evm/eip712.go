@@ -153,15 +153,6 @@ func SignVerdict(key *ecdsa.PrivateKey, domain Domain, v Verdict) ([]byte, error
 	return signDigest(key, digest)
 }
 
-// VerifyVerdict returns the address that signed v for domain.
-func VerifyVerdict(domain Domain, v Verdict, sig []byte) (common.Address, error) {
-	digest, err := VerdictDigest(domain, v)
-	if err != nil {
-		return common.Address{}, err
-	}
-	return recoverDigest(digest, sig)
-}
-
 func signDigest(key *ecdsa.PrivateKey, digest common.Hash) ([]byte, error) {
 	sig, err := crypto.Sign(digest[:], key)
 	if err != nil {
