@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 
+	"github.com/deco-network/deco/internal/data"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -27,7 +27,9 @@ func (p *Provider) checkDisk(ctx context.Context, rec store.Execution) {
 		return
 	}
 	dir := p.execDir(rec.ID)
-	used := dirSize(filepath.Join(dir, "outputs")) + dirSize(filepath.Join(dir, "inputs"))
+	outputs, _ := data.TreeSize(filepath.Join(dir, "outputs"))
+	inputs, _ := data.TreeSize(filepath.Join(dir, "inputs"))
+	used := outputs + inputs
 	if used <= limit {
 		return
 	}
@@ -35,20 +37,4 @@ func (p *Provider) checkDisk(ctx context.Context, rec store.Execution) {
 		"used", job.ByteSize(used), "disk", job.ByteSize(limit))
 	p.stopFor(ctx, rec.ID, fmt.Errorf("%w: outputs and inputs hold %s, the job asked for %s",
 		ErrDiskExceeded, job.ByteSize(used), job.ByteSize(limit)))
-}
-
-// dirSize is the total size of the regular files under dir (0 when it
-// does not exist). Files vanishing during the walk are skipped.
-func dirSize(dir string) int64 {
-	var total int64
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return nil
-		}
-		if info, err := d.Info(); err == nil {
-			total += info.Size()
-		}
-		return nil
-	})
-	return total
 }
