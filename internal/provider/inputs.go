@@ -138,7 +138,7 @@ func (p *Provider) fetchResult(ctx context.Context, r *job.ResultInput, g market
 	}
 	limits := data.Limits{MaxBytes: maxBytes}
 	if r.Provider == p.cfg.Key.PeerID() {
-		outputs, err := p.resultDir(ctx, market.ResultRequest{ExecutionID: g.Execution, Grant: &g}, p.cfg.Key.PeerID())
+		_, outputs, err := p.resultDir(ctx, market.ResultRequest{ExecutionID: g.Execution, Grant: &g}, p.cfg.Key.PeerID())
 		if err != nil {
 			return err
 		}

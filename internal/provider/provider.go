@@ -362,7 +362,7 @@ func (p *Provider) execDir(id string) string {
 // end, its requester can reattach to it; the others are marked lost (their
 // requester retries elsewhere). Sandboxes nobody owns are removed.
 func (p *Provider) recover(ctx context.Context) error {
-	execs, err := p.cfg.Store.ListExecutions(ctx, 1<<30)
+	execs, err := p.cfg.Store.ActiveExecutions(ctx)
 	if err != nil {
 		return err
 	}
@@ -380,9 +380,6 @@ func (p *Provider) recover(ctx context.Context) error {
 	}
 	live := map[string]bool{}
 	for _, e := range execs {
-		if e.State.Terminal() {
-			continue
-		}
 		ex := p.cfg.Executors[e.Spec.Executor]
 		if e.State == job.StateRunning && ex != nil && present[e.ID] {
 			live[e.ID] = true

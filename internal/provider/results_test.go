@@ -169,13 +169,13 @@ func TestResultGrantsAndRetention(t *testing.T) {
 		t.Fatal("outputs still there past retention")
 	}
 	rec, err := st.GetExecution(ctx, id)
-	if err != nil || rec.Error != CollectedNote || rec.ResultDigest != digest || rec.State != job.StateCompleted {
+	if err != nil || rec.CollectedAt.IsZero() || rec.Error != "" || rec.ResultDigest != digest || rec.State != job.StateCompleted {
 		t.Fatalf("record after collection: %+v %v", rec, err)
 	}
 	if n, err := p.CollectResults(ctx); err != nil || n != 0 {
 		t.Fatalf("collected again: %d %v", n, err)
 	}
-	if _, err := fetch(t, reqHost, host, id, nil); err == nil || err.Error() != CollectedNote {
+	if _, err := fetch(t, reqHost, host, id, nil); err == nil || err.Error() != ErrResultCollected.Error() {
 		t.Fatalf("fetch after collection: %v", err)
 	}
 }

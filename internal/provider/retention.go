@@ -6,56 +6,53 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/store"
 )
 
 // DefaultResultRetention is how long results are kept when Config leaves
 // ResultRetention unset.
 const DefaultResultRetention = 7 * 24 * time.Hour
 
-// CollectedNote marks, in an execution's error text, that its result was
-// deleted after the retention period.
-const CollectedNote = "result collected after retention"
-
-// ErrResultCollected is returned for a result deleted after retention.
-var ErrResultCollected = errors.New(CollectedNote)
+// ErrResultCollected is returned for a result deleted after the retention
+// period.
+var ErrResultCollected = errors.New("result collected after retention")
 
 // resultDir checks that peer asker may fetch the result req names and
-// returns its outputs directory. The execution's requester may; so may a
-// peer holding a grant signed by that requester for that execution and
-// that peer.
-func (p *Provider) resultDir(ctx context.Context, req market.ResultRequest, asker string) (string, error) {
+// returns the execution and its outputs directory. The execution's
+// requester may; so may a peer holding a grant signed by that requester for
+// that execution and that peer.
+func (p *Provider) resultDir(ctx context.Context, req market.ResultRequest, asker string) (store.Execution, string, error) {
 	rec, err := p.cfg.Store.GetExecution(ctx, req.ExecutionID)
 	if err != nil {
-		return "", errors.New("unknown execution")
+		return rec, "", errors.New("unknown execution")
 	}
 	if rec.Requester != asker {
 		g := req.Grant
 		if g == nil {
-			return "", errors.New("only the requester, or a peer it granted access, may fetch results")
+			return rec, "", errors.New("only the requester, or a peer it granted access, may fetch results")
 		}
 		if g.Execution != req.ExecutionID || g.Grantee != asker {
-			return "", fmt.Errorf("the grant is for execution %s and peer %s", g.Execution, g.Grantee)
+			return rec, "", fmt.Errorf("the grant is for execution %s and peer %s", g.Execution, g.Grantee)
 		}
 		signer, err := g.Signer()
 		if err != nil || signer != rec.Requester {
-			return "", errors.New("the grant is not signed by the execution's requester")
+			return rec, "", errors.New("the grant is not signed by the execution's requester")
 		}
 	}
 	if !rec.State.Terminal() || rec.ResultDigest == "" {
-		return "", fmt.Errorf("no result: execution is %s", rec.State)
+		return rec, "", fmt.Errorf("no result: execution is %s", rec.State)
+	}
+	if !rec.CollectedAt.IsZero() {
+		return rec, "", ErrResultCollected
 	}
 	dir := filepath.Join(p.execDir(rec.ID), "outputs")
-	if strings.Contains(rec.Error, CollectedNote) {
-		return "", ErrResultCollected
-	}
 	if _, err := os.Stat(dir); err != nil {
-		return "", fmt.Errorf("result missing: %w", err)
+		return rec, "", fmt.Errorf("result missing: %w", err)
 	}
-	return dir, nil
+	return rec, dir, nil
 }
 
 // collectLoop deletes results past retention now and then until ctx ends.
@@ -78,32 +75,20 @@ func (p *Provider) collectLoop(ctx context.Context) {
 }
 
 // CollectResults deletes the outputs of executions that ended more than
-// ResultRetention ago and marks their records (see CollectedNote). It
-// returns how many it collected.
+// ResultRetention ago and marks their records collected. It returns how
+// many it collected.
 func (p *Provider) CollectResults(ctx context.Context) (int, error) {
-	execs, err := p.cfg.Store.ListExecutions(ctx, 1<<30)
+	execs, err := p.cfg.Store.CollectableExecutions(ctx, p.now().Add(-p.cfg.ResultRetention))
 	if err != nil {
 		return 0, err
 	}
-	cutoff := p.now().Add(-p.cfg.ResultRetention)
-	n := 0
-	for _, e := range execs {
-		if !e.State.Terminal() || !e.UpdatedAt.Before(cutoff) || strings.Contains(e.Error, CollectedNote) {
-			continue
-		}
+	for n, e := range execs {
 		if err := os.RemoveAll(filepath.Join(p.execDir(e.ID), "outputs")); err != nil {
 			return n, fmt.Errorf("remove outputs of %s: %w", e.ID, err)
 		}
-		if e.Error == "" {
-			e.Error = CollectedNote
-		} else {
-			e.Error += "; " + CollectedNote
-		}
-		e.UpdatedAt = p.now()
-		if err := p.cfg.Store.PutExecution(ctx, e); err != nil {
+		if err := p.cfg.Store.MarkCollected(ctx, e.ID, p.now()); err != nil {
 			return n, err
 		}
-		n++
 	}
-	return n, nil
+	return len(execs), nil
 }

@@ -400,12 +400,7 @@ func (p *Provider) serveResult(ctx context.Context, s network.Stream) {
 	if err := p2p.ReadMsg(s, &req, market.MaxResultRequest); err != nil {
 		return
 	}
-	rec, err := p.cfg.Store.GetExecution(ctx, req.ExecutionID)
-	if err != nil {
-		_ = p2p.WriteMsg(s, market.ResultHeader{Error: "unknown execution"})
-		return
-	}
-	outputs, err := p.resultDir(ctx, req, s.Conn().RemotePeer().String())
+	rec, outputs, err := p.resultDir(ctx, req, s.Conn().RemotePeer().String())
 	if err != nil {
 		_ = p2p.WriteMsg(s, market.ResultHeader{Error: err.Error()})
 		return

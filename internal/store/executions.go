@@ -24,6 +24,9 @@ type Execution struct {
 	ResultDigest string    `json:"resultDigest,omitempty"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
+	// CollectedAt is when the result was deleted after the retention
+	// period (zero: it was not); see MarkCollected.
+	CollectedAt time.Time `json:"collectedAt,omitzero"`
 }
 
 // PutExecution inserts or replaces e.
@@ -43,14 +46,14 @@ func (s *Store) PutExecution(ctx context.Context, e Execution) error {
 	return nil
 }
 
-const execColumns = `id, job_id, task_index, requester, spec, state, exit_code, error, result_digest, created_at, updated_at`
+const execColumns = `id, job_id, task_index, requester, spec, state, exit_code, error, result_digest, created_at, updated_at, collected_at`
 
 func scanExecution(row interface{ Scan(...any) error }) (Execution, error) {
 	var e Execution
 	var spec, state string
 	var exit sql.NullInt64
-	var created, updated int64
-	if err := row.Scan(&e.ID, &e.JobID, &e.TaskIndex, &e.Requester, &spec, &state, &exit, &e.Error, &e.ResultDigest, &created, &updated); err != nil {
+	var created, updated, collected int64
+	if err := row.Scan(&e.ID, &e.JobID, &e.TaskIndex, &e.Requester, &spec, &state, &exit, &e.Error, &e.ResultDigest, &created, &updated, &collected); err != nil {
 		return e, err
 	}
 	if err := json.Unmarshal([]byte(spec), &e.Spec); err != nil {
@@ -62,6 +65,9 @@ func scanExecution(row interface{ Scan(...any) error }) (Execution, error) {
 		e.ExitCode = &c
 	}
 	e.CreatedAt, e.UpdatedAt = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
+	if collected != 0 {
+		e.CollectedAt = time.Unix(0, collected).UTC()
+	}
 	return e, nil
 }
 
@@ -79,7 +85,36 @@ func (s *Store) ListExecutions(ctx context.Context, limit int) ([]Execution, err
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.query(ctx, "SELECT "+execColumns+" FROM executions ORDER BY created_at DESC LIMIT ?", limit)
+	return s.executions(ctx, "ORDER BY created_at DESC LIMIT ?", limit)
+}
+
+// ActiveExecutions returns the executions not in a terminal state.
+func (s *Store) ActiveExecutions(ctx context.Context) ([]Execution, error) {
+	return s.executions(ctx, "WHERE state NOT IN "+terminalStates+" ORDER BY created_at")
+}
+
+// CollectableExecutions returns the ended executions whose result is not
+// collected yet and that were last updated before cutoff.
+func (s *Store) CollectableExecutions(ctx context.Context, cutoff time.Time) ([]Execution, error) {
+	return s.executions(ctx, "WHERE state IN "+terminalStates+" AND collected_at = 0 AND updated_at < ? ORDER BY updated_at", cutoff.UnixNano())
+}
+
+// MarkCollected records that execution id's result was deleted at at.
+func (s *Store) MarkCollected(ctx context.Context, id string, at time.Time) error {
+	if _, err := s.exec(ctx, "UPDATE executions SET collected_at = ? WHERE id = ?", at.UnixNano(), id); err != nil {
+		return fmt.Errorf("mark execution %s collected: %w", id, err)
+	}
+	return nil
+}
+
+// terminalStates is the SQL list of job.State values that are terminal.
+const terminalStates = "('" + string(job.StateCompleted) + "', '" + string(job.StateFailed) + "', '" +
+	string(job.StateCancelled) + "', '" + string(job.StateLost) + "')"
+
+// executions runs SELECT execColumns FROM executions with tail (WHERE,
+// ORDER BY, LIMIT).
+func (s *Store) executions(ctx context.Context, tail string, args ...any) ([]Execution, error) {
+	rows, err := s.query(ctx, "SELECT "+execColumns+" FROM executions "+tail, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -131,20 +131,8 @@ func (s *Store) GetJob(ctx context.Context, id string) (Job, error) {
 
 // FindJob resolves an ID or a unique ID prefix (as printed in short form).
 func (s *Store) FindJob(ctx context.Context, prefix string) (Job, error) {
-	rows, err := s.query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", prefix, prefix+"\xff")
+	found, err := s.jobs(ctx, "WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", prefix, prefix+"\xff")
 	if err != nil {
-		return Job{}, err
-	}
-	defer rows.Close()
-	var found []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return Job{}, err
-		}
-		found = append(found, j)
-	}
-	if err := rows.Err(); err != nil {
 		return Job{}, err
 	}
 	switch {
@@ -161,7 +149,17 @@ func (s *Store) ListJobs(ctx context.Context, state job.State, limit int) ([]Job
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id DESC LIMIT ?", string(state), string(state), limit)
+	return s.jobs(ctx, "WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id DESC LIMIT ?", string(state), string(state), limit)
+}
+
+// ActiveJobs returns every job not yet in a terminal state.
+func (s *Store) ActiveJobs(ctx context.Context) ([]Job, error) {
+	return s.jobs(ctx, "WHERE state NOT IN "+terminalStates+" ORDER BY created_at DESC, id DESC")
+}
+
+// jobs runs SELECT jobColumns FROM jobs with tail (WHERE, ORDER BY, LIMIT).
+func (s *Store) jobs(ctx context.Context, tail string, args ...any) ([]Job, error) {
+	rows, err := s.query(ctx, "SELECT "+jobColumns+" FROM jobs "+tail, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -175,21 +173,6 @@ func (s *Store) ListJobs(ctx context.Context, state job.State, limit int) ([]Job
 		out = append(out, j)
 	}
 	return out, rows.Err()
-}
-
-// ActiveJobs returns every job not yet in a terminal state.
-func (s *Store) ActiveJobs(ctx context.Context) ([]Job, error) {
-	all, err := s.ListJobs(ctx, "", 1<<30)
-	if err != nil {
-		return nil, err
-	}
-	var out []Job
-	for _, j := range all {
-		if !j.State.Terminal() {
-			out = append(out, j)
-		}
-	}
-	return out, nil
 }
 
 // Events returns a job's state changes in order.

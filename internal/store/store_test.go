@@ -124,6 +124,30 @@ func TestSettingsExecutionsOffers(t *testing.T) {
 	if got, err := s.GetExecution(ctx, "e1"); err != nil || got.State != job.StateCompleted {
 		t.Fatalf("execution %v %v", got.State, err)
 	}
+	running := Execution{ID: "e2", JobID: "j2", Requester: "r", State: job.StateRunning, CreatedAt: now, UpdatedAt: now}
+	if err := s.PutExecution(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+	if active, err := s.ActiveExecutions(ctx); err != nil || len(active) != 1 || active[0].ID != "e2" {
+		t.Fatalf("active executions %+v %v, want e2 only", active, err)
+	}
+	// Only an ended, uncollected execution updated before the cutoff is collectable.
+	if c, err := s.CollectableExecutions(ctx, now); err != nil || len(c) != 0 {
+		t.Fatalf("collectable at its own update time: %+v %v", c, err)
+	}
+	c, err := s.CollectableExecutions(ctx, now.Add(time.Second))
+	if err != nil || len(c) != 1 || c[0].ID != "e1" {
+		t.Fatalf("collectable %+v %v, want e1", c, err)
+	}
+	if err := s.MarkCollected(ctx, "e1", now.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.CollectableExecutions(ctx, now.Add(time.Hour)); len(c) != 0 {
+		t.Fatalf("collected execution still collectable: %+v", c)
+	}
+	if got, _ := s.GetExecution(ctx, "e1"); !got.CollectedAt.Equal(now.Add(2 * time.Second)) {
+		t.Fatalf("collected at %v", got.CollectedAt)
+	}
 	s.PutOffer(ctx, StoredOffer{Node: "a", Body: []byte("{}"), Expires: now.Add(time.Minute)})
 	s.PutOffer(ctx, StoredOffer{Node: "b", Body: []byte("{}"), Expires: now.Add(-time.Minute)})
 	live, err := s.LiveOffers(ctx, now)
