@@ -330,9 +330,6 @@ func (a *app) jobLsCmd() *cobra.Command {
 		Short: "List jobs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.checkOutput(); err != nil {
-				return err
-			}
 			c, err := a.client()
 			if err != nil {
 				return err

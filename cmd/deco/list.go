@@ -17,9 +17,6 @@ func (a *app) peersCmd() *cobra.Command {
 		Short: "List the peers this node knows",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.checkOutput(); err != nil {
-				return err
-			}
 			c, err := a.client()
 			if err != nil {
 				return err
@@ -68,9 +65,6 @@ region, executor, pool, node, label.<key>. Operators: == != < <= > >=,
 parentheses. Quantities take units ("16GiB", "500m").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.checkOutput(); err != nil {
-				return err
-			}
 			var q *query.Query
 			if where != "" {
 				var err error

@@ -80,6 +80,8 @@ DECO_DATA_DIR, default ~/.deco): the node writes its API address and
 bearer token there.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command that prints takes --output: check it once.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return a.checkOutput() },
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataDir, "data-dir", defaultDataDir(), "node data directory (env DECO_DATA_DIR)")
@@ -125,6 +127,9 @@ func (a *app) versionCmd() *cobra.Command {
 	}
 }
 
+// shortID is the first 12 characters of a job ID: its time prefix and
+// some randomness; the store resolves it as a prefix (and says when two
+// jobs share it).
 func shortID(id string) string {
 	if len(id) > 12 {
 		return id[:12]

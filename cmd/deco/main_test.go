@@ -39,6 +39,8 @@ func TestRunArgumentErrors(t *testing.T) {
 		{"bad cpu", []string{"run", "--cpu", "lots", "img"}, "--cpu"},
 		{"bad env", []string{"run", "-e", "NOEQUALS", "img"}, "want NAME=VALUE"},
 		{"bad output", []string{"offers", "-o", "xml"}, "--output must be table or json"},
+		{"bad output on any command", []string{"wallet", "-o", "xml"}, "--output must be table or json"},
+		{"bad output before anything runs", []string{"id", "-o", "yaml"}, "--output must be table or json"},
 		{"no node", []string{"job", "ls"}, "no deco node is running"},
 	}
 	for _, tc := range tests {

@@ -12,9 +12,6 @@ import (
 // IDLen is the length of an ID made by NewID.
 const IDLen = 26
 
-// ShortIDLen is the length of ShortID's result.
-const ShortIDLen = 8
-
 // idAlphabet is Crockford's base32 in lower case; its characters sort in
 // the same order as the 5-bit values they encode.
 const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -91,16 +88,4 @@ func IDTime(id string) (time.Time, error) {
 		ms = ms<<5 | int64(strings.IndexByte(idAlphabet, id[i]))
 	}
 	return time.UnixMilli(ms), nil
-}
-
-// ShortID returns the last ShortIDLen characters of an ID (40 of its
-// random bits) for display, e.g. in `deco job ls`. Its time prefix is left
-// out because IDs made close together share it; lookups by a short ID
-// therefore match the end of full IDs. An ID shorter than ShortIDLen is
-// returned unchanged.
-func ShortID(id string) string {
-	if len(id) <= ShortIDLen {
-		return id
-	}
-	return id[len(id)-ShortIDLen:]
 }

@@ -103,13 +103,3 @@ func TestCheckID(t *testing.T) {
 		})
 	}
 }
-
-func TestShortID(t *testing.T) {
-	id := "01jd8z3k7m0123456789abcdef"
-	if got := ShortID(id); got != "89abcdef" {
-		t.Errorf("ShortID(%q) = %q", id, got)
-	}
-	if got := ShortID("abc"); got != "abc" {
-		t.Errorf("ShortID(abc) = %q", got)
-	}
-}
