@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -110,7 +111,7 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 			body.Fields = append(body.Fields, FieldProblem{Field: f.Field, Problem: f.Problem})
 		}
 		writeJSON(w, http.StatusBadRequest, body)
-	case errors.Is(err, requester.ErrInvalidSpec), errors.Is(err, errBadRequest):
+	case errors.Is(err, requester.ErrInvalidSpec), errors.Is(err, errBadRequest), errors.Is(err, settle.ErrZeroAmount):
 		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 	case errors.As(err, &nf):
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error(), Placement: nf.Report})
@@ -118,9 +119,9 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, Error{Error: err.Error()})
-	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, ErrNoOutputs), errors.Is(err, ErrNoSettlement),
+	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, ErrNoOutputs), errors.Is(err, settle.ErrNoSettlement),
 		errors.Is(err, settle.ErrNoWithdrawRequest), errors.Is(err, settle.ErrWithdrawTooEarly),
-		errors.Is(err, settle.ErrInsufficientFunds), errors.Is(err, settle.ErrZeroAmount):
+		errors.Is(err, settle.ErrInsufficientFunds):
 		writeJSON(w, http.StatusConflict, Error{Error: err.Error()})
 	default:
 		s.log.Warn("api error", "err", err)
@@ -177,7 +178,7 @@ func decodeStrict(body io.Reader, v any, max int64) error {
 	dec := json.NewDecoder(io.LimitReader(body, max))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return errors.Join(errBadRequest, err)
+		return fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	return nil
 }

@@ -12,10 +12,12 @@ import (
 	"testing"
 
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -119,4 +121,87 @@ func TestEmptyTokenRefusesEverything(t *testing.T) {
 	if rec.Code != 401 {
 		t.Fatalf("empty token accepted: %d", rec.Code)
 	}
+}
+
+// fakeWallet is a fakeBackend with a wallet that, like a real settlement,
+// refuses amounts that are not positive.
+type fakeWallet struct {
+	fakeBackend
+	walletErr error
+}
+
+func (f *fakeWallet) Wallet(context.Context) (Wallet, error) {
+	return Wallet{Address: "0xme"}, f.walletErr
+}
+func (f *fakeWallet) Deposit(_ context.Context, _ string, amount money.Amount) (settle.TxResult, error) {
+	return f.move(amount)
+}
+func (f *fakeWallet) Withdraw(context.Context, string, money.Amount) (WithdrawResult, error) {
+	return WithdrawResult{}, settle.ErrWithdrawTooEarly
+}
+func (f *fakeWallet) Redeem(context.Context, string) ([]store.Redeem, error) { return nil, nil }
+func (f *fakeWallet) Stake(_ context.Context, amount money.Amount) (settle.TxResult, error) {
+	return f.move(amount)
+}
+func (f *fakeWallet) move(amount money.Amount) (settle.TxResult, error) {
+	if amount <= 0 {
+		return settle.TxResult{}, fmt.Errorf("move %s: %w", amount, settle.ErrZeroAmount)
+	}
+	return settle.TxResult{Tx: "0xtx", Amount: amount}, nil
+}
+
+func TestWalletStatusCodes(t *testing.T) {
+	tests := []struct {
+		name       string
+		wallet     *fakeWallet
+		method     string
+		path       string
+		body       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"wallet", &fakeWallet{}, "GET", "/v1/wallet", "", 200, `"address":"0xme"`},
+		{"no settlement", &fakeWallet{walletErr: fmt.Errorf("this node has %w", settle.ErrNoSettlement)}, "GET", "/v1/wallet", "", 409, "no settlement"},
+		{"deposit", &fakeWallet{}, "POST", "/v1/wallet/deposit", `{"provider":"0xp","amount":"1.5"}`, 200, `"tx":"0xtx"`},
+		{"zero deposit", &fakeWallet{}, "POST", "/v1/wallet/deposit", `{"provider":"0xp","amount":"0"}`, 400, "amount must be positive"},
+		{"negative deposit", &fakeWallet{}, "POST", "/v1/wallet/deposit", `{"provider":"0xp","amount":"-1"}`, 400, "negative"},
+		{"zero stake", &fakeWallet{}, "POST", "/v1/wallet/stake", `{}`, 400, "amount must be positive"},
+		{"withdraw too early", &fakeWallet{}, "POST", "/v1/wallet/withdraw", `{"provider":"0xp"}`, 409, "delay not over"},
+		{"unknown field", &fakeWallet{}, "POST", "/v1/wallet/deposit", `{"provider":"0xp","amont":"1"}`, 400, "unknown field"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := serve(New(tc.wallet, "tok", nil, nil), tc.method, tc.path, tc.body)
+			if rec.Code != tc.wantStatus || !strings.Contains(rec.Body.String(), tc.wantBody) {
+				t.Fatalf("got %d %s, want %d containing %q", rec.Code, rec.Body.String(), tc.wantStatus, tc.wantBody)
+			}
+		})
+	}
+}
+
+// TestBadRequestSaidOnce checks a body that does not decode is reported as
+// one "bad request: <why>", not with the prefix repeated.
+func TestBadRequestSaidOnce(t *testing.T) {
+	for _, path := range []string{"/v1/wallet/deposit", "/v1/wallet/redeem", "/v1/onboarding"} {
+		method := "POST"
+		if path == "/v1/onboarding" {
+			method = "PUT"
+		}
+		rec := serve(New(&fakeWallet{}, "tok", nil, nil), method, path, `{"nope":1}`)
+		var e Error
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
+			t.Fatalf("%s: body %s: %v", path, rec.Body, err)
+		}
+		if rec.Code != 400 || strings.Count(e.Error, "bad request") != 1 || !strings.HasPrefix(e.Error, "bad request: ") {
+			t.Fatalf("%s: got %d %q, want 400 saying \"bad request: \" once", path, rec.Code, e.Error)
+		}
+	}
+}
+
+func serve(h http.Handler, method, path, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer tok")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -26,9 +24,6 @@ type WalletBackend interface {
 	Redeem(ctx context.Context, requester string) ([]store.Redeem, error)
 	Stake(ctx context.Context, amount money.Amount) (settle.TxResult, error)
 }
-
-// ErrNoSettlement is returned by wallet calls on a node without settlement.
-var ErrNoSettlement = errors.New("this node has no settlement configured (no chain.json in its data directory)")
 
 // Wallet answers GET /v1/wallet.
 type Wallet struct {
@@ -134,10 +129,6 @@ func (s *server) walletDeposit(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.decode(w, r, &req) {
 		return
 	}
-	if req.Amount <= 0 {
-		s.fail(w, fmt.Errorf("%w: amount must be positive", errBadRequest))
-		return
-	}
 	res, err := wb.Deposit(r.Context(), req.Provider, req.Amount)
 	s.reply(w, res, err)
 }
@@ -168,17 +159,13 @@ func (s *server) walletStake(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.decode(w, r, &req) {
 		return
 	}
-	if req.Amount <= 0 {
-		s.fail(w, fmt.Errorf("%w: amount must be positive", errBadRequest))
-		return
-	}
 	res, err := wb.Stake(r.Context(), req.Amount)
 	s.reply(w, res, err)
 }
 
 func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := decodeStrict(r.Body, v, 1<<16); err != nil {
-		s.fail(w, fmt.Errorf("%w: %v", errBadRequest, err))
+		s.fail(w, err)
 		return false
 	}
 	return true

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/evm"
 )
 
@@ -16,18 +17,15 @@ import (
 // chain and contracts the node settles on (`deco chain serve` writes one).
 const SettlementFile = "chain.json"
 
-// ErrNoSettlement means a data directory has no settlement file: the node
-// runs without on-chain settlement.
-var ErrNoSettlement = errors.New("no settlement configured")
-
 // OpenSettlement connects key's account to the chain configured in
-// dataDir/chain.json. It returns ErrNoSettlement when there is no such file.
+// dataDir/chain.json. It returns settle.ErrNoSettlement (wrapped) when there
+// is no such file.
 // The caller closes the returned client; one client per key should be shared
 // by everything that sends transactions (it owns the account's nonces).
 func OpenSettlement(ctx context.Context, dataDir string, key *identity.Key, logger *slog.Logger) (*evm.Client, error) {
 	cfg, err := evm.LoadConfig(filepath.Join(dataDir, SettlementFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNoSettlement
+		return nil, fmt.Errorf("%w (no %s in %s)", settle.ErrNoSettlement, SettlementFile, dataDir)
 	}
 	if err != nil {
 		return nil, err

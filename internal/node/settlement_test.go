@@ -11,6 +11,7 @@ import (
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/devchain"
 )
 
@@ -22,13 +23,13 @@ func TestOpenSettlement(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := OpenSettlement(ctx, dir, key, nil); !errors.Is(err, ErrNoSettlement) {
+	if _, err := OpenSettlement(ctx, dir, key, nil); !errors.Is(err, settle.ErrNoSettlement) {
 		t.Fatalf("no chain.json: %v, want ErrNoSettlement", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, SettlementFile), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenSettlement(ctx, dir, key, nil); err == nil || errors.Is(err, ErrNoSettlement) {
+	if _, err := OpenSettlement(ctx, dir, key, nil); err == nil || errors.Is(err, settle.ErrNoSettlement) {
 		t.Fatalf("broken chain.json: %v, want a parse error", err)
 	}
 

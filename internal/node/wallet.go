@@ -31,7 +31,7 @@ func (b backend) settlement() (settle.Settlement, error) {
 	if s := b.n.Settlement(); s != nil {
 		return s, nil
 	}
-	return nil, api.ErrNoSettlement
+	return nil, fmt.Errorf("this node has %w (no %s in its data directory)", settle.ErrNoSettlement, SettlementFile)
 }
 
 func (b backend) Wallet(ctx context.Context) (api.Wallet, error) {
