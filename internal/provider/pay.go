@@ -396,14 +396,12 @@ func (p *Provider) redeemLoop(ctx context.Context) {
 	}
 }
 
-// ErrNoSettlement means the provider has no settlement to redeem on.
-var ErrNoSettlement = errors.New("no settlement configured")
 
 // Redeem redeems, now, the latest voucher of every channel with something
 // unredeemed (or only requester's when not nil).
 func (p *Provider) Redeem(ctx context.Context, requester *identity.Address) ([]store.Redeem, error) {
 	if !p.paying() {
-		return nil, ErrNoSettlement
+		return nil, settle.ErrNoSettlement
 	}
 	chs, err := p.cfg.Store.PayChannels(ctx, store.RoleProvider)
 	if err != nil {
