@@ -396,7 +396,6 @@ func (p *Provider) redeemLoop(ctx context.Context) {
 	}
 }
 
-
 // Redeem redeems, now, the latest voucher of every channel with something
 // unredeemed (or only requester's when not nil).
 func (p *Provider) Redeem(ctx context.Context, requester *identity.Address) ([]store.Redeem, error) {
