@@ -88,7 +88,11 @@ func (b backend) Deposit(ctx context.Context, provider string, amount money.Amou
 	if err != nil {
 		return settle.TxResult{}, err
 	}
-	return s.Deposit(ctx, addr, amount)
+	res, err := s.Deposit(ctx, addr, amount)
+	if err != nil {
+		return res, err
+	}
+	return res, b.n.store.NoteChannel(ctx, store.RoleRequester, s.Address(), addr, b.n.cfg.Clock())
 }
 
 // Withdraw executes a pending withdrawal once it is unlocked; otherwise it

@@ -104,7 +104,7 @@ func (r *Requester) checkPayable(ctx context.Context, d *market.Deal) error {
 		return fmt.Errorf("deposit %s DECO for %s: %w", amount, prov, err)
 	}
 	r.log.Info("deposited", "provider", prov, "amount", amount, "tx", res.Tx)
-	return nil
+	return r.cfg.Store.NoteChannel(ctx, store.RoleRequester, me, prov, r.now())
 }
 
 // startPaying begins tracking an execution accepted under d.

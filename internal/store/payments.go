@@ -205,6 +205,18 @@ func (s *Store) payChannels(ctx context.Context, where string, args ...any) ([]P
 	return out, rows.Err()
 }
 
+// NoteChannel records the channel from requester to provider for role, if
+// not yet known, so that it is listed from its first deposit on rather than
+// from its first voucher.
+func (s *Store) NoteChannel(ctx context.Context, role Role, requester, provider identity.Address, at time.Time) error {
+	_, err := s.exec(ctx, `INSERT INTO pay_channels(role, requester, provider, updated_at) VALUES(?, ?, ?, ?)
+		ON CONFLICT(role, requester, provider) DO NOTHING`, string(role), requester.String(), provider.String(), at.UnixNano())
+	if err != nil {
+		return fmt.Errorf("note channel: %w", err)
+	}
+	return nil
+}
+
 // WriteOff adds amount to what a provider gave up on a channel.
 func (s *Store) WriteOff(ctx context.Context, requester, provider identity.Address, amount money.Amount, at time.Time) error {
 	_, err := s.exec(ctx, `INSERT INTO pay_channels(role, requester, provider, written_off, updated_at) VALUES(?, ?, ?, ?, ?)

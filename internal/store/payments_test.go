@@ -123,3 +123,31 @@ func TestArchiveChannels(t *testing.T) {
 		t.Fatalf("archive rows = %d, %v", n, err)
 	}
 }
+
+// TestNoteChannel: a channel is listed from its first deposit, before any
+// voucher; its first voucher then fills it in.
+func TestNoteChannel(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	req, prov := identity.Address{1}, identity.Address{2}
+	at := time.Unix(1700000000, 0).UTC()
+	for range 2 { // noting it again changes nothing
+		if err := s.NoteChannel(ctx, RoleRequester, req, prov, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chs, err := s.PayChannels(ctx, RoleRequester)
+	if err != nil || len(chs) != 1 || chs[0].Provider != prov || chs[0].Latest.Cumulative != 0 {
+		t.Fatalf("channels after a deposit: %+v %v", chs, err)
+	}
+	if err := s.PutVoucher(ctx, RoleRequester, Voucher{Execution: "e", Seq: 1, At: at,
+		Voucher: settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: 7, Signature: []byte{1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NoteChannel(ctx, RoleRequester, req, prov, at); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := s.PayChannel(ctx, RoleRequester, req, prov); ch.Latest.Cumulative != 7 {
+		t.Fatalf("channel after its voucher and another note: %+v", ch)
+	}
+}
