@@ -111,7 +111,7 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 			body.Fields = append(body.Fields, FieldProblem{Field: f.Field, Problem: f.Problem})
 		}
 		writeJSON(w, http.StatusBadRequest, body)
-	case errors.Is(err, requester.ErrInvalidSpec), errors.Is(err, errBadRequest), errors.Is(err, settle.ErrZeroAmount):
+	case errors.Is(err, requester.ErrInvalidSpec), errors.Is(err, ErrBadRequest), errors.Is(err, settle.ErrZeroAmount):
 		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 	case errors.As(err, &nf):
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error(), Placement: nf.Report})
@@ -129,7 +129,9 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 	}
 }
 
-var errBadRequest = errors.New("bad request")
+// ErrBadRequest marks an error as the caller's: answered with 400. A
+// Backend wraps it around input it cannot use.
+var ErrBadRequest = errors.New("bad request")
 
 func (s *server) identity(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.b.Identity())
@@ -178,7 +180,7 @@ func decodeStrict(body io.Reader, v any, max int64) error {
 	dec := json.NewDecoder(io.LimitReader(body, max))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %w", errBadRequest, err)
+		return fmt.Errorf("%w: %w", ErrBadRequest, err)
 	}
 	return nil
 }
@@ -186,7 +188,7 @@ func decodeStrict(body io.Reader, v any, max int64) error {
 func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxSpecSize+1))
 	if err != nil {
-		s.fail(w, errors.Join(errBadRequest, err))
+		s.fail(w, fmt.Errorf("%w: %w", ErrBadRequest, err))
 		return
 	}
 	if len(body) > MaxSpecSize {

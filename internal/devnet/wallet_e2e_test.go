@@ -61,6 +61,11 @@ func TestWalletThroughTheAPI(t *testing.T) {
 	if _, err := rc.Deposit(ctx, prov.PeerID(), 0); !errors.As(err, &ce) || ce.Status != http.StatusBadRequest {
 		t.Fatalf("zero deposit: %v, want a 400", err)
 	}
+	for _, who := range []string{"nobody-we-know", "0xnot-an-address"} {
+		if _, err := rc.Deposit(ctx, who, money.Unit); !errors.As(err, &ce) || ce.Status != http.StatusBadRequest {
+			t.Fatalf("deposit to %q: %v, want a 400", who, err)
+		}
+	}
 
 	// A paid job opens the channel (auto deposit) and leaves vouchers.
 	j, err := rc.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Command: []string{"sh", "-c", "sleep 1"},

@@ -19,12 +19,16 @@ var _ api.WalletBackend = backend{}
 // ID of a node whose offer is in the catalog.
 func (b backend) resolveAddress(s string) (identity.Address, error) {
 	if strings.HasPrefix(s, "0x") {
-		return identity.ParseAddress(s)
+		a, err := identity.ParseAddress(s)
+		if err != nil {
+			return a, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		}
+		return a, nil
 	}
 	if o, ok := b.n.catalog.Get(s); ok {
 		return o.Address, nil
 	}
-	return identity.Address{}, fmt.Errorf("%q is neither an address (0x...) nor the peer ID of a known provider", s)
+	return identity.Address{}, fmt.Errorf("%w: %q is neither an address (0x...) nor the peer ID of a known provider", api.ErrBadRequest, s)
 }
 
 func (b backend) settlement() (settle.Settlement, error) {
