@@ -33,6 +33,8 @@ type Backend interface {
 	Submit(ctx context.Context, spec job.Spec) (store.Job, error)
 	Jobs(ctx context.Context, state job.State, limit int) ([]store.Job, error)
 	Job(ctx context.Context, id string) (JobDetail, error)
+	// JobID resolves a job ID or unique prefix to the full ID.
+	JobID(ctx context.Context, prefix string) (string, error)
 	Logs(ctx context.Context, id string, follow bool, w io.Writer) error
 	Cancel(ctx context.Context, id string) error
 	// Outputs returns the directory of a completed job's checked outputs.
@@ -240,8 +242,7 @@ func (fw flushWriter) Write(p []byte) (int, error) { return fw.w.Write(p) }
 func (fw flushWriter) Flush()                      { fw.f.Flush() }
 
 func (s *server) logs(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	d, err := s.b.Job(r.Context(), id)
+	id, err := s.b.JobID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -256,7 +257,7 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request) {
 		out = flushWriter{w, f}
 		f.Flush()
 	}
-	if err := s.b.Logs(r.Context(), d.ID, follow, out); err != nil && r.Context().Err() == nil {
+	if err := s.b.Logs(r.Context(), id, follow, out); err != nil && r.Context().Err() == nil {
 		s.log.Debug("logs", "job", id, "err", err)
 	}
 }

@@ -43,6 +43,12 @@ func (f *fakeBackend) Job(ctx context.Context, id string) (JobDetail, error) {
 	}
 	return JobDetail{Job: store.Job{ID: id}}, nil
 }
+func (f *fakeBackend) JobID(ctx context.Context, prefix string) (string, error) {
+	if f.jobErr != nil {
+		return "", f.jobErr
+	}
+	return prefix, nil
+}
 func (f *fakeBackend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
 	_, err := io.WriteString(w, "log line\n")
 	return err

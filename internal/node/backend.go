@@ -64,6 +64,11 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 	return d, err
 }
 
+func (b backend) JobID(ctx context.Context, prefix string) (string, error) {
+	j, err := b.n.store.FindJob(ctx, prefix)
+	return j.ID, err
+}
+
 func (b backend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
 	return b.n.requester.Logs(ctx, id, follow, w)
 }
