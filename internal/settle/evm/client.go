@@ -96,7 +96,8 @@ type Client struct {
 	log     *slog.Logger
 	eth     Backend
 	closer  func()
-	key     *ecdsa.PrivateKey
+	id      *identity.Key     // signs vouchers
+	key     *ecdsa.PrivateKey // the same key, for go-ethereum's transaction signer
 	from    common.Address
 	chainID *big.Int
 	signer  types.Signer
@@ -147,7 +148,7 @@ func New(ctx context.Context, cfg Config, backend Backend, key *identity.Key, lo
 		return nil, fmt.Errorf("settlement key: %w", err)
 	}
 	c := &Client{
-		cfg: cfg, eth: backend, key: priv, from: crypto.PubkeyToAddress(priv.PublicKey),
+		cfg: cfg, eth: backend, id: key, key: priv, from: crypto.PubkeyToAddress(priv.PublicKey),
 		chainID: new(big.Int).SetUint64(cfg.ChainID),
 		escrow:  bindings.NewEscrow(), token: bindings.NewDecoToken(),
 	}
@@ -222,9 +223,13 @@ func (c *Client) SignVoucher(provider identity.Address, cumulative money.Amount)
 	if cumulative < 0 {
 		return settle.SignedVoucher{}, fmt.Errorf("sign voucher: %w", ErrBadAmount)
 	}
-	sig, err := SignVoucher(c.key, c.domain, Voucher{
+	digest, err := VoucherDigest(c.domain, Voucher{
 		Requester: c.from, Provider: common.Address(provider), CumulativeAmount: settle.ToTokenUnits(cumulative),
 	})
+	if err != nil {
+		return settle.SignedVoucher{}, fmt.Errorf("sign voucher: %w", err)
+	}
+	sig, err := c.id.SignHash(digest[:])
 	if err != nil {
 		return settle.SignedVoucher{}, fmt.Errorf("sign voucher: %w", err)
 	}

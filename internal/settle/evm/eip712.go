@@ -8,7 +8,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"golang.org/x/crypto/sha3"
+
+	"github.com/deco-network/deco/internal/identity"
 )
 
 // EIP-712 names and type strings; they must match contracts/src/Escrow.sol.
@@ -18,19 +19,12 @@ const (
 	// DomainVersion is the EIP-712 domain version of the Escrow contract.
 	DomainVersion = "1"
 
-	domainType  = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 	voucherType = "Voucher(address requester,address provider,uint256 cumulativeAmount)"
 	verdictType = "Verdict(address provider,uint256 amount,bytes32 disputeId,address beneficiary)"
 )
 
+// secp256k1 curve order and half of it: signatures with s above half are malleable.
 var (
-	domainTypeHash  = crypto.Keccak256([]byte(domainType))
-	voucherTypeHash = crypto.Keccak256([]byte(voucherType))
-	verdictTypeHash = crypto.Keccak256([]byte(verdictType))
-	nameHash        = crypto.Keccak256([]byte(DomainName))
-	versionHash     = crypto.Keccak256([]byte(DomainVersion))
-
-	// secp256k1 curve order and half of it: signatures with s above half are malleable.
 	secpN     = crypto.S256().Params().N
 	secpHalfN = new(big.Int).Rsh(secpN, 1)
 )
@@ -54,18 +48,16 @@ type Domain struct {
 	Contract common.Address
 }
 
-// Separator returns the EIP-712 domain separator.
+// Separator returns the EIP-712 domain separator. It is
+// identity.Domain's separator with all four fields, verifyingContract
+// included even when it is the zero address, as the contract hashes it.
 func (d Domain) Separator() (common.Hash, error) {
 	if d.ChainID == nil || d.ChainID.Sign() < 0 || d.ChainID.BitLen() > 256 {
 		return common.Hash{}, ErrBadDomain
 	}
-	var buf [5 * 32]byte
-	copy(buf[0:], domainTypeHash)
-	copy(buf[32:], nameHash)
-	copy(buf[64:], versionHash)
-	d.ChainID.FillBytes(buf[96:128])
-	copy(buf[140:], d.Contract[:])
-	return keccak(buf[:]), nil
+	contract := identity.Address(d.Contract)
+	id := identity.Domain{Name: DomainName, Version: DomainVersion, ChainID: d.ChainID, Contract: &contract}
+	return common.BytesToHash(id.Separator()), nil
 }
 
 // Voucher is a requester's cumulative payment promise on the channel from
@@ -96,12 +88,11 @@ func VoucherDigest(domain Domain, v Voucher) (common.Hash, error) {
 	if !validAmount(v.CumulativeAmount) {
 		return common.Hash{}, fmt.Errorf("voucher: %w", ErrBadAmount)
 	}
-	var buf [4 * 32]byte
-	copy(buf[0:], voucherTypeHash)
-	copy(buf[44:], v.Requester[:])
-	copy(buf[76:], v.Provider[:])
-	v.CumulativeAmount.FillBytes(buf[96:128])
-	return typedHash(sep, keccak(buf[:])), nil
+	structHash := identity.StructHash(voucherType,
+		identity.AddressWord(identity.Address(v.Requester)),
+		identity.AddressWord(identity.Address(v.Provider)),
+		identity.Uint256(v.CumulativeAmount))
+	return common.BytesToHash(identity.TypedHash(sep[:], structHash)), nil
 }
 
 // VerdictDigest returns the EIP-712 hash a validator signs for v, the same
@@ -114,13 +105,12 @@ func VerdictDigest(domain Domain, v Verdict) (common.Hash, error) {
 	if !validAmount(v.Amount) {
 		return common.Hash{}, fmt.Errorf("verdict: %w", ErrBadAmount)
 	}
-	var buf [5 * 32]byte
-	copy(buf[0:], verdictTypeHash)
-	copy(buf[44:], v.Provider[:])
-	v.Amount.FillBytes(buf[64:96])
-	copy(buf[96:], v.DisputeID[:])
-	copy(buf[140:], v.Beneficiary[:])
-	return typedHash(sep, keccak(buf[:])), nil
+	structHash := identity.StructHash(verdictType,
+		identity.AddressWord(identity.Address(v.Provider)),
+		identity.Uint256(v.Amount),
+		v.DisputeID[:],
+		identity.AddressWord(identity.Address(v.Beneficiary)))
+	return common.BytesToHash(identity.TypedHash(sep[:], structHash)), nil
 }
 
 // SignVoucher signs v for domain with the requester's key and returns a
@@ -162,6 +152,11 @@ func signDigest(key *ecdsa.PrivateKey, digest common.Hash) ([]byte, error) {
 	return sig, nil
 }
 
+// recoverDigest returns the address that signed digest. Its rule is
+// identity.Recover's and the contract's (65 bytes, v 27 or 28, low s), but it
+// recovers with go-ethereum's libsecp256k1 binding (with cgo), about four
+// times faster than identity's pure-Go recovery: a provider verifies every
+// voucher.
 func recoverDigest(digest common.Hash, sig []byte) (common.Address, error) {
 	if len(sig) != 65 {
 		return common.Address{}, fmt.Errorf("%w: length %d", ErrInvalidSignature, len(sig))
@@ -179,24 +174,7 @@ func recoverDigest(digest common.Hash, sig []byte) (common.Address, error) {
 	if err != nil || len(pub) != 65 {
 		return common.Address{}, fmt.Errorf("%w: recover: %v", ErrInvalidSignature, err)
 	}
-	h := keccak(pub[1:])
-	return common.BytesToAddress(h[12:]), nil
-}
-
-func typedHash(separator, structHash common.Hash) common.Hash {
-	var buf [2 + 32 + 32]byte
-	buf[0], buf[1] = 0x19, 0x01
-	copy(buf[2:], separator[:])
-	copy(buf[34:], structHash[:])
-	return keccak(buf[:])
-}
-
-func keccak(b []byte) common.Hash {
-	h := sha3.NewLegacyKeccak256()
-	h.Write(b)
-	var out common.Hash
-	h.Sum(out[:0])
-	return out
+	return common.BytesToAddress(crypto.Keccak256(pub[1:])[12:]), nil
 }
 
 func validAmount(a *big.Int) bool {

@@ -13,6 +13,8 @@ import (
 	"github.com/ethereum/go-ethereum/common/math"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
+
+	"github.com/deco-network/deco/internal/identity"
 )
 
 func testKey(t testing.TB, seed byte) *ecdsa.PrivateKey {
@@ -47,7 +49,8 @@ var domainFields = []apitypes.Type{
 func TestDigestsMatchGoEthereum(t *testing.T) {
 	huge, _ := new(big.Int).SetString("115792089237316195423570985008687907853269984665640564039457584007913129639935", 10)
 	amounts := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(1_000_000_000_000_000_000), huge}
-	domains := []Domain{testDomain, {ChainID: big.NewInt(1), Contract: common.HexToAddress("0xdeadbeef")}}
+	// The zero contract is still hashed as verifyingContract, as the contract does.
+	domains := []Domain{testDomain, {ChainID: big.NewInt(1), Contract: common.HexToAddress("0xdeadbeef")}, {ChainID: big.NewInt(0)}}
 	for _, d := range domains {
 		for _, a := range amounts {
 			v := Voucher{
@@ -176,6 +179,8 @@ func TestVerifyVoucherRejects(t *testing.T) {
 		{name: "v 29", domain: testDomain, v: v, sig: withV(sig, 29), want: ErrMalleableSignature},
 		{name: "short", domain: testDomain, v: v, sig: sig[:64], want: ErrInvalidSignature},
 		{name: "zero r", domain: testDomain, v: v, sig: append(make([]byte, 32), sig[32:]...), want: ErrInvalidSignature},
+		{name: "zero s", domain: testDomain, v: v, sig: withS(sig, big.NewInt(0)), want: ErrInvalidSignature},
+		{name: "s = n", domain: testDomain, v: v, sig: withS(sig, secpN), want: ErrMalleableSignature},
 		{name: "nil amount", domain: testDomain, v: Voucher{Requester: v.Requester}, sig: sig, want: ErrBadAmount},
 		{name: "negative amount", domain: testDomain, v: Voucher{CumulativeAmount: big.NewInt(-1)}, sig: sig, want: ErrBadAmount},
 		{name: "no chain id", domain: Domain{}, v: v, sig: sig, want: ErrBadDomain},
@@ -187,6 +192,35 @@ func TestVerifyVoucherRejects(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRecoverAgreesWithIdentity checks recoverDigest, which recovers with
+// go-ethereum, accepts and refuses the same signatures as identity.Recover
+// and recovers the same address.
+func TestRecoverAgreesWithIdentity(t *testing.T) {
+	key := testKey(t, 3)
+	v := Voucher{Requester: crypto.PubkeyToAddress(key.PublicKey), Provider: common.HexToAddress("0x22"), CumulativeAmount: big.NewInt(9)}
+	digest, err := VoucherDigest(testDomain, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := SignVoucher(key, testDomain, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := map[string][]byte{
+		"valid": sig, "high s": highS(sig), "v 0": withV(sig, sig[64]-27), "v 29": withV(sig, 29),
+		"short": sig[:64], "long": append(bytes.Clone(sig), 0), "zero r": append(make([]byte, 32), sig[32:]...),
+		"r = n": append(secpN.FillBytes(make([]byte, 32)), sig[32:]...), "zero s": withS(sig, big.NewInt(0)),
+		"s = n": withS(sig, secpN), "other v": withV(sig, 55-sig[64]),
+	}
+	for name, s := range sigs {
+		got, err := recoverDigest(digest, s)
+		want, idErr := identity.RecoverAddress(digest[:], s)
+		if (err == nil) != (idErr == nil) || (err == nil && got != common.Address(want)) {
+			t.Errorf("%s: evm %v, %v; identity %v, %v", name, got, err, want, idErr)
+		}
 	}
 }
 
@@ -202,6 +236,41 @@ func highS(sig []byte) []byte {
 		out[64] = 27
 	}
 	return out
+}
+
+func withS(sig []byte, s *big.Int) []byte {
+	out := bytes.Clone(sig)
+	s.FillBytes(out[32:64])
+	return out
+}
+
+// TestIdentitySignsAsGoEthereum checks identity.Key.SignHash, which a Client
+// signs vouchers with, makes the same bytes as SignVoucher with the same key
+// as a go-ethereum key: both are RFC 6979 with low s and v 27 or 28.
+func TestIdentitySignsAsGoEthereum(t *testing.T) {
+	for seed := byte(1); seed <= 5; seed++ {
+		key := testKey(t, seed)
+		id, err := identity.FromBytes(crypto.FromECDSA(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := Voucher{Requester: crypto.PubkeyToAddress(key.PublicKey), Provider: common.HexToAddress("0x22"), CumulativeAmount: big.NewInt(int64(seed) * 1000)}
+		want, err := SignVoucher(key, testDomain, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest, err := VoucherDigest(testDomain, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := id.SignHash(digest[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("seed %d: identity signed %x, go-ethereum %x", seed, got, want)
+		}
+	}
 }
 
 func withV(sig []byte, v byte) []byte {
