@@ -14,10 +14,11 @@ import (
 	"github.com/deco-network/deco/internal/job"
 )
 
-// GPU vendors as written in Machine, job.GPUSelector and allocations.
+// GPU vendors as written in Machine and allocations: job's, named here
+// for the executors that read allocations.
 const (
-	VendorNVIDIA = "nvidia"
-	VendorAMD    = "amd"
+	VendorNVIDIA = job.VendorNVIDIA
+	VendorAMD    = job.VendorAMD
 )
 
 // Machine is what detection found on this machine.

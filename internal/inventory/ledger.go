@@ -133,7 +133,7 @@ func (l *Ledger) chooseGPUs(n int, sel job.GPUSelector) ([]GPU, string) {
 	byVendor := map[string][]GPU{}
 	matching := 0
 	for _, g := range l.gpus {
-		if !gpuMatches(g, sel) {
+		if !sel.Matches(g.Vendor, g.Model, g.VRAM) {
 			continue
 		}
 		matching++
@@ -162,39 +162,14 @@ func (l *Ledger) chooseGPUs(n int, sel job.GPUSelector) ([]GPU, string) {
 	if pick != nil {
 		return pick, ""
 	}
-	what := describeSelector(sel)
+	what := "GPU(s)"
+	if sel != (job.GPUSelector{}) {
+		what += " (" + sel.String() + ")"
+	}
 	if matching == 0 {
 		return nil, fmt.Sprintf("gpu: asked for %d %s, none of the %d GPUs match", n, what, len(l.gpus))
 	}
 	return nil, fmt.Sprintf("gpu: asked for %d %s, %d free of %d matching, short by %d", n, what, best, matching, n-best)
-}
-
-// gpuMatches reports whether g satisfies sel.
-func gpuMatches(g GPU, sel job.GPUSelector) bool {
-	if sel.Vendor != "" && g.Vendor != sel.Vendor {
-		return false
-	}
-	if sel.Model != "" && !strings.Contains(strings.ToLower(g.Model), strings.ToLower(sel.Model)) {
-		return false
-	}
-	return g.VRAM >= sel.MinVRAM
-}
-
-func describeSelector(sel job.GPUSelector) string {
-	var parts []string
-	if sel.Vendor != "" {
-		parts = append(parts, "vendor "+sel.Vendor)
-	}
-	if sel.Model != "" {
-		parts = append(parts, fmt.Sprintf("model %q", sel.Model))
-	}
-	if sel.MinVRAM > 0 {
-		parts = append(parts, "vram >= "+formatBytes(sel.MinVRAM))
-	}
-	if len(parts) == 0 {
-		return "GPU(s)"
-	}
-	return "GPU(s) (" + strings.Join(parts, ", ") + ")"
 }
 
 // Release returns what id holds to the free capacity.

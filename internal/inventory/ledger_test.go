@@ -42,7 +42,7 @@ func TestLedgerReserve(t *testing.T) {
 			wantGPUs: []string{"GPU-a100-0", "GPU-a100-1"}, wantVendor: "nvidia"},
 		{name: "min VRAM", req: job.Resources{GPUs: 1, GPU: job.GPUSelector{MinVRAM: 100 * gib}},
 			wantGPUs: []string{"0xmi300"}, wantVendor: "amd"},
-		{name: "vendor exact", req: job.Resources{GPUs: 1, GPU: job.GPUSelector{Vendor: "amd"}},
+		{name: "vendor", req: job.Resources{GPUs: 1, GPU: job.GPUSelector{Vendor: "amd"}},
 			wantGPUs: []string{"0xmi300"}, wantVendor: "amd"},
 		{name: "three GPUs come from one vendor", req: job.Resources{GPUs: 3},
 			wantGPUs: []string{"GPU-4090", "GPU-a100-0", "GPU-a100-1"}, wantVendor: "nvidia"},
@@ -60,7 +60,7 @@ func TestLedgerReserve(t *testing.T) {
 			wantErr: "gpu: asked for 4 GPU(s), 3 free of 4 matching, short by 1"},
 		{name: "matching GPU held", before: []job.Resources{{GPUs: 2, GPU: job.GPUSelector{Model: "A100"}}},
 			req:     job.Resources{GPUs: 1, GPU: job.GPUSelector{Vendor: "nvidia", Model: "A100", MinVRAM: 40 * gib}},
-			wantErr: `gpu: asked for 1 GPU(s) (vendor nvidia, model "A100", vram >= 40GiB), 0 free of 2 matching, short by 1`},
+			wantErr: `gpu: asked for 1 GPU(s) (vendor "nvidia", model "A100", at least 40GiB VRAM), 0 free of 2 matching, short by 1`},
 		{name: "no GPU matches", req: job.Resources{GPUs: 1, GPU: job.GPUSelector{Model: "H100"}},
 			wantErr: `gpu: asked for 1 GPU(s) (model "H100"), none of the 4 GPUs match`},
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -224,9 +223,9 @@ func validateResources(v *validator, r Resources) {
 		v.add("resources.gpu", "set but resources.gpus is 0")
 	}
 	switch g.Vendor {
-	case "", "nvidia", "amd":
+	case "", VendorNVIDIA, VendorAMD:
 	default:
-		v.add("resources.gpu.vendor", `must be "nvidia", "amd" or empty, got %q`, g.Vendor)
+		v.add("resources.gpu.vendor", "must be %q, %q or empty, got %q", VendorNVIDIA, VendorAMD, g.Vendor)
 	}
 	if len(g.Model) > maxNameLen || strings.ContainsRune(g.Model, 0) {
 		v.add("resources.gpu.model", "must be at most %d bytes without NUL", maxNameLen)
@@ -239,7 +238,7 @@ func validateResources(v *validator, r Resources) {
 	}
 }
 
-var sha256HexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var sha256HexRE = lazyRE(`^[0-9a-f]{64}$`)
 
 func validateWasm(v *validator, w *WasmModule) {
 	if w == nil {
@@ -259,7 +258,7 @@ func validateWasm(v *validator, w *WasmModule) {
 		}
 		if w.SHA256 != "" {
 			sum := sha256.Sum256(w.Inline)
-			if !sha256HexRE.MatchString(w.SHA256) {
+			if !sha256HexRE().MatchString(w.SHA256) {
 				v.add("wasm.sha256", "must be 64 lower-case hex digits")
 			} else if w.SHA256 != hex.EncodeToString(sum[:]) {
 				v.add("wasm.sha256", "does not match the inline module (its SHA-256 is %x)", sum)
@@ -272,7 +271,7 @@ func validateWasm(v *validator, w *WasmModule) {
 		}
 		if w.SHA256 == "" {
 			v.add("wasm.sha256", "required with wasm.url")
-		} else if !sha256HexRE.MatchString(w.SHA256) {
+		} else if !sha256HexRE().MatchString(w.SHA256) {
 			v.add("wasm.sha256", "must be 64 lower-case hex digits")
 		}
 	}

@@ -196,23 +196,3 @@ func TestReputationFilter(t *testing.T) {
 		{name: "nil source is neutral", spec: min(0.5), o: mkOffer("good", 8000, 8<<30, 0), code: Fits},
 	})
 }
-
-func TestContainsFold(t *testing.T) {
-	tests := []struct {
-		name, s, sub string
-		want         bool
-	}{
-		{"empty pattern", "x", "", true},
-		{"middle", "NVIDIA A100-SXM4", "a100", true},
-		{"end", "NVIDIA A100", "a100", true},
-		{"absent", "NVIDIA T4", "a100", false},
-		{"longer than s", "A1", "a100", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := containsFold(tc.s, tc.sub); got != tc.want {
-				t.Fatalf("containsFold(%q, %q) = %v", tc.s, tc.sub, got)
-			}
-		})
-	}
-}

@@ -93,8 +93,9 @@ func (GPUFilter) Filter(r *Request, o *offer.Offer) Status {
 		return Fit
 	}
 	match := 0
+	sel := r.Spec.Resources.GPU
 	for i := range o.GPUs {
-		if matchGPU(r, &o.GPUs[i]) {
+		if g := &o.GPUs[i]; sel.Matches(g.Vendor, g.Model, g.VRAM) {
 			match++
 		}
 	}
@@ -106,63 +107,13 @@ func (GPUFilter) Filter(r *Request, o *offer.Offer) Status {
 		st = Status{Code: UnschedulableForever, Reason: "more GPUs than the provider has"}
 	}
 	if r.Explain {
-		sel := r.Spec.Resources.GPU
-		var parts []string
-		if sel.Vendor != "" {
-			parts = append(parts, fmt.Sprintf("vendor %q", sel.Vendor))
-		}
-		if sel.Model != "" {
-			parts = append(parts, fmt.Sprintf("model %q", sel.Model))
-		}
-		if sel.MinVRAM > 0 {
-			parts = append(parts, "at least "+sel.MinVRAM.String()+" VRAM")
-		}
 		what := "GPUs"
-		if len(parts) > 0 {
-			what = "GPUs matching " + strings.Join(parts, ", ")
+		if sel != (job.GPUSelector{}) {
+			what = "GPUs matching " + sel.String()
 		}
 		st.Detail = fmt.Sprintf("gpu: needs %d %s, %d free", n, what, match)
 	}
 	return st
-}
-
-func matchGPU(r *Request, g *offer.GPU) bool {
-	if g.VRAM < r.Spec.Resources.GPU.MinVRAM {
-		return false
-	}
-	if r.gpuVendor != "" && !strings.EqualFold(r.gpuVendor, g.Vendor) {
-		return false
-	}
-	return r.gpuModel == "" || containsFold(g.Model, r.gpuModel)
-}
-
-// MatchGPU reports whether g satisfies sel (vendor ignoring case, model
-// substring ignoring case, VRAM at least MinVRAM).
-func MatchGPU(sel job.GPUSelector, g offer.GPU) bool {
-	r := NewRequest(job.Spec{Resources: job.Resources{GPU: sel}}, "")
-	return matchGPU(r, &g)
-}
-
-// containsFold reports whether s contains the lower-case ASCII pattern sub,
-// ignoring ASCII case, without allocating.
-func containsFold(s, sub string) bool {
-	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
-		for ; j < n; j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != sub[j] {
-				break
-			}
-		}
-		if j == n {
-			return true
-		}
-	}
-	return false
 }
 
 // PriceFilter rejects providers whose price for the task is above the

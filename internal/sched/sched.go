@@ -71,8 +71,6 @@ type Request struct {
 	executor       string
 	executorReason string
 	maxPrice       money.Amount
-	gpuVendor      string
-	gpuModel       string // lower case
 	poolReason     string
 	providers      map[string]struct{}
 	regions        []string
@@ -86,19 +84,17 @@ type Request struct {
 type label struct{ key, value, reason string }
 
 // NewRequest runs the built-in pre-filter step for spec on behalf of
-// requester: it normalises the executor, lower-cases the GPU model pattern,
-// and turns the constraints into sorted selectors and sets with their
-// rejection reasons.
+// requester: it defaults the executor as job.ApplyDefaults does (for specs
+// not yet defaulted) and turns the constraints into sorted selectors and
+// sets with their rejection reasons.
 func NewRequest(spec job.Spec, requester string) *Request {
 	r := &Request{Spec: spec, Requester: requester}
 	r.executor = spec.Executor
 	if r.executor == "" {
-		r.executor = job.ExecutorDocker
+		r.executor = job.DefaultExecutor
 	}
 	r.executorReason = "does not run the " + r.executor + " executor"
 	r.maxPrice = spec.MaxPricePerHour
-	r.gpuVendor = spec.Resources.GPU.Vendor
-	r.gpuModel = strings.ToLower(spec.Resources.GPU.Model)
 	c := spec.Constraints
 	if c.Pool != "" {
 		r.poolReason = fmt.Sprintf("not in pool %q", c.Pool)
