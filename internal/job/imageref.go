@@ -23,7 +23,7 @@ import (
 var (
 	pathComponentRE = lazyRE(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 	tagRE           = lazyRE(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE        = lazyRE(`^sha256:[0-9a-f]{64}$`)
+	digestRE        = lazyRE(`^sha256:[0-9a-f]{64}$`) // also result inputs' digests
 	hostRE          = lazyRE(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$`)
 )
 

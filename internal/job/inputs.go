@@ -109,10 +109,9 @@ func (in Input) Kind() string {
 }
 
 var (
-	inputNameRE    = lazyRE(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$`)
-	commitRE       = lazyRE(`^[0-9a-f]{40}$`)
-	resultDigestRE = lazyRE(`^sha256:[0-9a-f]{64}$`)
-	peerIDRE       = lazyRE(`^[1-9A-HJ-NP-Za-km-z]{20,128}$`)
+	inputNameRE = lazyRE(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$`)
+	commitRE    = lazyRE(`^[0-9a-f]{40}$`)
+	peerIDRE    = lazyRE(`^[1-9A-HJ-NP-Za-km-z]{20,128}$`)
 )
 
 // IsCommit reports whether ref is a full 40-digit hex commit hash.
@@ -167,7 +166,7 @@ func validateInputs(v *validator, ins []Input) {
 				v.add(p+".sha256", "required for url inputs (or set insecureSkipHash)")
 			case in.SHA256 != "" && in.InsecureSkipHash:
 				v.add(p+".sha256", "set sha256 or insecureSkipHash, not both")
-			case in.SHA256 != "" && !sha256HexRE.MatchString(in.SHA256):
+			case in.SHA256 != "" && !sha256HexRE().MatchString(in.SHA256):
 				v.add(p+".sha256", "must be 64 lower-case hex digits")
 			}
 			if in.MaxSize < 0 {
@@ -201,7 +200,7 @@ func validateInputs(v *validator, ins []Input) {
 			if err := CheckID(r.Job); err != nil {
 				v.add(p+".result.job", "%q is not a job ID", r.Job)
 			}
-			if r.Digest != "" && !resultDigestRE().MatchString(r.Digest) {
+			if r.Digest != "" && !digestRE().MatchString(r.Digest) {
 				v.add(p+".result.digest", `must be "sha256:" and 64 lower-case hex digits, got %q`, r.Digest)
 			}
 			if r.Provider != "" && !peerIDRE().MatchString(r.Provider) {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -137,7 +136,7 @@ func describeYAML(n *yaml.Node) string {
 	return "something else"
 }
 
-var yamlLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+var yamlLineRE = lazyRE(`^line (\d+): (.*)$`)
 
 func (w *yamlWalker) walk(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
@@ -223,7 +222,7 @@ func (w *yamlWalker) walk(n *yaml.Node, v reflect.Value, path string) {
 			}
 			msg := strings.TrimPrefix(err.Error(), "yaml: ")
 			line := n.Line
-			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 				line, _ = strconv.Atoi(m[1])
 				msg = m[2]
 			}
@@ -266,7 +265,7 @@ func parseYAML(data []byte) (Spec, error) {
 func yamlSyntaxError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	fe := FieldError{Problem: msg}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		fe.Line, _ = strconv.Atoi(m[1])
 		fe.Problem = m[2]
 	}
