@@ -26,12 +26,6 @@ import (
 	"github.com/deco-network/deco/internal/store"
 )
 
-// Files in a node's data directory (kept in step with the node package).
-const (
-	apiFile   = "api-url"
-	tokenFile = "api-token"
-)
-
 // ErrNoNode is returned when no node answers for a data directory.
 var ErrNoNode = errors.New("no deco node is running for this data directory")
 
@@ -42,8 +36,6 @@ type Error struct {
 	Message string
 	// Fields lists spec problems field by field (400 on submission).
 	Fields []api.FieldProblem
-	// Placement is the placement report when no provider fits (422).
-	Placement any
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -62,22 +54,19 @@ func New(base, token string) *Client {
 
 // FromDataDir reads the API address and token a node wrote to dir.
 func FromDataDir(dir string) (*Client, error) {
-	u, err := os.ReadFile(filepath.Join(dir, apiFile))
+	u, err := os.ReadFile(filepath.Join(dir, api.APIFile))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w (%s): start one with `deco node run --data-dir %s`", ErrNoNode, dir, dir)
 		}
 		return nil, err
 	}
-	tok, err := os.ReadFile(filepath.Join(dir, tokenFile))
+	tok, err := os.ReadFile(filepath.Join(dir, api.TokenFile))
 	if err != nil {
 		return nil, fmt.Errorf("read API token: %w", err)
 	}
 	return New(strings.TrimSpace(string(u)), strings.TrimSpace(string(tok))), nil
 }
-
-// BaseURL is the API address.
-func (c *Client) BaseURL() string { return c.base }
 
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, contentType string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
@@ -103,7 +92,7 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, co
 		if json.Unmarshal(b, &body) != nil || body.Error == "" {
 			body.Error = fmt.Sprintf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(b)))
 		}
-		return nil, &Error{Status: resp.StatusCode, Message: body.Error, Fields: body.Fields, Placement: body.Placement}
+		return nil, &Error{Status: resp.StatusCode, Message: body.Error, Fields: body.Fields}
 	}
 	return resp, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/node"
 	"github.com/deco-network/deco/internal/provider"
@@ -115,7 +116,7 @@ func (a *app) idCmd() *cobra.Command {
 				if !errors.Is(err, client.ErrNoNode) {
 					return err
 				}
-				keyPath := filepath.Join(a.dataDir, "keystore", identity.KeyFile)
+				keyPath := filepath.Join(a.dataDir, api.KeystoreDir, identity.KeyFile)
 				data, rerr := os.ReadFile(keyPath)
 				if rerr != nil {
 					return fmt.Errorf("no node identity in %s yet: start the node once with `deco node run`", a.dataDir)
@@ -125,7 +126,7 @@ func (a *app) idCmd() *cobra.Command {
 					return perr
 				}
 				if pass == "" {
-					b, _ := os.ReadFile(filepath.Join(a.dataDir, "keystore", identity.PassphraseFile))
+					b, _ := os.ReadFile(filepath.Join(a.dataDir, api.KeystoreDir, identity.PassphraseFile))
 					pass = strings.TrimSpace(string(b))
 				}
 				k, derr := identity.DecryptKey(data, pass)

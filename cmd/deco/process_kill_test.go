@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/api"
 	dockerexec "github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/job"
 )
@@ -76,7 +77,7 @@ func startNodeProcess(t *testing.T, bin, dir string, extra ...string) *nodeProce
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "api-url")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, api.APIFile)); err == nil {
 			return p
 		}
 		if time.Now().After(deadline) {

@@ -8,6 +8,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/identity"
 )
 
 // TestNodeProcessStopsCleanlyAndKeepsIdentity runs `deco node run` as a real
@@ -21,7 +24,7 @@ func TestNodeProcessStopsCleanlyAndKeepsIdentity(t *testing.T) {
 	dir := t.TempDir()
 	var ids []string
 	for round := 0; round < 2; round++ {
-		os.Remove(filepath.Join(dir, "api-url"))
+		os.Remove(filepath.Join(dir, api.APIFile))
 		cmd := exec.Command(bin, "node", "run", "--data-dir", dir, "--api-addr", "127.0.0.1:0",
 			"--no-mdns", "--no-docker", "--listen", "/ip4/127.0.0.1/tcp/0")
 		var logs strings.Builder
@@ -31,7 +34,7 @@ func TestNodeProcessStopsCleanlyAndKeepsIdentity(t *testing.T) {
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			if _, err := os.Stat(filepath.Join(dir, "api-url")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, api.APIFile)); err == nil {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -67,7 +70,7 @@ func TestNodeProcessStopsCleanlyAndKeepsIdentity(t *testing.T) {
 		t.Fatalf("identity changed across restart: %s vs %s", ids[0], ids[1])
 	}
 	// Files that hold secrets are private.
-	for _, f := range []string{"api-token", filepath.Join("keystore", "key.json")} {
+	for _, f := range []string{api.TokenFile, filepath.Join(api.KeystoreDir, identity.KeyFile)} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Fatalf("%s: %v mode %v", f, err, st.Mode().Perm())

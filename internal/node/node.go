@@ -45,15 +45,8 @@ import (
 	"github.com/deco-network/deco/internal/store"
 )
 
-// Files in the data directory that the CLI reads.
-const (
-	// APIFile holds the API's base URL once the node listens.
-	APIFile = "api-url"
-	// TokenFile holds the API bearer token (mode 0600).
-	TokenFile = "api-token"
-	// DBFile is the SQLite database.
-	DBFile = "deco.db"
-)
+// DBFile is the SQLite database in the data directory.
+const DBFile = "deco.db"
 
 // DefaultAPIAddr is where `deco node run` serves the REST API.
 const DefaultAPIAddr = "127.0.0.1:7350"
@@ -172,12 +165,12 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 	}()
 
-	n.key, _, err = identity.OpenOrCreate(filepath.Join(cfg.DataDir, "keystore"), cfg.Passphrase, cfg.ScryptN, cfg.Logger)
+	n.key, _, err = identity.OpenOrCreate(filepath.Join(cfg.DataDir, api.KeystoreDir), cfg.Passphrase, cfg.ScryptN, cfg.Logger)
 	if err != nil {
 		return n, err
 	}
 	n.log = cfg.Logger.With("node", shortPeer(n.key.PeerID()))
-	switch c, err := n.OpenSettlement(ctx); {
+	switch c, err := openSettlement(ctx, cfg.DataDir, n.key, n.log.With("component", "settlement")); {
 	case errors.Is(err, settle.ErrNoSettlement):
 		n.log.Info("no settlement configured (chain.json): tasks run free")
 	case err != nil:
@@ -276,7 +269,7 @@ func shortPeer(id string) string {
 
 // serveAPI creates the token (once) and starts the REST API.
 func (n *Node) serveAPI(reg *prometheus.Registry) error {
-	tokenPath := filepath.Join(n.cfg.DataDir, TokenFile)
+	tokenPath := filepath.Join(n.cfg.DataDir, api.TokenFile)
 	b, err := os.ReadFile(tokenPath)
 	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		n.token = strings.TrimSpace(string(b))
@@ -315,7 +308,7 @@ func (n *Node) serveAPI(reg *prometheus.Registry) error {
 		}
 	}()
 	// Written whole or not at all: the CLI may read it the moment it exists.
-	path := filepath.Join(n.cfg.DataDir, APIFile)
+	path := filepath.Join(n.cfg.DataDir, api.APIFile)
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(n.apiURL+"\n"), 0o600); err != nil {
 		return err
