@@ -47,9 +47,6 @@ type Backend interface {
 // ErrNoOutputs is returned by Backend.Outputs for a job without a result.
 var ErrNoOutputs = errors.New("job has no outputs (yet)")
 
-// MaxSpecSize caps a submitted spec (inline wasm modules included).
-const MaxSpecSize = 16 << 20
-
 // New returns the API handler. metrics serves /metrics (may be nil).
 func New(b Backend, token string, metrics http.Handler, logger *slog.Logger) http.Handler {
 	if logger == nil {
@@ -107,6 +104,8 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 	var fe job.FieldErrors
 	var nf *sched.NoFitError
 	switch {
+	case errors.Is(err, job.ErrSpecTooLarge):
+		writeJSON(w, http.StatusRequestEntityTooLarge, Error{Error: err.Error()})
 	case errors.As(err, &fe):
 		body := Error{Error: err.Error()}
 		for _, f := range fe {
@@ -188,13 +187,9 @@ func decodeStrict(body io.Reader, v any, max int64) error {
 }
 
 func (s *server) submit(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxSpecSize+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, job.MaxSpecSize+1))
 	if err != nil {
 		s.fail(w, fmt.Errorf("%w: %w", ErrBadRequest, err))
-		return
-	}
-	if len(body) > MaxSpecSize {
-		writeJSON(w, http.StatusRequestEntityTooLarge, Error{Error: "job spec larger than 16 MiB"})
 		return
 	}
 	spec, err := job.Parse(body)
