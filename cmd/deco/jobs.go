@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/sched"
-	"github.com/deco-network/deco/internal/store"
 )
 
 type runFlags struct {
@@ -271,7 +271,8 @@ func (a *app) submitAndFollow(ctx context.Context, spec job.Spec, detach bool) e
 	}
 }
 
-// explainSubmit adds the placement report to a no-fit error.
+// explainSubmit lists a rejected spec's problems field by field; any other
+// submission error is returned as it is.
 func explainSubmit(err error) error {
 	var ce *client.Error
 	if errors.As(err, &ce) && len(ce.Fields) > 0 {
@@ -339,9 +340,6 @@ func (a *app) jobLsCmd() *cobra.Command {
 				return err
 			}
 			if a.output == "json" {
-				if jobs == nil {
-					jobs = []store.Job{}
-				}
 				return writeJSON(a.stdout, jobs)
 			}
 			if quiet {
@@ -410,7 +408,7 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 			}
 			if len(d.Placement) > 0 {
 				var rep sched.Report
-				if err := jsonUnmarshal(d.Placement, &rep); err == nil {
+				if err := json.Unmarshal(d.Placement, &rep); err == nil {
 					fmt.Fprintf(w, "\nPlacement: %d offers considered, %d feasible, chose %s\n", rep.Considered, rep.Feasible, orDash(rep.Chosen))
 					var rows [][]string
 					for _, n := range rep.Nodes {

@@ -17,12 +17,12 @@ import (
 // chain and contracts the node settles on (`deco chain serve` writes one).
 const SettlementFile = "chain.json"
 
-// OpenSettlement connects key's account to the chain configured in
+// openSettlement connects key's account to the chain configured in
 // dataDir/chain.json. It returns settle.ErrNoSettlement (wrapped) when there
 // is no such file.
 // The caller closes the returned client; one client per key should be shared
 // by everything that sends transactions (it owns the account's nonces).
-func OpenSettlement(ctx context.Context, dataDir string, key *identity.Key, logger *slog.Logger) (*evm.Client, error) {
+func openSettlement(ctx context.Context, dataDir string, key *identity.Key, logger *slog.Logger) (*evm.Client, error) {
 	cfg, err := evm.LoadConfig(filepath.Join(dataDir, SettlementFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w (no %s in %s)", settle.ErrNoSettlement, SettlementFile, dataDir)
@@ -35,10 +35,4 @@ func OpenSettlement(ctx context.Context, dataDir string, key *identity.Key, logg
 		return nil, fmt.Errorf("settlement: %w", err)
 	}
 	return c, nil
-}
-
-// OpenSettlement connects the node's key to the chain in its data directory
-// (see the package function OpenSettlement).
-func (n *Node) OpenSettlement(ctx context.Context) (*evm.Client, error) {
-	return OpenSettlement(ctx, n.cfg.DataDir, n.key, n.log.With("component", "settlement"))
 }

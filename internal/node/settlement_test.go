@@ -23,13 +23,13 @@ func TestOpenSettlement(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := OpenSettlement(ctx, dir, key, nil); !errors.Is(err, settle.ErrNoSettlement) {
+	if _, err := openSettlement(ctx, dir, key, nil); !errors.Is(err, settle.ErrNoSettlement) {
 		t.Fatalf("no chain.json: %v, want ErrNoSettlement", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, SettlementFile), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenSettlement(ctx, dir, key, nil); err == nil || errors.Is(err, settle.ErrNoSettlement) {
+	if _, err := openSettlement(ctx, dir, key, nil); err == nil || errors.Is(err, settle.ErrNoSettlement) {
 		t.Fatalf("broken chain.json: %v, want a parse error", err)
 	}
 
@@ -41,7 +41,7 @@ func TestOpenSettlement(t *testing.T) {
 	if err := chain.WriteSettlement(filepath.Join(dir, SettlementFile)); err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenSettlement(ctx, dir, key, nil)
+	s, err := openSettlement(ctx, dir, key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
