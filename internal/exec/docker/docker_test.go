@@ -183,6 +183,8 @@ func TestLogsCombined(t *testing.T) {
 	}
 }
 
+// TestLogsFollow checks what the conformance suite's LogsFollow does not:
+// lines written on both streams after the follow began arrive, in order.
 func TestLogsFollow(t *testing.T) {
 	t.Parallel()
 	e := engine(t, Config{})
@@ -198,15 +200,6 @@ func TestLogsFollow(t *testing.T) {
 	}
 	if res := wait(t, e, task.ExecutionID); res.ExitCode != 0 {
 		t.Errorf("result = %+v", res)
-	}
-}
-
-func TestExitCode(t *testing.T) {
-	t.Parallel()
-	e := engine(t, Config{})
-	res, _ := runTask(t, e, newTask("exit", "sh", "-c", "exit 3"))
-	if res.ExitCode != 3 || res.Killed || res.TimedOut || res.OOMKilled {
-		t.Errorf("result = %+v, want exit code 3 only", res)
 	}
 }
 
@@ -246,73 +239,43 @@ func TestOOMKilled(t *testing.T) {
 	t.Errorf("result = %+v (logs %q), want OOMKilled", res, out)
 }
 
-func TestOutputsAndInputs(t *testing.T) {
+// TestKillAndTimeoutArePrompt checks what the conformance suite's looser
+// bounds (Kill, Timeout) let pass: the executor ends the container with
+// SIGKILL at once, where a stop with the engine's grace period would take
+// 10 s more (sleep as PID 1 ignores SIGTERM).
+func TestKillAndTimeoutArePrompt(t *testing.T) {
 	t.Parallel()
 	e := engine(t, Config{})
-	task := newTask("outputs", "sh", "-c",
-		"cat /inputs/in.txt > /outputs/result.txt && echo done >> /outputs/result.txt; touch /inputs/x || echo inputs read-only")
-	task.OutputsDir = t.TempDir()
-	task.InputsDir = t.TempDir()
-	if err := os.WriteFile(filepath.Join(task.InputsDir, "in.txt"), []byte("input\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, out := runTask(t, e, task)
-	if res.ExitCode != 0 {
-		t.Fatalf("result = %+v, logs %q", res, out)
-	}
-	got, err := os.ReadFile(filepath.Join(task.OutputsDir, "result.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != "input\ndone\n" {
-		t.Errorf("result.txt = %q", got)
-	}
-	if !strings.Contains(out, "inputs read-only") {
-		t.Errorf("writing /inputs did not fail: logs %q", out)
-	}
-	if _, err := os.Stat(filepath.Join(task.InputsDir, "x")); err == nil {
-		t.Error("the task wrote into the inputs directory")
-	}
-}
-
-func TestTimeout(t *testing.T) {
-	t.Parallel()
-	e := engine(t, Config{})
-	task := newTask("timeout", "sleep", "30")
-	task.Spec.Timeout = job.Duration(time.Second)
-	began := time.Now()
-	start(t, e, task)
-	res := wait(t, e, task.ExecutionID)
-	if d := time.Since(began); d > 10*time.Second {
-		t.Errorf("timeout of 1s took %v", d)
-	}
-	if !res.TimedOut || res.Killed || res.ExitCode == 0 {
-		t.Errorf("result = %+v, want TimedOut", res)
-	}
-}
-
-func TestKill(t *testing.T) {
-	t.Parallel()
-	e := engine(t, Config{})
-	task := newTask("kill", "sleep", "30")
-	start(t, e, task)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	began := time.Now()
-	if err := e.Kill(ctx, task.ExecutionID); err != nil {
-		t.Fatalf("Kill: %v", err)
-	}
-	res := wait(t, e, task.ExecutionID)
-	if d := time.Since(began); d > 10*time.Second {
-		t.Errorf("kill took %v", d)
-	}
-	if !res.Killed || res.TimedOut || res.ExitCode == 0 {
-		t.Errorf("result = %+v, want Killed", res)
-	}
-	// Killing an ended execution is harmless and changes nothing.
-	if err := e.Kill(ctx, task.ExecutionID); err != nil {
-		t.Errorf("second Kill: %v", err)
-	}
+	t.Run("kill", func(t *testing.T) {
+		t.Parallel()
+		task := newTask("kill", "sleep", "30")
+		start(t, e, task)
+		began := time.Now()
+		if err := e.Kill(context.Background(), task.ExecutionID); err != nil {
+			t.Fatalf("Kill: %v", err)
+		}
+		res := wait(t, e, task.ExecutionID)
+		if d := time.Since(began); d > 10*time.Second {
+			t.Errorf("kill took %v", d)
+		}
+		if !res.Killed {
+			t.Errorf("result = %+v, want Killed", res)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		task := newTask("timeout", "sleep", "30")
+		task.Spec.Timeout = job.Duration(time.Second)
+		began := time.Now()
+		start(t, e, task)
+		res := wait(t, e, task.ExecutionID)
+		if d := time.Since(began); d > 10*time.Second {
+			t.Errorf("timeout of 1s took %v", d)
+		}
+		if !res.TimedOut {
+			t.Errorf("result = %+v, want TimedOut", res)
+		}
+	})
 }
 
 func TestKillAfterExitIsNotKilled(t *testing.T) {
@@ -368,6 +331,8 @@ func TestUnknownExecution(t *testing.T) {
 	}
 }
 
+// TestRemove removes a running execution; the conformance suite's
+// RemoveThenWait removes an ended one.
 func TestRemove(t *testing.T) {
 	t.Parallel()
 	e := engine(t, Config{})
@@ -382,10 +347,13 @@ func TestRemove(t *testing.T) {
 	}
 }
 
+// TestReattach checks what the conformance suite's Restart does not: after
+// the first instance closes, a new one reports the execution's own exit,
+// neither Killed nor TimedOut, and removes it.
 func TestReattach(t *testing.T) {
 	t.Parallel()
 	first := engine(t, Config{})
-	task := newTask("reattach", "sh", "-c", "echo before; sleep 2; echo after; exit 5")
+	task := newTask("reattach", "sh", "-c", "sleep 2; exit 5")
 	start(t, first, task)
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
@@ -394,9 +362,6 @@ func TestReattach(t *testing.T) {
 	res := wait(t, second, task.ExecutionID)
 	if res.ExitCode != 5 || res.Killed || res.TimedOut {
 		t.Errorf("result through a new instance = %+v, want exit 5", res)
-	}
-	if out := logs(t, second, task.ExecutionID, true); out != "before\nafter\n" {
-		t.Errorf("logs through a new instance = %q", out)
 	}
 	if err := second.Remove(context.Background(), task.ExecutionID); err != nil {
 		t.Errorf("Remove through a new instance: %v", err)
