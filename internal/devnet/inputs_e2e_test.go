@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/deco-network/deco/internal/data/gittest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,51 +13,13 @@ import (
 	"testing"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/data/gittest"
 	"github.com/deco-network/deco/internal/exec/exectest"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/store"
 )
-
-// gitRepo makes a repository with a tagged first commit and a second one,
-// serves it over smart HTTP with go-git's in-process server, and returns
-// its URL and the two commits.
-func gitRepo(t *testing.T) (url, c1, c2 string) {
-	t.Helper()
-	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, _ := repo.Worktree()
-	sig := &object.Signature{Name: "deco", Email: "deco@example.org", When: time.Unix(1700000000, 0)}
-	commit := func(content string) string {
-		if err := os.WriteFile(filepath.Join(dir, "train.py"), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := wt.Add("train.py"); err != nil {
-			t.Fatal(err)
-		}
-		h, err := wt.Commit("c", &git.CommitOptions{Author: sig})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h.String()
-	}
-	c1 = commit("print('first')\n")
-	if _, err := repo.CreateTag("v1", plumbing.NewHash(c1), &git.CreateTagOptions{Tagger: sig, Message: "v1"}); err != nil {
-		t.Fatal(err)
-	}
-	c2 = commit("print('second')\n")
-
-	s := gittest.Serve(t, repo)
-	return s.URL + "/repo.git", c1, c2
-}
 
 func hexSHA(b []byte) string {
 	s := sha256.Sum256(b)
@@ -117,7 +78,10 @@ func TestInputsEndToEnd(t *testing.T) {
 	}
 	dataset := bytes.Repeat([]byte("row,1\n"), 50_000) // 300 KB
 	base := fileServer(t, map[string][]byte{"/data.csv": dataset})
-	repoURL, c1, _ := gitRepo(t)
+	repo := gittest.NewRepo(t,
+		gittest.Commit{Files: map[string]string{"train.py": "print('first')\n"}, Tag: "v1", Annotated: true},
+		gittest.Commit{Files: map[string]string{"train.py": "print('second')\n"}})
+	repoURL, c1 := repo.URL, repo.Commits[0]
 
 	// url + git (at a tag) + inline inputs, read by the task and copied to
 	// its outputs.
