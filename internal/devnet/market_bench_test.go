@@ -2,7 +2,6 @@ package devnet_test
 
 import (
 	"context"
-	"sort"
 	"testing"
 	"time"
 
@@ -67,7 +66,5 @@ func BenchmarkQuoteToDeal(b *testing.B) {
 		s.Reset()
 	}
 	b.StopTimer()
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(times[len(times)*9/10].Microseconds())/1000, "p90-ms")
+	reportPercentiles(b, times, "ms")
 }

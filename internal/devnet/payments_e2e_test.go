@@ -2,7 +2,6 @@ package devnet_test
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -38,20 +37,15 @@ type payNet struct {
 func startPayNet(t *testing.T) *payNet {
 	t.Helper()
 	needDocker(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	pn := &payNet{interval: 500 * time.Millisecond}
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: t.TempDir(), Logger: logger,
+	net := startWith(t, devnet.Config{
 		UsageInterval: pn.interval, RedeemThreshold: 1000 * money.Unit, RedeemPoll: time.Hour,
 		// 36 DECO per core-hour: 0.01 DECO per core-second.
 		Prices:  &offer.Prices{CPUHour: 36 * money.Unit},
 		PayHook: func(u market.UsageReport) bool { return !pn.starve.Load() || u.Seq < 2 }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	pn.Net = net
 	t.Cleanup(net.Close)
+	var err error
 	if pn.c, err = client.FromDataDir(net.DataDir(0)); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -42,12 +41,7 @@ func TestProviderKilledBeforeStartGetsNothing(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: t.TempDir(), Logger: logger,
-		HeartbeatTimeout: 2 * time.Second, UsageInterval: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	net := startWith(t, devnet.Config{HeartbeatTimeout: 2 * time.Second, UsageInterval: 500 * time.Millisecond})
 	defer net.Close()
 	c, _ := client.FromDataDir(net.DataDir(0))
 	j, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Command: []string{"cat", "/inputs/d"},

@@ -3,7 +3,6 @@ package devnet_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -23,13 +22,9 @@ func TestProviderRedeemsBeforeWithdrawalUnlocks(t *testing.T) {
 	needDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: 2, Dir: t.TempDir(), Logger: logger,
+	net := startWith(t, devnet.Config{Nodes: 2,
 		UsageInterval: 500 * time.Millisecond, RedeemThreshold: 1000 * money.Unit, RedeemPoll: 200 * time.Millisecond,
 		WithdrawDelay: 4 * time.Second, Prices: &offer.Prices{CPUHour: 36 * money.Unit}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer net.Close()
 	c, _ := client.FromDataDir(net.DataDir(0))
 	j, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Command: []string{"sh", "-c", "sleep 1"}})
