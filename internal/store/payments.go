@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,31 +63,53 @@ type Redeem struct {
 
 // PutUsage records a report (a repeated seq is ignored) and returns the
 // channel's usage total: the sum over its executions of their latest
-// report's amount due.
+// report's amount due. The total is kept with the channel and moved by the
+// difference a new latest report makes, so the cost does not grow with the
+// channel's history.
 func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount, error) {
 	r := u.Report
 	final := 0
 	if r.Final {
 		final = 1
 	}
-	_, err := s.exec(ctx, `INSERT INTO usage_reports(role, execution_id, job_id, requester, provider, seq, run_millis, amount, final, signature, at)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		string(role), r.Execution, u.JobID, u.Requester.String(), u.Provider.String(), int64(r.Seq), int64(r.RunMillis),
+	tx, err := s.begin(ctx, sqlLatestUsage, sqlPutUsage, sqlAddUsage, sqlUsageTotal)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	req, prov := u.Requester.String(), u.Provider.String()
+	var prevSeq, prevAmount int64 = -1, 0
+	err = s.txQueryRow(ctx, tx, sqlLatestUsage, string(role), r.Execution).Scan(&prevSeq, &prevAmount)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("put usage report %s/%d: %w", r.Execution, r.Seq, err)
+	}
+	res, err := s.txExec(ctx, tx, sqlPutUsage, string(role), r.Execution, u.JobID, req, prov, int64(r.Seq), int64(r.RunMillis),
 		int64(r.AmountDue), final, r.Signature, u.At.UnixNano())
 	if err != nil {
 		return 0, fmt.Errorf("put usage report %s/%d: %w", r.Execution, r.Seq, err)
 	}
-	return s.UsageTotal(ctx, role, u.Requester, u.Provider)
+	var delta int64
+	if n, _ := res.RowsAffected(); n == 1 && int64(r.Seq) > prevSeq {
+		delta = int64(r.AmountDue) - prevAmount
+	}
+	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(role), req, prov, delta, u.At.UnixNano()); err != nil {
+		return 0, fmt.Errorf("put usage report %s/%d: %w", r.Execution, r.Seq, err)
+	}
+	var total int64
+	if err := s.txQueryRow(ctx, tx, sqlUsageTotal, string(role), req, prov).Scan(&total); err != nil {
+		return 0, fmt.Errorf("usage total: %w", err)
+	}
+	return money.Amount(total), tx.Commit()
 }
 
 // UsageTotal is the sum over a channel's executions of their latest
 // report's amount due.
 func (s *Store) UsageTotal(ctx context.Context, role Role, requester, provider identity.Address) (money.Amount, error) {
 	var total int64
-	err := s.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM usage_reports u
-		WHERE role = ? AND requester = ? AND provider = ? AND archived_escrow = ''
-		AND seq = (SELECT MAX(seq) FROM usage_reports v WHERE v.role = u.role AND v.execution_id = u.execution_id)`,
-		string(role), requester.String(), provider.String()).Scan(&total)
+	err := s.queryRow(ctx, sqlUsageTotal, string(role), requester.String(), provider.String()).Scan(&total)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("usage total: %w", err)
 	}
@@ -318,5 +342,13 @@ const (
 	sqlArchiveChannels = `INSERT INTO pay_channels_archive(escrow, role, requester, provider, cumulative, signature, redeemed, written_off, updated_at, archived_at)
 		SELECT ?, role, requester, provider, cumulative, signature, redeemed, written_off, updated_at, ? FROM pay_channels`
 	sqlClearChannels = `DELETE FROM pay_channels`
-	sqlArchiveUsage  = `UPDATE usage_reports SET archived_escrow = ? WHERE archived_escrow = ''`
+	// The latest report of an execution on the current escrow.
+	sqlLatestUsage = `SELECT seq, amount FROM usage_reports WHERE role = ? AND execution_id = ? AND archived_escrow = ''
+		ORDER BY seq DESC LIMIT 1`
+	sqlPutUsage = `INSERT INTO usage_reports(role, execution_id, job_id, requester, provider, seq, run_millis, amount, final, signature, at)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	sqlAddUsage = `INSERT INTO pay_channels(role, requester, provider, usage_total, updated_at) VALUES(?, ?, ?, ?, ?)
+		ON CONFLICT(role, requester, provider) DO UPDATE SET usage_total = usage_total + excluded.usage_total`
+	sqlUsageTotal   = `SELECT usage_total FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
+	sqlArchiveUsage = `UPDATE usage_reports SET archived_escrow = ? WHERE archived_escrow = ''`
 )

@@ -151,3 +151,40 @@ func TestNoteChannel(t *testing.T) {
 		t.Fatalf("channel after its voucher and another note: %+v", ch)
 	}
 }
+
+// TestUsageTotalMigration: migration 0007 computes each channel's usage
+// total from the reports already stored, for a database from before it.
+func TestUsageTotalMigration(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	req, prov := identity.Address{1}, identity.Address{2}
+	at := time.Unix(1700000000, 0).UTC()
+	for _, r := range []struct {
+		exec   string
+		seq    uint64
+		amount money.Amount
+	}{{"e1", 1, 10}, {"e1", 2, 25}, {"e2", 1, 5}} {
+		if _, err := s.PutUsage(ctx, RoleProvider, Usage{JobID: "j", Requester: req, Provider: prov, At: at,
+			Report: market.UsageReport{Execution: r.exec, Seq: r.seq, RunMillis: 1, AmountDue: r.amount, Signature: []byte{1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Back to the schema before 0007: no totals kept.
+	for _, q := range []string{"DELETE FROM pay_channels", "ALTER TABLE pay_channels DROP COLUMN usage_total", "PRAGMA user_version = 6"} {
+		if _, err := s.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, err := s.UsageTotal(ctx, RoleProvider, req, prov); err != nil || got != 30 {
+		t.Fatalf("usage total after migrating = %s, %v; want 30 (25 + 5)", got, err)
+	}
+	if got, _ := s.UsageTotal(ctx, RoleRequester, req, prov); got != 0 {
+		t.Fatalf("requester role total = %s, want 0", got)
+	}
+}
