@@ -13,7 +13,7 @@ const (
 )
 
 // Matches reports whether a GPU of vendor and model with vram bytes of
-// memory satisfies s. Vendor and model are compared ignoring ASCII case
+// memory satisfies s. Vendor and model are compared ignoring case
 // (Validate admits only the lower-case vendor constants; GPUs described by
 // others may spell theirs differently); Model is a substring of model; vram
 // must be at least MinVRAM. It does not allocate: the scheduler calls it for
@@ -48,32 +48,13 @@ func (s GPUSelector) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// containsFold reports whether s contains sub, ignoring ASCII case, without
+// containsFold reports whether s contains sub, ignoring case, without
 // allocating.
 func containsFold(s, sub string) bool {
-	n := len(sub)
-	for i := 0; i+n <= len(s); i++ {
-		if equalFoldASCII(s[i:i+n], sub) {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}
 	return false
-}
-
-// equalFoldASCII reports whether a and b, of equal length, are equal
-// ignoring ASCII case.
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		if lowerASCII(a[i]) != lowerASCII(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
