@@ -63,6 +63,8 @@ type Config struct {
 	RedeemPoll      time.Duration
 	// PayHook is node 0's pay hook (see node.Config.PayHook).
 	PayHook func(market.UsageReport) bool
+	// DiskQuota is the providers' node.Config.DiskQuota.
+	DiskQuota string
 }
 
 // Payment defaults of a devnet.
@@ -108,7 +110,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	for i := 0; i < cfg.Nodes; i++ {
 		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
 			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL,
-			HeartbeatTimeout: cfg.HeartbeatTimeout}
+			HeartbeatTimeout: cfg.HeartbeatTimeout, DiskQuota: cfg.DiskQuota}
 		net.payments(&nc, i)
 		if err := net.writeSettlement(nc.DataDir); err != nil {
 			net.Close()

@@ -85,6 +85,9 @@ type Config struct {
 	ResultRetention time.Duration
 	// InputStallTimeout fails an input download idle this long (default 30 s).
 	InputStallTimeout time.Duration
+	// DiskQuota is how this node as a provider holds tasks to their disk
+	// requests (provider.DiskQuotaAuto when empty).
+	DiskQuota string
 	// UsageInterval is how often running tasks report usage and are paid
 	// for (market.DefaultUsageInterval when zero); the same figure is the
 	// slack this node as a requester allows a report's run time.
@@ -222,7 +225,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.loadCatalog(ctx)
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
-		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, Published: n.published, CheckOffer: n.checkGossipOffer,
+		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
 		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll})
 	if err != nil {

@@ -55,27 +55,33 @@ func mib(n int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
-// fetchInputs fetches every input of the task into dir/<name>. The caps:
-// a url input's maxSize or the task's disk; a git tree the task's disk.
-func (p *Provider) fetchInputs(ctx context.Context, req *market.TaskRequest, dir string, out *sender) error {
+// fetchInputs fetches every input of the task into dir/<name> and
+// returns the bytes they hold. All of them together are capped at the
+// task's disk request, a url input also at its own maxSize.
+func (p *Provider) fetchInputs(ctx context.Context, req *market.TaskRequest, dir string, out *sender) (int64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("%w: create inputs dir: %w", errInputs, err)
+		p.log.Error("create inputs dir", "execution", req.ExecutionID, "err", err)
+		return 0, fmt.Errorf("%w: provider storage error", errInputs)
 	}
 	grants := map[string]market.ResultGrant{}
 	for _, g := range req.Grants {
 		grants[g.Input] = g
 	}
 	prog := &progressReporter{out: out, now: p.now, every: time.Second}
-	disk := int64(req.Spec.Resources.Disk)
+	var used int64
 	for _, in := range req.Spec.Inputs {
 		dest := filepath.Join(dir, in.Name)
 		start := p.now()
+		disk := int64(req.Spec.Resources.Disk) - used // what is left for this one
+		if disk <= 0 {
+			return used, fmt.Errorf("%w %s: the inputs before it fill the disk request (%s)", errInputs, in.Name, req.Spec.Resources.Disk)
+		}
 		var err error
 		switch in.Kind() {
 		case "url":
-			max := int64(in.MaxSize)
-			if max == 0 {
-				max = disk
+			max := disk
+			if in.MaxSize > 0 {
+				max = min(max, int64(in.MaxSize))
 			}
 			_, err = data.FetchURL(ctx, data.URLFetch{URL: in.URL, SHA256: in.SHA256, MaxBytes: max,
 				StallTimeout: p.cfg.InputStallTimeout, Progress: func(done, total int64) {
@@ -103,11 +109,19 @@ func (p *Provider) fetchInputs(ctx context.Context, req *market.TaskRequest, dir
 			err = errors.New("no source")
 		}
 		if err != nil {
-			return fmt.Errorf("%w %s: %w", errInputs, in.Name, err)
+			return used, fmt.Errorf("%w %s: %w", errInputs, in.Name, err)
 		}
+		size, err := data.TreeSize(dest)
+		if err != nil {
+			return used, fmt.Errorf("%w %s: %w", errInputs, in.Name, err)
+		}
+		used += size
 		p.log.Info("input fetched", "execution", req.ExecutionID, "input", in.Name, "kind", in.Kind(), "took", p.now().Sub(start))
 	}
-	return nil
+	if limit := int64(req.Spec.Resources.Disk); used > limit {
+		return used, fmt.Errorf("%w: together they hold %s, more than the disk request (%s)", errInputs, job.ByteSize(used), req.Spec.Resources.Disk)
+	}
+	return used, nil
 }
 
 // fetchWasm fetches a wasm module given by URL and returns it with the

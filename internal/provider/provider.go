@@ -22,6 +22,7 @@ import (
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
+	"github.com/deco-network/deco/internal/volume"
 )
 
 // Config wires a Provider. Logger and Clock may be nil.
@@ -43,6 +44,10 @@ type Config struct {
 	// DiskCheck is how often a running execution's outputs are measured
 	// against its disk request (default 2 s); see checkDisk.
 	DiskCheck time.Duration
+	// DiskQuota is how executions are held to their disk requests:
+	// DiskQuotaAuto (the default when empty), DiskQuotaVolume or
+	// DiskQuotaCheck.
+	DiskQuota string
 	// MaxLogBytes caps what an execution's logs keep and send (default
 	// market.MaxLogBytes): output beyond it is dropped, after a line saying
 	// so, so a task printing without end cannot fill the disk.
@@ -107,6 +112,9 @@ type Provider struct {
 	redeemMu sync.Mutex
 	// channels caches channel reads for a second (nil without settlement).
 	channels *settle.ChannelCache
+	// vols makes each execution's size-limited outputs volume; nil when
+	// disk requests are only checked (see setupDisk).
+	vols *volume.Volumes
 }
 
 type running struct {
@@ -146,6 +154,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p.stop, p.stopNow = context.WithCancel(context.Background())
 	if cfg.Settlement != nil {
 		p.channels = settle.NewChannelCache(cfg.Settlement, 0, cfg.Clock)
+	}
+	if err := p.setupDisk(ctx); err != nil {
+		return nil, err
 	}
 	var ob Onboarding
 	found, err := cfg.Store.GetSetting(ctx, SettingKey, &ob)

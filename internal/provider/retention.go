@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/deco-network/deco/internal/market"
@@ -48,9 +47,14 @@ func (p *Provider) resultDir(ctx context.Context, req market.ResultRequest, aske
 	if !rec.CollectedAt.IsZero() {
 		return rec, "", ErrResultCollected
 	}
-	dir := filepath.Join(p.execDir(rec.ID), "outputs")
+	if err := p.openOutputs(ctx, rec.ID); err != nil {
+		p.log.Warn("mount outputs volume", "execution", rec.ID, "err", err)
+		return rec, "", errors.New("result missing: the provider cannot open it")
+	}
+	dir := p.outputsDir(rec.ID)
 	if _, err := os.Stat(dir); err != nil {
-		return rec, "", fmt.Errorf("result missing: %w", err)
+		p.log.Warn("result missing", "execution", rec.ID, "err", err)
+		return rec, "", errors.New("result missing: the provider no longer holds it")
 	}
 	return rec, dir, nil
 }
@@ -83,7 +87,7 @@ func (p *Provider) CollectResults(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for n, e := range execs {
-		if err := os.RemoveAll(filepath.Join(p.execDir(e.ID), "outputs")); err != nil {
+		if err := p.removeOutputs(ctx, e.ID); err != nil {
 			return n, fmt.Errorf("remove outputs of %s: %w", e.ID, err)
 		}
 		if err := p.cfg.Store.MarkCollected(ctx, e.ID, p.now()); err != nil {

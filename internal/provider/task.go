@@ -44,13 +44,13 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 	alloc, ex, err := p.commitDeal(&req, requester)
 	if err != nil {
 		log.Info("task rejected", "err", err)
-		reject(err.Error())
+		reject(p.public(req.ExecutionID, err.Error()))
 		return
 	}
 	if err := p.admitPayment(ctx, req.Deal); err != nil {
 		p.release(req.ExecutionID)
 		log.Info("task rejected", "err", err)
-		reject(err.Error())
+		reject(p.public(req.ExecutionID, err.Error()))
 		return
 	}
 	rec := store.Execution{ID: req.ExecutionID, JobID: req.JobID, TaskIndex: req.TaskIndex, Requester: requester,
@@ -143,11 +143,13 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	if errors.Is(stopErr, ErrDiskExceeded) {
 		// Outputs past the disk request are not offered: the requester
 		// would refuse them anyway. The job fails with the reason.
-		_ = os.RemoveAll(filepath.Join(p.execDir(rec.ID), "outputs"))
+		if err := p.removeOutputs(context.WithoutCancel(ctx), rec.ID); err != nil {
+			p.log.Warn("remove outputs", "execution", rec.ID, "err", err)
+		}
 	} else if runErr == nil {
-		m, d, err := data.Digest(filepath.Join(p.execDir(rec.ID), "outputs"))
+		m, d, err := data.Digest(p.outputsDir(rec.ID))
 		if err != nil {
-			runErr = fmt.Errorf("digest outputs: %w", err)
+			runErr = fmt.Errorf("outputs: %w", err)
 		} else {
 			digest, size = d, m.TotalSize()
 		}
@@ -157,6 +159,11 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	if stopErr != nil {
 		rec.State, rec.Error = job.StateFailed, stopErr.Error()
 	}
+	if rec.State == job.StateFailed && p.outputsFull(rec.ID) {
+		rec.Error += fmt.Sprintf(" (/outputs is full: the job asked for %s of disk)", rec.Spec.Resources.Disk)
+	}
+	detail := rec.Error // the log has it all; the requester sees no host paths
+	rec.Error = p.public(rec.ID, rec.Error)
 	p.release(rec.ID) // the capacity is free; payment may take a moment
 	// The final usage report (nothing when the sandbox never started),
 	// and a short wait for its voucher before the final event.
@@ -178,7 +185,7 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	p.mu.Lock()
 	delete(p.feeds, rec.ID)
 	p.mu.Unlock()
-	p.log.Info("execution ended", "execution", rec.ID, "state", rec.State, "exit", res.ExitCode, "digest", digest)
+	p.log.Info("execution ended", "execution", rec.ID, "state", rec.State, "exit", res.ExitCode, "digest", digest, "err", detail)
 }
 
 // outcome names how an execution ended.
@@ -219,19 +226,21 @@ func (p *Provider) wasKilled(id string) bool {
 // execute prepares, starts and waits for the execution, streaming logs.
 func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.TaskRequest, gpus []string, vendor string, out *sender) (exec.Result, error) {
 	dir := p.execDir(req.ExecutionID)
-	outputs := filepath.Join(dir, "outputs")
-	if err := os.MkdirAll(outputs, 0o755); err != nil {
-		return exec.Result{}, fmt.Errorf("create outputs dir: %w", err)
-	}
 	task := exec.Task{JobID: req.JobID, ExecutionID: req.ExecutionID, TaskIndex: req.TaskIndex, Spec: req.Spec,
-		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: outputs, Network: req.Spec.Network}
+		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: p.outputsDir(req.ExecutionID), Network: req.Spec.Network}
+	var inputsSize int64
 	if len(req.Spec.Inputs) > 0 {
 		inputs := filepath.Join(dir, "inputs")
 		defer os.RemoveAll(inputs)
-		if err := p.fetchInputs(ctx, req, inputs, out); err != nil {
+		var err error
+		if inputsSize, err = p.fetchInputs(ctx, req, inputs, out); err != nil {
 			return exec.Result{}, err
 		}
 		task.InputsDir = inputs
+	}
+	if err := p.makeOutputs(ctx, req.ExecutionID, int64(req.Spec.Resources.Disk)-inputsSize); err != nil {
+		p.log.Error("make outputs", "execution", req.ExecutionID, "err", err)
+		return exec.Result{}, errors.New("provider storage error: cannot make the outputs directory")
 	}
 	if w := req.Spec.Wasm; req.Spec.Executor == job.ExecutorWasm && w != nil && w.URL != "" && len(w.Inline) == 0 {
 		mod, err := p.fetchWasm(ctx, w, dir, out)

@@ -61,6 +61,11 @@ func containerName(executionID string) string {
 type sandboxOptions struct {
 	pidsLimit int64
 	tmpSize   int64
+	// logSize caps the engine's log file of each container.
+	logSize int64
+	// volumes are the image's declared VOLUME paths: each gets a tmpfs
+	// like /tmp's, so that none is an unbounded directory on the host.
+	volumes []string
 	// deadline is when the timeout fires; zero for none.
 	deadline time.Time
 	nodeID   string
@@ -109,14 +114,24 @@ func containerConfig(t exec.Task, o sandboxOptions) (*container.Config, *contain
 
 	pids := o.pidsLimit
 	mem := int64(t.Spec.Resources.Memory)
+	// Every writable place but /outputs is memory: tmpfs pages are charged
+	// to the container's memory limit, and none may be larger than it.
+	scratch := o.tmpSize
+	if mem > 0 {
+		scratch = min(scratch, mem)
+	}
+	tmpfs := "rw,nosuid,nodev,size=" + strconv.FormatInt(scratch, 10)
 	host := &container.HostConfig{
 		NetworkMode:    network(t.Network),
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
 		ReadonlyRootfs: true,
-		Tmpfs: map[string]string{
-			tmpPath: "rw,nosuid,nodev,size=" + strconv.FormatInt(o.tmpSize, 10),
-		},
+		Tmpfs:          map[string]string{tmpPath: tmpfs},
+		ShmSize:        scratch,
+		// The engine keeps what the task prints in a file on the host:
+		// capped, rotated once.
+		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
+			"max-size": strconv.FormatInt(max(o.logSize/2, 1<<20), 10), "max-file": "2"}},
 		Resources: container.Resources{
 			NanoCPUs:   int64(t.Spec.Resources.CPU) * 1_000_000,
 			Memory:     mem,
@@ -136,6 +151,13 @@ func containerConfig(t exec.Task, o sandboxOptions) (*container.Config, *contain
 			return nil, nil, fmt.Errorf("%w: inputs directory %q is not absolute", errInvalidTask, t.InputsDir)
 		}
 		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: t.InputsDir, Target: inputsPath, ReadOnly: true})
+	}
+	for _, v := range o.volumes {
+		v = filepath.Clean(v)
+		if !filepath.IsAbs(v) || v == outputsPath || v == inputsPath || v == tmpPath {
+			continue
+		}
+		host.Tmpfs[v] = tmpfs
 	}
 
 	if len(t.GPUIDs) > 0 {

@@ -80,6 +80,12 @@ func TestContainerConfigSandbox(t *testing.T) {
 	if got := host.Tmpfs["/tmp"]; got != "rw,nosuid,nodev,size="+strconv.Itoa(32<<20) {
 		t.Errorf("tmpfs /tmp = %q", got)
 	}
+	if host.ShmSize != 32<<20 {
+		t.Errorf("ShmSize = %d, want the tmp size", host.ShmSize)
+	}
+	if host.LogConfig.Type != "json-file" || host.LogConfig.Config["max-size"] == "" || host.LogConfig.Config["max-file"] == "" {
+		t.Errorf("LogConfig = %+v, want a capped json-file", host.LogConfig)
+	}
 	if host.NetworkMode != "none" {
 		t.Errorf("network = %q, want none", host.NetworkMode)
 	}
@@ -91,6 +97,27 @@ func TestContainerConfigSandbox(t *testing.T) {
 	}
 	if host.AutoRemove {
 		t.Error("auto remove would lose the exit status")
+	}
+}
+
+// TestContainerConfigScratchSizes: /tmp, /dev/shm and the image's VOLUMEs
+// are tmpfs no larger than the task's memory; the task's own mounts are
+// not covered.
+func TestContainerConfigScratchSizes(t *testing.T) {
+	task := baseTask()
+	task.Spec.Resources.Memory = 8 << 20
+	o := baseOptions()
+	o.volumes = []string{"/data", "/var/cache/", "/tmp", "/outputs", "relative"}
+	_, host, err := containerConfig(task, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "rw,nosuid,nodev,size=" + strconv.Itoa(8<<20)
+	if len(host.Tmpfs) != 3 || host.Tmpfs["/tmp"] != want || host.Tmpfs["/data"] != want || host.Tmpfs["/var/cache"] != want {
+		t.Errorf("tmpfs = %v, want /tmp, /data and /var/cache at %q", host.Tmpfs, want)
+	}
+	if host.ShmSize != 8<<20 {
+		t.Errorf("ShmSize = %d, want the task's memory", host.ShmSize)
 	}
 }
 

@@ -32,6 +32,8 @@ const (
 	DefaultPidsLimit = 1024
 	// DefaultTmpSize is the size of the writable /tmp of one execution.
 	DefaultTmpSize job.ByteSize = 64 << 20
+	// DefaultLogSize caps the engine's log of one execution.
+	DefaultLogSize job.ByteSize = 32 << 20
 )
 
 // ErrUnavailable is returned when the Docker engine cannot be reached.
@@ -52,8 +54,13 @@ type Config struct {
 	// PidsLimit bounds the processes of each execution; 0 means
 	// DefaultPidsLimit.
 	PidsLimit int64
-	// TmpSize is the size of each execution's /tmp; 0 means DefaultTmpSize.
+	// TmpSize is the most each execution's /tmp, /dev/shm and image
+	// volumes may hold (each a tmpfs no larger than the task's memory,
+	// and charged to it); 0 means DefaultTmpSize.
 	TmpSize job.ByteSize
+	// LogSize caps the log file the engine keeps of each container's
+	// output; 0 means DefaultLogSize.
+	LogSize job.ByteSize
 	// Clock returns the current time; nil means time.Now. Deadlines are
 	// computed from it.
 	Clock func() time.Time
@@ -127,7 +134,10 @@ func New(ctx context.Context, cfg Config) (*Executor, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
-	e.opts = sandboxOptions{pidsLimit: cfg.PidsLimit, tmpSize: int64(cfg.TmpSize), nodeID: cfg.NodeID}
+	e.opts = sandboxOptions{pidsLimit: cfg.PidsLimit, tmpSize: int64(cfg.TmpSize), logSize: int64(cfg.LogSize), nodeID: cfg.NodeID}
+	if e.opts.logSize <= 0 {
+		e.opts.logSize = int64(DefaultLogSize)
+	}
 	if e.opts.pidsLimit <= 0 {
 		e.opts.pidsLimit = DefaultPidsLimit
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -25,6 +27,16 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 	opts := e.opts
 	if d := time.Duration(t.Spec.Timeout); d > 0 {
 		opts.deadline = e.now().Add(d)
+	}
+	img, err := e.cli.ImageInspect(ctx, t.Spec.Image)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return fmt.Errorf("execution %s: image %q not present (Prepare first): %w", t.ExecutionID, t.Spec.Image, err)
+		}
+		return fmt.Errorf("inspect image %q: %w", t.Spec.Image, err)
+	}
+	if img.Config != nil {
+		opts.volumes = slices.Sorted(maps.Keys(img.Config.Volumes))
 	}
 	cfg, host, err := containerConfig(t, opts)
 	if err != nil {
