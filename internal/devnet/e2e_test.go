@@ -19,6 +19,7 @@ import (
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/store"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -283,11 +284,12 @@ func TestCancelStopsTheContainer(t *testing.T) {
 	}
 }
 
-// TestDiskRequestIsEnforced: a task writing more to /outputs than its disk
-// request is stopped with the reason, and the provider frees its capacity.
+// TestDiskRequestIsEnforced: where volumes are not used (DiskQuotaCheck), a
+// task writing more to /outputs than its disk request is stopped with the
+// reason, and the provider frees its capacity.
 func TestDiskRequestIsEnforced(t *testing.T) {
 	needDocker(t)
-	net := start(t, t.TempDir())
+	net := startWith(t, devnet.Config{DiskQuota: provider.DiskQuotaCheck})
 	defer net.Close()
 	c, _ := client.FromDataDir(net.DataDir(0))
 	t0 := time.Now()

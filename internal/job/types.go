@@ -68,9 +68,9 @@ type Spec struct {
 // a provider or held by a running execution.
 type Resources struct {
 	// CPU in millicores; written "2", "0.5" or "500m" in specs.
-	CPU MilliCPU `json:"cpu" yaml:"cpu"`
+	CPU MilliCPU `json:"cpu,omitempty" yaml:"cpu,omitempty"`
 	// Memory in bytes; written "512MiB", "4GiB", "1G" or a byte count.
-	Memory ByteSize `json:"memory" yaml:"memory"`
+	Memory ByteSize `json:"memory,omitempty" yaml:"memory,omitempty"`
 	// Disk in bytes for outputs and scratch space.
 	Disk ByteSize `json:"disk,omitempty" yaml:"disk,omitempty"`
 	// GPUs is the number of whole GPUs.

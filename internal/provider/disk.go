@@ -75,7 +75,8 @@ func (p *Provider) makeOutputs(ctx context.Context, id string, size int64) error
 }
 
 // openOutputs makes sure a finished execution's outputs are there to read:
-// after a host reboot its volume is no longer mounted.
+// after the daemon stopped, or the host rebooted, its volume is no longer
+// mounted.
 func (p *Provider) openOutputs(ctx context.Context, id string) error {
 	if p.vols == nil {
 		return nil
@@ -134,4 +135,43 @@ func (p *Provider) checkDisk(ctx context.Context, rec store.Execution) {
 		"used", job.ByteSize(used), "disk", job.ByteSize(limit))
 	p.stopFor(ctx, rec.ID, fmt.Errorf("%w: outputs and inputs hold %s, the job asked for %s",
 		ErrDiskExceeded, job.ByteSize(used), job.ByteSize(limit)))
+}
+
+// DiskQuota is how this provider holds executions to their disk requests:
+// DiskQuotaVolume or DiskQuotaCheck.
+func (p *Provider) DiskQuota() string {
+	if p.vols != nil {
+		return DiskQuotaVolume
+	}
+	return DiskQuotaCheck
+}
+
+// unmountIdle unmounts the outputs volumes of executions not running here
+// (their images stay: openOutputs mounts one again to serve its result),
+// so that a stopped daemon leaves no mounts behind but those of sandboxes
+// that outlive it.
+func (p *Provider) unmountIdle(ctx context.Context) {
+	entries, err := os.ReadDir(filepath.Join(p.cfg.DataDir, "executions"))
+	if err != nil {
+		return
+	}
+	vols := p.vols
+	if vols == nil {
+		vols = volume.New(p.log)
+	}
+	for _, e := range entries {
+		id := e.Name()
+		p.mu.Lock()
+		_, running := p.running[id]
+		p.mu.Unlock()
+		if running {
+			continue
+		}
+		if ok, _ := volume.MountPoint(p.outputsDir(id)); !ok {
+			continue
+		}
+		if err := vols.Unmount(ctx, p.outputsDir(id)); err != nil {
+			p.log.Warn("unmount outputs volume", "execution", id, "err", err)
+		}
+	}
 }

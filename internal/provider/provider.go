@@ -192,6 +192,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 func (p *Provider) Close() error {
 	p.stopNow()
 	p.wg.Wait()
+	p.unmountIdle(context.Background())
 	return nil
 }
 

@@ -137,18 +137,25 @@ func create(img string, size int64) error {
 	return f.Close()
 }
 
-// Remove unmounts dir if it is a mount point (lazily: a reader still
-// holding files keeps the blocks until it closes them), then deletes img
-// and dir with what dir still holds. Missing pieces are not an error.
-func (v *Volumes) Remove(ctx context.Context, img, dir string) error {
+// Unmount unmounts dir if it is a mount point, lazily: a reader still
+// holding files keeps the file system until it closes them. The image
+// stays; Mount mounts it again.
+func (v *Volumes) Unmount(ctx context.Context, dir string) error {
 	ok, err := MountPoint(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if ok {
-		if err := v.run(ctx, "umount", "-l", dir); err != nil {
-			return err
-		}
+	if !ok {
+		return nil
+	}
+	return v.run(ctx, "umount", "-l", dir)
+}
+
+// Remove unmounts dir (see Unmount), then deletes img and dir with what
+// dir still holds. Missing pieces are not an error.
+func (v *Volumes) Remove(ctx context.Context, img, dir string) error {
+	if err := v.Unmount(ctx, dir); err != nil {
+		return err
 	}
 	if err := os.Remove(img); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
