@@ -122,17 +122,33 @@ func TestErrorsShowNoHostPaths(t *testing.T) {
 		spec job.Spec
 		want string // a part of the job's error
 	}{
-		"fifo in outputs":    {spec("mkfifo /outputs/pipe"), "pipe is a named pipe"},
-		"symlink out":        {spec("ln -s /etc/passwd /outputs/link"), "link"},
-		"exit code":          {spec("exit 3"), "exit code 3"},
-		"timeout":            {func() job.Spec { s := spec("sleep 30"); s.Timeout = job.Duration(2 * time.Second); return s }(), "timed out after 2s"},
-		"out of memory":      {func() job.Spec { s := spec("dd if=/dev/zero of=/dev/null bs=64M count=1"); s.Resources.Memory = 16 << 20; return s }(), "out of memory"},
-		"disk full":          {spec("dd if=/dev/zero of=/outputs/f bs=1M"), ""},
-		"no such command":    {func() job.Spec { s := spec(""); s.Command = []string{"/no/such/program"}; return s }(), ""},
-		"image not present":  {func() job.Spec { s := spec("true"); s.Image = "deco-no-such-image:never"; return s }(), "deco-no-such-image"},
-		"input not found":    {func() job.Spec { s := spec("true"); s.Inputs = []job.Input{{Name: "x", URL: srv + "/missing", InsecureSkipHash: true}}; return s }(), "fetch input x"},
-		"input digest":       {func() job.Spec { s := spec("true"); s.Inputs = []job.Input{{Name: "x", URL: srv + "/data.txt", SHA256: strings.Repeat("0", 64)}}; return s }(), "fetch input x"},
-		"input over disk":    {func() job.Spec { s := spec("true"); s.Inputs = []job.Input{{Name: "x", URL: srv + "/big", InsecureSkipHash: true}}; return s }(), "fetch input x"},
+		"fifo in outputs": {spec("mkfifo /outputs/pipe"), "pipe is a named pipe"},
+		"symlink out":     {spec("ln -s /etc/passwd /outputs/link"), "link"},
+		"exit code":       {spec("exit 3"), "exit code 3"},
+		"timeout":         {func() job.Spec { s := spec("sleep 30"); s.Timeout = job.Duration(2 * time.Second); return s }(), "timed out after 2s"},
+		"out of memory": {func() job.Spec {
+			s := spec("dd if=/dev/zero of=/dev/null bs=64M count=1")
+			s.Resources.Memory = 16 << 20
+			return s
+		}(), "out of memory"},
+		"disk full":         {spec("dd if=/dev/zero of=/outputs/f bs=1M"), ""},
+		"no such command":   {func() job.Spec { s := spec(""); s.Command = []string{"/no/such/program"}; return s }(), ""},
+		"image not present": {func() job.Spec { s := spec("true"); s.Image = "deco-no-such-image:never"; return s }(), "deco-no-such-image"},
+		"input not found": {func() job.Spec {
+			s := spec("true")
+			s.Inputs = []job.Input{{Name: "x", URL: srv + "/missing", InsecureSkipHash: true}}
+			return s
+		}(), "fetch input x"},
+		"input digest": {func() job.Spec {
+			s := spec("true")
+			s.Inputs = []job.Input{{Name: "x", URL: srv + "/data.txt", SHA256: strings.Repeat("0", 64)}}
+			return s
+		}(), "fetch input x"},
+		"input over disk": {func() job.Spec {
+			s := spec("true")
+			s.Inputs = []job.Input{{Name: "x", URL: srv + "/big", InsecureSkipHash: true}}
+			return s
+		}(), "fetch input x"},
 		"wasm module absent": {job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm, Resources: small, Wasm: &job.WasmModule{URL: srv + "/missing.wasm", SHA256: strings.Repeat("0", 64)}}, "wasm module"},
 	}
 	hostPaths := []string{dir, "/executions/", "outputs.img", "/var/lib/docker"}
