@@ -129,9 +129,10 @@ func containerConfig(t exec.Task, o sandboxOptions) (*container.Config, *contain
 		Tmpfs:          map[string]string{tmpPath: tmpfs},
 		ShmSize:        scratch,
 		// The engine keeps what the task prints in a file on the host:
-		// capped, rotated once.
+		// capped, and started over when full (Docker 20.10 ends a follow
+		// stream then: the cap is set above what the provider keeps).
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
-			"max-size": strconv.FormatInt(max(o.logSize/2, 1<<20), 10), "max-file": "2"}},
+			"max-size": strconv.FormatInt(max(o.logSize, 1<<20), 10), "max-file": "1"}},
 		Resources: container.Resources{
 			NanoCPUs:   int64(t.Spec.Resources.CPU) * 1_000_000,
 			Memory:     mem,

@@ -32,8 +32,10 @@ const (
 	DefaultPidsLimit = 1024
 	// DefaultTmpSize is the size of the writable /tmp of one execution.
 	DefaultTmpSize job.ByteSize = 64 << 20
-	// DefaultLogSize caps the engine's log of one execution.
-	DefaultLogSize job.ByteSize = 32 << 20
+	// DefaultLogSize caps the engine's log file of one execution: twice
+	// what a provider keeps of it (market.MaxLogBytes), so that the cap
+	// never cuts what is kept.
+	DefaultLogSize job.ByteSize = 128 << 20
 )
 
 // ErrUnavailable is returned when the Docker engine cannot be reached.

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"context"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/moby/moby/client"
 
 	"github.com/deco-network/deco/internal/job"
 )
@@ -101,5 +104,29 @@ func TestScratchCountsAgainstMemory(t *testing.T) {
 			t.Errorf("memory %d: 40MiB in /tmp and /dev/shm: survived %v (result %+v, logs %q), want %v",
 				c.memory, survived, res, out, c.survives)
 		}
+	}
+}
+
+// TestEngineLogIsCapped: a task printing without end holds no more of the
+// host's disk in the engine's log file than Config.LogSize.
+func TestEngineLogIsCapped(t *testing.T) {
+	e := engine(t, Config{LogSize: 2 << 20})
+	task := newTask("logflood", "sh", "-c", "yes 0123456789abcdef0123456789abcdef | head -c 33554432")
+	start(t, e, task)
+	if res := wait(t, e, task.ExecutionID); res.ExitCode != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	info, err := e.cli.ContainerInspect(context.Background(), containerName(task.ExecutionID), client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(info.Container.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("32MiB printed, engine log file holds %d bytes", fi.Size())
+	// json-file wraps each line in a JSON object, about 2.5 times its size.
+	if fi.Size() > 2<<20+64<<10 {
+		t.Fatalf("engine log file holds %d bytes, cap 2MiB", fi.Size())
 	}
 }
