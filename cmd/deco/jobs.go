@@ -147,15 +147,24 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 		if s.Resources.CPU, err = job.ParseMilliCPU(f.cpu); err != nil {
 			return s, fmt.Errorf("--cpu: %w", err)
 		}
+		if s.Resources.CPU == 0 {
+			return s, zeroFlagError("cpu", "resources.cpu")
+		}
 	}
 	if f.memory != "" {
 		if s.Resources.Memory, err = job.ParseByteSize(f.memory); err != nil {
 			return s, fmt.Errorf("--memory: %w", err)
 		}
+		if s.Resources.Memory == 0 {
+			return s, zeroFlagError("memory", "resources.memory")
+		}
 	}
 	if f.disk != "" {
 		if s.Resources.Disk, err = job.ParseByteSize(f.disk); err != nil {
 			return s, fmt.Errorf("--disk: %w", err)
+		}
+		if s.Resources.Disk == 0 {
+			return s, zeroFlagError("disk", "resources.disk")
 		}
 	}
 	s.Resources.GPUs = f.gpus
@@ -163,6 +172,9 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 	if f.timeout != "" {
 		if s.Timeout, err = job.ParseDuration(f.timeout); err != nil {
 			return s, fmt.Errorf("--timeout: %w", err)
+		}
+		if s.Timeout == 0 {
+			return s, zeroFlagError("timeout", "timeout")
 		}
 	}
 	if f.estimatedTime != "" {
@@ -172,6 +184,16 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 		est, err := job.ParseDuration(f.estimatedTime)
 		if err != nil {
 			return s, fmt.Errorf("--estimated-time: %w", err)
+		}
+		switch {
+		case est == 0:
+			def, _ := job.DefaultFor("timeout")
+			return s, fmt.Errorf("--estimated-time: must not be 0 (leave the flag out for the default timeout, %s)", def)
+		case est < 0:
+			return s, fmt.Errorf("--estimated-time: must not be negative, got %s", est)
+		case est > job.MaxTimeout/2:
+			return s, fmt.Errorf("--estimated-time: must be at most %s (the timeout, twice the estimate, may be at most %s), got %s",
+				job.MaxTimeout/2, job.MaxTimeout, est)
 		}
 		s.Timeout = 2 * est
 	}
@@ -192,6 +214,13 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 	}
 	s.ApplyDefaults()
 	return s, s.Validate()
+}
+
+// zeroFlagError is the error for --flag given as zero where the spec field
+// it sets has a default and zero makes no sense (see job.DefaultFor).
+func zeroFlagError(flag, field string) error {
+	def, _ := job.DefaultFor(field)
+	return fmt.Errorf("--%s: must not be 0 (leave the flag out for the default, %s)", flag, def)
 }
 
 // addInputs turns --git, --dataset and --input into spec inputs. With

@@ -16,6 +16,7 @@ import (
 	"github.com/deco-network/deco/internal/api"
 	dockerexec "github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/volume"
 )
 
 var (
@@ -109,6 +110,8 @@ func TestProviderKilledMidJobCompletesElsewhere(t *testing.T) {
 	}
 	bin := decoBinary(t)
 	root := t.TempDir()
+	// The killed provider leaves its outputs volumes mounted.
+	t.Cleanup(func() { _ = volume.New(nil).UnmountUnder(context.Background(), root) })
 	req := startNodeProcess(t, bin, filepath.Join(root, "requester"))
 	rc, err := client.FromDataDir(req.dir)
 	if err != nil {

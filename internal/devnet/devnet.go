@@ -24,6 +24,7 @@ import (
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/settle/devchain"
+	"github.com/deco-network/deco/internal/volume"
 )
 
 // Config configures a devnet.
@@ -229,6 +230,9 @@ func (n *Net) Close() {
 	if n.Chain != nil {
 		_ = n.Chain.Close()
 	}
+	// Sandboxes still running when the network stops keep their outputs
+	// volumes mounted; they go with the network (the images stay).
+	_ = volume.New(n.cfg.Logger).UnmountUnder(context.Background(), n.cfg.Dir)
 }
 
 // startChain starts the dev settlement chain.

@@ -26,8 +26,10 @@ var ErrSpecTooLarge = errors.New("spec is larger than 16MiB")
 // non-space character is '{' is read as JSON, anything else as YAML.
 // Decoding is strict: unknown and duplicate fields are errors. Problems
 // are reported as FieldErrors naming the field path (e.g.
-// "resources.memory") and the line where known. Parse neither applies
-// defaults nor validates; call ApplyDefaults and Validate next.
+// "resources.memory") and the line where known. A field with a default
+// (see DefaultFor) written out as zero is a problem too: leave it out, or
+// null, for the default. Parse neither applies defaults nor validates;
+// call ApplyDefaults and Validate next.
 func Parse(data []byte) (Spec, error) {
 	if len(data) > MaxSpecSize {
 		return Spec{}, ErrSpecTooLarge
@@ -119,6 +121,29 @@ func isYAMLNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
+// resolveAlias returns the node an alias refers to, or n itself.
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// explicitZero returns the problem with a field at path that was written
+// out (not null) and decoded to v: when v is zero and the field is one
+// whose zero means "use the default" (see DefaultFor), a zero written out
+// is refused instead of being taken for the default.
+func explicitZero(v reflect.Value, path string, line int) FieldErrors {
+	if !v.IsZero() {
+		return nil
+	}
+	def, ok := DefaultFor(path)
+	if !ok {
+		return nil
+	}
+	return FieldErrors{{Field: path, Line: line, Problem: "must not be 0 (leave the field out for the default, " + def + ")"}}
+}
+
 // describeYAML names what a node holds, for error messages.
 func describeYAML(n *yaml.Node) string {
 	switch n.Kind {
@@ -182,7 +207,11 @@ func (w *yamlWalker) walk(n *yaml.Node, v reflect.Value, path string) {
 				w.fail(k.Line, fpath, "unknown field")
 				continue
 			}
+			before := len(w.errs)
 			w.walk(val, v.Field(fi), fpath)
+			if len(w.errs) == before && !isYAMLNull(resolveAlias(val)) {
+				w.errs = append(w.errs, explicitZero(v.Field(fi), fpath, val.Line)...)
+			}
 		}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
 		if isYAMLNull(n) {
@@ -356,7 +385,11 @@ func (w *jsonWalker) walk(raw []byte, off int64, v reflect.Value, path string) {
 				w.fail(keyOff, fpath, "unknown field")
 				continue
 			}
+			before := len(w.errs)
 			w.walk(val, valOff, v.Field(fi), fpath)
+			if len(w.errs) == before && string(val) != "null" {
+				w.errs = append(w.errs, explicitZero(v.Field(fi), fpath, w.line(valOff))...)
+			}
 		}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
 		if isNull {

@@ -26,7 +26,36 @@ const (
 	DefaultMaxAttempts = 3
 	// MaxMaxAttempts caps MaxAttempts.
 	MaxMaxAttempts = 10
+	// totalTimeoutMargin is added to the queue timeout and every attempt's
+	// timeout to derive the default TotalTimeout.
+	totalTimeoutMargin = Duration(10 * time.Minute)
 )
+
+// DefaultFor returns the default ApplyDefaults gives the spec field at path
+// field (e.g. "resources.memory"), written as in a spec, and true when
+// field is one whose zero value stands for "use the default". Zero makes
+// no sense for these fields, so Parse refuses one written out as zero
+// rather than silently defaulting it; other fields (resources.gpus,
+// maxPricePerHour) give false.
+func DefaultFor(field string) (string, bool) {
+	switch field {
+	case "resources.cpu":
+		return DefaultCPU.String(), true
+	case "resources.memory":
+		return DefaultMemory.String(), true
+	case "resources.disk":
+		return DefaultDisk.String(), true
+	case "timeout":
+		return DefaultTimeout.String(), true
+	case "queueTimeout":
+		return DefaultQueueTimeout.String(), true
+	case "totalTimeout":
+		return "the queue timeout plus every attempt's timeout plus " + totalTimeoutMargin.String(), true
+	case "maxAttempts":
+		return strconv.Itoa(DefaultMaxAttempts), true
+	}
+	return "", false
+}
 
 // Limits enforced by Validate. Values beyond them are refused as absurd.
 const (
@@ -39,6 +68,10 @@ const (
 	MaxTimeout    = Duration(7 * 24 * time.Hour)
 	MaxInlineWasm = 8 << 20
 	maxNameLen    = 256
+
+	// MaxTotalTimeout is the largest TotalTimeout: the one derived from the
+	// longest queue timeout and MaxMaxAttempts attempts of MaxTimeout.
+	MaxTotalTimeout = MaxTimeout + MaxMaxAttempts*MaxTimeout + totalTimeoutMargin
 )
 
 // FieldError is one problem with one field of a spec.
@@ -79,8 +112,11 @@ func (e FieldErrors) Error() string {
 }
 
 // ApplyDefaults fills unset fields: executor docker, 1 CPU core, 512MiB of
-// memory, 1GiB of disk and a one-hour timeout. It leaves set fields alone
-// and is idempotent.
+// memory, 1GiB of disk, a one-hour timeout, a 10-minute queue timeout and
+// 3 attempts. TotalTimeout is derived from the queue timeout, the attempts
+// and the timeout only when those are within Validate's limits, so the sum
+// cannot overflow; otherwise it is left unset for Validate to report the
+// parts. ApplyDefaults leaves set fields alone and is idempotent.
 func (s *Spec) ApplyDefaults() {
 	if s.Executor == "" {
 		s.Executor = DefaultExecutor
@@ -103,10 +139,21 @@ func (s *Spec) ApplyDefaults() {
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = DefaultMaxAttempts
 	}
-	if s.TotalTimeout == 0 && s.MaxAttempts > 0 && s.Timeout > 0 {
-		s.TotalTimeout = s.QueueTimeout + Duration(s.MaxAttempts)*s.Timeout + Duration(10*time.Minute)
+	if s.TotalTimeout == 0 && s.timeoutOK() && s.queueTimeoutOK() && s.maxAttemptsOK() {
+		s.TotalTimeout = s.QueueTimeout + Duration(s.MaxAttempts)*s.Timeout + totalTimeoutMargin
 	}
 }
+
+// timeoutOK reports whether Timeout is within its limits.
+func (s Spec) timeoutOK() bool { return s.Timeout >= MinTimeout && s.Timeout <= MaxTimeout }
+
+// queueTimeoutOK reports whether QueueTimeout is within its limits.
+func (s Spec) queueTimeoutOK() bool {
+	return s.QueueTimeout > 0 && s.QueueTimeout <= MaxTimeout
+}
+
+// maxAttemptsOK reports whether MaxAttempts is within its limits.
+func (s Spec) maxAttemptsOK() bool { return s.MaxAttempts >= 1 && s.MaxAttempts <= MaxMaxAttempts }
 
 // validator collects field errors.
 type validator struct{ errs FieldErrors }
@@ -174,14 +221,22 @@ func (s Spec) Validate() error {
 	case s.Timeout > MaxTimeout:
 		v.add("timeout", "must be at most %s, got %s", MaxTimeout, s.Timeout)
 	}
-	if s.QueueTimeout < 0 || s.QueueTimeout > MaxTimeout {
-		v.add("queueTimeout", "must be between 0s and %s, got %s", MaxTimeout, s.QueueTimeout)
+	if !s.queueTimeoutOK() {
+		v.add("queueTimeout", "must be positive and at most %s, got %s", MaxTimeout, s.QueueTimeout)
 	}
-	if s.MaxAttempts < 1 || s.MaxAttempts > MaxMaxAttempts {
+	if !s.maxAttemptsOK() {
 		v.add("maxAttempts", "must be between 1 and %d, got %d", MaxMaxAttempts, s.MaxAttempts)
 	}
-	if s.TotalTimeout < s.Timeout {
+	partsOK := s.timeoutOK() && s.queueTimeoutOK() && s.maxAttemptsOK()
+	switch {
+	case s.TotalTimeout == 0 && !partsOK:
+		// Not derived because a part is out of range; its own error says so.
+	case s.TotalTimeout > MaxTotalTimeout:
+		v.add("totalTimeout", "must be at most %s, got %s", MaxTotalTimeout, s.TotalTimeout)
+	case s.timeoutOK() && s.TotalTimeout < s.Timeout:
 		v.add("totalTimeout", "must be at least the timeout (%s), got %s", s.Timeout, s.TotalTimeout)
+	case s.TotalTimeout < MinTimeout:
+		v.add("totalTimeout", "must be at least %s, got %s", MinTimeout, s.TotalTimeout)
 	}
 	if s.MaxPricePerHour < 0 {
 		v.add("maxPricePerHour", "must not be negative, got %s", s.MaxPricePerHour)

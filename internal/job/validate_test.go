@@ -75,6 +75,12 @@ func TestValidate(t *testing.T) {
 		{name: "total below timeout", mutate: func(s *Spec) { s.TotalTimeout = Duration(time.Minute) }, want: []string{"totalTimeout: must be at least the timeout (1h), got 1m"}},
 		{name: "attempts", mutate: func(s *Spec) { s.MaxAttempts = 11 }, want: []string{"maxAttempts: must be between 1 and 10, got 11"}},
 		{name: "zero timeout", mutate: func(s *Spec) { s.Timeout = 0 }, want: []string{"timeout: must be at least 1s, got 0s"}},
+		{name: "zero queue timeout", mutate: func(s *Spec) { s.QueueTimeout = 0 }, want: []string{"queueTimeout: must be positive and at most 168h, got 0s"}},
+		{name: "zero total timeout", mutate: func(s *Spec) { s.TotalTimeout = 0 }, want: []string{"totalTimeout: must be at least the timeout (1h), got 0s"}},
+		{name: "huge attempts do not overflow the total", mutate: func(s *Spec) {
+			s.MaxAttempts, s.Timeout, s.TotalTimeout = 1000000, MaxTimeout, 0
+			s.ApplyDefaults()
+		}, want: []string{"maxAttempts: must be between 1 and 10, got 1000000"}},
 		{name: "env ok", mutate: func(s *Spec) { s.Env = map[string]string{"A_1": "x", "_": "", "lower": "y"} }},
 		{name: "env bad", mutate: func(s *Spec) { s.Env = map[string]string{"A=B": "x", "Z": "\x00"} }, want: []string{`env: "A=B" is not a valid variable name`, "env.Z: value must not contain NUL"}},
 		{name: "bad image", mutate: func(s *Spec) { s.Image = "UPPER::bad" }, want: []string{`image: "UPPER::bad" is not a valid image reference`}},

@@ -151,6 +151,30 @@ func (v *Volumes) Unmount(ctx context.Context, dir string) error {
 	return v.run(ctx, "umount", "-l", dir)
 }
 
+// UnmountUnder unmounts every volume mounted on a directory under root
+// (lazily, as Unmount), keeping their images: what a daemon that did not
+// stop cleanly, or whose sandboxes outlived it, leaves behind.
+func (v *Volumes) UnmountUnder(ctx context.Context, root string) error {
+	var errs []error
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() || path == root {
+			return nil
+		}
+		if ok, err := MountPoint(path); err != nil || !ok {
+			return nil
+		}
+		errs = append(errs, v.Unmount(ctx, path))
+		return filepath.SkipDir
+	})
+	return errors.Join(append(errs, err)...)
+}
+
 // Remove unmounts dir (see Unmount), then deletes img and dir with what
 // dir still holds. Missing pieces are not an error.
 func (v *Volumes) Remove(ctx context.Context, img, dir string) error {
