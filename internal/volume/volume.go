@@ -98,8 +98,10 @@ func (v *Volumes) Mount(ctx context.Context, img, dir string, size int64) error 
 		// No journal (outputs are rebuilt by a rerun, not repaired), no
 		// blocks reserved for root or for growth, an inode per 16 KiB: the
 		// task gets about 94% of 32 MiB and 97% of 1 GiB for its files.
+		// nodiscard: the image is sparse already, and discarding it took
+		// mkfs 200 ms of its 240 for 1 GiB.
 		if err := v.run(ctx, "mkfs.ext4", "-q", "-F", "-m", "0", "-b", "4096", "-i", "16384",
-			"-O", "^has_journal,^resize_inode", "-E", "root_owner=0:0", img); err != nil {
+			"-O", "^has_journal,^resize_inode", "-E", "root_owner=0:0,nodiscard", img); err != nil {
 			_ = os.Remove(img)
 			return err
 		}
