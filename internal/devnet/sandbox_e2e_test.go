@@ -17,14 +17,14 @@ import (
 	"github.com/deco-network/deco/internal/provider"
 )
 
-// needVolumes skips (fails under DECO_REQUIRE_DOCKER) when the devnet's
+// needVolumes skips (fails under DECO_REQUIRE_VOLUMES) when the devnet's
 // providers could not use size-limited volumes.
 func needVolumes(t *testing.T, net *devnet.Net) {
 	t.Helper()
 	for _, n := range net.Nodes[1:] {
 		if q := n.Provider().DiskQuota(); q != provider.DiskQuotaVolume {
-			if os.Getenv("DECO_REQUIRE_DOCKER") != "" {
-				t.Fatalf("DECO_REQUIRE_DOCKER is set and the provider holds disk by %q, not volumes (needs root, loop devices, mkfs.ext4)", q)
+			if os.Getenv("DECO_REQUIRE_VOLUMES") != "" {
+				t.Fatalf("DECO_REQUIRE_VOLUMES is set and the provider holds disk by %q, not volumes (needs root, loop devices, mkfs.ext4)", q)
 			}
 			t.Skipf("providers use %q: no volumes here", q)
 		}

@@ -12,13 +12,13 @@ import (
 )
 
 // needVolumes skips where loop mounts are impossible, unless
-// DECO_REQUIRE_DOCKER says this is CI, where they must work.
+// DECO_REQUIRE_VOLUMES says they must work (CI sets it where they do).
 func needVolumes(t *testing.T) *Volumes {
 	t.Helper()
 	v := New(nil)
 	if err := v.Probe(context.Background(), t.TempDir()); err != nil {
-		if os.Getenv("DECO_REQUIRE_DOCKER") != "" {
-			t.Fatalf("DECO_REQUIRE_DOCKER is set and volumes do not work here: %v", err)
+		if os.Getenv("DECO_REQUIRE_VOLUMES") != "" {
+			t.Fatalf("DECO_REQUIRE_VOLUMES is set and volumes do not work here: %v", err)
 		}
 		t.Skipf("no size-limited volumes here: %v", err)
 	}
