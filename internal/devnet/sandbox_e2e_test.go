@@ -205,3 +205,23 @@ func TestErrorsShowNoHostPaths(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestDataDirIsPrivate: a node makes its data directory (even one that
+// existed world-readable) and its database private to its user.
+func TestDataDirIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "node0"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	net := startWith(t, devnet.Config{Dir: dir, NoDocker: true, NoChain: true, Nodes: 2})
+	defer net.Close()
+	for _, p := range []string{net.DataDir(0), filepath.Join(net.DataDir(0), "deco.db"), filepath.Join(net.DataDir(1), "deco.db")} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v, want it private to the node's user", p, fi.Mode().Perm())
+		}
+	}
+}

@@ -160,6 +160,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	// Private to the node's user, also when an older version or the
+	// operator made it otherwise.
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	n = &Node{cfg: cfg, runCtx: runCtx, cancel: cancel}
 	defer func() {
