@@ -141,7 +141,35 @@ type logQuery struct {
 	FromBlock *rpc.BlockNumber `json:"fromBlock"`
 	ToBlock   *rpc.BlockNumber `json:"toBlock"`
 	Addresses addressList      `json:"address"`
-	Topics    [][]common.Hash  `json:"topics"`
+	Topics    topicFilter      `json:"topics"`
+}
+
+// topicFilter is eth_getLogs's topics in every standard form: each
+// position is null (any topic), one hash, or a list of hashes (any of
+// them).
+type topicFilter [][]common.Hash
+
+func (f *topicFilter) UnmarshalJSON(b []byte) error {
+	var positions []json.RawMessage
+	if err := json.Unmarshal(b, &positions); err != nil {
+		return fmt.Errorf("topics: want a list: %w", err)
+	}
+	out := make(topicFilter, len(positions))
+	for i, raw := range positions {
+		if string(raw) == "null" {
+			continue
+		}
+		var one common.Hash
+		if err := json.Unmarshal(raw, &one); err == nil {
+			out[i] = []common.Hash{one}
+			continue
+		}
+		if err := json.Unmarshal(raw, &out[i]); err != nil {
+			return fmt.Errorf("topics[%d]: want null, a hash or a list of hashes: %w", i, err)
+		}
+	}
+	*f = out
+	return nil
 }
 
 // addressList is one address or a list of them.

@@ -3,7 +3,9 @@ package devchain_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"strings"
@@ -137,6 +139,36 @@ func TestRPC(t *testing.T) {
 		Topics: [][]common.Hash{{transferSig}, {common.Hash{}}, {common.BytesToHash(from[:])}}})
 	if err != nil || len(logs) != 1 || logs[0].BlockHash == (common.Hash{}) || logs[0].TxHash == (common.Hash{}) {
 		t.Fatalf("mint logs to %s: %+v, %v", from, logs, err)
+	}
+	// The same filter in the other standard forms wallets and ethers send:
+	// a bare hash for a position, null for any.
+	fromTopic := common.BytesToHash(from[:])
+	for _, topics := range []string{
+		fmt.Sprintf(`[%q]`, transferSig.Hex()),
+		fmt.Sprintf(`[%q, null, %q]`, transferSig.Hex(), fromTopic.Hex()),
+		fmt.Sprintf(`[[%q, %q], [%q], [%q]]`, transferSig.Hex(), common.Hash{7}.Hex(), common.Hash{}.Hex(), fromTopic.Hex()),
+	} {
+		var got []types.Log
+		filter := fmt.Sprintf(`{"fromBlock": "earliest", "address": %q, "topics": %s}`, common.Address(info.Token).Hex(), topics)
+		if err := ec.Client().CallContext(ctx, &got, "eth_getLogs", json.RawMessage(filter)); err != nil {
+			t.Fatalf("eth_getLogs topics %s: %v", topics, err)
+		}
+		var mints int
+		for _, lg := range got {
+			if len(lg.Topics) == 3 && lg.Topics[2] == fromTopic {
+				mints++
+			}
+			if lg.Topics[0] != transferSig {
+				t.Fatalf("topics %s matched a log with topic0 %s", topics, lg.Topics[0])
+			}
+		}
+		if mints != 1 {
+			t.Fatalf("topics %s: %d logs, %d of them the mint to %s", topics, len(got), mints, from)
+		}
+	}
+	var bad []types.Log
+	if err := ec.Client().CallContext(ctx, &bad, "eth_getLogs", json.RawMessage(`{"topics": [42]}`)); err == nil {
+		t.Fatal("eth_getLogs with a number for a topic succeeded")
 	}
 	if none, err := ec.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{to}}); err != nil || len(none) != 0 {
 		t.Fatalf("logs of an address that logged nothing: %+v, %v", none, err)
