@@ -2,6 +2,7 @@ package devchain
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
@@ -276,13 +278,35 @@ func (a *ethAPI) GetCode(addr common.Address, at rpc.BlockNumberOrHash) (hexutil
 	return st.GetCode(addr), nil
 }
 
-func (a *ethAPI) GetStorageAt(addr common.Address, slot common.Hash, at rpc.BlockNumberOrHash) (hexutil.Bytes, error) {
+// GetStorageAt reads one storage slot. The slot is hex of up to 32 bytes,
+// left-padded: a full hash or a quantity such as "0x0", as ethers sends.
+func (a *ethAPI) GetStorageAt(addr common.Address, slot string, at rpc.BlockNumberOrHash) (hexutil.Bytes, error) {
+	key, err := storageSlot(slot)
+	if err != nil {
+		return nil, err
+	}
 	st, _, err := a.state(&at)
 	if err != nil {
 		return nil, err
 	}
-	v := st.GetState(addr, slot)
+	v := st.GetState(addr, key)
 	return v[:], nil
+}
+
+// storageSlot decodes a storage slot given as hex of up to 32 bytes.
+func storageSlot(s string) (common.Hash, error) {
+	h, ok := strings.CutPrefix(strings.ToLower(s), "0x")
+	if !ok || h == "" || len(h) > 64 {
+		return common.Hash{}, fmt.Errorf("storage slot %q: want 0x and up to 64 hex digits", s)
+	}
+	if len(h)%2 == 1 {
+		h = "0" + h
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("storage slot %q: %w", s, err)
+	}
+	return common.BytesToHash(b), nil
 }
 
 // callArgs are eth_call's and eth_estimateGas's transaction object; blobs,

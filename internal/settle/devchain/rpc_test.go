@@ -166,6 +166,32 @@ func TestRPC(t *testing.T) {
 			t.Fatalf("topics %s: %d logs, %d of them the mint to %s", topics, len(got), mints, from)
 		}
 	}
+	// Storage slots as quantities ("0x2", as ethers sends them) and as
+	// full hashes (as go-ethereum does) read the same; the token's first
+	// slots hold something.
+	nonzero := 0
+	for i := range 8 {
+		var short hexutil.Bytes
+		if err := ec.Client().CallContext(ctx, &short, "eth_getStorageAt", common.Address(info.Token), hexutil.EncodeUint64(uint64(i)), "latest"); err != nil {
+			t.Fatalf("eth_getStorageAt slot %d as a quantity: %v", i, err)
+		}
+		full, err := ec.StorageAt(ctx, common.Address(info.Token), common.BigToHash(big.NewInt(int64(i))), nil)
+		if err != nil || string(full) != string(short) || len(full) != 32 {
+			t.Fatalf("slot %d: %x as a quantity, %x (%v) as a hash", i, short, full, err)
+		}
+		if common.BytesToHash(full) != (common.Hash{}) {
+			nonzero++
+		}
+	}
+	if nonzero == 0 {
+		t.Fatal("the token's slots 0-7 all read zero")
+	}
+	for _, slot := range []string{"0xzz", "12", "0x" + strings.Repeat("1", 65)} {
+		var v hexutil.Bytes
+		if err := ec.Client().CallContext(ctx, &v, "eth_getStorageAt", common.Address(info.Token), slot, "latest"); err == nil {
+			t.Errorf("eth_getStorageAt slot %q succeeded", slot)
+		}
+	}
 	var bad []types.Log
 	if err := ec.Client().CallContext(ctx, &bad, "eth_getLogs", json.RawMessage(`{"topics": [42]}`)); err == nil {
 		t.Fatal("eth_getLogs with a number for a topic succeeded")
