@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/settle/devchain"
 )
 
@@ -80,5 +81,6 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 	f.StringVar(&cfg.Dir, "dir", ".devnet", "directory holding each node's data directory")
 	f.BoolVar(&cfg.NoChain, "no-chain", false, "run without the dev settlement chain (tasks run free)")
 	f.DurationVar(&cfg.UsageInterval, "usage-interval", 0, "how often running tasks report usage and are paid (default 2s)")
+	f.StringVar(&cfg.DiskQuota, "disk-quota", provider.DiskQuotaAuto, "how the providers hold tasks to their disk requests: volume, check or auto (see deco node run --help)")
 	return cmd
 }
