@@ -45,8 +45,7 @@ func (p *Provider) setupDisk(ctx context.Context) error {
 	default:
 		return fmt.Errorf("disk quota %q: want %s, %s or %s", mode, DiskQuotaAuto, DiskQuotaVolume, DiskQuotaCheck)
 	}
-	vols := volume.New(p.log)
-	if err := vols.Probe(ctx, filepath.Join(p.cfg.DataDir, "executions")); err != nil {
+	if err := p.vols.Probe(ctx, filepath.Join(p.cfg.DataDir, "executions")); err != nil {
 		if mode == DiskQuotaVolume {
 			return fmt.Errorf("disk quota volume: %w", err)
 		}
@@ -54,7 +53,7 @@ func (p *Provider) setupDisk(ctx context.Context) error {
 			"so a fast writer may overshoot by what it writes in that time", "every", p.cfg.DiskCheck, "reason", err)
 		return nil
 	}
-	p.vols = vols
+	p.byVolume = true
 	p.log.Info("disk requests are enforced by a size-limited volume per execution")
 	return nil
 }
@@ -68,7 +67,7 @@ func (p *Provider) outputsImage(id string) string { return filepath.Join(p.execD
 // makeOutputs creates the execution's outputs directory, holding at most
 // size bytes when volumes are in use.
 func (p *Provider) makeOutputs(ctx context.Context, id string, size int64) error {
-	if p.vols == nil {
+	if !p.byVolume {
 		return os.MkdirAll(p.outputsDir(id), 0o755)
 	}
 	return p.vols.Mount(ctx, p.outputsImage(id), p.outputsDir(id), size)
@@ -78,33 +77,21 @@ func (p *Provider) makeOutputs(ctx context.Context, id string, size int64) error
 // after the daemon stopped, or the host rebooted, its volume is no longer
 // mounted.
 func (p *Provider) openOutputs(ctx context.Context, id string) error {
-	if p.vols == nil {
-		return nil
-	}
 	if _, err := os.Stat(p.outputsImage(id)); err != nil {
 		return nil // no volume: a plain directory, or already collected
 	}
 	return p.vols.Mount(ctx, p.outputsImage(id), p.outputsDir(id), 0)
 }
 
-// removeOutputs deletes an execution's outputs (and their volume).
+// removeOutputs deletes an execution's outputs, and their volume if they
+// have one (whatever this run's DiskQuota).
 func (p *Provider) removeOutputs(ctx context.Context, id string) error {
-	if p.vols == nil {
-		if _, err := os.Stat(p.outputsImage(id)); err != nil {
-			return os.RemoveAll(p.outputsDir(id))
-		}
-		// Made by an earlier run that had volumes.
-		return volume.New(p.log).Remove(ctx, p.outputsImage(id), p.outputsDir(id))
-	}
 	return p.vols.Remove(ctx, p.outputsImage(id), p.outputsDir(id))
 }
 
-// outputsFull reports whether an execution's outputs volume has no room
-// left, so that its failure can say why.
+// outputsFull reports whether an execution's outputs are a volume with no
+// room left, so that its failure can say why.
 func (p *Provider) outputsFull(id string) bool {
-	if p.vols == nil {
-		return false
-	}
 	if ok, err := volume.MountPoint(p.outputsDir(id)); err != nil || !ok {
 		return false
 	}
@@ -140,7 +127,7 @@ func (p *Provider) checkDisk(ctx context.Context, rec store.Execution) {
 // DiskQuota is how this provider holds executions to their disk requests:
 // DiskQuotaVolume or DiskQuotaCheck.
 func (p *Provider) DiskQuota() string {
-	if p.vols != nil {
+	if p.byVolume {
 		return DiskQuotaVolume
 	}
 	return DiskQuotaCheck
@@ -155,10 +142,6 @@ func (p *Provider) unmountIdle(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	vols := p.vols
-	if vols == nil {
-		vols = volume.New(p.log)
-	}
 	for _, e := range entries {
 		id := e.Name()
 		p.mu.Lock()
@@ -170,7 +153,7 @@ func (p *Provider) unmountIdle(ctx context.Context) {
 		if ok, _ := volume.MountPoint(p.outputsDir(id)); !ok {
 			continue
 		}
-		if err := vols.Unmount(ctx, p.outputsDir(id)); err != nil {
+		if err := p.vols.Unmount(ctx, p.outputsDir(id)); err != nil {
 			p.log.Warn("unmount outputs volume", "execution", id, "err", err)
 		}
 	}

@@ -112,9 +112,10 @@ type Provider struct {
 	redeemMu sync.Mutex
 	// channels caches channel reads for a second (nil without settlement).
 	channels *settle.ChannelCache
-	// vols makes each execution's size-limited outputs volume; nil when
-	// disk requests are only checked (see setupDisk).
-	vols *volume.Volumes
+	// vols makes, opens and removes executions' outputs volumes; byVolume
+	// says new executions get one (see setupDisk).
+	vols     *volume.Volumes
+	byVolume bool
 }
 
 type running struct {
@@ -155,6 +156,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if cfg.Settlement != nil {
 		p.channels = settle.NewChannelCache(cfg.Settlement, 0, cfg.Clock)
 	}
+	p.vols = volume.New(p.log)
 	if err := p.setupDisk(ctx); err != nil {
 		return nil, err
 	}

@@ -21,10 +21,10 @@ func (p *Provider) public(id, msg string) string {
 		swaps = append(swaps,
 			swap{filepath.Join(base, "outputs"), "/outputs"},
 			swap{filepath.Join(base, "inputs"), "/inputs"},
-			swap{base, "<execution dir>"})
+			swap{base, "<execution directory>"})
 	}
 	for _, base := range hostForms(p.cfg.DataDir) {
-		swaps = append(swaps, swap{base, "<data dir>"})
+		swaps = append(swaps, swap{base, "<data directory>"})
 	}
 	for _, s := range swaps {
 		msg = strings.ReplaceAll(msg, s.from, s.to)

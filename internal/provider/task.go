@@ -146,9 +146,6 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 		if err := p.removeOutputs(context.WithoutCancel(ctx), rec.ID); err != nil {
 			p.log.Warn("remove outputs", "execution", rec.ID, "err", err)
 		}
-	} else if err := p.openOutputs(ctx, rec.ID); err != nil && runErr == nil {
-		p.log.Error("mount outputs volume", "execution", rec.ID, "err", err)
-		runErr = errors.New("provider storage error: cannot open the outputs")
 	} else if runErr == nil {
 		m, d, err := data.Digest(p.outputsDir(rec.ID))
 		if err != nil {
