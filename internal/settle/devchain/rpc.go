@@ -36,7 +36,7 @@ func suggestedTip() *big.Int { return big.NewInt(params.GWei) }
 func newRPCServer(l *ledger) (*rpc.Server, error) {
 	srv := rpc.NewServer()
 	for name, svc := range map[string]any{
-		"eth":  &ethAPI{l: l},
+		"eth":  &ethAPI{l: l, nonces: newNonceAnswers(l.now), filters: newFilterSet(l.now)},
 		"net":  netAPI{chainID: l.config.ChainID.String()},
 		"web3": web3API{},
 	} {
@@ -74,7 +74,11 @@ func (web3API) ClientVersion() string { return "deco-devchain" }
 
 // ethAPI is the eth_ namespace; the rpc package names each method after
 // its Go name with the first letter lowered (ChainId: eth_chainId).
-type ethAPI struct{ l *ledger }
+type ethAPI struct {
+	l      *ledger
+	nonces  *nonceAnswers // see nonceCacheWindow
+	filters *filterSet
+}
 
 func (a *ethAPI) ChainId() *hexutil.Big { return (*hexutil.Big)(a.l.config.ChainID) }
 
@@ -197,35 +201,52 @@ const maxLogRange = 10_000
 // GetLogs returns the logs matching q, in chain order. A topic position
 // holding several hashes matches any of them; an empty one matches all.
 func (a *ethAPI) GetLogs(q logQuery) ([]*types.Log, error) {
-	var blocks []*minedBlock
 	if q.BlockHash != nil {
+		if q.FromBlock != nil || q.ToBlock != nil {
+			return nil, errors.New("cannot specify both blockHash and fromBlock/toBlock, choose one or the other")
+		}
 		b := a.l.blockByHash(*q.BlockHash)
 		if b == nil {
 			return nil, fmt.Errorf("%w %s", errUnknownBlock, *q.BlockHash)
 		}
-		blocks = []*minedBlock{b}
-	} else {
-		head := a.l.latest().block.NumberU64()
-		resolve := func(n *rpc.BlockNumber) uint64 {
-			if n == nil || *n < 0 {
-				if n != nil && *n == rpc.EarliestBlockNumber {
-					return 0
-				}
-				return head
-			}
-			return uint64(*n)
-		}
-		from, to := resolve(q.FromBlock), min(resolve(q.ToBlock), head)
-		if from > to {
-			return []*types.Log{}, nil
-		}
-		if to-from >= maxLogRange {
-			return nil, fmt.Errorf("block range %d..%d is longer than %d blocks", from, to, maxLogRange)
-		}
-		for n := from; n <= to; n++ {
-			blocks = append(blocks, a.l.blockAt(n))
-		}
+		return a.l.logs([]*minedBlock{b}, q), nil
 	}
+	head := a.l.latest().block.NumberU64()
+	from, to := resolveRange(q.FromBlock, head), min(resolveRange(q.ToBlock, head), head)
+	if from > to {
+		return []*types.Log{}, nil
+	}
+	if to-from >= maxLogRange {
+		return nil, fmt.Errorf("block range %d..%d is longer than %d blocks", from, to, maxLogRange)
+	}
+	return a.l.logs(a.l.blocksIn(from, to), q), nil
+}
+
+// resolveRange is a log range's end as a block number: none, latest,
+// pending, safe and finalized are the head.
+func resolveRange(n *rpc.BlockNumber, head uint64) uint64 {
+	switch {
+	case n == nil:
+		return head
+	case *n == rpc.EarliestBlockNumber:
+		return 0
+	case *n < 0:
+		return head
+	}
+	return uint64(*n)
+}
+
+// blocksIn returns blocks from..to, which exist.
+func (l *ledger) blocksIn(from, to uint64) []*minedBlock {
+	blocks := make([]*minedBlock, 0, to-from+1)
+	for n := from; n <= to; n++ {
+		blocks = append(blocks, l.blockAt(n))
+	}
+	return blocks
+}
+
+// logs returns the logs in blocks that match q's addresses and topics.
+func (l *ledger) logs(blocks []*minedBlock, q logQuery) []*types.Log {
 	out := []*types.Log{}
 	for _, b := range blocks {
 		for _, r := range b.receipts {
@@ -236,7 +257,7 @@ func (a *ethAPI) GetLogs(q logQuery) ([]*types.Log, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 func matches(lg *types.Log, addrs []common.Address, topics [][]common.Hash) bool {
@@ -262,10 +283,15 @@ func (a *ethAPI) GetBalance(addr common.Address, at rpc.BlockNumberOrHash) (*hex
 	return (*hexutil.Big)(st.GetBalance(addr).ToBig()), nil
 }
 
+// GetTransactionCount is the account's nonce; the head's (latest or
+// pending: there is no pool) is remembered for SendRawTransaction's hold.
 func (a *ethAPI) GetTransactionCount(addr common.Address, at rpc.BlockNumberOrHash) (hexutil.Uint64, error) {
 	st, _, err := a.state(&at)
 	if err != nil {
 		return 0, err
+	}
+	if n, ok := at.Number(); ok && (n == rpc.LatestBlockNumber || n == rpc.PendingBlockNumber) {
+		a.nonces.answered(addr)
 	}
 	return hexutil.Uint64(st.GetNonce(addr)), nil
 }
@@ -385,7 +411,8 @@ func (a *ethAPI) EstimateGas(ctx context.Context, args callArgs, at *rpc.BlockNu
 }
 
 // SendRawTransaction mines the transaction in a block of its own before it
-// answers.
+// answers, and answers no sooner than nonceCacheWindow after the sender's
+// nonce was last asked for.
 func (a *ethAPI) SendRawTransaction(ctx context.Context, input hexutil.Bytes) (common.Hash, error) {
 	tx := new(types.Transaction)
 	if err := tx.UnmarshalBinary(input); err != nil {
@@ -396,6 +423,9 @@ func (a *ethAPI) SendRawTransaction(ctx context.Context, input hexutil.Bytes) (c
 	}
 	if _, err := a.l.send(ctx, tx); err != nil {
 		return common.Hash{}, err
+	}
+	if from, err := types.Sender(a.l.signer, tx); err == nil {
+		a.nonces.hold(ctx, from)
 	}
 	return tx.Hash(), nil
 }
@@ -420,7 +450,17 @@ func (a *ethAPI) GetTransactionReceipt(h common.Hash) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withFields(b.receipts[i], map[string]any{"from": from, "to": tx.To()})
+	r := b.receipts[i]
+	extra := map[string]any{"from": from, "to": tx.To(), "contractAddress": nil}
+	if tx.To() == nil {
+		extra["contractAddress"] = r.ContractAddress
+	}
+	out, err := withFields(r, extra)
+	if err != nil {
+		return nil, err
+	}
+	delete(out, "root") // pre-Byzantium only; status says it
+	return out, nil
 }
 
 func (a *ethAPI) GetBlockByNumber(n rpc.BlockNumber, full bool) (map[string]any, error) {
