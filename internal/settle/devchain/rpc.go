@@ -75,7 +75,7 @@ func (web3API) ClientVersion() string { return "deco-devchain" }
 // ethAPI is the eth_ namespace; the rpc package names each method after
 // its Go name with the first letter lowered (ChainId: eth_chainId).
 type ethAPI struct {
-	l      *ledger
+	l       *ledger
 	nonces  *nonceAnswers // see nonceCacheWindow
 	filters *filterSet
 }
