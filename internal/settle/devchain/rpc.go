@@ -68,6 +68,12 @@ type netAPI struct{ chainID string }
 
 func (n netAPI) Version() string { return n.chainID }
 
+// PeerCount is zero: the dev chain has no peers.
+func (netAPI) PeerCount() hexutil.Uint { return 0 }
+
+// Listening is true: the chain answers on its RPC endpoint.
+func (netAPI) Listening() bool { return true }
+
 type web3API struct{}
 
 func (web3API) ClientVersion() string { return "deco-devchain" }
