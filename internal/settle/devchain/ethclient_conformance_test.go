@@ -14,8 +14,11 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/ethclient/gethclient"
+	"github.com/ethereum/go-ethereum/ethdb/memorydb"
 	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/ethereum/go-ethereum/rpc"
+	"github.com/ethereum/go-ethereum/trie"
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/settle/devchain"
@@ -281,10 +284,69 @@ func TestEthclientConformance(t *testing.T) {
 		t.Fatalf("CodeAt before the deployment = %d bytes, %v", len(old), err)
 	}
 
-	// eth_getProof is not supported: the standard method-not-found.
-	_, err = gethclient.New(ec.Client()).GetProof(ctx, tokenAddr, []string{"0x1"}, nil)
+	// eth_getProof (gethclient): the account and its slots, proved against
+	// the block's state root.
+	gc := gethclient.New(ec.Client())
+	proof, err := gc.GetProof(ctx, tokenAddr, []string{"0x1", common.Hash{}.Hex(), "0x99"}, nil)
+	if err != nil {
+		t.Fatalf("GetProof: %v", err)
+	}
+	nodes := func(list []string) *memorydb.Database {
+		db := memorydb.New()
+		for _, n := range list {
+			b := common.FromHex(n)
+			if err := db.Put(crypto.Keccak256(b), b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return db
+	}
+	rawAccount, err := trie.VerifyProof(latest.Root(), crypto.Keccak256(tokenAddr[:]), nodes(proof.AccountProof))
+	if err != nil || rawAccount == nil {
+		t.Fatalf("account proof does not verify against the state root: %v", err)
+	}
+	var account types.StateAccount
+	if err := rlp.DecodeBytes(rawAccount, &account); err != nil {
+		t.Fatal(err)
+	}
+	if account.Nonce != proof.Nonce || account.Nonce != 1 || account.Root != proof.StorageHash ||
+		common.BytesToHash(account.CodeHash) != proof.CodeHash || proof.CodeHash != crypto.Keccak256Hash(code) {
+		t.Fatalf("proved account %+v, answer %+v", account, proof)
+	}
+	for i, want := range []struct {
+		key   string
+		value *big.Int
+	}{{"0x1", minted}, {common.Hash{}.Hex(), new(big.Int).SetBytes(me[:])}, {"0x99", new(big.Int)}} {
+		sp := proof.StorageProof[i]
+		if sp.Key != want.key || sp.Value.Cmp(want.value) != 0 {
+			t.Fatalf("storage proof %d: key %s value %v, want %s %v", i, sp.Key, sp.Value, want.key, want.value)
+		}
+		slot := common.HexToHash(want.key)
+		raw, err := trie.VerifyProof(proof.StorageHash, crypto.Keccak256(slot[:]), nodes(sp.Proof))
+		if err != nil {
+			t.Fatalf("storage proof of %s does not verify: %v", want.key, err)
+		}
+		var got []byte
+		if len(raw) > 0 {
+			if err := rlp.DecodeBytes(raw, &got); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if new(big.Int).SetBytes(got).Cmp(want.value) != 0 {
+			t.Fatalf("proved slot %s = %x, want %v", want.key, got, want.value)
+		}
+	}
+	// A historical block's root, and an account that does not exist.
+	if p, err := gc.GetProof(ctx, common.Address{0x77}, []string{"0x0"}, transfer.BlockNumber); err != nil ||
+		p.Balance.Sign() != 0 || p.StorageHash != types.EmptyRootHash || len(p.StorageProof[0].Proof) != 0 {
+		t.Fatalf("GetProof of an empty account = %+v, %v", p, err)
+	} else if v, err := trie.VerifyProof(block.Root(), crypto.Keccak256(common.Address{0x77}.Bytes()), nodes(p.AccountProof)); err != nil || v != nil {
+		t.Fatalf("absence proof: %x, %v", v, err)
+	}
+
+	// A method the chain lacks: the standard method-not-found.
 	var re rpc.Error
-	if !errors.As(err, &re) || re.ErrorCode() != -32601 {
-		t.Fatalf("GetProof: %v, want JSON-RPC error -32601", err)
+	if err := ec.Client().CallContext(ctx, new(any), "eth_noSuchMethod"); !errors.As(err, &re) || re.ErrorCode() != -32601 {
+		t.Fatalf("unknown method: %v, want JSON-RPC error -32601", err)
 	}
 }

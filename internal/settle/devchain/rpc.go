@@ -28,11 +28,12 @@ import (
 func suggestedTip() *big.Int { return big.NewInt(params.GWei) }
 
 // newRPCServer serves the ledger's JSON-RPC methods: the eth_ methods a
-// wallet, ethclient and go-ethereum's bind package use (chain and block
-// number, balances, nonces, code, storage, calls, gas estimates, raw
-// transactions, transactions, receipts, blocks, logs, fee suggestions and
-// history), net_version and web3_clientVersion. No subscriptions or filters:
-// poll eth_getLogs.
+// wallet, ethers, ethclient and go-ethereum's bind package use (chain and
+// block number, balances, nonces, code, storage and its proofs, calls, gas
+// estimates, raw transactions, transactions, receipts, blocks, logs and
+// filters, fee suggestions and history), net_ and web3_clientVersion.
+// docs/devchain.md lists them; any other method answers -32601. No
+// subscriptions: HTTP only.
 func newRPCServer(l *ledger) (*rpc.Server, error) {
 	srv := rpc.NewServer()
 	for name, svc := range map[string]any{
