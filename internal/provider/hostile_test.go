@@ -29,8 +29,12 @@ import (
 	"github.com/deco-network/deco/internal/store"
 )
 
-// fakeExec is an executor whose tasks exit 0 at once; it counts starts.
-type fakeExec struct{ started atomic.Int32 }
+// fakeExec is an executor whose tasks exit 0 at once (or, when block is
+// set, once it closes); it counts starts.
+type fakeExec struct {
+	started atomic.Int32
+	block   chan struct{}
+}
 
 func (f *fakeExec) Name() string                             { return job.ExecutorDocker }
 func (f *fakeExec) Prepare(context.Context, exec.Task) error { return nil }
@@ -38,7 +42,14 @@ func (f *fakeExec) Start(context.Context, exec.Task) error {
 	f.started.Add(1)
 	return nil
 }
-func (f *fakeExec) Wait(context.Context, string) (exec.Result, error) {
+func (f *fakeExec) Wait(ctx context.Context, _ string) (exec.Result, error) {
+	if f.block != nil {
+		select {
+		case <-f.block:
+		case <-ctx.Done():
+			return exec.Result{}, ctx.Err()
+		}
+	}
 	return exec.Result{ExitCode: 0}, nil
 }
 func (f *fakeExec) Logs(context.Context, string, bool) (io.ReadCloser, error) {
@@ -65,6 +76,13 @@ type hostileEnv struct {
 
 func newHostileEnv(t *testing.T) *hostileEnv {
 	t.Helper()
+	return newHostileEnvWith(t, nil)
+}
+
+// newHostileEnvWith is newHostileEnv with configure changing the
+// provider's config (the keys and hosts are made by then).
+func newHostileEnvWith(t *testing.T, configure func(e *hostileEnv, c *Config)) *hostileEnv {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := store.Open(ctx, filepath.Join(dir, "deco.db"))
@@ -77,8 +95,12 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	e.reqKey, e.req = newHost(t)
 	e.otherKey, e.other = newHost(t)
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e.p, err = New(ctx, Config{Logger: logger, Clock: e.clock.now, Key: e.provKey, Host: e.prov, Store: st, DataDir: dir,
-		Executors: map[string]exec.Executor{job.ExecutorDocker: e.ex}, DiskQuota: DiskQuotaCheck, RequestTimeout: e.requestTO})
+	cfg := Config{Logger: logger, Clock: e.clock.now, Key: e.provKey, Host: e.prov, Store: st, DataDir: dir,
+		Executors: map[string]exec.Executor{job.ExecutorDocker: e.ex}, DiskQuota: DiskQuotaCheck, RequestTimeout: e.requestTO}
+	if configure != nil {
+		configure(e, &cfg)
+	}
+	e.p, err = New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
