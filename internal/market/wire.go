@@ -33,7 +33,7 @@ const OfferTopic = "/deco/offers/1"
 
 // Size caps of messages, by protocol.
 const (
-	MaxOfferSize   = 64 << 10
+	MaxOfferSize   = offer.MaxSize
 	MaxTaskRequest = 16 << 20 // inline wasm modules travel in the request
 	MaxTaskEvent   = 1 << 20
 	MaxSmallMsg    = 4 << 10

@@ -16,10 +16,13 @@ import (
 	"github.com/deco-network/deco/internal/money"
 )
 
-// Limits checked by Verify.
+// Limits checked by Verify (and MaxSize by Decode).
 const (
 	MaxLabels            = 64
 	MaxAllowedRequesters = 4096
+	// MaxSize is the largest encoded offer Decode reads, the cap of offers
+	// on every protocol and on the gossip topic.
+	MaxSize = 64 << 10
 )
 
 // Domain is the EIP-712 domain of offers (off chain: no chain ID).
@@ -145,8 +148,12 @@ func (o Offer) Verify(now time.Time) error {
 }
 
 // Decode parses a JSON offer strictly.
-// Unknown fields and trailing data are refused, as on every deco protocol.
+// Unknown fields, trailing data and offers over MaxSize are refused, as on
+// every deco protocol.
 func Decode(b []byte) (Offer, error) {
+	if len(b) > MaxSize {
+		return Offer{}, fmt.Errorf("%w: %d bytes, limit %d", ErrMalformed, len(b), MaxSize)
+	}
 	var o Offer
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

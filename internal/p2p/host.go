@@ -120,6 +120,10 @@ type Config struct {
 	// Metrics, when set, receives libp2p's Prometheus metrics; libp2p
 	// metrics are disabled when nil.
 	Metrics prometheus.Registerer
+	// Limits bounds the connections, streams and memory peers may hold on
+	// this node (libp2p's resource manager); the zero value takes the
+	// defaults documented on Limits.
+	Limits Limits
 }
 
 // Host is a running deco peer-to-peer endpoint.
@@ -167,8 +171,13 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		}
 		cfg.Key = k
 	}
+	rm, err := cfg.Limits.resourceManager()
+	if err != nil {
+		return nil, err
+	}
 	opts := []libp2p.Option{
 		libp2p.Identity(cfg.Key),
+		libp2p.ResourceManager(rm),
 		libp2p.ListenAddrStrings(cfg.ListenAddrs...),
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.Transport(quic.NewTransport),

@@ -36,6 +36,9 @@ var ErrNotPaid = errors.New("stopped: the requester's payments are more than one
 
 const dealSettingPrefix = "deal/"
 
+// errStaleVoucher refuses a voucher below the channel's latest.
+var errStaleVoucher = errors.New("stale voucher")
+
 // meter is the payment state of one execution.
 type meter struct {
 	deal      *market.Deal
@@ -330,6 +333,18 @@ func (p *Provider) takePayment(ctx context.Context, execution string, pay market
 	}
 	if err := p.cfg.Settlement.VerifyVoucher(v); err != nil {
 		return err
+	}
+	// A voucher that does not raise the channel's total pays nothing new:
+	// an old one sent again (a replay) is refused and not recorded.
+	latest, err := p.latestVoucher(ctx, requester)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v.Cumulative < latest.Cumulative:
+		return fmt.Errorf("%w: voucher for %s, the channel already holds one for %s", errStaleVoucher, v.Cumulative, latest.Cumulative)
+	case v.Cumulative == latest.Cumulative:
+		return nil // nothing new (a report that added nothing due)
 	}
 	if err := p.cfg.Store.PutVoucher(context.WithoutCancel(ctx), store.RoleProvider,
 		store.Voucher{Execution: execution, Seq: pay.Seq, Voucher: v, At: p.now()}); err != nil {

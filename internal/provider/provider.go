@@ -55,6 +55,11 @@ type Config struct {
 	// InputStallTimeout fails an input download that receives nothing for
 	// this long (default 30 s).
 	InputStallTimeout time.Duration
+	// RequestTimeout is how long a peer has to send the first message of
+	// a stream (the request) before the stream is closed
+	// (DefaultRequestTimeout when zero): a stream that never sends
+	// anything holds nothing for long.
+	RequestTimeout time.Duration
 	// Heartbeat is how often running executions tell their requester they
 	// are alive (DefaultHeartbeat when zero).
 	Heartbeat time.Duration
@@ -148,6 +153,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	if cfg.ResultRetention <= 0 {
 		cfg.ResultRetention = DefaultResultRetention
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
 		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1),
@@ -358,10 +366,23 @@ func (p *Provider) publish(ctx context.Context) error {
 	return p.topic.Publish(ctx, b)
 }
 
+// DefaultRequestTimeout is how long a peer has to send its request on a
+// stream (the largest, a TaskRequest with an inline wasm module, is 16 MiB).
+const DefaultRequestTimeout = 30 * time.Second
+
+// readRequest reads the first message of an inbound stream within the
+// request timeout; the read deadline is cleared after it.
+func (p *Provider) readRequest(s p2pStream, v any, max int) error {
+	_ = s.SetReadDeadline(time.Now().Add(p.cfg.RequestTimeout))
+	err := p2p.ReadMsg(s, v, max)
+	_ = s.SetReadDeadline(time.Time{})
+	return err
+}
+
 func (p *Provider) serveOffer(ctx context.Context, s p2pStream) {
 	var req struct{}
-	if err := p2p.ReadMsg(s, &req, market.MaxSmallMsg); err != nil {
-		return
+	if err := p.readRequest(s, &req, market.MaxSmallMsg); err != nil {
+		return // OfferReply has no error: the stream closes unanswered
 	}
 	_ = p2p.WriteMsg(s, market.OfferReply{Offer: p.CurrentOffer()})
 }

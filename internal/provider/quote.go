@@ -23,7 +23,7 @@ const DefaultQuoteTTL = 30 * time.Second
 // and signs the quote. A request with Decline releases an earlier quote.
 func (p *Provider) serveQuote(ctx context.Context, s network.Stream) {
 	var req market.QuoteRequest
-	if err := p2p.ReadMsg(s, &req, market.MaxTaskRequest); err != nil {
+	if err := p.readRequest(s, &req, market.MaxTaskRequest); err != nil {
 		_ = p2p.WriteMsg(s, market.QuoteReply{Error: fmt.Sprintf("bad quote request: %v", err)})
 		return
 	}

@@ -33,13 +33,11 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 	reject := func(msg string) {
 		_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventRejected, Message: msg, At: p.now()})
 	}
-	_ = s.SetReadDeadline(p.now().Add(30 * time.Second))
 	var req market.TaskRequest
-	if err := p2p.ReadMsg(s, &req, market.MaxTaskRequest); err != nil {
+	if err := p.readRequest(s, &req, market.MaxTaskRequest); err != nil {
 		reject(fmt.Sprintf("bad task request: %v", err))
 		return
 	}
-	_ = s.SetReadDeadline(time.Time{})
 	log := p.log.With("job", req.JobID, "execution", req.ExecutionID, "requester", requester)
 	alloc, ex, err := p.commitDeal(&req, requester)
 	if err != nil {
@@ -352,12 +350,13 @@ func (p *Provider) streamLogs(ctx context.Context, ex exec.Executor, id string, 
 
 // serveAttach lets the requester of an execution reattach to its events.
 func (p *Provider) serveAttach(ctx context.Context, s network.Stream) {
-	var req market.AttachRequest
-	if err := p2p.ReadMsg(s, &req, market.MaxSmallMsg); err != nil {
-		return
-	}
 	reject := func(msg string) {
 		_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventRejected, Message: msg, At: p.now()})
+	}
+	var req market.AttachRequest
+	if err := p.readRequest(s, &req, market.MaxSmallMsg); err != nil {
+		reject(fmt.Sprintf("bad attach request: %v", err))
+		return
 	}
 	if p.stop.Err() != nil {
 		return // stopping: the requester's retry reaches the next start
@@ -406,7 +405,8 @@ func (p *Provider) serveAttach(ctx context.Context, s network.Stream) {
 // a peer holding the requester's grant.
 func (p *Provider) serveResult(ctx context.Context, s network.Stream) {
 	var req market.ResultRequest
-	if err := p2p.ReadMsg(s, &req, market.MaxResultRequest); err != nil {
+	if err := p.readRequest(s, &req, market.MaxResultRequest); err != nil {
+		_ = p2p.WriteMsg(s, market.ResultHeader{Error: fmt.Sprintf("bad result request: %v", err)})
 		return
 	}
 	rec, outputs, err := p.resultDir(ctx, req, s.Conn().RemotePeer().String())
@@ -426,7 +426,8 @@ func (p *Provider) serveResult(ctx context.Context, s network.Stream) {
 // serveCancel stops an execution at its requester's request.
 func (p *Provider) serveCancel(ctx context.Context, s network.Stream) {
 	var req market.CancelRequest
-	if err := p2p.ReadMsg(s, &req, market.MaxSmallMsg); err != nil {
+	if err := p.readRequest(s, &req, market.MaxSmallMsg); err != nil {
+		_ = p2p.WriteMsg(s, market.CancelReply{Error: fmt.Sprintf("bad cancel request: %v", err)})
 		return
 	}
 	_ = p2p.WriteMsg(s, market.CancelReply{Error: errString(p.cancel(ctx, req.ExecutionID, s.Conn().RemotePeer().String()))})
