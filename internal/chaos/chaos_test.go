@@ -129,7 +129,8 @@ func TestChaos(t *testing.T) {
 				results = append(results, res)
 			default:
 				results = append(results, res)
-				t.Logf("seed %d passed in %s: %s; jobs %v", seed, res.Duration.Round(time.Millisecond), s, res.Jobs)
+				t.Logf("seed %d passed in %s: %s; jobs %v\n  %s", seed, res.Duration.Round(time.Millisecond), s, res.Jobs,
+					strings.Join(res.Outcomes, "\n  "))
 			}
 		}()
 	}

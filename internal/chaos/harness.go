@@ -71,6 +71,8 @@ type Result struct {
 	Injected map[Kind]int
 	// Jobs is every job on the requester at the end, by state.
 	Jobs map[job.State]int
+	// Outcomes is one line per job: state, reason, attempts, time to end.
+	Outcomes []string
 	// Violations are the invariants broken (empty: the run passed).
 	Violations []Violation
 	Duration   time.Duration
@@ -151,6 +153,8 @@ func Run(ctx context.Context, cfg Config, s Schedule) (Result, error) {
 	res.Jobs = map[job.State]int{}
 	for _, j := range snap.jobs {
 		res.Jobs[j.State]++
+		res.Outcomes = append(res.Outcomes, fmt.Sprintf("%s %s after %s, %d attempts: %s", j.ID, j.State,
+			j.UpdatedAt.Sub(j.CreatedAt).Round(time.Millisecond), len(j.Attempts), j.Error))
 	}
 	res.Injected = n.faults
 	res.Duration = time.Since(start)
@@ -320,7 +324,7 @@ func (n *network) runPhase(ctx context.Context, s Schedule) {
 			defer wg.Done()
 			time.Sleep(time.Until(t0.Add(jp.At)))
 			spec := job.Spec{APIVersion: job.APIVersion, Name: fmt.Sprintf("chaos-%d-%d", s.Seed, i), Image: n.cfg.Image,
-				Command: []string{"sh", "-c", fmt.Sprintf("echo start; sleep %d; echo done > /outputs/x", jp.Seconds)},
+				Command:   []string{"sh", "-c", fmt.Sprintf("echo start; sleep %d; echo done > /outputs/x", jp.Seconds)},
 				Resources: job.Resources{CPU: 500, Memory: 128 << 20, Disk: 64 << 20},
 				Timeout:   job.Duration(30 * time.Second), QueueTimeout: job.Duration(60 * time.Second),
 				TotalTimeout: job.Duration(90 * time.Second)}
