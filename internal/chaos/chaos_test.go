@@ -96,6 +96,14 @@ func TestChaos(t *testing.T) {
 			seeds = append(seeds, *flagFirst+uint64(i))
 		}
 	}
+	// Disk-full faults need a tmpfs per provider, so root.
+	diskFull := os.Geteuid() == 0
+	if !diskFull {
+		if os.Getenv("DECO_REQUIRE_ROOT") != "" {
+			t.Fatal("DECO_REQUIRE_ROOT is set and the test is not root: disk-full faults need a tmpfs")
+		}
+		t.Log("not root: disk-full faults are skipped")
+	}
 	bin := buildDeco(t)
 	root := t.TempDir()
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -114,7 +122,7 @@ func TestChaos(t *testing.T) {
 			defer func() { <-sem }()
 			s := Generate(seed)
 			dir := filepath.Join(root, fmt.Sprintf("seed-%d", seed))
-			res, err := Run(context.Background(), Config{Binary: bin, Dir: dir, Logger: logger.With("seed", seed)}, s)
+			res, err := Run(context.Background(), Config{Binary: bin, Dir: dir, Logger: logger.With("seed", seed), DiskFull: diskFull}, s)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

@@ -34,6 +34,10 @@ type Config struct {
 	UsageInterval    time.Duration
 	HeartbeatTimeout time.Duration
 	WithdrawDelay    time.Duration
+	// DiskFull mounts each provider's data directory as a small tmpfs
+	// (needs root) so that DiskFull faults can fill it; without it those
+	// faults are skipped and not counted.
+	DiskFull bool
 	// JobDeadline is how long after the run phase began every job must be
 	// in a terminal state (default 120 s; jobs have a total timeout of 90 s).
 	JobDeadline time.Duration
@@ -86,6 +90,8 @@ type member struct {
 	peerID  string
 	address identity.Address
 	proc    *proc
+	// mounted: dir is a tmpfs the harness mounted (DiskFull).
+	mounted bool
 	// mu serialises a kill and its restart against other faults.
 	mu sync.Mutex
 }
@@ -182,6 +188,13 @@ func (n *network) setup(ctx context.Context) error {
 	var fund []string
 	for _, name := range names {
 		m := &member{name: name, dir: filepath.Join(cfg.Dir, name)}
+		n.nodes = append(n.nodes, m)
+		if cfg.DiskFull && name != "requester" {
+			if err := mountTmpfs(m.dir, tmpfsSize); err != nil {
+				return err
+			}
+			m.mounted = true
+		}
 		// The key is made here, before the node's first start, so the
 		// chain can fund its address at genesis; the node opens it.
 		k, _, err := identity.OpenOrCreate(filepath.Join(m.dir, api.KeystoreDir), "", identity.LightScryptN, nil)
@@ -193,7 +206,6 @@ func (n *network) setup(ctx context.Context) error {
 			return err
 		}
 		fund = append(fund, "--fund", m.address.String())
-		n.nodes = append(n.nodes, m)
 	}
 	port, err := freePort()
 	if err != nil {
@@ -306,6 +318,8 @@ func (n *network) inject(ctx context.Context, f Fault) {
 		n.killRestart(ctx, n.provider(f.Provider), f.Kind, f.Delay, f.Down, func(c *client.Client) {
 			_, _ = c.Redeem(ctx, "")
 		})
+	case DiskFull:
+		n.fillDisk(ctx, n.provider(f.Provider), f.Down)
 	case KillWithdraw:
 		prov := n.provider(f.Provider).address.String()
 		n.killRestart(ctx, n.requester(), f.Kind, f.Delay, f.Down, func(c *client.Client) {
@@ -501,5 +515,10 @@ func (n *network) close() {
 	}
 	for _, m := range n.nodes[min(1, len(n.nodes)):] {
 		_ = exec.Command("sh", "-c", "docker rm -f $(docker ps -aq --filter label=deco.node="+m.peerID+") 2>/dev/null").Run()
+		if m.mounted {
+			if out, err := exec.Command("umount", "-l", m.dir).CombinedOutput(); err != nil {
+				n.cfg.Logger.Warn("unmount a provider's data directory", "dir", m.dir, "err", err, "out", string(out))
+			}
+		}
 	}
 }

@@ -34,10 +34,14 @@ const (
 	// KillWithdraw asks the requester to withdraw from a channel and
 	// SIGKILLs it while its chain client sends the transaction.
 	KillWithdraw Kind = "kill-during-withdraw"
+	// DiskFull fills a provider's data directory (a size-limited tmpfs
+	// the harness mounts) to the last byte for the fault's Down time,
+	// then frees it.
+	DiskFull Kind = "disk-full"
 )
 
 // Kinds lists every fault kind, in report order.
-func Kinds() []Kind { return []Kind{KillRequester, KillProvider, KillRedeem, KillWithdraw} }
+func Kinds() []Kind { return []Kind{KillRequester, KillProvider, KillRedeem, KillWithdraw, DiskFull} }
 
 // Phase says when in the lifecycle a fault is injected.
 type Phase string
@@ -61,13 +65,14 @@ type Fault struct {
 	// Delay is how long after the redeem or withdraw request the node is
 	// killed (KillRedeem, KillWithdraw).
 	Delay time.Duration
-	// Down is how long the killed process stays dead.
+	// Down is how long the killed process stays dead (the disk stays
+	// full).
 	Down time.Duration
 }
 
 func (f Fault) String() string {
 	s := fmt.Sprintf("%s+%s %s", f.Phase, f.At.Round(time.Millisecond), f.Kind)
-	if f.Kind != KillRequester && f.Kind != KillWithdraw {
+	if f.Kind == KillProvider || f.Kind == KillRedeem || f.Kind == DiskFull {
 		s += fmt.Sprintf(" provider%d", f.Provider)
 	}
 	if f.Delay > 0 {
@@ -127,6 +132,8 @@ func Generate(seed uint64) Schedule {
 			}
 		case KillWithdraw:
 			f.Phase, f.At, f.Delay = PhaseSettle, ms(r, 0, 500), ms(r, 0, 60)
+		case DiskFull:
+			f.Phase, f.At = PhaseRun, ms(r, 0, 5000)
 		}
 		s.Faults = append(s.Faults, f)
 	}
