@@ -96,6 +96,10 @@ type member struct {
 	mu sync.Mutex
 }
 
+// clockFile holds the offset of m's clock (outside its data directory,
+// so a full disk does not stop a clock jump).
+func (m *member) clockFile() string { return m.dir + ".clock" }
+
 func (m *member) client() (*client.Client, error) { return client.FromDataDir(m.dir) }
 
 func (m *member) multiaddr() string {
@@ -243,6 +247,7 @@ func (n *network) setup(ctx context.Context) error {
 		}
 		apiFile := filepath.Join(m.dir, api.APIFile)
 		m.proc = &proc{name: m.name, bin: cfg.Binary, args: args, logPath: filepath.Join(cfg.Dir, m.name+".log"),
+			env:    []string{clockEnv + "=" + m.clockFile()},
 			before: func() { _ = os.Remove(apiFile) }}
 		if err := n.startNode(m); err != nil {
 			return err
@@ -320,6 +325,8 @@ func (n *network) inject(ctx context.Context, f Fault) {
 		})
 	case DiskFull:
 		n.fillDisk(ctx, n.provider(f.Provider), f.Down)
+	case ClockJump:
+		n.jumpClock(ctx, n.nodes[(f.Provider+1)%len(n.nodes)], f.Jump, f.Down)
 	case KillWithdraw:
 		prov := n.provider(f.Provider).address.String()
 		n.killRestart(ctx, n.requester(), f.Kind, f.Delay, f.Down, func(c *client.Client) {
@@ -520,5 +527,25 @@ func (n *network) close() {
 				n.cfg.Logger.Warn("unmount a provider's data directory", "dir", m.dir, "err", err, "out", string(out))
 			}
 		}
+	}
+}
+
+// clockEnv is the node's test-only clock offset variable (cmd/deco).
+const clockEnv = "DECO_TEST_CLOCK_OFFSET_FILE"
+
+// jumpClock offsets m's clock by jump for down, then puts it back.
+func (n *network) jumpClock(ctx context.Context, m *member, jump, down time.Duration) {
+	if err := os.WriteFile(m.clockFile(), []byte(jump.String()), 0o600); err != nil {
+		n.note("%s: %v", ClockJump, err)
+		return
+	}
+	n.count(ClockJump)
+	n.cfg.Logger.Info("clock jump", "node", m.name, "by", jump)
+	select {
+	case <-time.After(down):
+	case <-ctx.Done():
+	}
+	if err := os.Remove(m.clockFile()); err != nil {
+		n.note("%s: %v", ClockJump, err)
 	}
 }

@@ -16,6 +16,7 @@ type proc struct {
 	name    string
 	bin     string
 	args    []string
+	env     []string
 	logPath string
 	// before runs before every start (removing a stale API file).
 	before func()
@@ -34,6 +35,7 @@ func (p *proc) start() error {
 	}
 	fmt.Fprintf(logf, "=== start %s %s\n", time.Now().UTC().Format(time.RFC3339Nano), p.name)
 	cmd := exec.Command(p.bin, p.args...)
+	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group, so a test interrupted with Ctrl-C does not
 	// take the nodes down before the harness stops them.

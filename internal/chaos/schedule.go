@@ -38,10 +38,16 @@ const (
 	// the harness mounts) to the last byte for the fault's Down time,
 	// then frees it.
 	DiskFull Kind = "disk-full"
+	// ClockJump moves a node's clock (the requester's, or a provider's)
+	// by Jump for the fault's Down time, then back, through the node's
+	// test-only DECO_TEST_CLOCK_OFFSET_FILE.
+	ClockJump Kind = "clock-jump"
 )
 
 // Kinds lists every fault kind, in report order.
-func Kinds() []Kind { return []Kind{KillRequester, KillProvider, KillRedeem, KillWithdraw, DiskFull} }
+func Kinds() []Kind {
+	return []Kind{KillRequester, KillProvider, KillRedeem, KillWithdraw, DiskFull, ClockJump}
+}
 
 // Phase says when in the lifecycle a fault is injected.
 type Phase string
@@ -65,6 +71,8 @@ type Fault struct {
 	// Delay is how long after the redeem or withdraw request the node is
 	// killed (KillRedeem, KillWithdraw).
 	Delay time.Duration
+	// Jump is how far a ClockJump moves the clock (either way).
+	Jump time.Duration
 	// Down is how long the killed process stays dead (the disk stays
 	// full).
 	Down time.Duration
@@ -74,6 +82,9 @@ func (f Fault) String() string {
 	s := fmt.Sprintf("%s+%s %s", f.Phase, f.At.Round(time.Millisecond), f.Kind)
 	if f.Kind == KillProvider || f.Kind == KillRedeem || f.Kind == DiskFull {
 		s += fmt.Sprintf(" provider%d", f.Provider)
+	}
+	if f.Kind == ClockJump {
+		s += fmt.Sprintf(" by %s", f.Jump.Round(time.Millisecond))
 	}
 	if f.Delay > 0 {
 		s += fmt.Sprintf(" after %s", f.Delay.Round(time.Millisecond))
@@ -134,6 +145,13 @@ func Generate(seed uint64) Schedule {
 			f.Phase, f.At, f.Delay = PhaseSettle, ms(r, 0, 500), ms(r, 0, 60)
 		case DiskFull:
 			f.Phase, f.At = PhaseRun, ms(r, 0, 5000)
+		case ClockJump:
+			// Provider == Providers targets the requester.
+			f.Phase, f.At, f.Provider = PhaseRun, ms(r, 0, 5000), r.IntN(Providers+1)
+			f.Jump = ms(r, 2000, 120000)
+			if r.IntN(2) == 0 {
+				f.Jump = -f.Jump
+			}
 		}
 		s.Faults = append(s.Faults, f)
 	}
