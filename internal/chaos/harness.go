@@ -254,7 +254,7 @@ func (n *network) setup(ctx context.Context) error {
 		}
 		if i > 0 {
 			out, err := exec.CommandContext(ctx, cfg.Binary, "--data-dir", m.dir, "onboard", "-y", "--cpu", "1",
-				"--memory", "512MiB", "--disk", "1GiB", "--cpu-price", fmt.Sprint(3.6*float64(i))).CombinedOutput()
+				"--memory", "512MiB", "--disk", "96MiB", "--cpu-price", fmt.Sprint(3.6*float64(i))).CombinedOutput()
 			if err != nil {
 				return fmt.Errorf("onboard %s: %w: %s", m.name, err, out)
 			}
