@@ -84,7 +84,11 @@ func (f Fault) String() string {
 		s += fmt.Sprintf(" provider%d", f.Provider)
 	}
 	if f.Kind == ClockJump {
-		s += fmt.Sprintf(" by %s", f.Jump.Round(time.Millisecond))
+		target := "requester"
+		if f.Provider < Providers {
+			target = fmt.Sprintf("provider%d", f.Provider)
+		}
+		s += fmt.Sprintf(" %s by %s", target, f.Jump.Round(time.Millisecond))
 	}
 	if f.Delay > 0 {
 		s += fmt.Sprintf(" after %s", f.Delay.Round(time.Millisecond))
