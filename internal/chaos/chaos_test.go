@@ -25,10 +25,9 @@ var (
 	flagParallel = flag.Int("chaos.parallel", 2, "schedules run at once")
 )
 
-// ciSeeds is the short set that runs in the normal test suite: seed 1
-// restarts the requester mid-job (providers must reconnect to it), 2009
+// ciSeeds is the short set that runs in the normal test suite: 2009
 // steps a provider's clock back 70 s mid-job (its reports must not claim
-// less run time than before), 2 kills providers.
+// less run time than before); 1 and 2 kill and restart nodes.
 func ciSeeds() []uint64 { return []uint64{1, 2, 2009} }
 
 func TestGenerateIsAFunctionOfTheSeed(t *testing.T) {
