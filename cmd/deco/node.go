@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -44,6 +47,12 @@ offers and job history.`,
 			cfg.Passphrase = pass
 			if cfg.Scheduler.Weights, err = parseWeights(weights); err != nil {
 				return err
+			}
+			if path := os.Getenv(testClockEnv); path != "" {
+				oc := &offsetClock{path: path}
+				go oc.run(cmd.Context())
+				cfg.Clock = oc.now
+				fmt.Fprintf(a.stderr, "TEST ONLY: the node's clock is offset by the duration in %s (%s)\n", path, testClockEnv)
 			}
 			n, err := node.New(cmd.Context(), cfg)
 			if err != nil {
@@ -162,4 +171,33 @@ func parseWeights(kvs []string) (map[string]float64, error) {
 		out[k] = w
 	}
 	return out, nil
+}
+
+// testClockEnv names a file holding a duration ("90s", "-2m", empty or
+// missing: none) that is added to the node's clock and re-read every
+// 100 ms. It is for tests only: the chaos harness jumps a node's clock
+// with it, as faketime cannot reach a static Go binary.
+const testClockEnv = "DECO_TEST_CLOCK_OFFSET_FILE"
+
+// offsetClock is the node's clock shifted by the duration in a file.
+type offsetClock struct {
+	path string
+	off  atomic.Int64
+}
+
+func (c *offsetClock) now() time.Time { return time.Now().Add(time.Duration(c.off.Load())) }
+
+func (c *offsetClock) run(ctx context.Context) {
+	for {
+		var d time.Duration
+		if b, err := os.ReadFile(c.path); err == nil {
+			d, _ = time.ParseDuration(strings.TrimSpace(string(b)))
+		}
+		c.off.Store(int64(d))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

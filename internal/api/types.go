@@ -35,6 +35,11 @@ type JobDetail struct {
 	// vouchers that paid them (pay as you go).
 	Usage    []store.Usage   `json:"usage,omitempty"`
 	Vouchers []store.Voucher `json:"vouchers,omitempty"`
+	// EarlierUsage and EarlierVouchers are the usage reports and vouchers
+	// of the job's other executions (attempts lost or retried), so that
+	// what each one was paid can be checked after the fact.
+	EarlierUsage    []store.Usage   `json:"earlierUsage,omitempty"`
+	EarlierVouchers []store.Voucher `json:"earlierVouchers,omitempty"`
 }
 
 // OnboardingView answers GET /v1/onboarding: what the machine has and

@@ -59,9 +59,25 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 		if d.Usage, err = b.n.store.Usages(ctx, store.RoleRequester, j.ExecutionID); err != nil {
 			return d, err
 		}
-		d.Vouchers, err = b.n.store.Vouchers(ctx, store.RoleRequester, j.ExecutionID)
+		if d.Vouchers, err = b.n.store.Vouchers(ctx, store.RoleRequester, j.ExecutionID); err != nil {
+			return d, err
+		}
 	}
-	return d, err
+	for _, a := range attempts {
+		if a.ExecutionID == "" || a.ExecutionID == j.ExecutionID {
+			continue
+		}
+		us, err := b.n.store.Usages(ctx, store.RoleRequester, a.ExecutionID)
+		if err != nil {
+			return d, err
+		}
+		vs, err := b.n.store.Vouchers(ctx, store.RoleRequester, a.ExecutionID)
+		if err != nil {
+			return d, err
+		}
+		d.EarlierUsage, d.EarlierVouchers = append(d.EarlierUsage, us...), append(d.EarlierVouchers, vs...)
+	}
+	return d, nil
 }
 
 func (b backend) JobID(ctx context.Context, prefix string) (string, error) {

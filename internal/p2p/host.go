@@ -475,8 +475,16 @@ func (h *Host) pingLoop() {
 	}
 }
 
-// bootstrap connects to one bootstrap peer, retrying with exponential
-// backoff until connected or the host closes.
+// bootstrapWatch is how often a connected bootstrap peer is checked for
+// a lost connection.
+const bootstrapWatch = time.Second
+
+// bootstrap keeps this host connected to one bootstrap peer until the host
+// closes: it connects, retrying with exponential backoff, and connects
+// again whenever the connection is lost (the peer restarted: a node whose
+// only link to the network was a bootstrap peer would otherwise stay cut
+// off from it, and the restarted peer, which has no bootstrap list of its
+// own, would never find it again).
 func (h *Host) bootstrap(addr string) {
 	defer h.wg.Done()
 	info, err := peer.AddrInfoFromString(addr)
@@ -494,7 +502,16 @@ func (h *Host) bootstrap(addr string) {
 		err := h.connect(h.ctx, *info)
 		if err == nil {
 			h.log.Debug("connected to bootstrap peer", "peer", shortID(info.ID))
-			return
+			for h.h.Network().Connectedness(info.ID) == network.Connected {
+				select {
+				case <-h.ctx.Done():
+					return
+				case <-time.After(bootstrapWatch):
+				}
+			}
+			h.log.Debug("lost the bootstrap peer; reconnecting", "peer", shortID(info.ID))
+			attempt, backoff = 0, 250*time.Millisecond
+			continue
 		}
 		if h.ctx.Err() != nil {
 			return

@@ -188,3 +188,28 @@ func TestNewCanceledContext(t *testing.T) {
 		t.Fatal("New with a canceled context succeeded")
 	}
 }
+
+// TestBootstrapReconnectsAfterPeerRestart: a bootstrap peer that restarts
+// (same key, same address, no bootstrap list of its own) is connected
+// again by the host that bootstrapped through it.
+func TestBootstrapReconnectsAfterPeerRestart(t *testing.T) {
+	k, _, err := crypto.GenerateSecp256k1Key(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(t.Context(), Config{Key: k, ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"},
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot := a.Addrs()[0]
+	listen, _, _ := strings.Cut(boot, "/p2p/")
+	b := newTestHost(t, Config{Bootstrap: []string{boot}})
+	eventually(t, 10*time.Second, "b connects to a", func() bool { return connected(b, a) })
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "b sees a gone", func() bool { return !connected(b, a) })
+	a2 := newTestHost(t, Config{Key: k, ListenAddrs: []string{listen}})
+	eventually(t, 10*time.Second, "b reconnects to the restarted a", func() bool { return connected(b, a2) })
+}

@@ -51,6 +51,9 @@ type meter struct {
 	required money.Amount
 	// amount is the execution's amount due in its last report.
 	amount money.Amount
+	// run is the run time its last report claimed: a report never claims
+	// less, even when the node's clock steps back.
+	run time.Duration
 }
 
 func (p *Provider) paying() bool { return p.cfg.Settlement != nil }
@@ -184,7 +187,8 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 		p.payMu.Unlock()
 		return
 	}
-	u, err := market.NewUsageReport(p.cfg.Key, m.deal, m.seq+1, p.now().Sub(m.started), final)
+	run := max(p.now().Sub(m.started), m.run)
+	u, err := market.NewUsageReport(p.cfg.Key, m.deal, m.seq+1, run, final)
 	if err != nil {
 		p.payMu.Unlock()
 		p.log.Error("usage report", "execution", id, "err", err)
@@ -201,7 +205,7 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 		p.log.Error("record usage report", "execution", id, "err", err)
 		return
 	}
-	m.seq, m.amount, m.required = u.Seq, u.AmountDue, due
+	m.seq, m.amount, m.required, m.run = u.Seq, u.AmountDue, due, run
 	p.payMu.Unlock()
 	out.send(market.TaskEvent{Type: market.EventUsage, Usage: &u})
 }
