@@ -232,7 +232,8 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 func (s *server) jobs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit := 0
-	if v := q.Get("limit"); v != "" {
+	if q.Has("limit") {
+		v := q.Get("limit")
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxJobsLimit {
 			s.fail(w, fmt.Errorf("%w: limit %s: want a whole number from 1 to %d", ErrBadRequest, quoteShort(v), MaxJobsLimit))
@@ -290,9 +291,9 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var follow bool
-	switch v := r.URL.Query().Get("follow"); v {
-	case "", "0", "false":
-	case "1", "true":
+	switch v, given := r.URL.Query().Get("follow"), r.URL.Query().Has("follow"); {
+	case !given, v == "0", v == "false":
+	case v == "1", v == "true":
 		follow = true
 	default:
 		s.fail(w, fmt.Errorf("%w: follow %s: want 1, true, 0 or false", ErrBadRequest, quoteShort(v)))

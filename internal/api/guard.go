@@ -132,18 +132,23 @@ func (g *guard) serve(rt route) http.HandlerFunc {
 	}
 }
 
-// checkPath refuses paths with dot segments or control characters, sent
-// plainly or percent-encoded (r.URL.Path is decoded): no route has them,
-// and answering them as "not found" would hide a traversal attempt.
+// checkPath refuses paths with dot segments, empty segments or control
+// characters, sent plainly or percent-encoded (r.URL.Path is decoded): no
+// route has them, ServeMux would answer them with a redirect to the
+// cleaned path, and that would hide a traversal attempt.
 func checkPath(p string) error {
 	for _, c := range p {
 		if c < 0x20 || c == 0x7f {
 			return fmt.Errorf("request path %s contains a control character", quoteShort(p))
 		}
 	}
-	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "." || seg == ".." {
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		switch {
+		case seg == "." || seg == "..":
 			return fmt.Errorf("request path %s contains a dot segment (%q)", quoteShort(p), seg)
+		case seg == "" && i > 0 && i < len(segs)-1:
+			return fmt.Errorf("request path %s contains an empty segment (//)", quoteShort(p))
 		}
 	}
 	return nil
