@@ -1,7 +1,11 @@
 // Package api serves the node's REST API on loopback: identity, peers,
-// offers, onboarding, jobs, logs and outputs. Every request needs the bearer
-// token kept in the node's data directory; /metrics is open for Prometheus.
-// This is the only package that decides HTTP status codes.
+// offers, onboarding, jobs, logs, outputs and the wallet. Every request
+// needs the bearer token kept in the node's data directory; /metrics (for
+// Prometheus) and /v1/openapi.yaml (the API's OpenAPI document) are open.
+// Requests are checked before any route sees them (URL, token, per-client
+// rate limit, method, path IDs, query, body type and size) and every
+// refusal is a JSON Error. This is the only package that decides HTTP
+// status codes.
 package api
 
 import (
@@ -57,12 +61,12 @@ func New(b Backend, token string, metrics http.Handler, logger *slog.Logger, opt
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	o := options{rate: DefaultRate, burst: DefaultBurst, clock: time.Now}
+	o := options{rate: DefaultRate, burst: DefaultBurst, clock: time.Now, bodyTimeout: DefaultBodyTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	s := &server{b: b, log: logger, metricsHandler: metrics}
-	g := &guard{s: s, mux: http.NewServeMux(), routes: map[string]route{},
+	g := &guard{s: s, mux: http.NewServeMux(), routes: map[string]route{}, bodyTimeout: o.bodyTimeout,
 		authed: newClientLimiter(o), anon: newClientLimiter(o)}
 	if token != "" {
 		g.bearer = []byte("Bearer " + token)

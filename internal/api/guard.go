@@ -33,6 +33,8 @@ type guard struct {
 	bearer []byte
 	// authed limits requests with the token, anon the rest.
 	authed, anon *clientLimiter
+	// bodyTimeout bounds reading a request body.
+	bodyTimeout time.Duration
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +127,7 @@ func (g *guard) serve(rt route) http.HandlerFunc {
 			writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 			return
 		}
-		if !readBody(w, r, rt) {
+		if !readBody(w, r, rt, g.bodyTimeout) {
 			return
 		}
 		rt.handle(g.s, w, r)
@@ -192,10 +194,10 @@ func checkQuery(raw string, allowed []string) error {
 }
 
 // readBody reads the request body whole, within the route's cap and
-// bodyReadTimeout, and puts it back for the handler. It checks the
+// timeout, and puts it back for the handler. It checks the
 // Content-Type first and refuses a body that is too large by its
 // Content-Length without reading it.
-func readBody(w http.ResponseWriter, r *http.Request, rt route) bool {
+func readBody(w http.ResponseWriter, r *http.Request, rt route, timeout time.Duration) bool {
 	if r.Body == nil || r.Body == http.NoBody {
 		return true
 	}
@@ -224,13 +226,15 @@ func readBody(w http.ResponseWriter, r *http.Request, rt route) bool {
 	}
 	// The deadline is the connection's, in wall-clock time.
 	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	_ = rc.SetReadDeadline(time.Now().Add(timeout))
 	b, err := io.ReadAll(io.LimitReader(r.Body, rt.maxBody+1))
-	_ = rc.SetReadDeadline(time.Time{})
 	var ne net.Error
 	switch {
 	case errors.As(err, &ne) && ne.Timeout():
-		writeJSON(w, http.StatusRequestTimeout, Error{Error: fmt.Sprintf("request body not received within %s", bodyReadTimeout)})
+		// The deadline stays: the server must not wait for the rest of
+		// the body before it answers, and the connection is closed.
+		w.Header().Set("Connection", "close")
+		writeJSON(w, http.StatusRequestTimeout, Error{Error: fmt.Sprintf("request body not received within %s", timeout)})
 		return false
 	case err != nil:
 		writeJSON(w, http.StatusBadRequest, Error{Error: fmt.Sprintf("%v: read request body: %v", ErrBadRequest, err)})
@@ -238,6 +242,7 @@ func readBody(w http.ResponseWriter, r *http.Request, rt route) bool {
 	case int64(len(b)) > rt.maxBody:
 		return tooLarge()
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return true
 }

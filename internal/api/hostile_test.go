@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -428,4 +429,36 @@ func TestServerLimits(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("64KiB header: %d, want 431", resp.StatusCode)
 	}
+}
+
+// TestSlowBodyIsCutOff sends a body that never arrives whole over a real
+// connection: the API answers 408 once the body timeout passes, and the
+// node still answers.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = NewServer(New(&fakeWallet{}, "tok", nil, nil, WithBodyTimeout(200*time.Millisecond)), nil)
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/wallet/stake HTTP/1.1\r\nHost: node\r\nAuthorization: Bearer tok\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"amo")
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "not received within") {
+		t.Fatalf("stalled body: %d %s, want 408", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/id", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil || r2.StatusCode != 200 {
+		t.Fatalf("after the stalled body: %v %v", r2, err)
+	}
+	r2.Body.Close()
 }

@@ -23,9 +23,9 @@ const (
 	// MaxURL is the longest request target (path and query) accepted;
 	// longer ones are answered 414. Headers are capped by NewServer.
 	MaxURL = 4096
-	// bodyReadTimeout bounds reading a request body (a client trickling
-	// its body byte by byte is cut off).
-	bodyReadTimeout = 30 * time.Second
+	// DefaultBodyTimeout bounds reading a request body (a client
+	// trickling its body byte by byte is cut off: 408).
+	DefaultBodyTimeout = 30 * time.Second
 	// maxClients bounds the per-client buckets kept: beyond it, idle ones
 	// are dropped and, failing that, new clients share one bucket.
 	maxClients = 4096
@@ -35,9 +35,10 @@ const (
 type Option func(*options)
 
 type options struct {
-	rate  rate.Limit
-	burst int
-	clock func() time.Time
+	rate        rate.Limit
+	burst       int
+	clock       func() time.Time
+	bodyTimeout time.Duration
 }
 
 // WithRateLimit sets the per-client rate limit: perSecond requests a
@@ -47,6 +48,16 @@ func WithRateLimit(perSecond float64, burst int) Option {
 		o.rate, o.burst = rate.Limit(perSecond), burst
 		if perSecond <= 0 {
 			o.rate = rate.Inf
+		}
+	}
+}
+
+// WithBodyTimeout sets how long a client has to send a request body
+// (DefaultBodyTimeout by default).
+func WithBodyTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.bodyTimeout = d
 		}
 	}
 }
