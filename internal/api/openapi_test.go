@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
 )
 
@@ -346,5 +347,19 @@ func TestOpenAPIServed(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/openapi.yaml", nil))
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/yaml" || rec.Body.String() != openAPIDoc {
 		t.Fatalf("GET /v1/openapi.yaml: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+// TestOpenAPIIsValid checks the document against the OpenAPI 3.0
+// specification with kin-openapi (refs resolve, schemas and parameters are
+// well formed).
+func TestOpenAPIIsValid(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData([]byte(openAPIDoc))
+	if err != nil {
+		t.Fatalf("load openapi.yaml: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.yaml is not valid OpenAPI: %v", err)
 	}
 }
