@@ -462,3 +462,31 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 	}
 	r2.Body.Close()
 }
+
+// TestConcurrentFloodGetsExactlyTheBurst floods from one client on many
+// goroutines with the clock still: exactly the burst is served.
+func TestConcurrentFloodGetsExactlyTheBurst(t *testing.T) {
+	clock := newFakeClock()
+	h := New(&fakeBackend{}, "tok", nil, nil, WithRateLimit(DefaultRate, DefaultBurst), WithClock(clock.now))
+	var ok, limited atomic.Int64
+	done := make(chan struct{})
+	for range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 50 {
+				switch serveFrom(h, "192.0.2.7:1", "tok", "/v1/id").Code {
+				case 200:
+					ok.Add(1)
+				case 429:
+					limited.Add(1)
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if ok.Load() != DefaultBurst || limited.Load() != 400-DefaultBurst {
+		t.Fatalf("%d served, %d limited of 400; want %d served", ok.Load(), limited.Load(), DefaultBurst)
+	}
+}
