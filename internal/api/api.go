@@ -1,19 +1,25 @@
 // Package api serves the node's REST API on loopback: identity, peers,
-// offers, onboarding, jobs, logs and outputs. Every request needs the bearer
-// token kept in the node's data directory; /metrics is open for Prometheus.
-// This is the only package that decides HTTP status codes.
+// offers, onboarding, jobs, logs, outputs and the wallet. Every request
+// needs the bearer token kept in the node's data directory; /metrics (for
+// Prometheus) and /v1/openapi.yaml (the API's OpenAPI document) are open.
+// Requests are checked before any route sees them (URL, token, per-client
+// rate limit, method, path IDs, query, body type and size) and every
+// refusal is a JSON Error. This is the only package that decides HTTP
+// status codes.
 package api
 
 import (
+	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/deco-network/deco/internal/data"
 	"github.com/deco-network/deco/internal/job"
@@ -47,50 +53,44 @@ type Backend interface {
 // ErrNoOutputs is returned by Backend.Outputs for a job without a result.
 var ErrNoOutputs = errors.New("job has no outputs (yet)")
 
-// New returns the API handler. metrics serves /metrics (may be nil).
-func New(b Backend, token string, metrics http.Handler, logger *slog.Logger) http.Handler {
+// New returns the API handler. metrics serves /metrics (may be nil). Every
+// route needs the bearer token but /metrics and /v1/openapi.yaml; requests
+// are rate-limited per client (DefaultRate, DefaultBurst; see
+// WithRateLimit) and bodies are capped per route.
+func New(b Backend, token string, metrics http.Handler, logger *slog.Logger, opts ...Option) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{b: b, log: logger}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/id", s.identity)
-	mux.HandleFunc("GET /v1/peers", s.peers)
-	mux.HandleFunc("GET /v1/offers", s.offers)
-	mux.HandleFunc("GET /v1/onboarding", s.onboarding)
-	mux.HandleFunc("PUT /v1/onboarding", s.onboard)
-	mux.HandleFunc("DELETE /v1/onboarding", s.offboard)
-	mux.HandleFunc("POST /v1/jobs", s.submit)
-	mux.HandleFunc("GET /v1/jobs", s.jobs)
-	mux.HandleFunc("GET /v1/jobs/{id}", s.job)
-	mux.HandleFunc("GET /v1/jobs/{id}/logs", s.logs)
-	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.cancel)
-	mux.HandleFunc("GET /v1/jobs/{id}/outputs", s.outputs)
-	s.routeWallet(mux)
-	authed := requireToken(token, mux)
-	root := http.NewServeMux()
-	if metrics != nil {
-		root.Handle("GET /metrics", metrics)
+	o := options{rate: DefaultRate, burst: DefaultBurst, clock: time.Now, bodyTimeout: DefaultBodyTimeout}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	root.Handle("/", authed)
-	return root
-}
-
-func requireToken(token string, next http.Handler) http.Handler {
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if token == "" || subtle.ConstantTimeCompare(got, want) != 1 {
-			writeJSON(w, http.StatusUnauthorized, Error{Error: "missing or wrong bearer token (it is in the node's data directory: api-token)"})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	s := &server{b: b, log: logger, metricsHandler: metrics}
+	g := &guard{s: s, mux: http.NewServeMux(), routes: map[string]route{}, bodyTimeout: o.bodyTimeout,
+		authed: newClientLimiter(o), anon: newClientLimiter(o)}
+	if token != "" {
+		g.bearer = []byte("Bearer " + token)
+	}
+	for _, rt := range routes() {
+		p := rt.method + " " + rt.pattern
+		g.routes[p] = rt
+		g.mux.Handle(p, g.serve(rt))
+	}
+	return g
 }
 
 type server struct {
-	b   Backend
-	log *slog.Logger
+	b              Backend
+	log            *slog.Logger
+	metricsHandler http.Handler
+}
+
+func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
+	if s.metricsHandler == nil {
+		writeJSON(w, http.StatusNotFound, Error{Error: "this node serves no metrics"})
+		return
+	}
+	s.metricsHandler.ServeHTTP(w, r)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -157,8 +157,7 @@ func (s *server) onboarding(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) onboard(w http.ResponseWriter, r *http.Request) {
 	var p provider.Policy
-	if err := decodeStrict(r.Body, &p, 1<<20); err != nil {
-		s.fail(w, err)
+	if !s.decode(w, r, &p) {
 		return
 	}
 	ob, err := s.b.Onboard(r.Context(), p)
@@ -177,17 +176,46 @@ func (s *server) offboard(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func decodeStrict(body io.Reader, v any, max int64) error {
-	dec := json.NewDecoder(io.LimitReader(body, max))
+// decodeJSON decodes body, one JSON object, into v strictly: unknown
+// fields, an empty body, another kind of value and data after the object
+// are errors (ErrBadRequest). The body's size was capped when it was read.
+func decodeJSON(body []byte, v any) error {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return fmt.Errorf("%w: empty request body: want a JSON object", ErrBadRequest)
+	}
+	if trimmed[0] != '{' {
+		return fmt.Errorf("%w: request body is not a JSON object", ErrBadRequest)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%w: truncated JSON: %w", ErrBadRequest, err)
+		}
 		return fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: data after the JSON object", ErrBadRequest)
 	}
 	return nil
 }
 
+// decode decodes the request body into v, or answers 400.
+func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = decodeJSON(body, v)
+	}
+	if err != nil {
+		s.fail(w, err)
+		return false
+	}
+	return true
+}
+
 func (s *server) submit(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, job.MaxSpecSize+1))
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		s.fail(w, fmt.Errorf("%w: %w", ErrBadRequest, err))
 		return
@@ -206,8 +234,23 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) jobs(w http.ResponseWriter, r *http.Request) {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	jobs, err := s.b.Jobs(r.Context(), job.State(r.URL.Query().Get("state")), limit)
+	q := r.URL.Query()
+	limit := 0
+	if q.Has("limit") {
+		v := q.Get("limit")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxJobsLimit {
+			s.fail(w, fmt.Errorf("%w: limit %s: want a whole number from 1 to %d", ErrBadRequest, quoteShort(v), MaxJobsLimit))
+			return
+		}
+		limit = n
+	}
+	state := job.State(q.Get("state"))
+	if state != "" && !slices.Contains(jobStates(), state) {
+		s.fail(w, fmt.Errorf("%w: state %s: want one of %v", ErrBadRequest, quoteShort(string(state)), jobStates()))
+		return
+	}
+	jobs, err := s.b.Jobs(r.Context(), state, limit)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -216,6 +259,15 @@ func (s *server) jobs(w http.ResponseWriter, r *http.Request) {
 		jobs = []store.Job{}
 	}
 	writeJSON(w, http.StatusOK, jobs)
+}
+
+// MaxJobsLimit is the largest limit GET /v1/jobs takes.
+const MaxJobsLimit = 1000
+
+// jobStates are the states GET /v1/jobs filters by.
+func jobStates() []job.State {
+	return []job.State{job.StatePending, job.StateQueued, job.StatePreparing, job.StateRunning,
+		job.StateCompleted, job.StateFailed, job.StateCancelled, job.StateLost}
 }
 
 func (s *server) job(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +294,15 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	follow := r.URL.Query().Get("follow") == "1" || r.URL.Query().Get("follow") == "true"
+	var follow bool
+	switch v, given := r.URL.Query().Get("follow"), r.URL.Query().Has("follow"); {
+	case !given, v == "0", v == "false":
+	case v == "1", v == "true":
+		follow = true
+	default:
+		s.fail(w, fmt.Errorf("%w: follow %s: want 1, true, 0 or false", ErrBadRequest, quoteShort(v)))
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)

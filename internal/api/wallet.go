@@ -100,14 +100,6 @@ type StakeRequest struct {
 	Amount money.Amount `json:"amount"`
 }
 
-func (s *server) routeWallet(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/wallet", s.wallet)
-	mux.HandleFunc("POST /v1/wallet/deposit", s.walletDeposit)
-	mux.HandleFunc("POST /v1/wallet/withdraw", s.walletWithdraw)
-	mux.HandleFunc("POST /v1/wallet/redeem", s.walletRedeem)
-	mux.HandleFunc("POST /v1/wallet/stake", s.walletStake)
-}
-
 func (s *server) walletBackend(w http.ResponseWriter) (WalletBackend, bool) {
 	wb, ok := s.b.(WalletBackend)
 	if !ok {
@@ -161,14 +153,6 @@ func (s *server) walletStake(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := wb.Stake(r.Context(), req.Amount)
 	s.reply(w, res, err)
-}
-
-func (s *server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := decodeStrict(r.Body, v, 1<<16); err != nil {
-		s.fail(w, err)
-		return false
-	}
-	return true
 }
 
 func (s *server) reply(w http.ResponseWriter, v any, err error) {

@@ -306,8 +306,8 @@ func (n *Node) serveAPI(reg *prometheus.Registry) error {
 		return fmt.Errorf("listen for the REST API on %s: %w (is another node running? use --api-addr)", n.cfg.APIAddr, err)
 	}
 	n.apiURL = "http://" + n.apiLn.Addr().String()
-	handler := api.New(backend{n}, n.token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n.log)
-	n.apiSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	handler := api.New(backend{n}, n.token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n.log, api.WithClock(n.cfg.Clock))
+	n.apiSrv = api.NewServer(handler, n.log)
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
