@@ -67,11 +67,12 @@ type Guard struct {
 	local    func() ([]netip.Addr, error)
 	dialer   net.Dialer
 	client   *http.Client
+	ranges   ranges
 }
 
 // NewGuard checks the policy's Allow entries and returns its Guard.
 func NewGuard(p HostPolicy) (*Guard, error) {
-	g := &Guard{names: map[string]bool{}, resolver: p.Resolver, local: p.LocalAddrs,
+	g := &Guard{names: map[string]bool{}, resolver: p.Resolver, local: p.LocalAddrs, ranges: newRanges(),
 		dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}}
 	if g.resolver == nil {
 		g.resolver = net.DefaultResolver
@@ -242,7 +243,7 @@ func (g *Guard) Check(host string, addrs []netip.Addr) error {
 		if g.allowed(a) {
 			continue
 		}
-		class := classify(a)
+		class := g.ranges.classify(a)
 		if class == "" {
 			if !ownLoaded {
 				own, _ = g.local() // unknown interfaces: the other rules still hold
@@ -270,52 +271,60 @@ func (g *Guard) allowed(a netip.Addr) bool {
 	return false
 }
 
-// Special-purpose ranges (RFC 6890 and successors) that classify refuses
-// beyond what netip names.
-var (
-	sharedRange  = netip.MustParsePrefix("100.64.0.0/10")
-	nat64Range   = netip.MustParsePrefix("64:ff9b::/96")
-	nat64Local   = netip.MustParsePrefix("64:ff9b:1::/48")
-	sixToFour    = netip.MustParsePrefix("2002::/16")
-	siteLocal    = netip.MustParsePrefix("fec0::/10")
-	specialRange = []netip.Prefix{
-		netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-		netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-		netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-		netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
-		netip.MustParsePrefix("100::/64"),        // discard-only
-		netip.MustParsePrefix("2001:10::/28"),    // ORCHID
-		netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated)
-		netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated
+// ranges are the special-purpose ranges (RFC 6890 and successors) that
+// classify refuses beyond what netip names; a Guard parses them once.
+type ranges struct {
+	shared, nat64, nat64Local, sixToFour, siteLocal netip.Prefix
+	special                                         []netip.Prefix
+}
+
+func newRanges() ranges {
+	p := netip.MustParsePrefix
+	return ranges{
+		shared:     p("100.64.0.0/10"),
+		nat64:      p("64:ff9b::/96"),
+		nat64Local: p("64:ff9b:1::/48"),
+		sixToFour:  p("2002::/16"),
+		siteLocal:  p("fec0::/10"),
+		special: []netip.Prefix{
+			p("0.0.0.0/8"),       // "this network"
+			p("192.0.0.0/24"),    // IETF protocol assignments
+			p("198.18.0.0/15"),   // benchmarking
+			p("240.0.0.0/4"),     // reserved, broadcast
+			p("100::/64"),        // discard-only
+			p("2001:10::/28"),    // ORCHID
+			p("::/96"),           // IPv4-compatible (deprecated)
+			p("::ffff:0:0:0/96"), // IPv4-translated
+		},
 	}
-)
+}
 
 // classify names why a is refused, "" when it is a public address (the
 // host's own addresses are checked apart).
-func classify(a netip.Addr) string {
+func (r *ranges) classify(a netip.Addr) string {
 	if a.Is4In6() {
 		a = a.Unmap()
 	}
 	b := a.As16()
 	switch {
-	case a.Is6() && nat64Range.Contains(a):
-		return classify(netip.AddrFrom4([4]byte(b[12:16])))
-	case a.Is6() && sixToFour.Contains(a):
-		return classify(netip.AddrFrom4([4]byte(b[2:6])))
+	case a.Is6() && r.nat64.Contains(a):
+		return r.classify(netip.AddrFrom4([4]byte(b[12:16])))
+	case a.Is6() && r.sixToFour.Contains(a):
+		return r.classify(netip.AddrFrom4([4]byte(b[2:6])))
 	case a.IsUnspecified():
 		return classUnspecified
 	case a.IsLoopback():
 		return classLoopback
 	case a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast():
 		return classLinkLocal
-	case a.IsPrivate(), siteLocal.Contains(a), nat64Local.Contains(a):
+	case a.IsPrivate(), r.siteLocal.Contains(a), r.nat64Local.Contains(a):
 		return classPrivate
-	case sharedRange.Contains(a):
+	case r.shared.Contains(a):
 		return classShared
 	case a.IsMulticast(), a.IsInterfaceLocalMulticast():
 		return classMulticast
 	}
-	for _, p := range specialRange {
+	for _, p := range r.special {
 		if p.Contains(a) {
 			return classSpecial
 		}

@@ -93,6 +93,24 @@ func TestFetchInputsLoopbackPolicy(t *testing.T) {
 	}
 }
 
+// TestFetchWasmLoopbackPolicy: a wasm module by URL is held to the same
+// policy as inputs.
+func TestFetchWasmLoopbackPolicy(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("\x00asm")) }))
+	defer srv.Close()
+	mod := &job.WasmModule{URL: srv.URL + "/m.wasm", SHA256: "6d8b9b7e7a4a6f3de6a6e15fbd7e1d44d66f1be5a8e36f0a3a3b6c3b0c7c3a51"}
+	out := newSender(filepath.Join(t.TempDir(), "log"), time.Now, job.StatePreparing, 1<<20)
+	_, err := newInputProvider(t, nil).fetchWasm(context.Background(), mod, t.TempDir(), out)
+	if err == nil || !strings.Contains(err.Error(), "fetch wasm module: fetch "+mod.URL+": address 127.0.0.1 is loopback") {
+		t.Fatalf("got %v", err)
+	}
+	// Allowed, the fetch goes through (and fails on the hash, not the address).
+	_, err = newInputProvider(t, []string{"127.0.0.1"}).fetchWasm(context.Background(), mod, t.TempDir(), out)
+	if err == nil || !strings.Contains(err.Error(), "sha256 mismatch") {
+		t.Fatalf("allowed: got %v", err)
+	}
+}
+
 func TestNewRefusesBadInputAllowHost(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
