@@ -200,3 +200,24 @@ func TestFetchGitSymlinkInside(t *testing.T) {
 		t.Fatalf("d/l -> %q, %v", target, err)
 	}
 }
+
+// TestFetchGitRedirectToLoopback: a repository on an allowed host that
+// redirects the clone to a refused one is refused at the hop.
+func TestFetchGitRedirectToLoopback(t *testing.T) {
+	inner := gittest.NewRepo(t, gittest.Commit{Files: map[string]string{"a": "secret\n"}, Tag: "v1"})
+	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, inner.Server.URL+r.URL.RequestURI(), http.StatusFound)
+	}))
+	defer outer.Close()
+	g := newGuard(t, HostPolicy{Allow: []string{"repo.example"}, Resolver: fakeDNS{"repo.example": {"127.0.0.1"}}})
+	dest := filepath.Join(t.TempDir(), "code")
+	_, err := FetchGit(context.Background(), GitFetch{URL: "http://repo.example:" + port(t, outer.URL) + "/repo.git", Ref: "v1", Guard: g}, dest)
+	if !errors.Is(err, ErrAddressRefused) || !strings.Contains(err.Error(), "address 127.0.0.1 is loopback") {
+		t.Fatalf("got %v", err)
+	}
+	// Allowing the target too, the redirect is followed.
+	g = newGuard(t, HostPolicy{Allow: []string{"repo.example", "127.0.0.1"}, Resolver: fakeDNS{"repo.example": {"127.0.0.1"}}})
+	if _, err := FetchGit(context.Background(), GitFetch{URL: "http://repo.example:" + port(t, outer.URL) + "/repo.git", Ref: "v1", Guard: g}, dest); err != nil {
+		t.Fatal(err)
+	}
+}
