@@ -87,6 +87,7 @@ offers and job history.`,
 	f.DurationVar(&cfg.RedeemPoll, "redeem-poll", 0, "as a provider, how often channels are checked for redeeming (default 30s)")
 	f.DurationVar(&cfg.HeartbeatTimeout, "heartbeat-timeout", 0, "declare a silent provider lost after this long and retry elsewhere (default 10s)")
 	f.StringVar(&cfg.DiskQuota, "disk-quota", provider.DiskQuotaAuto, "how tasks are held to their disk requests: volume (each task's /outputs is a file system of its size; needs root, loop devices, mkfs.ext4), check (measured every 2s, a fast writer may overshoot), auto (volume where possible)")
+	f.StringSliceVar(&cfg.InputAllowHosts, "input-allow-host", nil, "as a provider, fetch url and git inputs from this host although it is this machine, on its local network or otherwise refused: a host name, IP address or CIDR prefix (repeatable; see docs/security.md)")
 	f.DurationVar(&cfg.ResultRetention, "result-retention", provider.DefaultResultRetention, "how long results of executions run here are kept before they are collected")
 	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
 	f.StringSliceVar(&weights, "scheduler-weight", nil, "scorer weight NAME=W (price, reputation, free, latency; repeatable; 0 turns one off)")

@@ -119,7 +119,7 @@ func TestFetchURL(t *testing.T) {
 			var calls int
 			var last [2]int64
 			n, err := FetchURL(context.Background(), URLFetch{URL: srv.URL + tc.path, SHA256: tc.hash, MaxBytes: max,
-				StallTimeout: 300 * time.Millisecond, Progress: func(done, total int64) { calls++; last = [2]int64{done, total} }}, dest)
+				StallTimeout: 300 * time.Millisecond, Guard: loopbackGuard(t), Progress: func(done, total int64) { calls++; last = [2]int64{done, total} }}, dest)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) || !strings.Contains(err.Error(), tc.wantText) {
 					t.Fatalf("got %v, want %v containing %q", err, tc.wantErr, tc.wantText)
@@ -151,7 +151,7 @@ func TestFetchURLCancelled(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := FetchURL(ctx, URLFetch{URL: srv.URL, MaxBytes: 10, StallTimeout: time.Minute}, filepath.Join(t.TempDir(), "f"))
+	_, err := FetchURL(ctx, URLFetch{URL: srv.URL, MaxBytes: 10, StallTimeout: time.Minute, Guard: loopbackGuard(t)}, filepath.Join(t.TempDir(), "f"))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want the context's error", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -51,6 +52,10 @@ type URLFetch struct {
 	StallTimeout time.Duration
 	// Progress, when set, is told how far the download is.
 	Progress Progress
+	// Guard decides which addresses the download may connect to (nil: a
+	// Guard with the default HostPolicy, which refuses this host and its
+	// local network).
+	Guard *Guard
 }
 
 // FetchURL downloads f.URL into the file dest (created or truncated),
@@ -64,19 +69,26 @@ func FetchURL(ctx context.Context, f URLFetch, dest string) (int64, error) {
 	if f.StallTimeout <= 0 {
 		f.StallTimeout = 30 * time.Second
 	}
+	if f.Guard == nil {
+		g, err := NewGuard(HostPolicy{})
+		if err != nil {
+			return 0, err
+		}
+		f.Guard = g
+	}
 	out, err := os.OpenFile(dest, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return 0, fmt.Errorf("fetch %s: %w", f.URL, err)
 	}
 	// No overall client timeout: the stall timeout bounds each wait.
-	d := &download{f: f, client: &http.Client{}, out: out, h: sha256.New(), total: -1}
+	d := &download{f: f, client: f.Guard.Client(), out: out, h: sha256.New(), total: -1}
 	n, err := d.run(ctx)
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
 		_ = os.Remove(dest)
-		return 0, fmt.Errorf("fetch %s: %w", f.URL, err)
+		return 0, fmt.Errorf("fetch %s: %w", f.URL, refusal(err))
 	}
 	return n, nil
 }
@@ -162,6 +174,9 @@ func (d *download) attempt(ctx context.Context) (complete bool, err error) {
 	}
 	resp, err := d.client.Do(req)
 	if err != nil {
+		if errors.Is(err, ErrAddressRefused) || errors.Is(err, ErrRedirect) {
+			return false, err
+		}
 		if d.done > 0 && !stalled.Load() && ctx.Err() == nil {
 			return false, fmt.Errorf("%w: %w", errInterrupted, err)
 		}
@@ -250,4 +265,19 @@ func parseContentRange(s string) (start, total int64, ok bool) {
 		}
 	}
 	return start, total, true
+}
+
+// refusal returns the Guard's own error when err is a refusal, without
+// the http client's and dialer's wrapping ("Get ...: dial tcp ...:"), so
+// that the requester reads why; any other error as it is.
+func refusal(err error) error {
+	var ae *AddrError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var ue *url.Error
+	if errors.Is(err, ErrRedirect) && errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }

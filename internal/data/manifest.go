@@ -1,5 +1,6 @@
 // Package data moves the files of executions: it fetches a task's inputs
-// (an http(s) file, a git checkout, inline files), addresses an output tree
+// (an http(s) file, a git checkout, inline files; only from addresses the
+// provider's HostPolicy allows, see Guard), addresses an output tree
 // by a deterministic digest, and packs and unpacks trees as tar streams
 // that are checked against that digest.
 //

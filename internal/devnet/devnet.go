@@ -66,7 +66,17 @@ type Config struct {
 	PayHook func(market.UsageReport) bool
 	// DiskQuota is the providers' node.Config.DiskQuota.
 	DiskQuota string
+	// InputAllowHosts is the providers' input policy
+	// (node.Config.InputAllowHosts). Nil allows loopback
+	// (DefaultInputAllowHosts): a devnet's inputs are served from this
+	// machine. An empty, non-nil slice keeps the default policy of a real
+	// node, which refuses loopback.
+	InputAllowHosts []string
 }
+
+// DefaultInputAllowHosts is a devnet's input policy when
+// Config.InputAllowHosts is nil: loopback, where its inputs are served.
+func DefaultInputAllowHosts() []string { return []string{"127.0.0.0/8", "::1", "localhost"} }
 
 // Payment defaults of a devnet.
 const (
@@ -98,6 +108,9 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.InputAllowHosts == nil {
+		cfg.InputAllowHosts = DefaultInputAllowHosts()
+	}
 	share := job.Resources{CPU: 1000, Memory: 1 << 30, Disk: 2 << 30}
 	if cfg.Share != nil {
 		share = *cfg.Share
@@ -111,7 +124,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	for i := 0; i < cfg.Nodes; i++ {
 		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
 			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL,
-			HeartbeatTimeout: cfg.HeartbeatTimeout, DiskQuota: cfg.DiskQuota}
+			HeartbeatTimeout: cfg.HeartbeatTimeout, DiskQuota: cfg.DiskQuota, InputAllowHosts: cfg.InputAllowHosts}
 		net.payments(&nc, i)
 		if err := net.writeSettlement(nc.DataDir); err != nil {
 			net.Close()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deco-network/deco/client"
 	"github.com/deco-network/deco/internal/data/gittest"
+	"github.com/deco-network/deco/internal/devnet"
 	"github.com/deco-network/deco/internal/exec/exectest"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
@@ -248,5 +249,48 @@ func TestResultInputChainsJobs(t *testing.T) {
 		Inputs: []job.Input{{Name: "prev", Result: &job.ResultInput{Job: job.NewID()}}}})
 	if err == nil || !strings.Contains(err.Error(), "inputs[0].result.job") {
 		t.Fatalf("unknown job: %v", err)
+	}
+}
+
+// TestInputFromProviderOwnAPI: a job whose url input points at its
+// provider's own REST API (/metrics, open for Prometheus) fails with a
+// reason the requester can act on when the provider keeps the default
+// input policy, and runs once the provider allows loopback.
+func TestInputFromProviderOwnAPI(t *testing.T) {
+	needDocker(t)
+	for _, tc := range []struct {
+		name  string
+		allow []string // nil: the devnet default, which allows loopback
+		want  string   // "" for success
+	}{
+		{name: "default policy refuses", allow: []string{},
+			want: "address 127.0.0.1 is loopback; the provider does not fetch from its own host (provider policy --input-allow-host)"},
+		{name: "allowed host", allow: []string{"127.0.0.1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			net := startWith(t, devnet.Config{Nodes: 2, NoChain: true, InputAllowHosts: tc.allow})
+			defer net.Close()
+			c, err := client.FromDataDir(net.DataDir(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics := net.Nodes[1].APIURL() + "/metrics"
+			got, logs := submitWait(t, c, job.Spec{APIVersion: job.APIVersion, Image: image,
+				Inputs:  []job.Input{{Name: "m", URL: metrics, InsecureSkipHash: true}},
+				Command: []string{"sh", "-c", "grep -c '^go_goroutines' /inputs/m"}})
+			if tc.want == "" {
+				if got.State != job.StateCompleted || logs != "1\n" {
+					t.Fatalf("job %s %q, logs %q", got.State, got.Error, logs)
+				}
+				return
+			}
+			want := "fetch input m: fetch " + metrics + ": " + tc.want
+			if got.State != job.StateFailed || !strings.Contains(got.Error, want) {
+				t.Fatalf("job %s %q, want failed with %q", got.State, got.Error, want)
+			}
+			if strings.Contains(got.Error, net.DataDir(1)) || strings.Contains(logs, "go_goroutines") {
+				t.Fatalf("the requester sees provider internals: %q %q", got.Error, logs)
+			}
+		})
 	}
 }

@@ -85,6 +85,10 @@ type Config struct {
 	ResultRetention time.Duration
 	// InputStallTimeout fails an input download idle this long (default 30 s).
 	InputStallTimeout time.Duration
+	// InputAllowHosts are hosts this node as a provider fetches inputs
+	// from although its input policy refuses them (loopback, its own
+	// addresses, its local network): see provider.Config.InputAllowHosts.
+	InputAllowHosts []string
 	// DiskQuota is how this node as a provider holds tasks to their disk
 	// requests (provider.DiskQuotaAuto when empty).
 	DiskQuota string
@@ -230,7 +234,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.loadCatalog(ctx)
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
-		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
+		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, InputAllowHosts: cfg.InputAllowHosts, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
 		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll})
 	if err != nil {

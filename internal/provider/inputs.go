@@ -84,14 +84,14 @@ func (p *Provider) fetchInputs(ctx context.Context, req *market.TaskRequest, dir
 				max = min(max, int64(in.MaxSize))
 			}
 			_, err = data.FetchURL(ctx, data.URLFetch{URL: in.URL, SHA256: in.SHA256, MaxBytes: max,
-				StallTimeout: p.cfg.InputStallTimeout, Progress: func(done, total int64) {
+				StallTimeout: p.cfg.InputStallTimeout, Guard: p.guard, Progress: func(done, total int64) {
 					prog.report("input "+in.Name, done, total)
 				}}, dest)
 		case "git":
 			out.send(market.TaskEvent{Type: market.EventState, State: job.StatePreparing,
 				Message: fmt.Sprintf("fetching input %s: cloning %s at %s", in.Name, in.Git.URL, in.Git.Ref)})
 			var commit string
-			commit, err = data.FetchGit(ctx, data.GitFetch{URL: in.Git.URL, Ref: in.Git.Ref, MaxBytes: disk}, dest)
+			commit, err = data.FetchGit(ctx, data.GitFetch{URL: in.Git.URL, Ref: in.Git.Ref, MaxBytes: disk, Guard: p.guard}, dest)
 			if err == nil {
 				out.send(market.TaskEvent{Type: market.EventState, State: job.StatePreparing,
 					Message: fmt.Sprintf("fetched input %s: commit %s", in.Name, commit)})
@@ -134,7 +134,7 @@ func (p *Provider) fetchWasm(ctx context.Context, w *job.WasmModule, dir string,
 	defer os.Remove(path)
 	prog := &progressReporter{out: out, now: p.now, every: time.Second}
 	if _, err := data.FetchURL(ctx, data.URLFetch{URL: w.URL, SHA256: w.SHA256, MaxBytes: MaxWasmModule,
-		StallTimeout: p.cfg.InputStallTimeout, Progress: func(done, total int64) { prog.report("wasm module", done, total) }}, path); err != nil {
+		StallTimeout: p.cfg.InputStallTimeout, Guard: p.guard, Progress: func(done, total int64) { prog.report("wasm module", done, total) }}, path); err != nil {
 		return nil, fmt.Errorf("fetch wasm module: %w", err)
 	}
 	return os.ReadFile(path)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deco-network/deco/internal/data"
 	"github.com/deco-network/deco/internal/exec"
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/inventory"
@@ -60,6 +61,14 @@ type Config struct {
 	// (DefaultRequestTimeout when zero): a stream that never sends
 	// anything holds nothing for long.
 	RequestTimeout time.Duration
+	// InputAllowHosts names the hosts url, git and wasm-module inputs may
+	// be fetched from although they are this host, on its local network
+	// or otherwise refused (see data.Guard): host names, IP addresses or
+	// CIDR prefixes. Empty: public addresses only.
+	InputAllowHosts []string
+	// InputResolver resolves input host names (the system resolver when
+	// nil); tests give their own.
+	InputResolver data.Resolver
 	// Heartbeat is how often running executions tell their requester they
 	// are alive (DefaultHeartbeat when zero).
 	Heartbeat time.Duration
@@ -94,6 +103,7 @@ type Config struct {
 type Provider struct {
 	cfg   Config
 	log   *slog.Logger
+	guard *data.Guard // checks every address inputs are fetched from
 	now   func() time.Time
 	topic *p2p.Topic
 
@@ -157,9 +167,13 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	var err error
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
 		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1),
 		meters: make(map[string]*meter), paid: make(chan struct{})}
+	if p.guard, err = data.NewGuard(data.HostPolicy{Allow: cfg.InputAllowHosts, Resolver: cfg.InputResolver}); err != nil {
+		return nil, err
+	}
 	p.stop, p.stopNow = context.WithCancel(context.Background())
 	if cfg.Settlement != nil {
 		p.channels = settle.NewChannelCache(cfg.Settlement, 0, cfg.Clock)
