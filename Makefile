@@ -3,13 +3,36 @@ GO      ?= go
 BIN     := bin/deco
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build demo test test-short fuzz image contracts-check bench chaos clean
+.PHONY: build demo test test-short fuzz image contracts-check bench chaos clean completions deb compose-test
 
 # A static binary (no cgo): it runs on any Linux without a matching libc and
 # starts ~2 ms sooner, without the dynamic loader. go-ethereum then signs
 # and recovers with its pure-Go secp256k1, as deco's own identity does.
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/deco
+
+# Shell completion scripts for bash, zsh and fish (the .deb installs them).
+DIST ?= dist
+completions: build
+	mkdir -p $(DIST)/completions
+	$(BIN) completion bash >$(DIST)/completions/deco.bash
+	$(BIN) completion zsh >$(DIST)/completions/_deco
+	$(BIN) completion fish >$(DIST)/completions/deco.fish
+
+# $(DIST)/deco_<version>_<arch>.deb, built by nfpm (a Go tool in go.mod) from
+# deploy/nfpm.yaml: the binary, the systemd unit, completions, the provider
+# docs and the scripts that make the deco user. The version is git describe
+# made Debian-valid (deploy/deb-version.sh).
+DEB_VERSION = $(shell deploy/deb-version.sh)
+DEB_ARCH    = $(shell $(GO) env GOARCH)
+deb: completions
+	DECO_VERSION=$(DEB_VERSION) DECO_ARCH=$(DEB_ARCH) DECO_BIN=$(BIN) DECO_DIST=$(DIST) \
+		$(GO) tool nfpm pkg --config deploy/nfpm.yaml --packager deb --target $(DIST)/deco_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+# A chain and three nodes in containers (deploy/compose.yaml), a wasm job
+# through them, then teardown. Needs docker-compose and the Docker engine.
+compose-test: build
+	deploy/compose-test.sh
 
 # The main job on a local network: build, start a 3-node devnet, run a
 # container job on a provider found over the network, show output and where
@@ -57,4 +80,4 @@ chaos:
 		$(if $(SEED),-chaos.seed=$(SEED),-chaos.n=$(CHAOS_N) -chaos.first=$(CHAOS_FIRST) -chaos.parallel=$(CHAOS_PARALLEL))
 
 clean:
-	rm -rf bin .devnet
+	rm -rf bin dist .devnet

@@ -317,7 +317,8 @@ func explainSubmit(err error) error {
 
 func (a *app) jobCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "job", Short: "Submit, list, inspect, follow, cancel and fetch jobs"}
-	cmd.AddCommand(a.jobRunCmd(), a.jobLsCmd(), a.jobDescribeCmd(), a.jobLogsCmd(), a.jobCancelCmd(), a.jobGetCmd())
+	cmd.AddCommand(a.jobRunCmd(), a.jobLsCmd())
+	cmd.AddCommand(withCompletion(a.completeJobID, a.jobDescribeCmd(), a.jobLogsCmd(), a.jobCancelCmd(), a.jobGetCmd())...)
 	return cmd
 }
 

@@ -83,11 +83,16 @@ bearer token there.`,
 		// Every command that prints takes --output: check it once.
 		PersistentPreRunE: func(*cobra.Command, []string) error { return a.checkOutput() },
 	}
+	// Cobra's own commands (completion, help) write here too.
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataDir, "data-dir", defaultDataDir(), "node data directory (env DECO_DATA_DIR)")
 	pf.StringVar(&a.apiURL, "api", os.Getenv("DECO_API"), "node API URL, overriding the one in the data directory (env DECO_API; token from DECO_API_TOKEN)")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level for the node: debug, info, warn, error")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(a.nodeCmd(), a.idCmd(), a.onboardCmd(), a.offboardCmd(), a.peersCmd(), a.offersCmd(),
 		a.chainCmd(), a.walletCmd(),
 		a.runCmd(), a.jobCmd(), a.devnetCmd(), a.versionCmd())

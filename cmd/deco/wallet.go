@@ -75,7 +75,8 @@ the node runs and buys tasks free and has no wallet.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(a.walletDepositCmd(), a.walletWithdrawCmd(), a.walletRedeemCmd(), a.walletStakeCmd())
+	cmd.AddCommand(a.walletRedeemCmd(), a.walletStakeCmd())
+	cmd.AddCommand(withCompletion(a.completeProvider, a.walletDepositCmd(), a.walletWithdrawCmd())...)
 	return cmd
 }
 
