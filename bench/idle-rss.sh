@@ -8,7 +8,7 @@ bin=${1:-bin/deco}
 secs=${2:-15}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$bin" node run --data-dir "$dir" --api-addr 127.0.0.1:0 --no-mdns >"$dir/log" 2>&1 &
+"$bin" node run --data-dir "$dir" --api-addr 127.0.0.1:0 --no-mdns --dev-throwaway-key >"$dir/log" 2>&1 &
 pid=$!
 sleep "$secs"
 grep -E '^(VmRSS|RssAnon|RssFile)' "/proc/$pid/status"

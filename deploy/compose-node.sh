@@ -64,7 +64,7 @@ node() {
 	rm -f "$shared/$name.ready" "$data/api-url" "$data/chain.json"
 	# 1. The node's key: a short start without network or chain creates it
 	# (or loads it), and its address and peer ID are published.
-	deco node run --api-addr 127.0.0.1:0 --no-mdns --no-dht --no-docker --no-wasm \
+	deco node run --dev-throwaway-key --api-addr 127.0.0.1:0 --no-mdns --no-dht --no-docker --no-wasm \
 		--listen /ip4/127.0.0.1/tcp/0 --log-level warn &
 	pid=$!
 	wait_api "$pid"
@@ -86,7 +86,7 @@ node() {
 		boot="--bootstrap /dns4/$DECO_BOOTSTRAP/tcp/$port/p2p/$(cat "$shared/$DECO_BOOTSTRAP.peer")"
 	fi
 	# shellcheck disable=SC2086
-	deco node run --api-addr 127.0.0.1:8080 --no-mdns \
+	deco node run --dev-throwaway-key --api-addr 127.0.0.1:8080 --no-mdns \
 		--listen "/ip4/0.0.0.0/tcp/$port,/ip4/0.0.0.0/udp/$port/quic-v1" $boot "$@" &
 	pid=$!
 	trap 'kill -TERM "$pid" 2>/dev/null' TERM INT

@@ -66,6 +66,7 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 			if !net.HasDocker() {
 				fmt.Fprintln(a.stdout, "Note: no Docker engine is reachable, so providers run only WebAssembly tasks.\nStart one (sudo systemctl start docker, or dockerd &) and restart the devnet for container jobs.")
 			}
+			fmt.Fprintln(a.stdout, "Every devnet node has a throwaway dev key (its passphrase beside it in keystore/THROWAWAY-passphrase): never send it real funds.")
 			fmt.Fprintln(a.stdout, "Ctrl-C stops the network.")
 			if err := os.WriteFile(ready, []byte(net.DataDir(0)+"\n"), 0o644); err != nil {
 				return err

@@ -33,17 +33,31 @@ func (a *app) nodeCmd() *cobra.Command {
 		Long: `Run the node daemon in the foreground until SIGINT or SIGTERM.
 
 On first start it creates the data directory with the node key (an
-encrypted keystore; the passphrase comes from --passphrase-file or
-DECO_PASSPHRASE, and if neither is given one is generated and kept beside
-the key), the SQLite database and the API token. A restart keeps identity,
-offers and job history.`,
+encrypted keystore), the SQLite database and the API token. A restart keeps
+identity, offers and job history.
+
+The key's passphrase is never stored beside it. It comes from the first of:
+--passphrase-file FILE (a file only the node's user can read: chmod 600),
+DECO_PASSPHRASE, systemd's credential store ($CREDENTIALS_DIRECTORY/
+deco-passphrase, from LoadCredential= or LoadCredentialEncrypted= in the
+unit), or a prompt when stdin is a terminal (asked twice on first start).
+With none of them a first start fails. A key whose passphrase an older
+version stored beside it (keystore/passphrase) still starts, with a warning
+each time saying how to move it out.
+
+--dev-throwaway-key is for dev networks only: the node gets a throwaway key
+whose generated passphrase is kept beside it (keystore/THROWAWAY-passphrase),
+and the log, the API and 'deco id' say so. Never keep real funds on it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg.DataDir, cfg.Logger, cfg.Version, cfg.MDNS = a.dataDir, a.logger(), version, !noMDNS
-			pass, err := readPassphrase(passFile)
+			pass, err := osSecretSources(passFile, a.stderr).forNode(filepath.Join(a.dataDir, api.KeystoreDir), cfg.ThrowawayKey)
 			if err != nil {
 				return err
 			}
+			// Read once: the commands the node runs (mount, mkfs) need not
+			// inherit it.
+			os.Unsetenv(passphraseEnv)
 			cfg.Passphrase = pass
 			if cfg.Scheduler.Weights, err = parseWeights(weights); err != nil {
 				return err
@@ -89,21 +103,11 @@ offers and job history.`,
 	f.StringVar(&cfg.DiskQuota, "disk-quota", provider.DiskQuotaAuto, "how tasks are held to their disk requests: volume (each task's /outputs is a file system of its size; needs root, loop devices, mkfs.ext4), check (measured every 2s, a fast writer may overshoot), auto (volume where possible)")
 	f.StringSliceVar(&cfg.InputAllowHosts, "input-allow-host", nil, "as a provider, fetch url and git inputs from this host although it is this machine, on its local network or otherwise refused: a host name, IP address or CIDR prefix (repeatable; see docs/security.md)")
 	f.DurationVar(&cfg.ResultRetention, "result-retention", provider.DefaultResultRetention, "how long results of executions run here are kept before they are collected")
-	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
+	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase, readable by the node's user only (or DECO_PASSPHRASE, a systemd credential deco-passphrase, a terminal prompt)")
+	f.BoolVar(&cfg.ThrowawayKey, "dev-throwaway-key", false, "dev networks only: a throwaway node key with its passphrase stored beside it (never for real funds)")
 	f.StringSliceVar(&weights, "scheduler-weight", nil, "scorer weight NAME=W (price, reputation, free, latency; repeatable; 0 turns one off)")
 	cmd.AddCommand(run)
 	return cmd
-}
-
-func readPassphrase(file string) (string, error) {
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("passphrase file: %w", err)
-		}
-		return strings.TrimSpace(string(b)), nil
-	}
-	return os.Getenv("DECO_PASSPHRASE"), nil
 }
 
 func (a *app) idCmd() *cobra.Command {
@@ -114,12 +118,12 @@ func (a *app) idCmd() *cobra.Command {
 		Long:  "Print the node's libp2p peer ID and EVM address, both derived from its one secp256k1 key. Asks the running node, or reads the keystore when none runs.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			peerID, addr := "", ""
+			peerID, addr, throwaway := "", "", false
 			c, err := a.client()
 			if err == nil {
 				id, err2 := c.Identity(cmd.Context())
 				if err2 == nil {
-					peerID, addr = id.PeerID, id.Address
+					peerID, addr, throwaway = id.PeerID, id.Address, id.ThrowawayKey
 				}
 				err = err2
 			}
@@ -132,14 +136,11 @@ func (a *app) idCmd() *cobra.Command {
 				if rerr != nil {
 					return fmt.Errorf("no node identity in %s yet: start the node once with `deco node run`", a.dataDir)
 				}
-				pass, perr := readPassphrase(passFile)
+				pass, tw, perr := osSecretSources(passFile, a.stderr).forID(filepath.Dir(keyPath), a.stderr)
 				if perr != nil {
 					return perr
 				}
-				if pass == "" {
-					b, _ := os.ReadFile(filepath.Join(a.dataDir, api.KeystoreDir, identity.PassphraseFile))
-					pass = strings.TrimSpace(string(b))
-				}
+				throwaway = tw
 				k, derr := identity.DecryptKey(data, pass)
 				if derr != nil {
 					return fmt.Errorf("open %s: %w", keyPath, derr)
@@ -147,13 +148,20 @@ func (a *app) idCmd() *cobra.Command {
 				peerID, addr = k.PeerID(), k.Address().String()
 			}
 			if a.output == "json" {
-				return writeJSON(a.stdout, map[string]string{"peerId": peerID, "address": addr})
+				out := map[string]any{"peerId": peerID, "address": addr}
+				if throwaway {
+					out["throwawayKey"] = true
+				}
+				return writeJSON(a.stdout, out)
 			}
 			fmt.Fprintf(a.stdout, "peer ID  %s\naddress  %s\n", peerID, addr)
+			if throwaway {
+				fmt.Fprintln(a.stdout, "key      THROWAWAY dev key (its passphrase is stored beside it): never send it real funds")
+			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase (or set DECO_PASSPHRASE)")
+	cmd.Flags().StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase when no node runs (or DECO_PASSPHRASE, a systemd credential deco-passphrase, a terminal prompt)")
 	return cmd
 }
 

@@ -56,7 +56,7 @@ type nodeProcess struct {
 func startNodeProcess(t *testing.T, bin, dir string, extra ...string) *nodeProcess {
 	t.Helper()
 	args := append([]string{"node", "run", "--data-dir", dir, "--api-addr", "127.0.0.1:0", "--no-mdns",
-		"--listen", "/ip4/127.0.0.1/tcp/0", "--heartbeat-timeout", "3s"}, extra...)
+		"--listen", "/ip4/127.0.0.1/tcp/0", "--heartbeat-timeout", "3s", "--dev-throwaway-key"}, extra...)
 	cmd := exec.Command(bin, args...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

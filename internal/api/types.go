@@ -14,6 +14,9 @@ type Identity struct {
 	Address string   `json:"address"`
 	Addrs   []string `json:"addrs"`
 	Version string   `json:"version"`
+	// ThrowawayKey: the node runs on a dev network's throwaway key (its
+	// passphrase is stored beside it); never send it real funds.
+	ThrowawayKey bool `json:"throwawayKey,omitempty"`
 }
 
 // Peer is one entry of GET /v1/peers.

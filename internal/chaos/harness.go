@@ -201,7 +201,7 @@ func (n *network) setup(ctx context.Context) error {
 		}
 		// The key is made here, before the node's first start, so the
 		// chain can fund its address at genesis; the node opens it.
-		k, _, err := identity.OpenOrCreate(filepath.Join(m.dir, api.KeystoreDir), "", identity.LightScryptN, nil)
+		k, _, err := identity.OpenOrCreate(filepath.Join(m.dir, api.KeystoreDir), identity.Options{Throwaway: true, ScryptN: identity.LightScryptN})
 		if err != nil {
 			return err
 		}
@@ -236,7 +236,7 @@ func (n *network) setup(ctx context.Context) error {
 		if err := os.WriteFile(filepath.Join(m.dir, node.SettlementFile), b, 0o600); err != nil {
 			return err
 		}
-		args := []string{"--data-dir", m.dir, "node", "run", "--api-addr", "127.0.0.1:0", "--no-mdns",
+		args := []string{"--data-dir", m.dir, "node", "run", "--dev-throwaway-key", "--api-addr", "127.0.0.1:0", "--no-mdns",
 			"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", m.port),
 			"--usage-interval", cfg.UsageInterval.String(), "--heartbeat-timeout", cfg.HeartbeatTimeout.String()}
 		if i == 0 {

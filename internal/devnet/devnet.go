@@ -1,6 +1,6 @@
 // Package devnet starts a local deco network in one process: N nodes on
 // loopback, node 0 a requester and the others providers already onboarded
-// with a small share of the machine, joined through node 0 and ready once
+// with a small share of the machine (each on a throwaway dev key), joined through node 0 and ready once
 // the requester's catalog holds every provider's offer. It serves
 // `deco devnet` and the end-to-end tests.
 package devnet
@@ -122,7 +122,9 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		}
 	}
 	for i := 0; i < cfg.Nodes; i++ {
-		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
+		// Every devnet node has a throwaway key (its passphrase beside it,
+		// marked so): nothing on a dev network is worth a real secret.
+		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ThrowawayKey: true, ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
 			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL,
 			HeartbeatTimeout: cfg.HeartbeatTimeout, DiskQuota: cfg.DiskQuota, InputAllowHosts: cfg.InputAllowHosts}
 		net.payments(&nc, i)

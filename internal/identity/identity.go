@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -109,6 +110,15 @@ func FromBytes(b []byte) (*Key, error) {
 
 // Bytes returns the 32-byte private scalar. Handle with care.
 func (k *Key) Bytes() []byte { return k.priv.Serialize() }
+
+// LogValue keeps the private key out of logs: a key logs as its address.
+func (k *Key) LogValue() slog.Value { return slog.StringValue(k.addr.String()) }
+
+// String keeps the private key out of fmt's %v and %s: it is the address.
+func (k *Key) String() string { return "key " + k.addr.String() }
+
+// GoString keeps the private key out of fmt's %#v.
+func (k *Key) GoString() string { return k.String() }
 
 // Address is the key's EVM address.
 func (k *Key) Address() Address { return k.addr }

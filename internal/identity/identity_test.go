@@ -3,11 +3,8 @@ package identity
 import (
 	"bytes"
 	"math/big"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/math"
 	ethcrypto "github.com/ethereum/go-ethereum/crypto"
@@ -117,54 +114,6 @@ func TestDomainAndTypedHashMatchGoEthereum(t *testing.T) {
 	sh := StructHash("Ping(address who,uint64 n,string note)", AddressWord(contract), Uint64(7), StringWord("hi"))
 	if got := TypedHash(d.Separator(), sh); !bytes.Equal(got, want) {
 		t.Fatalf("typed hash %x, go-ethereum %x", got, want)
-	}
-}
-
-func TestKeystoreRoundTripAndCompatibility(t *testing.T) {
-	dir := t.TempDir()
-	k, created, err := OpenOrCreate(dir, "", LightScryptN, nil)
-	if err != nil || !created {
-		t.Fatalf("create: %v %v", created, err)
-	}
-	for _, f := range []string{KeyFile, PassphraseFile} {
-		st, err := os.Stat(filepath.Join(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm() != 0o600 {
-			t.Fatalf("%s mode %v", f, st.Mode().Perm())
-		}
-	}
-	k2, created, err := OpenOrCreate(dir, "", LightScryptN, nil)
-	if err != nil || created {
-		t.Fatalf("reopen: %v %v", created, err)
-	}
-	if k2.PeerID() != k.PeerID() {
-		t.Fatal("identity changed across restart")
-	}
-	// Standard Ethereum tooling opens the same file.
-	data, _ := os.ReadFile(filepath.Join(dir, KeyFile))
-	pass, _ := os.ReadFile(filepath.Join(dir, PassphraseFile))
-	ek, err := keystore.DecryptKey(data, string(bytes.TrimSpace(pass)))
-	if err != nil {
-		t.Fatalf("go-ethereum keystore: %v", err)
-	}
-	if ek.Address != common.Address(k.Address()) {
-		t.Fatal("go-ethereum reads another address")
-	}
-	if _, err := DecryptKey(data, "wrong"); err != ErrWrongPassphrase {
-		t.Fatalf("wrong passphrase: %v", err)
-	}
-	// An explicit passphrase is used and not stored.
-	dir2 := t.TempDir()
-	if _, _, err := OpenOrCreate(dir2, "s3cret", LightScryptN, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir2, PassphraseFile)); err == nil {
-		t.Fatal("explicit passphrase was written to disk")
-	}
-	if _, _, err := OpenOrCreate(dir2, "other", LightScryptN, nil); err == nil {
-		t.Fatal("opened with the wrong passphrase")
 	}
 }
 

@@ -9,19 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/crypto/scrypt"
-)
-
-// Keystore file names inside a node's data directory.
-const (
-	KeyFile        = "key.json"
-	PassphraseFile = "passphrase"
 )
 
 // Scrypt cost parameters. LightScryptN (geth's "light" setting; its
@@ -150,66 +141,6 @@ func aesCTR(key, iv, in []byte) ([]byte, error) {
 
 // Bytes returns the address's 20 bytes.
 func (a Address) Bytes() []byte { return a[:] }
-
-// OpenOrCreate loads the node key from dir/key.json, creating it on first
-// start. The passphrase comes from the caller (flag or DECO_PASSPHRASE); when
-// it is empty, a random passphrase is generated once and kept beside the key
-// in dir/passphrase with mode 0600, and a warning says how to move it out.
-// created reports whether a new key was made.
-func OpenOrCreate(dir, passphrase string, scryptN int, logger *slog.Logger) (k *Key, created bool, err error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, false, fmt.Errorf("keystore dir: %w", err)
-	}
-	keyPath := filepath.Join(dir, KeyFile)
-	passPath := filepath.Join(dir, PassphraseFile)
-	if passphrase == "" {
-		b, err := os.ReadFile(passPath)
-		switch {
-		case err == nil:
-			passphrase = strings.TrimSpace(string(b))
-			logger.Warn("node key passphrase is stored beside the key; move it out and pass it with --passphrase-file or DECO_PASSPHRASE", "file", passPath)
-		case !errors.Is(err, fs.ErrNotExist):
-			return nil, false, fmt.Errorf("read passphrase: %w", err)
-		}
-	}
-	data, err := os.ReadFile(keyPath)
-	if err == nil {
-		k, err := DecryptKey(data, passphrase)
-		if err != nil {
-			return nil, false, fmt.Errorf("open %s: %w", keyPath, err)
-		}
-		return k, false, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, false, fmt.Errorf("read key: %w", err)
-	}
-	if passphrase == "" {
-		b := make([]byte, 24)
-		if _, err := rand.Read(b); err != nil {
-			return nil, false, err
-		}
-		passphrase = hex.EncodeToString(b)
-		if err := writeFileAtomic(passPath, []byte(passphrase+"\n"), 0o600); err != nil {
-			return nil, false, err
-		}
-		logger.Warn("generated a passphrase for the new node key and stored it beside the key; for real funds move it out", "file", passPath)
-	}
-	k, err = Generate(nil)
-	if err != nil {
-		return nil, false, err
-	}
-	data, err = EncryptKey(k, passphrase, scryptN)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := writeFileAtomic(keyPath, data, 0o600); err != nil {
-		return nil, false, err
-	}
-	return k, true, nil
-}
 
 // writeFileAtomic writes via a temporary file and rename so a crash never
 // leaves a half-written key.

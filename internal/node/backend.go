@@ -18,7 +18,8 @@ import (
 type backend struct{ n *Node }
 
 func (b backend) Identity() api.Identity {
-	return api.Identity{PeerID: b.n.PeerID(), Address: b.n.Address().String(), Addrs: b.n.Addrs(), Version: b.n.cfg.Version}
+	return api.Identity{PeerID: b.n.PeerID(), Address: b.n.Address().String(), Addrs: b.n.Addrs(), Version: b.n.cfg.Version,
+		ThrowawayKey: b.n.cfg.ThrowawayKey}
 }
 
 func (b backend) Peers() []api.Peer {

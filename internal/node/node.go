@@ -55,8 +55,16 @@ const DefaultAPIAddr = "127.0.0.1:7350"
 type Config struct {
 	// DataDir holds the key, database, token, executions and results.
 	DataDir string
-	// Passphrase unlocks the node key (see identity.OpenOrCreate).
+	// Passphrase unlocks the node key, or seals it on first start (see
+	// identity.OpenOrCreate). It is never stored. Empty is refused unless
+	// ThrowawayKey is set or an older version left the passphrase beside
+	// the key (that still starts, with a loud warning each time).
 	Passphrase string
+	// ThrowawayKey gives the node a dev network's throwaway key: a
+	// generated passphrase kept beside the key in
+	// keystore/THROWAWAY-passphrase, said so in the log and the API's
+	// identity. Never for a node that holds real funds.
+	ThrowawayKey bool
 	// ListenAddrs are the libp2p listen multiaddrs.
 	ListenAddrs []string
 	// Bootstrap are multiaddrs of peers to join through.
@@ -177,10 +185,13 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		}
 	}()
 
-	n.key, _, err = identity.OpenOrCreate(filepath.Join(cfg.DataDir, api.KeystoreDir), cfg.Passphrase, cfg.ScryptN, cfg.Logger)
+	n.key, _, err = identity.OpenOrCreate(filepath.Join(cfg.DataDir, api.KeystoreDir), identity.Options{
+		Passphrase: cfg.Passphrase, Throwaway: cfg.ThrowawayKey, ScryptN: cfg.ScryptN, Logger: cfg.Logger})
 	if err != nil {
 		return n, err
 	}
+	// The passphrase has done its work: the node keeps no copy.
+	n.cfg.Passphrase = ""
 	n.log = cfg.Logger.With("node", shortPeer(n.key.PeerID()))
 	switch c, err := openSettlement(ctx, cfg.DataDir, n.key, n.log.With("component", "settlement")); {
 	case errors.Is(err, settle.ErrNoSettlement):
@@ -268,7 +279,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return n, err
 	}
 	n.log.Info("node started", "peer", n.key.PeerID(), "address", n.key.Address().String(), "api", n.apiURL,
-		"executors", strings.Join(n.ExecutorNames(), ","))
+		"executors", strings.Join(n.ExecutorNames(), ","), "throwawayKey", cfg.ThrowawayKey)
 	return n, nil
 }
 

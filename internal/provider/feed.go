@@ -44,7 +44,7 @@ func newSender(logPath string, now func() time.Time, state job.State, maxLog int
 	x := &sender{now: now, logPath: logPath, state: state, maxLog: maxLog, sinks: map[network.Stream]int64{}, done: make(chan struct{})}
 	// The feed's log starts empty: an execution reattached after a restart
 	// replays its sandbox's whole log into it.
-	if f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644); err == nil {
+	if f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err == nil {
 		x.logFile = f
 	}
 	return x
@@ -93,7 +93,7 @@ func (x *sender) log(chunk []byte) error {
 		x.truncated = true
 	}
 	if x.logFile == nil {
-		f, err := os.OpenFile(x.logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		f, err := os.OpenFile(x.logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}

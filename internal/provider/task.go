@@ -59,7 +59,7 @@ func (p *Provider) serveTask(ctx context.Context, s network.Stream) {
 		log.Error("store execution", "err", err)
 		return
 	}
-	if err := os.MkdirAll(p.execDir(req.ExecutionID), 0o755); err != nil {
+	if err := os.MkdirAll(p.execDir(req.ExecutionID), 0o700); err != nil {
 		p.release(req.ExecutionID)
 		reject("provider storage error")
 		return

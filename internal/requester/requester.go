@@ -200,7 +200,7 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	default:
 		return store.Job{}, err
 	}
-	if err := os.MkdirAll(r.jobDir(j.ID), 0o755); err != nil {
+	if err := os.MkdirAll(r.jobDir(j.ID), 0o700); err != nil {
 		return store.Job{}, err
 	}
 	if err := r.cfg.Store.CreateJob(ctx, j); err != nil {
