@@ -368,8 +368,15 @@ func (n *network) runPhase(ctx context.Context, s Schedule) {
 			}
 		}()
 	}
+	n.injectPhase(ctx, &wg, s, PhaseRun, t0)
+	wg.Wait()
+}
+
+// injectPhase starts each of the schedule's faults of one phase at its
+// time after t0, counted in wg.
+func (n *network) injectPhase(ctx context.Context, wg *sync.WaitGroup, s Schedule, phase Phase, t0 time.Time) {
 	for _, f := range s.Faults {
-		if f.Phase != PhaseRun {
+		if f.Phase != phase {
 			continue
 		}
 		wg.Add(1)
@@ -379,7 +386,6 @@ func (n *network) runPhase(ctx context.Context, s Schedule) {
 			n.inject(ctx, f)
 		}()
 	}
-	wg.Wait()
 }
 
 // waitJobs waits until every job on the requester is terminal or the
@@ -411,18 +417,7 @@ func (n *network) settlePhase(ctx context.Context, s Schedule) {
 	// The final reports' vouchers arrive within an interval of the end.
 	time.Sleep(2 * n.cfg.UsageInterval)
 	var wg sync.WaitGroup
-	t0 := time.Now()
-	for _, f := range s.Faults {
-		if f.Phase != PhaseSettle {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			time.Sleep(time.Until(t0.Add(f.At)))
-			n.inject(ctx, f)
-		}()
-	}
+	n.injectPhase(ctx, &wg, s, PhaseSettle, time.Now())
 	wg.Wait()
 	for i := 0; i < Providers; i++ {
 		p := n.provider(i)
