@@ -114,7 +114,19 @@ func TestNodeProcessPassphrase(t *testing.T) {
 		{"open file", []string{"--passphrase-file", writeSecret(t, secrets, "open", pass, 0o640)}, []string{"chmod 600"}},
 	} {
 		cmd, logs := run([]string{"DECO_PASSPHRASE=", "CREDENTIALS_DIRECTORY="}, tc.args...)
-		if err := cmd.Run(); err == nil {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Fatalf("%s: node ran:\n%s", tc.name, logs)
+			}
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
 			t.Fatalf("%s: node started:\n%s", tc.name, logs)
 		}
 		for _, w := range tc.want {
