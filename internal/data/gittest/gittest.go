@@ -4,11 +4,15 @@
 package gittest
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/storer"
@@ -51,25 +55,44 @@ func Serve(t testing.TB, repo *git.Repository) *httptest.Server {
 		_ = ar.Encode(w)
 	})
 	mux.HandleFunc("/repo.git/git-upload-pack", func(w http.ResponseWriter, r *http.Request) {
-		sess, err := srv.NewUploadPackSession(ep, nil)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
 		req := packp.NewUploadPackRequest()
 		if err := req.Decode(r.Body); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		resp, err := sess.UploadPack(r.Context(), req)
+		pack, err := everything(repo.Storer)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
-		_ = resp.Encode(w)
+		_ = packp.NewUploadPackResponseWithPackfile(req, io.NopCloser(bytes.NewReader(pack))).Encode(w)
 	})
 	s := httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// everything packs every object the store holds. go-git's own upload-pack
+// walks the trees it sends and, since v5.19.2, refuses hostile entry names
+// such as ".."; a hostile server does not, so the tests send the objects
+// as they are.
+func everything(s storer.EncodedObjectStorer) ([]byte, error) {
+	iter, err := s.IterEncodedObjects(plumbing.AnyObject)
+	if err != nil {
+		return nil, err
+	}
+	var hashes []plumbing.Hash
+	err = iter.ForEach(func(o plumbing.EncodedObject) error {
+		hashes = append(hashes, o.Hash())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := packfile.NewEncoder(&buf, s, false).Encode(hashes, 10); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
