@@ -263,12 +263,28 @@ func (n *network) setup(ctx context.Context) error {
 	return n.waitOffers(ctx, Providers, 30*time.Second)
 }
 
+// startNode starts m and waits for its API. Like the supervisor a real
+// node runs under (deploy/deco.service restarts it on failure), it starts
+// m again when it exits before it is up, as a node does on a full disk,
+// for up to 30 s.
 func (n *network) startNode(m *member) error {
-	if err := m.proc.start(); err != nil {
-		return err
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if err := m.proc.start(); err != nil {
+			return err
+		}
+		err := m.proc.waitFile(filepath.Join(m.dir, api.APIFile), time.Until(deadline))
+		if err == nil || m.proc.alive() || time.Now().After(deadline) {
+			return err
+		}
+		n.cfg.Logger.Info("node exited while starting; starting it again", "node", m.name, "err", err)
+		time.Sleep(restartDelay)
 	}
-	return m.proc.waitFile(filepath.Join(m.dir, api.APIFile), 30*time.Second)
 }
+
+// restartDelay is the supervisor's pause between a failed start and the
+// next (shorter than the unit's 5 s so that schedules stay short).
+const restartDelay = time.Second
 
 // waitOffers waits until the requester's catalog holds want offers.
 func (n *network) waitOffers(ctx context.Context, want int, timeout time.Duration) error {

@@ -162,6 +162,50 @@ func TestRequesterRestartResumesJob(t *testing.T) {
 	}
 }
 
+// TestResumedJobWhoseProviderIsGoneRunsAsANewExecution: the requester
+// stops while its job runs, the provider goes away too; the restarted
+// requester finds the provider lost and places the task on the other one
+// as a new execution (its own ID: both providers share one Docker engine
+// here, so a reused ID collides with the first container's name).
+func TestResumedJobWhoseProviderIsGoneRunsAsANewExecution(t *testing.T) {
+	needDocker(t)
+	net := startWith(t, devnet.Config{HeartbeatTimeout: 2 * time.Second})
+	defer net.Close()
+	c, _ := client.FromDataDir(net.DataDir(0))
+	ctx := context.Background()
+	j, err := c.Submit(ctx, sleepSpec("echo start; sleep 4; echo out > /outputs/o"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, c, j.ID, "start")
+	first, err := c.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := 1
+	if first.Provider == net.Nodes[2].PeerID() {
+		prov = 2
+	}
+	net.Nodes[0].Close()
+	net.Nodes[prov].Close()
+	if err := net.Restart(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = client.FromDataDir(net.DataDir(0))
+	got, _ := waitDone(t, c, j.ID)
+	if got.State != job.StateCompleted || got.ResultDigest == "" {
+		t.Fatalf("after losing the provider across a restart: %s %q", got.State, got.Error)
+	}
+	if got.Provider == first.Provider || got.ExecutionID == first.ExecutionID {
+		t.Fatalf("ran on %s as %s, first on %s as %s: want the other provider and a new execution",
+			got.Provider, got.ExecutionID, first.Provider, first.ExecutionID)
+	}
+	d, _ := c.Job(ctx, j.ID)
+	if len(d.Attempts) != 2 || d.Attempts[0].ExecutionID != first.ExecutionID || d.Attempts[0].State != job.StateLost {
+		t.Fatalf("attempts %+v, want the lost first execution then the new one", d.Attempts)
+	}
+}
+
 // TestProviderRestartReattaches: the provider daemon restarts mid-run; the
 // container keeps running, the new daemon reattaches to it, and the
 // requester reattaches to the new daemon.

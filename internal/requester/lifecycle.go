@@ -78,6 +78,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 			return
 		}
 		deals = nil
+		r.newExecution(&j, t)
 	}
 	for {
 		if len(deals) == 0 {
@@ -98,11 +99,17 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 			return
 		}
 		deals = nil
-		j.ExecutionID = job.NewID()
-		r.mu.Lock()
-		t.execution = j.ExecutionID
-		r.mu.Unlock()
+		r.newExecution(&j, t)
 	}
+}
+
+// newExecution gives the job's next attempt its own execution ID: a retry
+// is a new execution, on whichever provider it lands.
+func (r *Requester) newExecution(j *store.Job, t *tracked) {
+	j.ExecutionID = job.NewID()
+	r.mu.Lock()
+	t.execution = j.ExecutionID
+	r.mu.Unlock()
 }
 
 // settle decides after an attempt: true means try again elsewhere.
