@@ -27,8 +27,11 @@ var (
 
 // ciSeeds is the short set that runs in the normal test suite: 2009
 // steps a provider's clock back 70 s mid-job (its reports must not claim
-// less run time than before); 1 and 2 kill and restart nodes.
-func ciSeeds() []uint64 { return []uint64{1, 2, 2009} }
+// less run time than before) and fills its disk; 1 fills a disk, cuts the
+// requester off the network and kills it while it withdraws; 2 kills a
+// provider while it redeems and the requester mid-job; 21 cuts a provider
+// off the network mid-job.
+func ciSeeds() []uint64 { return []uint64{1, 2, 21, 2009} }
 
 func TestGenerateIsAFunctionOfTheSeed(t *testing.T) {
 	a, b, c := Generate(7), Generate(7), Generate(8)
@@ -106,6 +109,14 @@ func TestChaos(t *testing.T) {
 		}
 		t.Log("not root: disk-full faults are skipped")
 	}
+	// Network cuts drop packets with iptables, so root and the tool.
+	netCut := IPTablesWorks()
+	if netCut != nil {
+		if os.Getenv("DECO_REQUIRE_ROOT") != "" {
+			t.Fatalf("DECO_REQUIRE_ROOT is set and network cuts cannot work: %v", netCut)
+		}
+		t.Logf("network cuts are skipped: %v", netCut)
+	}
 	bin := buildDeco(t)
 	root := t.TempDir()
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -124,7 +135,7 @@ func TestChaos(t *testing.T) {
 			defer func() { <-sem }()
 			s := Generate(seed)
 			dir := filepath.Join(root, fmt.Sprintf("seed-%d", seed))
-			res, err := Run(context.Background(), Config{Binary: bin, Dir: dir, Logger: logger.With("seed", seed), DiskFull: diskFull}, s)
+			res, err := Run(context.Background(), Config{Binary: bin, Dir: dir, Logger: logger.With("seed", seed), DiskFull: diskFull, NetCut: netCut == nil}, s)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

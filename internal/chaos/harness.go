@@ -38,6 +38,10 @@ type Config struct {
 	// (needs root) so that DiskFull faults can fill it; without it those
 	// faults are skipped and not counted.
 	DiskFull bool
+	// NetCut lets NetCut faults drop a node's packets with iptables (needs
+	// root and the iptables tool); without it they are skipped and not
+	// counted.
+	NetCut bool
 	// JobDeadline is how long after the run phase began every job must be
 	// in a terminal state (default 120 s; jobs have a total timeout of 90 s).
 	JobDeadline time.Duration
@@ -86,6 +90,7 @@ type Result struct {
 type member struct {
 	name    string
 	dir     string
+	ip      string // its own loopback address (loopbackIP)
 	port    int
 	peerID  string
 	address identity.Address
@@ -103,12 +108,13 @@ func (m *member) clockFile() string { return m.dir + ".clock" }
 func (m *member) client() (*client.Client, error) { return client.FromDataDir(m.dir) }
 
 func (m *member) multiaddr() string {
-	return fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/%s", m.port, m.peerID)
+	return fmt.Sprintf("/ip4/%s/tcp/%d/p2p/%s", m.ip, m.port, m.peerID)
 }
 
 // network is the running processes of one schedule.
 type network struct {
 	cfg     Config
+	seed    uint64
 	chain   *proc
 	rpcURL  string
 	info    chainInfo
@@ -140,7 +146,7 @@ func Run(ctx context.Context, cfg Config, s Schedule) (Result, error) {
 	cfg.defaults()
 	start := time.Now()
 	res := Result{Schedule: s}
-	n := &network{cfg: cfg, faults: map[Kind]int{}}
+	n := &network{cfg: cfg, seed: s.Seed, faults: map[Kind]int{}}
 	defer n.close()
 	if err := n.setup(ctx); err != nil {
 		return res, err
@@ -190,8 +196,8 @@ func (n *network) setup(ctx context.Context) error {
 		names = append(names, fmt.Sprintf("provider%d", i))
 	}
 	var fund []string
-	for _, name := range names {
-		m := &member{name: name, dir: filepath.Join(cfg.Dir, name)}
+	for i, name := range names {
+		m := &member{name: name, dir: filepath.Join(cfg.Dir, name), ip: loopbackIP(n.seed, i)}
 		n.nodes = append(n.nodes, m)
 		if cfg.DiskFull && name != "requester" {
 			if err := mountTmpfs(m.dir, tmpfsSize); err != nil {
@@ -237,7 +243,7 @@ func (n *network) setup(ctx context.Context) error {
 			return err
 		}
 		args := []string{"--data-dir", m.dir, "node", "run", "--dev-throwaway-key", "--api-addr", "127.0.0.1:0", "--no-mdns",
-			"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", m.port),
+			"--listen", fmt.Sprintf("/ip4/%s/tcp/%d", m.ip, m.port),
 			"--usage-interval", cfg.UsageInterval.String(), "--heartbeat-timeout", cfg.HeartbeatTimeout.String()}
 		if i == 0 {
 			args = append(args, "--auto-deposit", "10", "--no-docker")
@@ -343,6 +349,8 @@ func (n *network) inject(ctx context.Context, f Fault) {
 		n.fillDisk(ctx, n.provider(f.Provider), f.Down)
 	case ClockJump:
 		n.jumpClock(ctx, n.nodes[(f.Provider+1)%len(n.nodes)], f.Jump, f.Down)
+	case NetCut:
+		n.cut(ctx, n.nodes[(f.Provider+1)%len(n.nodes)], f.Down)
 	case KillWithdraw:
 		prov := n.provider(f.Provider).address.String()
 		n.killRestart(ctx, n.requester(), f.Kind, f.Delay, f.Down, func(c *client.Client) {

@@ -42,11 +42,17 @@ const (
 	// by Jump for the fault's Down time, then back, through the node's
 	// test-only DECO_TEST_CLOCK_OFFSET_FILE.
 	ClockJump Kind = "clock-jump"
+	// NetCut cuts a node (the requester, or a provider) off from its peers
+	// for the fault's Down time: its packets to and from them are dropped
+	// in the kernel (the nodes listen on loopback addresses of their own
+	// and the harness adds iptables DROP rules for one), so connections
+	// hang as they do on a real network, with nothing to say they broke.
+	NetCut Kind = "net-cut"
 )
 
 // Kinds lists every fault kind, in report order.
 func Kinds() []Kind {
-	return []Kind{KillRequester, KillProvider, KillRedeem, KillWithdraw, DiskFull, ClockJump}
+	return []Kind{KillRequester, KillProvider, KillRedeem, KillWithdraw, DiskFull, ClockJump, NetCut}
 }
 
 // Phase says when in the lifecycle a fault is injected.
@@ -74,7 +80,7 @@ type Fault struct {
 	// Jump is how far a ClockJump moves the clock (either way).
 	Jump time.Duration
 	// Down is how long the killed process stays dead (the disk stays
-	// full).
+	// full, the clock stays moved, the node stays cut off).
 	Down time.Duration
 }
 
@@ -83,12 +89,15 @@ func (f Fault) String() string {
 	if f.Kind == KillProvider || f.Kind == KillRedeem || f.Kind == DiskFull {
 		s += fmt.Sprintf(" provider%d", f.Provider)
 	}
-	if f.Kind == ClockJump {
+	if f.Kind == ClockJump || f.Kind == NetCut {
 		target := "requester"
 		if f.Provider < Providers {
 			target = fmt.Sprintf("provider%d", f.Provider)
 		}
-		s += fmt.Sprintf(" %s by %s", target, f.Jump.Round(time.Millisecond))
+		s += " " + target
+	}
+	if f.Kind == ClockJump {
+		s += fmt.Sprintf(" by %s", f.Jump.Round(time.Millisecond))
 	}
 	if f.Delay > 0 {
 		s += fmt.Sprintf(" after %s", f.Delay.Round(time.Millisecond))
@@ -156,6 +165,9 @@ func Generate(seed uint64) Schedule {
 			if r.IntN(2) == 0 {
 				f.Jump = -f.Jump
 			}
+		case NetCut:
+			// Provider == Providers targets the requester.
+			f.Phase, f.At, f.Provider = PhaseRun, ms(r, 0, 5000), r.IntN(Providers+1)
 		}
 		s.Faults = append(s.Faults, f)
 	}

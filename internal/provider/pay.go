@@ -36,6 +36,11 @@ var ErrNotPaid = errors.New("stopped: the requester's payments are more than one
 
 const dealSettingPrefix = "deal/"
 
+// ErrCannotMeter is the error of an execution stopped because its usage
+// report could not be recorded (a full disk, say): a provider that cannot
+// bill must not run on unpaid.
+var ErrCannotMeter = errors.New("stopped: the provider could not record a usage report")
+
 // errStaleVoucher refuses a voucher below the channel's latest.
 var errStaleVoucher = errors.New("stale voucher")
 
@@ -203,6 +208,9 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 	if err != nil {
 		p.payMu.Unlock()
 		p.log.Error("record usage report", "execution", id, "err", err)
+		if !final {
+			p.stopFor(ctx, id, fmt.Errorf("%w: %v", ErrCannotMeter, err))
+		}
 		return
 	}
 	m.seq, m.amount, m.required, m.run = u.Seq, u.AmountDue, due, run
