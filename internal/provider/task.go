@@ -156,6 +156,11 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	rec.State, rec.Error = outcome(res, runErr, p.wasKilled(rec.ID), rec.Spec)
 	if stopErr != nil {
 		rec.State, rec.Error = job.StateFailed, stopErr.Error()
+		if errors.Is(stopErr, ErrCannotMeter) {
+			// The provider failed, not the task: lost, so that the
+			// requester runs it elsewhere.
+			rec.State = job.StateLost
+		}
 	}
 	if rec.State == job.StateFailed && p.outputsFull(rec.ID) {
 		rec.Error += fmt.Sprintf(" (/outputs is full: the job asked for %s of disk)", rec.Spec.Resources.Disk)
@@ -171,9 +176,7 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	}
 	code := res.ExitCode
 	rec.ExitCode, rec.ResultDigest = &code, digest
-	if err := p.cfg.Store.PutExecution(context.WithoutCancel(ctx), rec); err != nil {
-		p.log.Error("store execution", "execution", rec.ID, "err", err)
-	}
+	p.storeEnded(ctx, rec)
 	fresh, err := p.issue() // signed after the release above: shows the capacity free
 	if err != nil {
 		fresh = nil
@@ -184,6 +187,30 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	delete(p.feeds, rec.ID)
 	p.mu.Unlock()
 	p.log.Info("execution ended", "execution", rec.ID, "state", rec.State, "exit", res.ExitCode, "digest", digest, "err", detail)
+}
+
+// storeEnded records an ended execution before the requester hears of it:
+// its result is served from that record, so a failed write (a full disk) is
+// retried for a while rather than leaving the execution "running" for good.
+func (p *Provider) storeEnded(ctx context.Context, rec store.Execution) {
+	const tries, wait = 120, 500 * time.Millisecond
+	for i := 0; ; i++ {
+		err := p.cfg.Store.PutExecution(context.WithoutCancel(ctx), rec)
+		if err == nil {
+			return
+		}
+		if i == 0 || i == tries-1 {
+			p.log.Error("store execution; retrying", "execution", rec.ID, "err", err)
+		}
+		if i == tries-1 {
+			return
+		}
+		select {
+		case <-p.stop.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
 }
 
 // outcome names how an execution ended.

@@ -26,6 +26,14 @@ const DefaultHeartbeatTimeout = 10 * time.Second
 // queuePoll is how often a queued job looks for a fitting offer again.
 const queuePoll = 250 * time.Millisecond
 
+// retakePoll is how long a task that every quoting provider refused waits
+// before it is placed again.
+const retakePoll = time.Second
+
+// errNotTaken is the error of an attempt whose every provider refused the
+// task after quoting for it; the requester could pay them all.
+var errNotTaken = errors.New("no provider accepted the task")
+
 // errLost marks an attempt whose provider disappeared mid-execution.
 var errLost = errors.New("provider lost")
 
@@ -60,6 +68,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		}
 	}
 	used := len(attempts)
+	var refusedAt time.Time // when providers first refused the task's deals
 	if resume {
 		pid, err := peer.Decode(j.Provider)
 		var s network.Stream
@@ -94,6 +103,24 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 			}
 		}
 		pid, err := r.attempt(ctx, &j, t, deals, jl)
+		if errors.Is(err, errNotTaken) && ctx.Err() == nil && !r.isCancelled(t) {
+			// Every provider that quoted refused the task when it came
+			// (a capacity race, a full disk): that is no attempt, and the
+			// task is placed again within the queue timeout.
+			if refusedAt.IsZero() {
+				refusedAt = r.now()
+				r.update(&j, job.StateQueued, fmt.Sprintf("placing the task again: %v", err))
+			}
+			if r.now().Sub(refusedAt) < j.Spec.QueueTimeout.Std() {
+				select {
+				case <-ctx.Done():
+				case <-time.After(retakePoll):
+				}
+				deals = nil
+				r.newExecution(&j, t)
+				continue
+			}
+		}
 		used++
 		if !r.settle(ctx, &j, t, pid, err, excluded) {
 			return
@@ -274,6 +301,7 @@ func (r *Requester) tryPlace(ctx context.Context, j *store.Job, excluded map[str
 // first) and follows it to the end; the other quotes are declined.
 func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals []market.Deal, jl *jobLog) (peer.ID, error) {
 	var refusals []string
+	unpayable := false
 	for i := range deals {
 		node := deals[i].Quote.Provider
 		pid, err := peer.Decode(node)
@@ -288,6 +316,7 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 		if err := r.checkPayable(ctx, &deals[i]); err != nil {
 			r.log.Info("cannot pay the provider", "job", j.ID, "provider", node, "err", err)
 			refusals = append(refusals, fmt.Sprintf("%s: %v", node, err))
+			unpayable = true
 			continue
 		}
 		r.setProvider(t, pid)
@@ -308,7 +337,10 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 		defer r.stopPaying(j.ExecutionID)
 		return pid, r.follow(ctx, j, pid, s, jl)
 	}
-	return "", fmt.Errorf("no provider accepted the task:\n  %s", strings.Join(refusals, "\n  "))
+	if unpayable {
+		return "", fmt.Errorf("no provider accepted the task:\n  %s", strings.Join(refusals, "\n  "))
+	}
+	return "", fmt.Errorf("%w:\n  %s", errNotTaken, strings.Join(refusals, "\n  "))
 }
 
 // send opens the task stream and waits for the provider's answer.
