@@ -112,7 +112,8 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 			body.Fields = append(body.Fields, FieldProblem{Field: f.Field, Problem: f.Problem})
 		}
 		writeJSON(w, http.StatusBadRequest, body)
-	case errors.Is(err, requester.ErrInvalidSpec), errors.Is(err, ErrBadRequest), errors.Is(err, settle.ErrZeroAmount):
+	case errors.Is(err, requester.ErrInvalidSpec), errors.Is(err, ErrBadRequest), errors.Is(err, settle.ErrZeroAmount),
+		errors.Is(err, store.ErrAmbiguous):
 		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 	case errors.As(err, &nf):
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error(), Placement: nf.Report})

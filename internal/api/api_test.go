@@ -87,6 +87,7 @@ func TestStatusCodes(t *testing.T) {
 			"POST", "/v1/jobs", `{"apiVersion":"deco/v1","image":"x"}`, "tok", 400, `"field":"resources.cpu"`},
 		{"submit no fit", &fakeBackend{submitErr: noFit}, "POST", "/v1/jobs", `{"apiVersion":"deco/v1","image":"x"}`, "tok", 422, "cpu: needs 64 cores"},
 		{"job missing", &fakeBackend{jobErr: fmt.Errorf("job x: %w", store.ErrNotFound)}, "GET", "/v1/jobs/x", "", "tok", 404, "not found"},
+		{"job prefix ambiguous", &fakeBackend{jobErr: fmt.Errorf("job ID prefix \"x\" is %w", store.ErrAmbiguous)}, "GET", "/v1/jobs/x", "", "tok", 400, "ambiguous"},
 		{"cancel finished", &fakeBackend{}, "POST", "/v1/jobs/x/cancel", "", "tok", 409, "not running"},
 		{"outputs missing", &fakeBackend{}, "GET", "/v1/jobs/x/outputs", "", "tok", 409, "no outputs"},
 		{"logs", &fakeBackend{}, "GET", "/v1/jobs/x/logs", "", "tok", 200, "log line"},

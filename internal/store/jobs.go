@@ -139,7 +139,7 @@ func (s *Store) FindJob(ctx context.Context, prefix string) (Job, error) {
 	case len(found) == 0:
 		return Job{}, fmt.Errorf("job %s: %w", prefix, ErrNotFound)
 	case len(found) > 1 && found[0].ID != prefix:
-		return Job{}, fmt.Errorf("job ID prefix %q is ambiguous", prefix)
+		return Job{}, fmt.Errorf("job ID prefix %q is %w: give more of the ID", prefix, ErrAmbiguous)
 	}
 	return found[0], nil
 }

@@ -26,6 +26,9 @@ var migrationFS embed.FS
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrAmbiguous is returned when a short ID matches more than one record.
+var ErrAmbiguous = errors.New("ambiguous")
+
 // Store is an open node database. It is safe for concurrent use.
 type Store struct {
 	db *sql.DB

@@ -86,8 +86,8 @@ func TestFindJobAmbiguousPrefix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.FindJob(ctx, "01a"); err == nil {
-		t.Fatal("ambiguous prefix resolved")
+	if _, err := s.FindJob(ctx, "01a"); !errors.Is(err, ErrAmbiguous) {
+		t.Fatalf("ambiguous prefix: %v, want ErrAmbiguous", err)
 	}
 	if j, err := s.FindJob(ctx, "01ab"); err != nil || j.ID != "01ab" {
 		t.Fatalf("exact id: %v %v", j.ID, err)
