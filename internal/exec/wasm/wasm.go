@@ -5,7 +5,10 @@
 //   - argv: "task.wasm" followed by Spec.Command; the environment: Spec.Env
 //     only (nothing of the host's), set in sorted key order;
 //   - /inputs (Task.InputsDir, read-only) and /outputs (Task.OutputsDir,
-//     writable); no other file system and no network;
+//     writable), each confined to its directory: a symbolic link is
+//     followed only while it stays inside (os.Root), and a new link that
+//     climbs out is refused (confinedFS); no other file system and no
+//     network;
 //   - stdout and stderr combined into the execution's logs, kept in memory
 //     up to Config.MaxLogBytes, after which one marker line says they were
 //     truncated.
@@ -77,12 +80,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
@@ -373,12 +378,9 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 
 	logs := newLogBuffer(e.maxLogs)
 	clock := &taskClock{}
-	fsc := wazero.NewFSConfig()
-	if t.InputsDir != "" {
-		fsc = fsc.WithReadOnlyDirMount(t.InputsDir, "/inputs")
-	}
-	if t.OutputsDir != "" {
-		fsc = fsc.WithDirMount(t.OutputsDir, "/outputs")
+	fsc, roots, err := mounts(t)
+	if err != nil {
+		return err
 	}
 	mc := wazero.NewModuleConfig().
 		WithName(""). // anonymous: one module may run many times at once
@@ -411,11 +413,13 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 	if e.closed {
 		e.mu.Unlock()
 		cancel()
+		closeRoots(roots)
 		return errors.New("wasm executor closed")
 	}
 	if _, ok := e.execs[t.ExecutionID]; ok {
 		e.mu.Unlock()
 		cancel()
+		closeRoots(roots)
 		return fmt.Errorf("start %s: %w", t.ExecutionID, ErrExists)
 	}
 	e.execs[t.ExecutionID] = x
@@ -426,8 +430,40 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 	x.result.StartedAt = e.now()
 	log := e.log.With("execution", t.ExecutionID)
 	log.Debug("wasm execution started")
-	go e.run(runCtx, log, x, m.compiled, mc, alloc)
+	go func() {
+		defer closeRoots(roots)
+		e.run(runCtx, log, x, m.compiled, mc, alloc)
+	}()
 	return nil
+}
+
+// mounts are the task's /inputs (read-only) and /outputs, each confined
+// to its directory; the roots are closed when the task has ended.
+func mounts(t exec.Task) (wazero.FSConfig, []*os.Root, error) {
+	fsc := wazero.NewFSConfig()
+	var roots []*os.Root
+	for _, m := range []struct {
+		dir, guest string
+		readOnly   bool
+	}{{t.InputsDir, "/inputs", true}, {t.OutputsDir, "/outputs", false}} {
+		if m.dir == "" {
+			continue
+		}
+		fsys, root, err := confine(m.dir, m.readOnly)
+		if err != nil {
+			closeRoots(roots)
+			return nil, nil, fmt.Errorf("mount %s: %w", m.guest, err)
+		}
+		roots = append(roots, root)
+		fsc = fsc.(sysfs.FSConfig).WithSysFSMount(fsys, m.guest)
+	}
+	return fsc, roots, nil
+}
+
+func closeRoots(roots []*os.Root) {
+	for _, r := range roots {
+		r.Close()
+	}
 }
 
 // run runs the module to its end and records the Result.
