@@ -141,7 +141,14 @@ type TaskEvent struct {
 	Offer *offer.Offer `json:"offer,omitempty"`
 	// Usage is the provider's signed usage report (on EventUsage).
 	Usage *UsageReport `json:"usage,omitempty"`
+	// Reason, on EventExited, says in a word why the provider itself
+	// stopped the execution (ReasonUnpaid); empty otherwise.
+	Reason string `json:"reason,omitempty"`
 }
+
+// ReasonUnpaid is the Reason of an execution its provider stopped because
+// the requester's vouchers fell more than one interval behind.
+const ReasonUnpaid = "unpaid"
 
 // ResultRequest asks for an execution's outputs. The reply is a
 // ResultHeader, then (when OK) exactly Size bytes of tar stream.

@@ -264,15 +264,49 @@ func (p *Provider) endMeter(id string) (identity.Address, money.Amount) {
 // from requester is paid up to due, the final report's voucher being still
 // on its way when the execution ends; what stays unpaid is written off, so
 // that the requester's later tasks are not held to it.
-func (p *Provider) settleEnd(ctx context.Context, requester identity.Address, due money.Amount) {
+func (p *Provider) settleEnd(ctx context.Context, execution string, requester identity.Address, due money.Amount) {
 	p.awaitPaid(ctx, requester, due)
 	latest, err := p.latestVoucher(ctx, requester)
 	if err != nil || latest.Cumulative >= due {
 		return
 	}
-	p.log.Warn("execution ended with usage unpaid; written off", "requester", requester, "unpaid", due-latest.Cumulative)
+	p.log.Warn("execution ended with usage unpaid; written off", "execution", execution, "requester", requester, "unpaid", due-latest.Cumulative)
 	if err := p.cfg.Store.WriteOff(context.WithoutCancel(ctx), requester, p.cfg.Settlement.Address(), due-latest.Cumulative, p.now()); err != nil {
 		p.log.Error("write off", "err", err)
+		return
+	}
+	p.payMu.Lock()
+	p.writtenOff[execution] += due - latest.Cumulative
+	p.payMu.Unlock()
+}
+
+// recoverWrittenOff takes a late voucher of an ended execution, which raised its
+// channel by raised, as paying what was written off when it ended rather
+// than the requester's running executions: their reports stay due on top
+// of it. (Kept in memory: after a restart a late voucher is not told
+// apart, and counts for the running executions, as before.)
+func (p *Provider) recoverWrittenOff(ctx context.Context, execution string, requester identity.Address, raised money.Amount) {
+	p.payMu.Lock()
+	off := p.writtenOff[execution]
+	p.payMu.Unlock()
+	if off == 0 {
+		return
+	}
+	took, err := p.cfg.Store.Recover(context.WithoutCancel(ctx), requester, p.cfg.Settlement.Address(), min(off, raised), p.now())
+	if err != nil {
+		p.log.Error("recover written off", "err", err)
+		return
+	}
+	p.log.Info("a late voucher paid usage written off", "execution", execution, "recovered", took)
+	p.payMu.Lock()
+	defer p.payMu.Unlock()
+	if p.writtenOff[execution] -= took; p.writtenOff[execution] <= 0 {
+		delete(p.writtenOff, execution)
+	}
+	for _, m := range p.meters {
+		if m.requester == requester && m.seq > 0 {
+			m.required += took
+		}
 	}
 }
 
@@ -362,6 +396,7 @@ func (p *Provider) takePayment(ctx context.Context, execution string, pay market
 		store.Voucher{Execution: execution, Seq: pay.Seq, Voucher: v, At: p.now()}); err != nil {
 		return err
 	}
+	p.recoverWrittenOff(ctx, execution, requester, v.Cumulative-latest.Cumulative)
 	p.payMu.Lock()
 	close(p.paid)
 	p.paid = make(chan struct{})

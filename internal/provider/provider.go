@@ -121,10 +121,13 @@ type Provider struct {
 	wg        sync.WaitGroup
 	republish chan struct{}
 
-	payMu    sync.Mutex
-	meters   map[string]*meter
-	paid     chan struct{} // closed and replaced when a voucher arrives
-	redeemMu sync.Mutex
+	payMu  sync.Mutex
+	meters map[string]*meter
+	paid   chan struct{} // closed and replaced when a voucher arrives
+	// writtenOff is what each ended execution left unpaid and the node
+	// wrote off, until a late voucher of that execution pays it.
+	writtenOff map[string]money.Amount
+	redeemMu   sync.Mutex
 	// channels caches channel reads for a second (nil without settlement).
 	channels *settle.ChannelCache
 	// vols makes, opens and removes executions' outputs volumes; byVolume
@@ -170,7 +173,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	var err error
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
 		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1),
-		meters: make(map[string]*meter), paid: make(chan struct{})}
+		meters: make(map[string]*meter), paid: make(chan struct{}), writtenOff: make(map[string]money.Amount)}
 	if p.guard, err = data.NewGuard(data.HostPolicy{Allow: cfg.InputAllowHosts, Resolver: cfg.InputResolver}); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -172,7 +173,7 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	// and a short wait for its voucher before the final event.
 	p.report(ctx, rec.ID, out, true)
 	if requester, due := p.endMeter(rec.ID); due > 0 {
-		p.settleEnd(ctx, requester, due)
+		p.settleEnd(ctx, rec.ID, requester, due)
 	}
 	code := res.ExitCode
 	rec.ExitCode, rec.ResultDigest = &code, digest
@@ -182,7 +183,7 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 		fresh = nil
 	}
 	out.finish(market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res,
-		ResultDigest: digest, ResultSize: size, Offer: fresh})
+		ResultDigest: digest, ResultSize: size, Offer: fresh, Reason: stopReason(rec)})
 	p.mu.Lock()
 	delete(p.feeds, rec.ID)
 	p.mu.Unlock()
@@ -425,7 +426,16 @@ func (p *Provider) serveAttach(ctx context.Context, s network.Stream) {
 	if rec.ExitCode != nil {
 		res.ExitCode = *rec.ExitCode
 	}
-	_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res, ResultDigest: rec.ResultDigest, At: p.now()})
+	_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res,
+		ResultDigest: rec.ResultDigest, At: p.now(), Reason: stopReason(rec)})
+}
+
+// stopReason is the TaskEvent Reason of an ended execution.
+func stopReason(rec store.Execution) string {
+	if rec.State == job.StateFailed && strings.HasPrefix(rec.Error, ErrNotPaid.Error()) {
+		return market.ReasonUnpaid
+	}
+	return ""
 }
 
 // serveResult streams an execution's output tree to its requester, or to

@@ -245,6 +245,14 @@ func (r *Requester) placeAndQuote(ctx context.Context, j *store.Job, t *tracked,
 		// capacity race, so it waits too.
 		var nq *NoQuoteError
 		queueable := (errors.As(err, &nf) && nf.Report.CanWait()) || (errors.As(err, &nq) && (!nq.Permanent || !queuedAt.IsZero()))
+		if len(excluded) > 0 && (queueable || errors.As(err, &nf)) {
+			// Nothing fits but the providers lost earlier: they may be
+			// back (a restart), so they count again rather than the job
+			// waiting out its queue timeout; maxAttempts still bounds it.
+			r.log.Info("placing again on providers lost earlier", "job", j.ID, "providers", len(excluded), "err", err)
+			clear(excluded)
+			continue
+		}
 		if !queueable {
 			return nil, err
 		}
@@ -501,6 +509,12 @@ func (r *Requester) apply(ctx context.Context, j *store.Job, pid peer.ID, s netw
 		if ev.State == job.StateLost {
 			// The provider restarted and could not reattach the sandbox.
 			return true, fmt.Errorf("%w: %s", errLost, ev.Message)
+		}
+		if ev.Reason == market.ReasonUnpaid && !r.withheld(j.ExecutionID) {
+			// This node paid every report it saw: the vouchers were lost on
+			// the way (a network cut, this node down for a while). The task
+			// is not at fault; it runs again elsewhere.
+			return true, fmt.Errorf("%w: %s (this node paid every report it received)", errLost, ev.Message)
 		}
 		if err := r.finish(ctx, j, pid, ev); err != nil {
 			return true, err

@@ -33,6 +33,8 @@ type payTrack struct {
 	accepted time.Time
 	lastSeq  uint64
 	amount   money.Amount
+	// withheld: this node refused to pay a report of the execution.
+	withheld bool
 }
 
 func (r *Requester) usageSlack() time.Duration {
@@ -145,6 +147,14 @@ func (r *Requester) resumePaying(ctx context.Context, j *store.Job) {
 	r.payMu.Unlock()
 }
 
+// withheld reports whether this node refused to pay a report of execution.
+func (r *Requester) withheld(execution string) bool {
+	r.payMu.Lock()
+	defer r.payMu.Unlock()
+	t := r.pays[execution]
+	return t != nil && t.withheld
+}
+
 // stopPaying forgets an execution that ended.
 func (r *Requester) stopPaying(execution string) {
 	r.payMu.Lock()
@@ -170,10 +180,12 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 	if err != nil {
 		r.log.Warn("usage report refused", "job", j.ID, "err", err)
 		r.update(j, j.State, fmt.Sprintf("usage report %d refused: %v", u.Seq, err))
+		t.withheld = true
 		return
 	}
 	if r.cfg.PayHook != nil && !r.cfg.PayHook(*u) {
 		r.log.Info("payment withheld (pay hook)", "job", j.ID, "seq", u.Seq)
+		t.withheld = true
 		return
 	}
 	me, prov := r.cfg.Settlement.Address(), t.deal.Quote.ProviderAddress

@@ -252,6 +252,41 @@ func (s *Store) WriteOff(ctx context.Context, requester, provider identity.Addre
 	return nil
 }
 
+const (
+	sqlWrittenOff = `SELECT written_off FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
+	sqlRecover    = `UPDATE pay_channels SET written_off = written_off - ?, updated_at = ? WHERE role = ? AND requester = ? AND provider = ?`
+)
+
+// Recover takes back up to amount of what a provider wrote off on a
+// channel (a late voucher paid it after all) and returns how much it took.
+func (s *Store) Recover(ctx context.Context, requester, provider identity.Address, amount money.Amount, at time.Time) (money.Amount, error) {
+	tx, err := s.begin(ctx, sqlWrittenOff, sqlRecover)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	key := []any{string(RoleProvider), requester.String(), provider.String()}
+	var off int64
+	err = s.txQueryRow(ctx, tx, sqlWrittenOff, key...).Scan(&off)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("recover written off: %w", err)
+	}
+	take := min(money.Amount(off), amount)
+	if take <= 0 {
+		return 0, nil
+	}
+	if _, err := s.txExec(ctx, tx, sqlRecover, append([]any{int64(take), at.UnixNano()}, key...)...); err != nil {
+		return 0, fmt.Errorf("recover written off: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("recover written off: %w", err)
+	}
+	return take, nil
+}
+
 // PutRedeem records a redeem transaction and raises the channel's
 // redeemed mark to its voucher's amount.
 func (s *Store) PutRedeem(ctx context.Context, r Redeem) error {

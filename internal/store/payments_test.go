@@ -188,3 +188,28 @@ func TestUsageTotalMigration(t *testing.T) {
 		t.Fatalf("requester role total = %s, want 0", got)
 	}
 }
+
+// TestRecoverWrittenOff: a late voucher takes back at most what was
+// written off, and nothing on a channel with none.
+func TestRecoverWrittenOff(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	req, prov := identity.Address{1}, identity.Address{2}
+	now := time.Now()
+	if took, err := s.Recover(ctx, req, prov, 5, now); err != nil || took != 0 {
+		t.Fatalf("recover on no channel: %v %v", took, err)
+	}
+	if err := s.WriteOff(ctx, req, prov, 10, now); err != nil {
+		t.Fatal(err)
+	}
+	if took, err := s.Recover(ctx, req, prov, 4, now); err != nil || took != 4 {
+		t.Fatalf("recover 4 of 10: took %v (%v)", took, err)
+	}
+	if took, err := s.Recover(ctx, req, prov, 100, now); err != nil || took != 6 {
+		t.Fatalf("recover 100 of 6: took %v (%v)", took, err)
+	}
+	ch, err := s.PayChannel(ctx, RoleProvider, req, prov)
+	if err != nil || ch.WrittenOff != 0 {
+		t.Fatalf("written off after recovering it all: %v (%v)", ch.WrittenOff, err)
+	}
+}
