@@ -71,7 +71,7 @@ bench:
 # chain processes, money invariants checked after each (internal/chaos).
 # SEED=N replays one schedule; CHAOS_N schedules from CHAOS_FIRST otherwise,
 # CHAOS_PARALLEL at a time (2 suits a 2-core machine). Needs Docker; root
-# adds the disk-full faults.
+# adds the disk-full faults, root with iptables the network cuts.
 CHAOS_N        ?= 1000
 CHAOS_FIRST    ?= 1000
 CHAOS_PARALLEL ?= 2
