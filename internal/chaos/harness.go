@@ -99,6 +99,11 @@ type member struct {
 	mounted bool
 	// mu serialises a kill and its restart against other faults.
 	mu sync.Mutex
+	// unmetered is how long in all the node could not meter its
+	// executions: killed (from the SIGKILL until it served again, guarded
+	// by mu) or its clock stepped back (guarded by unmeteredMu).
+	unmetered   time.Duration
+	unmeteredMu sync.Mutex
 }
 
 // clockFile holds the offset of m's clock (outside its data directory,
@@ -324,6 +329,7 @@ func (n *network) killRestart(ctx context.Context, m *member, kind Kind, delay, 
 		time.Sleep(delay)
 	}
 	m.proc.kill()
+	killed := time.Now()
 	n.count(kind)
 	n.cfg.Logger.Info("killed", "node", m.name, "kind", kind)
 	select {
@@ -333,6 +339,13 @@ func (n *network) killRestart(ctx context.Context, m *member, kind Kind, delay, 
 	if err := n.startNode(m); err != nil {
 		n.note("%s: restart %s: %v", kind, m.name, err)
 	}
+	m.addUnmetered(time.Since(killed))
+}
+
+func (m *member) addUnmetered(d time.Duration) {
+	m.unmeteredMu.Lock()
+	m.unmetered += d
+	m.unmeteredMu.Unlock()
 }
 
 func (n *network) inject(ctx context.Context, f Fault) {
@@ -560,9 +573,15 @@ func (n *network) jumpClock(ctx context.Context, m *member, jump, down time.Dura
 	}
 	n.count(ClockJump)
 	n.cfg.Logger.Info("clock jump", "node", m.name, "by", jump)
+	stepped := time.Now()
 	select {
 	case <-time.After(down):
 	case <-ctx.Done():
+	}
+	if jump < 0 {
+		// Its reports claim no run time while its clock is behind (a
+		// report never claims less than the one before).
+		m.addUnmetered(time.Since(stepped))
 	}
 	// Overlapping jumps of one node: the first to end puts it back.
 	if err := os.Remove(m.clockFile()); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -84,6 +84,11 @@ func TestCheckFindsEachBrokenInvariant(t *testing.T) {
 			s.jobs[0].Usage = append(s.jobs[0].Usage, store.Usage{Requester: req, Provider: p0,
 				Report: market.UsageReport{Execution: "e1", Seq: 3, RunMillis: 6000, AmountDue: 3}})
 		}, InvAhead},
+		{"ran ahead by more than its provider was down", func(s *snapshot) {
+			s.down = map[identity.Address]time.Duration{p0: 200 * time.Millisecond}
+			s.jobs[0].Usage = append(s.jobs[0].Usage, store.Usage{Requester: req, Provider: p0,
+				Report: market.UsageReport{Execution: "e1", Seq: 3, RunMillis: 6000, AmountDue: 3}})
+		}, InvAhead},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,5 +102,16 @@ func TestCheckFindsEachBrokenInvariant(t *testing.T) {
 			}
 			t.Fatalf("want a %s violation, got %v", tc.want, vs)
 		})
+	}
+	// The same run ahead is the provider's own loss when it was down
+	// (killed) for longer than the excess.
+	s := goodSnapshot()
+	s.down = map[identity.Address]time.Duration{p0: time.Second}
+	s.jobs[0].Usage = append(s.jobs[0].Usage, store.Usage{Requester: req, Provider: p0,
+		Report: market.UsageReport{Execution: "e1", Seq: 3, RunMillis: 6000, AmountDue: 3}})
+	for _, v := range check(s, time.Second) {
+		if v.Invariant == InvAhead {
+			t.Errorf("a provider down for 1 s is held to running ahead by 0.5 s: %v", v)
+		}
 	}
 }
