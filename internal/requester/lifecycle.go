@@ -511,10 +511,11 @@ func (r *Requester) apply(ctx context.Context, j *store.Job, pid peer.ID, s netw
 			return true, fmt.Errorf("%w: %s", errLost, ev.Message)
 		}
 		if ev.Reason == market.ReasonUnpaid && !r.withheld(j.ExecutionID) {
-			// This node paid every report it saw: the vouchers were lost on
-			// the way (a network cut, this node down for a while). The task
-			// is not at fault; it runs again elsewhere.
-			return true, fmt.Errorf("%w: %s (this node paid every report it received)", errLost, ev.Message)
+			// This node paid every valid report it saw: the vouchers were
+			// lost on the way (a network cut, this node down for a while)
+			// or the provider claimed what it may not (its clock wrong).
+			// The task is not at fault; it runs again elsewhere.
+			return true, fmt.Errorf("%w: %s (this node paid every valid report it received)", errLost, ev.Message)
 		}
 		if err := r.finish(ctx, j, pid, ev); err != nil {
 			return true, err

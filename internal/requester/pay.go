@@ -33,7 +33,9 @@ type payTrack struct {
 	accepted time.Time
 	lastSeq  uint64
 	amount   money.Amount
-	// withheld: this node refused to pay a report of the execution.
+	// withheld: this node chose not to pay a valid report of the
+	// execution (its pay hook). A report refused as invalid is the
+	// provider's fault, and does not count.
 	withheld bool
 }
 
@@ -147,7 +149,8 @@ func (r *Requester) resumePaying(ctx context.Context, j *store.Job) {
 	r.payMu.Unlock()
 }
 
-// withheld reports whether this node refused to pay a report of execution.
+// withheld reports whether this node chose not to pay a valid report of
+// execution.
 func (r *Requester) withheld(execution string) bool {
 	r.payMu.Lock()
 	defer r.payMu.Unlock()
@@ -180,7 +183,6 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 	if err != nil {
 		r.log.Warn("usage report refused", "job", j.ID, "err", err)
 		r.update(j, j.State, fmt.Sprintf("usage report %d refused: %v", u.Seq, err))
-		t.withheld = true
 		return
 	}
 	if r.cfg.PayHook != nil && !r.cfg.PayHook(*u) {
