@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/deco-network/deco/client"
@@ -99,11 +100,10 @@ type member struct {
 	mounted bool
 	// mu serialises a kill and its restart against other faults.
 	mu sync.Mutex
-	// unmetered is how long in all the node could not meter its
-	// executions: killed (from the SIGKILL until it served again, guarded
-	// by mu) or its clock stepped back (guarded by unmeteredMu).
-	unmetered   time.Duration
-	unmeteredMu sync.Mutex
+	// unmetered is how long in all (nanoseconds) the node could not meter
+	// its executions: killed (from the SIGKILL until it served again) or
+	// its clock stepped back.
+	unmetered atomic.Int64
 }
 
 // clockFile holds the offset of m's clock (outside its data directory,
@@ -342,11 +342,7 @@ func (n *network) killRestart(ctx context.Context, m *member, kind Kind, delay, 
 	m.addUnmetered(time.Since(killed))
 }
 
-func (m *member) addUnmetered(d time.Duration) {
-	m.unmeteredMu.Lock()
-	m.unmetered += d
-	m.unmeteredMu.Unlock()
-}
+func (m *member) addUnmetered(d time.Duration) { m.unmetered.Add(int64(d)) }
 
 func (n *network) inject(ctx context.Context, f Fault) {
 	switch f.Kind {

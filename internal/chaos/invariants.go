@@ -70,14 +70,14 @@ type snapshot struct {
 	minted   *big.Int
 	// requester is the requester's address.
 	requester identity.Address
-	// down is how long in all each node could not meter: killed, or its
+	// unmetered is how long in all each node could not meter: killed, or its
 	// clock stepped back.
-	down map[identity.Address]time.Duration
+	unmetered map[identity.Address]time.Duration
 }
 
 func (n *network) snapshot(ctx context.Context) (snapshot, error) {
 	s := snapshot{wallets: map[identity.Address]api.Wallet{}, names: map[identity.Address]string{}, peers: map[string]identity.Address{},
-		balances: map[identity.Address]*big.Int{}, requester: n.requester().address, down: map[identity.Address]time.Duration{}}
+		balances: map[identity.Address]*big.Int{}, requester: n.requester().address, unmetered: map[identity.Address]time.Duration{}}
 	c, err := n.requester().client()
 	if err != nil {
 		return s, err
@@ -100,9 +100,7 @@ func (n *network) snapshot(ctx context.Context) (snapshot, error) {
 	s.minted = new(big.Int).Mul(settle.ToTokenUnits(funded), big.NewInt(int64(len(n.nodes))))
 	for _, m := range n.nodes {
 		s.names[m.address], s.peers[m.peerID] = m.name, m.address
-		m.unmeteredMu.Lock()
-		s.down[m.address] = m.unmetered
-		m.unmeteredMu.Unlock()
+		s.unmetered[m.address] = time.Duration(m.unmetered.Load())
 		if err := retry(ctx, 10, func() error {
 			mc, err := m.client()
 			if err != nil {
@@ -185,7 +183,7 @@ func check(s snapshot, interval time.Duration) []Violation {
 				// sandbox, which runs on, and one whose clock stepped back
 				// bills nothing until it catches up: that time is its own
 				// loss, and allowed on top.
-				if gap := time.Duration(r.RunMillis-min(r.RunMillis, lastPaidMs)) * time.Millisecond; gap > 2*interval+1500*time.Millisecond+s.down[u.Provider] {
+				if gap := time.Duration(r.RunMillis-min(r.RunMillis, lastPaidMs)) * time.Millisecond; gap > 2*interval+1500*time.Millisecond+s.unmetered[u.Provider] {
 					bad(InvAhead, "execution %s on %s report %d at %s run, %s past its last paid report", exec,
 						s.names[u.Provider], r.Seq, time.Duration(r.RunMillis)*time.Millisecond, gap)
 				}

@@ -85,7 +85,7 @@ func TestCheckFindsEachBrokenInvariant(t *testing.T) {
 				Report: market.UsageReport{Execution: "e1", Seq: 3, RunMillis: 6000, AmountDue: 3}})
 		}, InvAhead},
 		{"ran ahead by more than its provider was down", func(s *snapshot) {
-			s.down = map[identity.Address]time.Duration{p0: 200 * time.Millisecond}
+			s.unmetered = map[identity.Address]time.Duration{p0: 200 * time.Millisecond}
 			s.jobs[0].Usage = append(s.jobs[0].Usage, store.Usage{Requester: req, Provider: p0,
 				Report: market.UsageReport{Execution: "e1", Seq: 3, RunMillis: 6000, AmountDue: 3}})
 		}, InvAhead},
@@ -106,7 +106,7 @@ func TestCheckFindsEachBrokenInvariant(t *testing.T) {
 	// The same run ahead is the provider's own loss when it was down
 	// (killed) for longer than the excess.
 	s := goodSnapshot()
-	s.down = map[identity.Address]time.Duration{p0: time.Second}
+	s.unmetered = map[identity.Address]time.Duration{p0: time.Second}
 	s.jobs[0].Usage = append(s.jobs[0].Usage, store.Usage{Requester: req, Provider: p0,
 		Report: market.UsageReport{Execution: "e1", Seq: 3, RunMillis: 6000, AmountDue: 3}})
 	for _, v := range check(s, time.Second) {

@@ -276,9 +276,19 @@ func (p *Provider) settleEnd(ctx context.Context, execution string, requester id
 		return
 	}
 	p.payMu.Lock()
+	if len(p.writtenOff) >= maxWriteOffsHeld {
+		for id := range p.writtenOff { // a late voucher comes within seconds: drop any one
+			delete(p.writtenOff, id)
+			break
+		}
+	}
 	p.writtenOff[execution] += due - latest.Cumulative
 	p.payMu.Unlock()
 }
+
+// maxWriteOffsHeld bounds the ended executions whose write-off a late
+// voucher may still take back.
+const maxWriteOffsHeld = 256
 
 // recoverWrittenOff takes a late voucher of an ended execution, which raised its
 // channel by raised, as paying what was written off when it ended rather

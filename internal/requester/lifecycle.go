@@ -121,6 +121,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 				continue
 			}
 		}
+		refusedAt = time.Time{} // a provider took the task: a later refusal waits afresh
 		used++
 		if !r.settle(ctx, &j, t, pid, err, excluded) {
 			return
