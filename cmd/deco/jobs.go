@@ -20,9 +20,9 @@ import (
 
 type runFlags struct {
 	cpu, memory, disk, timeout, maxPrice, name, gpuModel, gpuVendor, wasm string
-	gpus                                                                  int
+	gpus, tasks                                                           int
 	env                                                                   []string
-	network, detach                                                       bool
+	network, links, detach                                                bool
 
 	image, wasmURL, wasmSHA256            string
 	gitURL, gitRef                        string
@@ -85,6 +85,8 @@ the estimate.`,
 	fl.StringVar(&f.timeout, "timeout", "", "execution time limit, e.g. 30s or 2h (default 1h)")
 	fl.StringVar(&f.maxPrice, "max-price", "", "most to pay per hour for the whole task, e.g. 0.5")
 	fl.BoolVar(&f.network, "network", false, "let the task reach the network (the provider must allow it)")
+	fl.IntVar(&f.tasks, "tasks", 1, "run N tasks, placed all or none; each gets DECO_TASK_INDEX and DECO_TASK_COUNT")
+	fl.BoolVar(&f.links, "links", false, "put the tasks on a private network of their own (with --tasks)")
 	fl.StringVar(&f.name, "name", "", "a label for the job")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")
@@ -103,7 +105,13 @@ the estimate.`,
 
 // spec builds the job spec from the flags and IMAGE -- CMD arguments.
 func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
-	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: f.network}
+	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: job.NetworkPolicy{Outbound: f.network, Links: f.links}}
+	switch {
+	case f.tasks < 0:
+		return s, fmt.Errorf("--tasks: must be at least 1, got %d", f.tasks)
+	case f.tasks > 1:
+		s.Tasks = f.tasks
+	}
 	cmdArgs := args
 	switch {
 	case f.wasm != "" && f.wasmURL != "":

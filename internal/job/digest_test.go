@@ -47,7 +47,7 @@ func TestDigestSensitivity(t *testing.T) {
 		{name: "env value", mutate: func(s *Spec) { s.Env = map[string]string{"A": "1", "B": "3"} }},
 		{name: "cpu", mutate: func(s *Spec) { s.Resources.CPU++ }},
 		{name: "memory", mutate: func(s *Spec) { s.Resources.Memory++ }},
-		{name: "network", mutate: func(s *Spec) { s.Network = true }},
+		{name: "network", mutate: func(s *Spec) { s.Network.Outbound = true }},
 		{name: "timeout", mutate: func(s *Spec) { s.Timeout += Duration(time.Second) }},
 		{name: "price", mutate: func(s *Spec) { s.MaxPricePerHour = 1 }},
 		{name: "name", mutate: func(s *Spec) { s.Name = "x" }},

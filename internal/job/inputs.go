@@ -56,6 +56,10 @@ type Input struct {
 	Inline *InlineInput `json:"inline,omitempty" yaml:"inline,omitempty"`
 	// Result is the output tree of an earlier job.
 	Result *ResultInput `json:"result,omitempty" yaml:"result,omitempty"`
+	// Split shares the input out among the job's tasks: "lines" gives
+	// task i every N-th line of a file from line i, "files" every N-th
+	// file of a directory from file i. Unset, every task sees all of it.
+	Split string `json:"split,omitempty" yaml:"split,omitempty"`
 }
 
 // GitInput names a repository at an exact revision.

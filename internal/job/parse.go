@@ -63,7 +63,10 @@ func ParseFile(path string) (Spec, error) {
 	return s, nil
 }
 
-var bytesType = reflect.TypeFor[[]byte]()
+var (
+	bytesType   = reflect.TypeFor[[]byte]()
+	networkType = reflect.TypeFor[NetworkPolicy]()
+)
 
 // fieldByTag finds the field of struct type t whose tag key (json or yaml)
 // names name exactly.
@@ -173,6 +176,11 @@ func (w *yamlWalker) walk(n *yaml.Node, v reflect.Value, path string) {
 	}
 	t := v.Type()
 	switch {
+	case t == networkType:
+		// A boolean or a mapping: its own decoder, strict too.
+		if err := n.Decode(v.Addr().Interface()); err != nil {
+			w.fail(n.Line, path, "%s", strings.TrimPrefix(yamlLineRE().ReplaceAllString(err.Error(), "$2"), "yaml: "))
+		}
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
 		if isYAMLNull(n) {
 			v.SetZero()
@@ -338,6 +346,10 @@ func (w *jsonWalker) walk(raw []byte, off int64, v reflect.Value, path string) {
 	t := v.Type()
 	isNull := string(raw) == "null"
 	switch {
+	case t == networkType:
+		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
+			w.fail(off, path, "%s", strings.TrimPrefix(err.Error(), "json: "))
+		}
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
 		if isNull {
 			v.SetZero()

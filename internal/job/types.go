@@ -40,9 +40,14 @@ type Spec struct {
 	Inputs []Input `json:"inputs,omitempty" yaml:"inputs,omitempty"`
 	// Resources the task needs for its whole run.
 	Resources Resources `json:"resources" yaml:"resources"`
-	// Network allows outbound network access; the provider's policy must
-	// allow it too. Off by default.
-	Network bool `json:"network,omitempty" yaml:"network,omitempty"`
+	// Network is the network the tasks get: outbound access (the
+	// provider's policy must allow it too) and links between the job's
+	// tasks. None by default.
+	Network NetworkPolicy `json:"network,omitzero" yaml:"network,omitempty"`
+	// Tasks is how many tasks the job runs (default 1): each gets its
+	// index and the count in its environment (see TaskEnv), and they are
+	// placed all or none.
+	Tasks int `json:"tasks,omitempty" yaml:"tasks,omitempty"`
 	// Timeout bounds the execution's run time (image pull excluded).
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 	// QueueTimeout is how long the job waits for a provider when none fits

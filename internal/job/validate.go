@@ -53,6 +53,8 @@ func DefaultFor(field string) (string, bool) {
 		return "the queue timeout plus every attempt's timeout plus " + totalTimeoutMargin.String(), true
 	case "maxAttempts":
 		return strconv.Itoa(DefaultMaxAttempts), true
+	case "tasks":
+		return "1", true
 	}
 	return "", false
 }
@@ -214,6 +216,7 @@ func (s Spec) Validate() error {
 		}
 	}
 	validateInputs(v, s.Inputs)
+	validateTasks(v, s)
 	validateResources(v, s.Resources)
 	switch {
 	case s.Timeout < MinTimeout:

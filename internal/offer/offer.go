@@ -85,6 +85,9 @@ type Offer struct {
 	Region string `json:"region,omitempty"`
 	// Network reports whether the provider lets tasks reach the network.
 	Network bool `json:"network,omitempty"`
+	// Links reports whether the provider can put tasks on a job network
+	// (links between a multi-task job's tasks).
+	Links bool `json:"links,omitempty"`
 	// Labels are free-form key: value pairs chosen by the owner (e.g.
 	// "tier: gold"); jobs select on them.
 	Labels map[string]string `json:"labels,omitempty"`

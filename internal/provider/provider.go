@@ -504,7 +504,7 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	if allowed := p.onboarding.Policy.AllowedRequesters; len(allowed) > 0 && !slices.Contains(allowed, requester) {
 		return inventory.Allocation{}, nil, errors.New("this node serves only the requesters of its pool")
 	}
-	if spec.Network && !p.onboarding.Policy.AllowNetwork {
+	if spec.Network.Outbound && !p.onboarding.Policy.AllowNetwork {
 		return inventory.Allocation{}, nil, errors.New("network access is not allowed by this provider")
 	}
 	if _, dup := p.running[req.ExecutionID]; dup {

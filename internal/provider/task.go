@@ -253,7 +253,7 @@ func (p *Provider) wasKilled(id string) bool {
 func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.TaskRequest, gpus []string, vendor string, out *sender) (exec.Result, error) {
 	dir := p.execDir(req.ExecutionID)
 	task := exec.Task{JobID: req.JobID, ExecutionID: req.ExecutionID, TaskIndex: req.TaskIndex, Spec: req.Spec,
-		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: p.outputsDir(req.ExecutionID), Network: req.Spec.Network}
+		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: p.outputsDir(req.ExecutionID), Network: req.Spec.Network.Outbound}
 	var inputsSize int64
 	if len(req.Spec.Inputs) > 0 {
 		inputs := filepath.Join(dir, "inputs")

@@ -25,8 +25,11 @@ func (ExecutorFilter) Filter(r *Request, o *offer.Offer) Status {
 		}
 		return st
 	}
-	if r.Spec.Network && !o.Network {
+	if r.Spec.Network.Outbound && !o.Network {
 		return Status{Code: UnschedulableForever, Reason: "job needs network access; provider does not allow it"}
+	}
+	if r.Spec.Network.Links && !o.Links {
+		return Status{Code: UnschedulableForever, Reason: "job links its tasks; provider cannot create job networks (no links capability)"}
 	}
 	return Fit
 }
