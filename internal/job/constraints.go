@@ -29,12 +29,30 @@ type Constraints struct {
 	// MinReputation is the least reputation, from 0 to 1, a provider must
 	// have; unknown providers count as neutral (0.5). Zero accepts all.
 	MinReputation float64 `json:"minReputation,omitempty" yaml:"minReputation,omitempty"`
+	// Group narrows which sets of providers may hold a multi-task job's
+	// tasks together.
+	Group Group `json:"group,omitzero" yaml:"group,omitempty"`
+}
+
+// Group constrains the set of providers a multi-task job is placed on as
+// a whole; the zero value accepts any set.
+type Group struct {
+	// MaxRTT, when set, accepts only providers this node has measured
+	// within this round-trip time (providers never measured are left out).
+	MaxRTT Duration `json:"maxRTT,omitempty" yaml:"maxRTT,omitempty"`
+	// SameRegion puts every task in one region.
+	SameRegion bool `json:"sameRegion,omitempty" yaml:"sameRegion,omitempty"`
+	// SameGPUModel puts every task on GPUs of one model.
+	SameGPUModel bool `json:"sameGPUModel,omitempty" yaml:"sameGPUModel,omitempty"`
+	// DistinctProviders puts each task on a provider of its own; otherwise
+	// a provider with room for several tasks may take several.
+	DistinctProviders bool `json:"distinctProviders,omitempty" yaml:"distinctProviders,omitempty"`
 }
 
 // IsZero reports whether no constraint is set.
 func (c Constraints) IsZero() bool {
 	return len(c.Regions) == 0 && len(c.NotRegions) == 0 && len(c.Labels) == 0 &&
-		len(c.NotLabels) == 0 && c.Pool == "" && len(c.Providers) == 0 && c.MinReputation == 0
+		len(c.NotLabels) == 0 && c.Pool == "" && len(c.Providers) == 0 && c.MinReputation == 0 && c.Group == (Group{})
 }
 
 // validateConstraints checks list sizes, names and the reputation range.
@@ -80,6 +98,9 @@ func validateConstraints(v *validator, c Constraints) {
 	list("constraints.providers", c.Providers)
 	if c.MinReputation < 0 || c.MinReputation > 1 || c.MinReputation != c.MinReputation {
 		v.add("constraints.minReputation", "must be between 0 and 1, got %v", c.MinReputation)
+	}
+	if c.Group.MaxRTT < 0 || c.Group.MaxRTT > MaxTimeout {
+		v.add("constraints.group.maxRTT", "must be positive and at most %s, got %s", MaxTimeout, c.Group.MaxRTT)
 	}
 }
 

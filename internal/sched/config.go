@@ -64,5 +64,6 @@ func NewFromConfig(cfg Config, rep ReputationSource, rtt LatencySource) (*Schedu
 	if cfg.Parallelism > 0 {
 		s.parallelism = cfg.Parallelism
 	}
+	s.rtt = rtt
 	return s, nil
 }

@@ -63,7 +63,7 @@ func TestExecutorFilter(t *testing.T) {
 	wasmOnly := mkOffer("w", 8000, 32<<30, 0)
 	wasmOnly.Executors = []string{"wasm"}
 	net := spec(1000, 1<<30)
-	net.Network = true
+	net.Network.Outbound = true
 	netOK := mkOffer("n", 8000, 32<<30, 0)
 	netOK.Network = true
 	noExecutor := spec(1000, 1<<30)

@@ -49,6 +49,8 @@ type Report struct {
 	Rejected []RejectionGroup `json:"rejected,omitempty"`
 	// Weights are the scorer weights the scores were summed with.
 	Weights map[string]float64 `json:"weights,omitempty"`
+	// Gang is the placement of a multi-task job's tasks (PlaceGang).
+	Gang *GangReport `json:"gang,omitempty"`
 }
 
 // CanWait reports whether a placement that found no feasible node may
@@ -57,6 +59,9 @@ type Report struct {
 // which counts every rejection in full and compact reports alike (a
 // compact report leaves rejected nodes out of Nodes).
 func (r Report) CanWait() bool {
+	if r.Gang != nil {
+		return r.Gang.Wait
+	}
 	busy := Unschedulable.String()
 	for _, g := range r.Rejected {
 		if g.Code == busy && g.Count > 0 {
@@ -79,6 +84,18 @@ func (e *NoFitError) Error() string {
 	var b strings.Builder
 	if e.Report.Considered == 0 {
 		return ErrNoFit.Error() + ": no offers known yet (are providers running and connected?)"
+	}
+	if g := e.Report.Gang; g != nil && e.Report.Feasible > 0 {
+		fmt.Fprintf(&b, "%s: no set of providers can hold its %d tasks (%d of %d offers feasible for one task)",
+			ErrNoFit, g.Tasks, e.Report.Feasible, e.Report.Considered)
+		for _, st := range g.Sets {
+			name := st.Group
+			if name == "" {
+				name = "all feasible providers"
+			}
+			fmt.Fprintf(&b, "\n  %s (%d nodes): %s", name, st.Nodes, st.Reason)
+		}
+		return b.String()
 	}
 	fmt.Fprintf(&b, "%s: %d offers considered", ErrNoFit, e.Report.Considered)
 	if !e.Report.Compact && len(e.Report.Nodes) <= maxErrorLines {

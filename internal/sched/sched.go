@@ -180,6 +180,7 @@ type Scheduler struct {
 	topN        int
 	parallelism int
 	lazy        []bool // per scorer: Expensive, scored only where it can matter
+	rtt         LatencySource
 }
 
 // Report size defaults: catalogs up to DefaultFullReport offers get every
