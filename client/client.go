@@ -198,6 +198,23 @@ func (c *Client) Logs(ctx context.Context, id string, follow bool, w io.Writer) 
 	return err
 }
 
+// TaskLogs copies the logs of task index of a multi-task job to w; with
+// follow it returns when the task ends. Logs gives every task's, each line
+// prefixed by its task.
+func (c *Client) TaskLogs(ctx context.Context, id string, index int, follow bool, w io.Writer) error {
+	path := "/v1/jobs/" + url.PathEscape(id) + "/logs?task=" + strconv.Itoa(index)
+	if follow {
+		path += "&follow=1"
+	}
+	resp, err := c.do(ctx, http.MethodGet, path, nil, "")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
 // Cancel asks the node to stop a job.
 func (c *Client) Cancel(ctx context.Context, id string) error {
 	return c.sendJSON(ctx, http.MethodPost, "/v1/jobs/"+url.PathEscape(id)+"/cancel", nil, nil)

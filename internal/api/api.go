@@ -41,7 +41,9 @@ type Backend interface {
 	Job(ctx context.Context, id string) (JobDetail, error)
 	// JobID resolves a job ID or unique prefix to the full ID.
 	JobID(ctx context.Context, prefix string) (string, error)
-	Logs(ctx context.Context, id string, follow bool, w io.Writer) error
+	// Logs writes job id's logs; task is a multi-task job's task, or -1
+	// for every task's, each line prefixed by its task.
+	Logs(ctx context.Context, id string, task int, follow bool, w io.Writer) error
 	Cancel(ctx context.Context, id string) error
 	// Outputs returns the directory of a completed job's checked outputs.
 	Outputs(ctx context.Context, id string) (dir, digest string, err error)
@@ -304,6 +306,15 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("%w: follow %s: want 1, true, 0 or false", ErrBadRequest, quoteShort(v)))
 		return
 	}
+	task := -1
+	if v := r.URL.Query().Get("task"); r.URL.Query().Has("task") {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n >= job.MaxTasks {
+			s.fail(w, fmt.Errorf("%w: task %s: want a task index from 0 to %d", ErrBadRequest, quoteShort(v), job.MaxTasks-1))
+			return
+		}
+		task = n
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
@@ -313,7 +324,7 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request) {
 		out = flushWriter{w, f}
 		f.Flush()
 	}
-	if err := s.b.Logs(r.Context(), id, follow, out); err != nil && r.Context().Err() == nil {
+	if err := s.b.Logs(r.Context(), id, task, follow, out); err != nil && r.Context().Err() == nil {
 		s.log.Debug("logs", "job", id, "err", err)
 	}
 }

@@ -41,7 +41,7 @@ func (f *fakeBackend) Job(ctx context.Context, id string) (JobDetail, error) {
 	if f.jobErr != nil {
 		return JobDetail{}, f.jobErr
 	}
-	return JobDetail{Job: store.Job{ID: id}}, nil
+	return JobDetail{TaskDetail: TaskDetail{Job: store.Job{ID: id}}}, nil
 }
 func (f *fakeBackend) JobID(ctx context.Context, prefix string) (string, error) {
 	if f.jobErr != nil {
@@ -49,7 +49,7 @@ func (f *fakeBackend) JobID(ctx context.Context, prefix string) (string, error) 
 	}
 	return prefix, nil
 }
-func (f *fakeBackend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
+func (f *fakeBackend) Logs(ctx context.Context, id string, task int, follow bool, w io.Writer) error {
 	_, err := io.WriteString(w, "log line\n")
 	return err
 }

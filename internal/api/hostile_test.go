@@ -346,7 +346,7 @@ type streamBackend struct {
 	release chan struct{}
 }
 
-func (s *streamBackend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
+func (s *streamBackend) Logs(ctx context.Context, id string, task int, follow bool, w io.Writer) error {
 	io.WriteString(w, "first\n")
 	// As requester.Logs does: flush what was written, when w can.
 	fl, ok := w.(interface{ Flush() })

@@ -28,8 +28,17 @@ type Peer struct {
 	HasOffer  bool          `json:"hasOffer"`
 }
 
-// JobDetail answers GET /v1/jobs/{id}.
+// JobDetail answers GET /v1/jobs/{id}: the job with its history and, for
+// a multi-task job, each task's.
 type JobDetail struct {
+	TaskDetail
+	// Tasks are a multi-task job's tasks in task order, each with its own
+	// provider, executions, usage and vouchers (none until it is placed).
+	Tasks []TaskDetail `json:"tasks,omitempty"`
+}
+
+// TaskDetail is a job, or one task of a multi-task job, with its history.
+type TaskDetail struct {
 	store.Job
 	Events []store.Event `json:"events"`
 	// Attempts are the job's executions, failed ones included.

@@ -26,13 +26,13 @@ func goodSnapshot() snapshot {
 		requester: req,
 		names:     map[identity.Address]string{req: "requester", p0: "provider0", p1: "provider1"},
 		peers:     map[string]identity.Address{},
-		jobs: []api.JobDetail{{
+		jobs: []api.JobDetail{{TaskDetail: api.TaskDetail{
 			Job:      store.Job{ID: "j1", State: job.StateCompleted, ExecutionID: "e1"},
 			Attempts: []store.Attempt{{ExecutionID: "e1", State: job.StateCompleted}},
 			Usage:    []store.Usage{usage(1, 1000, 1), usage(2, 2000, 3)},
 			Vouchers: []store.Voucher{{Execution: "e1", Seq: 1, Voucher: settle.SignedVoucher{Cumulative: 1}},
 				{Execution: "e1", Seq: 2, Voucher: settle.SignedVoucher{Cumulative: 3}}},
-		}},
+		}}},
 		wallets: map[identity.Address]api.Wallet{
 			req: {Deposits: []api.RequesterChannel{{Provider: p0.String(), Paid: 3, Signed: 3}}},
 			p0:  {Earnings: []api.ProviderChannel{{Requester: req.String(), Redeemed: 3, Latest: 3}}},
@@ -68,8 +68,8 @@ func TestCheckFindsEachBrokenInvariant(t *testing.T) {
 			s.wallets[req] = api.Wallet{Deposits: []api.RequesterChannel{{Provider: p0.String(), Paid: 3, Signed: 6}}}
 		}, InvPaidOnce},
 		{"one execution in two jobs", func(s *snapshot) {
-			s.jobs = append(s.jobs, api.JobDetail{Job: store.Job{ID: "j2", State: job.StateCompleted},
-				Attempts: []store.Attempt{{ExecutionID: "e1", State: job.StateCompleted}}})
+			s.jobs = append(s.jobs, api.JobDetail{TaskDetail: api.TaskDetail{Job: store.Job{ID: "j2", State: job.StateCompleted},
+				Attempts: []store.Attempt{{ExecutionID: "e1", State: job.StateCompleted}}}})
 		}, InvPaidOnce},
 		{"redeemed more than requester paid", func(s *snapshot) {
 			s.wallets[p0] = api.Wallet{Earnings: []api.ProviderChannel{{Requester: req.String(), Redeemed: 4, Latest: 3}}}

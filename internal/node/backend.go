@@ -47,15 +47,36 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 	if err != nil {
 		return api.JobDetail{}, err
 	}
+	td, err := b.detail(ctx, j)
+	d := api.JobDetail{TaskDetail: td}
+	if err != nil {
+		return d, err
+	}
+	tasks, err := b.n.store.Tasks(ctx, j.ID)
+	if err != nil {
+		return d, err
+	}
+	for _, t := range tasks {
+		td, err := b.detail(ctx, t)
+		if err != nil {
+			return d, err
+		}
+		d.Tasks = append(d.Tasks, td)
+	}
+	return d, nil
+}
+
+// detail is j with its events, attempts, usage and vouchers.
+func (b backend) detail(ctx context.Context, j store.Job) (api.TaskDetail, error) {
 	evs, err := b.n.store.Events(ctx, j.ID)
 	if err != nil {
-		return api.JobDetail{}, err
+		return api.TaskDetail{}, err
 	}
 	attempts, err := b.n.store.Attempts(ctx, j.ID)
 	if err != nil {
-		return api.JobDetail{}, err
+		return api.TaskDetail{}, err
 	}
-	d := api.JobDetail{Job: j, Events: evs, Attempts: attempts}
+	d := api.TaskDetail{Job: j, Events: evs, Attempts: attempts}
 	if j.ExecutionID != "" {
 		if d.Usage, err = b.n.store.Usages(ctx, store.RoleRequester, j.ExecutionID); err != nil {
 			return d, err
@@ -86,7 +107,10 @@ func (b backend) JobID(ctx context.Context, prefix string) (string, error) {
 	return j.ID, err
 }
 
-func (b backend) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
+func (b backend) Logs(ctx context.Context, id string, task int, follow bool, w io.Writer) error {
+	if task >= 0 {
+		return b.n.requester.TaskLogs(ctx, id, task, follow, w)
+	}
 	return b.n.requester.Logs(ctx, id, follow, w)
 }
 

@@ -108,6 +108,9 @@ func (p *Provider) fetchInputs(ctx context.Context, req *market.TaskRequest, dir
 		default:
 			err = errors.New("no source")
 		}
+		if err == nil && in.Split != "" {
+			err = splitInput(dest, in.Split, req.TaskIndex, req.Spec.TaskCount())
+		}
 		if err != nil {
 			return used, fmt.Errorf("%w %s: %w", errInputs, in.Name, err)
 		}
@@ -197,4 +200,15 @@ func (p *Provider) fetchResult(ctx context.Context, r *job.ResultInput, g market
 	}
 	_, err = data.Unpack(ctx, s, dest, r.Digest, limits)
 	return err
+}
+
+// splitInput keeps task index's share of the input at dest.
+func splitInput(dest, mode string, index, count int) error {
+	switch mode {
+	case job.SplitLines:
+		return data.SplitLines(dest, index, count)
+	case job.SplitFiles:
+		return data.SplitFiles(dest, index, count)
+	}
+	return fmt.Errorf("unknown split %q", mode)
 }

@@ -507,6 +507,12 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	if spec.Network.Outbound && !p.onboarding.Policy.AllowNetwork {
 		return inventory.Allocation{}, nil, errors.New("network access is not allowed by this provider")
 	}
+	if spec.Network.Links {
+		return inventory.Allocation{}, nil, errors.New("this provider cannot create job networks (links between tasks)")
+	}
+	if n := spec.TaskCount(); req.TaskIndex < 0 || req.TaskIndex >= n {
+		return inventory.Allocation{}, nil, fmt.Errorf("task index %d is out of range for a job of %d tasks", req.TaskIndex, n)
+	}
 	if _, dup := p.running[req.ExecutionID]; dup {
 		return inventory.Allocation{}, nil, fmt.Errorf("execution %s is already running", req.ExecutionID)
 	}

@@ -254,6 +254,7 @@ func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.Ta
 	dir := p.execDir(req.ExecutionID)
 	task := exec.Task{JobID: req.JobID, ExecutionID: req.ExecutionID, TaskIndex: req.TaskIndex, Spec: req.Spec,
 		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: p.outputsDir(req.ExecutionID), Network: req.Spec.Network.Outbound}
+	task.Spec.Env = req.Spec.TaskEnv(req.TaskIndex) // the task's index and count (job.TaskEnv)
 	var inputsSize int64
 	if len(req.Spec.Inputs) > 0 {
 		inputs := filepath.Join(dir, "inputs")

@@ -358,7 +358,7 @@ func (r *Requester) send(ctx context.Context, j *store.Job, pid peer.ID, deal *m
 	if err != nil {
 		return nil, false, err
 	}
-	req := market.TaskRequest{JobID: j.ID, ExecutionID: j.ExecutionID, Spec: j.Spec, SpecDigest: j.SpecDigest, Deal: deal}
+	req := market.TaskRequest{JobID: wireJobID(j), ExecutionID: j.ExecutionID, TaskIndex: j.TaskIndex, Spec: j.Spec, SpecDigest: j.SpecDigest, Deal: deal}
 	if req.Grants, err = r.grants(ctx, j.Spec, pid); err != nil {
 		s.Reset()
 		return nil, false, err

@@ -107,7 +107,7 @@ func (r *Requester) askQuote(ctx context.Context, j *store.Job, node string) (*m
 	if err != nil {
 		return nil, fmt.Errorf("bad peer ID: %w", err)
 	}
-	req := market.QuoteRequest{JobID: j.ID, ExecutionID: j.ExecutionID, Spec: j.Spec, SpecDigest: j.SpecDigest,
+	req := market.QuoteRequest{JobID: wireJobID(j), ExecutionID: j.ExecutionID, TaskIndex: j.TaskIndex, Spec: j.Spec, SpecDigest: j.SpecDigest,
 		RequesterAddress: r.cfg.Key.Address()}
 	var reply market.QuoteReply
 	if err := r.cfg.Host.Request(ctx, pid, p2p.ProtocolID(market.ProtoQuote, 1), req, &reply, market.MaxTaskEvent); err != nil {
@@ -122,7 +122,7 @@ func (r *Requester) askQuote(ctx context.Context, j *store.Job, node string) (*m
 		return nil, errors.New("empty answer")
 	case q.Provider != node:
 		return nil, errors.New("quote signed for another provider")
-	case q.JobID != j.ID || q.ExecutionID != j.ExecutionID || q.SpecDigest != j.SpecDigest || q.Requester != r.cfg.Key.PeerID():
+	case q.JobID != wireJobID(j) || q.TaskIndex != j.TaskIndex || q.ExecutionID != j.ExecutionID || q.SpecDigest != j.SpecDigest || q.Requester != r.cfg.Key.PeerID():
 		return nil, market.ErrTermsMismatch
 	}
 	if err := q.VerifyProvider(r.now()); err != nil {
@@ -138,7 +138,7 @@ func (r *Requester) askQuote(ctx context.Context, j *store.Job, node string) (*m
 // decline releases a quote in the background (best effort; quotes also
 // expire on their own).
 func (r *Requester) decline(pid peer.ID, j *store.Job) {
-	req := market.QuoteRequest{JobID: j.ID, ExecutionID: j.ExecutionID, SpecDigest: j.SpecDigest, Decline: true}
+	req := market.QuoteRequest{JobID: wireJobID(j), ExecutionID: j.ExecutionID, TaskIndex: j.TaskIndex, SpecDigest: j.SpecDigest, Decline: true}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()

@@ -97,6 +97,11 @@ type tracked struct {
 	execution string
 	cancelled bool
 	cancel    context.CancelFunc
+	// gang is set for a multi-task job: started once its tasks run (they
+	// are then stopped one by one), wake when one of them changes.
+	gang    bool
+	started bool
+	wake    chan struct{}
 }
 
 // emptyTree is the digest of an empty output tree.
@@ -181,6 +186,9 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	if err := r.resolveResults(ctx, &spec); err != nil {
 		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
+	if spec.TaskCount() > 1 {
+		return r.submitGang(ctx, spec)
+	}
 	now := r.now()
 	j := store.Job{ID: job.NewID(), Name: spec.Name, Spec: spec, SpecDigest: job.Digest(spec),
 		State: job.StatePending, CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID()}
@@ -212,6 +220,10 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 
 // start tracks a job in the background.
 func (r *Requester) start(j store.Job, deals []market.Deal, resume bool) {
+	if isGang(j) {
+		r.startGang(j, nil, nil)
+		return
+	}
 	runCtx, cancel := context.WithCancel(r.stop)
 	t := &tracked{execution: j.ExecutionID, cancel: cancel}
 	r.jobLog(j.ID) // registered before Submit returns, so a follower never sees a finished log
@@ -244,6 +256,9 @@ func (r *Requester) update(j *store.Job, state job.State, msg string) {
 	if err := r.cfg.Store.UpdateJob(context.Background(), *j, msg); err != nil {
 		r.log.Error("store job", "job", j.ID, "err", err)
 	}
+	if j.Parent != "" {
+		r.wakeGang(j.Parent)
+	}
 	if r.cfg.OnChange != nil {
 		r.cfg.OnChange(*j)
 	}
@@ -260,7 +275,7 @@ func (r *Requester) finish(ctx context.Context, j *store.Job, pid peer.ID, ev ma
 	case "":
 	case emptyTree:
 		// Nothing to fetch: an empty output tree is its digest.
-		if err := os.MkdirAll(r.OutputsDir(j.ID), 0o755); err != nil {
+		if err := os.MkdirAll(r.outputsDir(j), 0o755); err != nil {
 			return err
 		}
 		j.ResultDigest = ev.ResultDigest
@@ -298,7 +313,7 @@ func (r *Requester) fetchOutputs(ctx context.Context, j *store.Job, pid peer.ID,
 	if h.Digest != digest {
 		return fmt.Errorf("provider announced digest %s, then sent %s", digest, h.Digest)
 	}
-	dir := r.OutputsDir(j.ID)
+	dir := r.outputsDir(j)
 	_ = os.RemoveAll(dir)
 	limits := data.Limits{MaxBytes: int64(j.Spec.Resources.Disk), MaxFiles: r.cfg.MaxOutputFiles}
 	if _, err := data.Unpack(ctx, s, dir, digest, limits); err != nil {
@@ -316,6 +331,15 @@ func (r *Requester) Cancel(ctx context.Context, id string) error {
 		return ErrNotRunning
 	}
 	t.cancelled = true
+	if t.gang {
+		started := t.started
+		r.mu.Unlock()
+		if !started {
+			t.cancel() // placing: nothing runs anywhere yet
+		}
+		r.wakeGang(id) // its driver stops every task
+		return nil
+	}
 	pid, exe := t.provider, t.execution
 	r.mu.Unlock()
 	if pid == "" {
@@ -327,6 +351,9 @@ func (r *Requester) Cancel(ctx context.Context, id string) error {
 
 // Logs writes job id's logs to w; with follow it streams until the job ends.
 func (r *Requester) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
+	if g, err := r.cfg.Store.GetJob(ctx, id); err == nil && isGang(g) {
+		return r.gangLogs(ctx, g, follow, w)
+	}
 	r.mu.Lock()
 	l, live := r.logs[id]
 	r.mu.Unlock()

@@ -33,9 +33,9 @@ type GangSet struct {
 	// Nodes is how many feasible nodes are in the set; Capacity how many
 	// of the job's tasks they can hold now, and Total with all their
 	// capacity free.
-	Nodes    int `json:"nodes"`
-	Capacity int `json:"capacity"`
-	Total    int `json:"total"`
+	Nodes    int  `json:"nodes"`
+	Capacity int  `json:"capacity"`
+	Total    int  `json:"total"`
 	Chosen   bool `json:"chosen,omitempty"`
 	// Reason says why a set was not chosen.
 	Reason string `json:"reason,omitempty"`

@@ -24,8 +24,12 @@ type Job struct {
 	ExitCode     *int            `json:"exitCode,omitempty"`
 	Error        string          `json:"error,omitempty"`
 	ResultDigest string          `json:"resultDigest,omitempty"`
-	CreatedAt    time.Time       `json:"createdAt"`
-	UpdatedAt    time.Time       `json:"updatedAt"`
+	// Parent is set on the task rows of a multi-task job: the job's ID,
+	// with TaskIndex the task's index.
+	Parent    string    `json:"parent,omitempty"`
+	TaskIndex int       `json:"taskIndex,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Event is one state change of a job.
@@ -38,22 +42,31 @@ type Event struct {
 
 // CreateJob inserts j and its first event.
 func (s *Store) CreateJob(ctx context.Context, j Job) error {
-	spec, err := json.Marshal(j.Spec)
-	if err != nil {
-		return err
-	}
+	return s.CreateJobs(ctx, []Job{j})
+}
+
+// CreateJobs inserts every job and its first event in one transaction: a
+// multi-task job's task rows exist all or none.
+func (s *Store) CreateJobs(ctx context.Context, jobs []Job) error {
 	tx, err := s.begin(ctx, sqlInsertJob, sqlAddEvent)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	_, err = s.txExec(ctx, tx, sqlInsertJob,
-		j.ID, j.Name, string(spec), j.SpecDigest, string(j.State), j.Provider, j.ExecutionID, string(j.Placement), j.ExitCode, j.Error, j.ResultDigest, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano())
-	if err != nil {
-		return fmt.Errorf("create job %s: %w", j.ID, err)
-	}
-	if err := s.addEvent(ctx, tx, j.ID, Event{At: j.CreatedAt, State: j.State, Message: "submitted"}); err != nil {
-		return err
+	for _, j := range jobs {
+		spec, err := json.Marshal(j.Spec)
+		if err != nil {
+			return err
+		}
+		_, err = s.txExec(ctx, tx, sqlInsertJob,
+			j.ID, j.Name, string(spec), j.SpecDigest, string(j.State), j.Provider, j.ExecutionID, string(j.Placement), j.ExitCode, j.Error, j.ResultDigest,
+			j.Parent, j.TaskIndex, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano())
+		if err != nil {
+			return fmt.Errorf("create job %s: %w", j.ID, err)
+		}
+		if err := s.addEvent(ctx, tx, j.ID, Event{At: j.CreatedAt, State: j.State, Message: "submitted"}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -95,14 +108,14 @@ func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, jobID string, e Event)
 	return nil
 }
 
-const jobColumns = `id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, created_at, updated_at`
+const jobColumns = `id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, parent_id, task_index, created_at, updated_at`
 
 func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 	var j Job
 	var spec, state, placement string
 	var exit sql.NullInt64
 	var created, updated int64
-	if err := row.Scan(&j.ID, &j.Name, &spec, &j.SpecDigest, &state, &j.Provider, &j.ExecutionID, &placement, &exit, &j.Error, &j.ResultDigest, &created, &updated); err != nil {
+	if err := row.Scan(&j.ID, &j.Name, &spec, &j.SpecDigest, &state, &j.Provider, &j.ExecutionID, &placement, &exit, &j.Error, &j.ResultDigest, &j.Parent, &j.TaskIndex, &created, &updated); err != nil {
 		return j, err
 	}
 	if err := json.Unmarshal([]byte(spec), &j.Spec); err != nil {
@@ -129,9 +142,10 @@ func (s *Store) GetJob(ctx context.Context, id string) (Job, error) {
 	return j, err
 }
 
-// FindJob resolves an ID or a unique ID prefix (as printed in short form).
+// FindJob resolves an ID or a unique ID prefix (as printed in short form)
+// of a job as submitted (task rows are reached through their job).
 func (s *Store) FindJob(ctx context.Context, prefix string) (Job, error) {
-	found, err := s.jobs(ctx, "WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", prefix, prefix+"\xff")
+	found, err := s.jobs(ctx, "WHERE parent_id = '' AND id >= ? AND id < ? ORDER BY id LIMIT 2", prefix, prefix+"\xff")
 	if err != nil {
 		return Job{}, err
 	}
@@ -149,7 +163,13 @@ func (s *Store) ListJobs(ctx context.Context, state job.State, limit int) ([]Job
 	if limit <= 0 {
 		limit = 100
 	}
-	return s.jobs(ctx, "WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id DESC LIMIT ?", string(state), string(state), limit)
+	return s.jobs(ctx, "WHERE parent_id = '' AND (? = '' OR state = ?) ORDER BY created_at DESC, id DESC LIMIT ?", string(state), string(state), limit)
+}
+
+// Tasks returns the task rows of multi-task job parent, in task order
+// (none for a single-task job).
+func (s *Store) Tasks(ctx context.Context, parent string) ([]Job, error) {
+	return s.jobs(ctx, "WHERE parent_id = ? ORDER BY task_index", parent)
 }
 
 // ActiveJobs returns every job not yet in a terminal state.
@@ -198,8 +218,8 @@ func (s *Store) Events(ctx context.Context, jobID string) ([]Event, error) {
 
 // Queries run inside transactions; begin prepares them first.
 const (
-	sqlInsertJob = `INSERT INTO jobs(id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, created_at, updated_at)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	sqlInsertJob = `INSERT INTO jobs(id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, parent_id, task_index, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	sqlJobState  = "SELECT state FROM jobs WHERE id = ?"
 	sqlUpdateJob = `UPDATE jobs SET state=?, provider=?, execution_id=?, placement=?, exit_code=?, error=?, result_digest=?, updated_at=? WHERE id=?`
 	sqlAddEvent  = `INSERT INTO job_events(job_id, seq, at, state, message)

@@ -169,8 +169,10 @@ func TestUsageTotalMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Back to the schema before 0007: no totals kept.
-	for _, q := range []string{"DELETE FROM pay_channels", "ALTER TABLE pay_channels DROP COLUMN usage_total", "PRAGMA user_version = 6"} {
+	// Back to the schema before 0007: no totals kept (and none of the
+	// later migrations).
+	for _, q := range []string{"DROP INDEX jobs_parent", "ALTER TABLE jobs DROP COLUMN task_index", "ALTER TABLE jobs DROP COLUMN parent_id",
+		"DELETE FROM pay_channels", "ALTER TABLE pay_channels DROP COLUMN usage_total", "PRAGMA user_version = 6"} {
 		if _, err := s.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -1,0 +1,539 @@
+package requester
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/deco-network/deco/internal/data"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// A multi-task job (spec.Tasks > 1) is kept as the job as submitted, the
+// gang, and one task row per task (a store.Job naming the gang as Parent,
+// with its TaskIndex). The gang is placed all or none: a signed quote for
+// every task, each countersigned, or every held quote released. Each task
+// then runs as a single-task job does, under its own deal, execution,
+// attempts, logs and outputs; a task whose provider is lost is placed again
+// on its own within maxAttempts. The gang follows its tasks: when one
+// fails the others are stopped and the job fails; when all complete their
+// outputs, each checked against its digest, are the job's result as
+// task-0/ … task-(N-1)/.
+
+// isGang reports whether j is a multi-task job as submitted.
+func isGang(j store.Job) bool { return j.Parent == "" && j.Spec.TaskCount() > 1 }
+
+// wireJobID is the job ID providers see: a task row's gang.
+func wireJobID(j *store.Job) string {
+	if j.Parent != "" {
+		return j.Parent
+	}
+	return j.ID
+}
+
+// taskDir is where task i's outputs go inside its gang's outputs.
+func taskDir(i int) string { return fmt.Sprintf("task-%d", i) }
+
+// outputsDir is where j's checked outputs are: a task row's are inside its
+// gang's outputs, so that the gang's result is the tree of them all.
+func (r *Requester) outputsDir(j *store.Job) string {
+	if j.Parent != "" {
+		return filepath.Join(r.OutputsDir(j.Parent), taskDir(j.TaskIndex))
+	}
+	return r.OutputsDir(j.ID)
+}
+
+// newTasks makes the task rows of gang g, each with its first execution.
+func (r *Requester) newTasks(g store.Job) []store.Job {
+	tasks := make([]store.Job, g.Spec.TaskCount())
+	now := r.now()
+	for i := range tasks {
+		tasks[i] = store.Job{ID: job.NewID(), Name: g.Name, Spec: g.Spec, SpecDigest: g.SpecDigest, State: job.StatePending,
+			CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID(), Parent: g.ID, TaskIndex: i}
+	}
+	return tasks
+}
+
+// submitGang is Submit for a multi-task job: placed (or queued) as one,
+// refused at once with the placement report when no set of providers could
+// ever hold it.
+func (r *Requester) submitGang(ctx context.Context, spec job.Spec) (store.Job, error) {
+	now := r.now()
+	g := store.Job{ID: job.NewID(), Name: spec.Name, Spec: spec, SpecDigest: job.Digest(spec),
+		State: job.StatePending, CreatedAt: now, UpdatedAt: now}
+	tasks := r.newTasks(g)
+	deals, _, err := r.placeGang(ctx, &g, tasks)
+	var nf *sched.NoFitError
+	var nq *NoQuoteError
+	switch {
+	case err == nil:
+	case errors.As(err, &nf) && nf.Report.CanWait():
+		g.Placement, _ = json.Marshal(nf.Report)
+		g.State, tasks = job.StateQueued, nil
+	case errors.As(err, &nq) && !nq.Permanent:
+		g.State, tasks = job.StateQueued, nil
+	default:
+		return store.Job{}, err
+	}
+	if err := r.makeDirs(g, tasks); err != nil {
+		r.declineAll(tasks, deals)
+		return store.Job{}, err
+	}
+	if err := r.cfg.Store.CreateJobs(ctx, append([]store.Job{g}, tasks...)); err != nil {
+		r.declineAll(tasks, deals)
+		return store.Job{}, err
+	}
+	r.startGang(g, tasks, deals)
+	return g, nil
+}
+
+// makeDirs creates the job directories of a gang and its tasks.
+func (r *Requester) makeDirs(g store.Job, tasks []store.Job) error {
+	for _, j := range append([]store.Job{g}, tasks...) {
+		if err := os.MkdirAll(r.jobDir(j.ID), 0o700); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeGang places every task of gang g and asks each chosen provider for
+// a quote: the deals in task order, or an error with every quote held for
+// the gang released.
+func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.Job) ([]market.Deal, *sched.Report, error) {
+	req := sched.NewRequest(g.Spec, r.cfg.Key.PeerID())
+	var rep sched.Report
+	var err error
+	r.cfg.Catalog.View(func(offers []offer.Offer) { rep, err = r.cfg.Scheduler.PlaceGang(req, offers, len(tasks)) })
+	if err != nil {
+		return nil, &rep, err
+	}
+	g.Placement, _ = json.Marshal(rep)
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	deals := make([]market.Deal, len(tasks))
+	errs := make([]error, len(tasks))
+	var wg sync.WaitGroup
+	for i := range tasks {
+		wg.Go(func() {
+			q, err := r.askQuote(qctx, &tasks[i], rep.Gang.Slots[i])
+			if err == nil {
+				deals[i], err = market.Accept(*q, r.cfg.Key)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	answers := make([]string, len(tasks))
+	failed, permanent := false, true
+	for i, err := range errs {
+		if err != nil {
+			answers[i] = fmt.Sprintf("task %d on %s: %v", i, rep.Gang.Slots[i], err)
+			failed, permanent = true, permanent && errors.Is(err, errAboveMaxPrice)
+			continue
+		}
+		answers[i] = fmt.Sprintf("task %d on %s: quoted %s/h", i, rep.Gang.Slots[i], deals[i].Quote.Terms.PerHour)
+		tasks[i].Provider = rep.Gang.Slots[i]
+	}
+	if failed {
+		// All or none: the quotes that were given are released.
+		for i, err := range errs {
+			if err == nil {
+				r.declineAll(tasks[i:i+1], deals[i:i+1])
+			}
+			tasks[i].Provider = ""
+		}
+		return nil, &rep, &NoQuoteError{Answers: answers, Permanent: permanent}
+	}
+	return deals, &rep, nil
+}
+
+// declineAll releases the quotes of deals (one per task) not used.
+func (r *Requester) declineAll(tasks []store.Job, deals []market.Deal) {
+	for i := range deals {
+		if i < len(tasks) && deals[i].Quote.Provider != "" {
+			if pid, err := peer.Decode(deals[i].Quote.Provider); err == nil {
+				r.decline(pid, &tasks[i])
+			}
+		}
+	}
+}
+
+// startGang tracks gang g in the background; tasks and deals are set when
+// it was placed at submission.
+func (r *Requester) startGang(g store.Job, tasks []store.Job, deals []market.Deal) {
+	runCtx, cancel := context.WithCancel(r.stop)
+	t := &tracked{cancel: cancel, gang: true, wake: make(chan struct{}, 1)}
+	r.jobLog(g.ID)
+	r.mu.Lock()
+	r.active[g.ID] = t
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer cancel()
+		r.driveGang(runCtx, g, t, tasks, deals)
+	}()
+}
+
+// wakeGang tells gang id's driver that one of its tasks changed.
+func (r *Requester) wakeGang(id string) {
+	r.mu.Lock()
+	t := r.active[id]
+	r.mu.Unlock()
+	if t != nil && t.wake != nil {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// driveGang takes a gang to a terminal state: placement all or none
+// (queueing while no set of providers fits now), then its tasks, each
+// driven as a job of its own, followed until every one has ended.
+func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, tasks []store.Job, deals []market.Deal) {
+	jl := r.jobLog(g.ID)
+	defer func() {
+		jl.finish()
+		r.mu.Lock()
+		delete(r.active, g.ID)
+		r.mu.Unlock()
+	}()
+	total := g.Spec.TotalTimeout.Std()
+	if total <= 0 {
+		total = 24 * time.Hour
+	}
+	ctx, cancel := context.WithDeadline(ctx, g.CreatedAt.Add(total))
+	defer cancel()
+	if tasks == nil {
+		existing, err := r.cfg.Store.Tasks(ctx, g.ID)
+		if err != nil {
+			r.log.Error("load tasks", "job", g.ID, "err", err)
+			return
+		}
+		if len(existing) == 0 {
+			// Not placed yet (queued, or the node stopped before it was).
+			tasks = r.newTasks(g)
+			if deals, err = r.placeGangQueued(ctx, &g, t, tasks); err != nil {
+				r.endGang(ctx, &g, t, err)
+				return
+			}
+			if err := r.makeDirs(g, tasks); err == nil {
+				err = r.cfg.Store.CreateJobs(context.Background(), tasks)
+			}
+			if err != nil {
+				r.declineAll(tasks, deals)
+				r.endGang(ctx, &g, t, err)
+				return
+			}
+		}
+		// Otherwise the tasks exist and New resumes each of them.
+	}
+	if deals != nil {
+		nodes := map[string]bool{}
+		for _, tk := range tasks {
+			nodes[tk.Provider] = true
+		}
+		r.update(&g, job.StatePending, fmt.Sprintf("placed %d tasks on %d providers", len(tasks), len(nodes)))
+		for i := range tasks {
+			r.start(tasks[i], deals[i:i+1], false)
+		}
+	}
+	r.mu.Lock()
+	t.started = true
+	r.mu.Unlock()
+	r.followGang(ctx, &g, t)
+}
+
+// placeGangQueued places the gang, waiting up to its queue timeout while
+// no set of providers can hold it now.
+func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracked, tasks []store.Job) ([]market.Deal, error) {
+	var queuedAt time.Time
+	for {
+		deals, rep, err := r.placeGang(ctx, g, tasks)
+		if err == nil {
+			return deals, nil
+		}
+		var nf *sched.NoFitError
+		var nq *NoQuoteError
+		if !(errors.As(err, &nf) && nf.Report.CanWait()) && !errors.As(err, &nq) {
+			return nil, err
+		}
+		if queuedAt.IsZero() {
+			queuedAt = r.now()
+			if rep != nil {
+				g.Placement, _ = json.Marshal(rep)
+			}
+			r.update(g, job.StateQueued, fmt.Sprintf("no set of providers holds the %d tasks now; waiting up to %s: %v", len(tasks), g.Spec.QueueTimeout, err))
+		}
+		if r.now().Sub(queuedAt) >= g.Spec.QueueTimeout.Std() {
+			return nil, fmt.Errorf("no set of providers became available for the %d tasks within the queue timeout (%s): %w", len(tasks), g.Spec.QueueTimeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.wake:
+			if r.isCancelled(t) {
+				return nil, context.Canceled
+			}
+		case <-time.After(queuePoll):
+		}
+	}
+}
+
+// endGang records the end of a gang that never started its tasks.
+func (r *Requester) endGang(ctx context.Context, g *store.Job, t *tracked, err error) {
+	switch {
+	case r.stop.Err() != nil:
+		// The daemon is stopping: the job resumes at the next start.
+	case r.isCancelled(t):
+		g.Error = "cancelled by the requester"
+		r.update(g, job.StateCancelled, g.Error)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		r.fail(g, fmt.Sprintf("total timeout (%s) reached: %v", g.Spec.TotalTimeout, err))
+	default:
+		r.fail(g, err.Error())
+	}
+}
+
+// followGang follows the gang's tasks until every one has ended: when one
+// fails (or the requester cancels, or the total timeout passes) the others
+// are stopped; when all complete, their outputs are the job's result.
+func (r *Requester) followGang(ctx context.Context, g *store.Job, t *tracked) {
+	var stopping string // why the remaining tasks are being stopped
+	deadline := ctx.Done()
+	for {
+		tasks, err := r.cfg.Store.Tasks(context.Background(), g.ID)
+		if err != nil {
+			r.log.Error("load tasks", "job", g.ID, "err", err)
+			return
+		}
+		if stopping == "" {
+			switch {
+			case r.isCancelled(t):
+				stopping = "cancelled by the requester"
+			case errors.Is(ctx.Err(), context.DeadlineExceeded):
+				stopping = fmt.Sprintf("total timeout (%s) reached", g.Spec.TotalTimeout)
+			}
+			for _, tk := range tasks {
+				if stopping == "" && tk.State.Terminal() && tk.State != job.StateCompleted {
+					stopping = fmt.Sprintf("task %d %s: %s", tk.TaskIndex, tk.State, tk.Error)
+					g.ExitCode = tk.ExitCode
+				}
+			}
+			if stopping != "" {
+				r.update(g, g.State, stopping+"; stopping the other tasks")
+				for _, tk := range tasks {
+					if !tk.State.Terminal() {
+						if err := r.Cancel(context.Background(), tk.ID); err != nil && !errors.Is(err, ErrNotRunning) {
+							r.log.Warn("stop task", "job", g.ID, "task", tk.TaskIndex, "err", err)
+						}
+					}
+				}
+			}
+		}
+		if r.gangEnded(g, t, tasks, stopping) {
+			return
+		}
+		select {
+		case <-r.stop.Done():
+			return // the daemon is stopping: the gang resumes at the next start
+		case <-deadline:
+			deadline = nil
+		case <-t.wake:
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// gangEnded records the gang's progress from its tasks' states and, when
+// every task has ended, its final state; true then.
+func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopping string) bool {
+	counts := map[job.State]int{}
+	for _, tk := range tasks {
+		counts[tk.State]++
+	}
+	n := len(tasks)
+	ended := 0
+	for st, c := range counts {
+		if st.Terminal() {
+			ended += c
+		}
+	}
+	if ended < n {
+		state := job.StatePending
+		switch {
+		case counts[job.StateRunning] == n:
+			state = job.StateRunning
+		case counts[job.StateRunning]+counts[job.StatePreparing] > 0:
+			state = job.StatePreparing
+		case counts[job.StateQueued] > 0:
+			state = job.StateQueued
+		}
+		if state != g.State && stopping == "" {
+			r.update(g, state, fmt.Sprintf("%d of %d tasks running", counts[job.StateRunning], n))
+		}
+		return false
+	}
+	switch {
+	case r.isCancelled(t):
+		g.Error = "cancelled by the requester"
+		r.update(g, job.StateCancelled, g.Error)
+	case stopping != "":
+		r.fail(g, stopping)
+	default:
+		if err := r.gather(g, tasks); err != nil {
+			r.fail(g, fmt.Sprintf("gather the outputs: %v", err))
+			return true
+		}
+		zero := 0
+		g.ExitCode = &zero
+		r.update(g, job.StateCompleted, fmt.Sprintf("all %d tasks completed", n))
+	}
+	return true
+}
+
+// gather makes the gang's result: the tree of its tasks' outputs (each
+// checked against its digest when fetched) and its digest.
+func (r *Requester) gather(g *store.Job, tasks []store.Job) error {
+	dir := r.OutputsDir(g.ID)
+	for _, tk := range tasks {
+		if err := os.MkdirAll(filepath.Join(dir, taskDir(tk.TaskIndex)), 0o755); err != nil {
+			return err
+		}
+	}
+	_, digest, err := data.Digest(dir)
+	if err != nil {
+		return err
+	}
+	g.ResultDigest = digest
+	return nil
+}
+
+// Tasks returns the tasks of multi-task job id, in task order (none for a
+// single-task job or one not placed yet).
+func (r *Requester) Tasks(ctx context.Context, id string) ([]store.Job, error) {
+	return r.cfg.Store.Tasks(ctx, id)
+}
+
+// TaskLogs writes the logs of task index of job id to w; with follow it
+// streams until the task ends.
+func (r *Requester) TaskLogs(ctx context.Context, id string, index int, follow bool, w io.Writer) error {
+	for {
+		tasks, err := r.cfg.Store.Tasks(ctx, id)
+		if err != nil {
+			return err
+		}
+		if index < len(tasks) {
+			return r.Logs(ctx, tasks[index].ID, follow, w)
+		}
+		g, err := r.cfg.Store.GetJob(ctx, id)
+		if err != nil {
+			return err
+		}
+		if index >= g.Spec.TaskCount() || index < 0 {
+			return fmt.Errorf("job %s has %d tasks: no task %d", id, g.Spec.TaskCount(), index)
+		}
+		if !follow || g.State.Terminal() {
+			return nil // not placed: no logs yet
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(queuePoll):
+		}
+	}
+}
+
+// gangLogs writes the logs of every task of gang id, each line prefixed
+// with its task ("task-1| "); with follow, lines are interleaved as they
+// come until every task ends.
+func (r *Requester) gangLogs(ctx context.Context, g store.Job, follow bool, w io.Writer) error {
+	var mu sync.Mutex
+	out := func(i int) *prefixWriter { return &prefixWriter{w: w, mu: &mu, prefix: []byte(taskDir(i) + "| ")} }
+	if !follow {
+		tasks, err := r.cfg.Store.Tasks(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		for _, tk := range tasks {
+			pw := out(tk.TaskIndex)
+			if err := r.Logs(ctx, tk.ID, false, pw); err != nil {
+				return err
+			}
+			pw.flush()
+		}
+		return nil
+	}
+	errs := make([]error, g.Spec.TaskCount())
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			pw := out(i)
+			errs[i] = r.TaskLogs(ctx, g.ID, i, true, pw)
+			pw.flush()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// prefixWriter writes whole lines to w, each with prefix, under mu.
+type prefixWriter struct {
+	w      io.Writer
+	mu     *sync.Mutex
+	prefix []byte
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	i := bytes.LastIndexByte(p.buf, '\n')
+	if i < 0 {
+		if len(p.buf) < 64<<10 {
+			return len(b), nil
+		}
+		i = len(p.buf) - 1 // an endless line goes out in pieces
+	}
+	err := p.emit(p.buf[:i+1])
+	p.buf = append(p.buf[:0], p.buf[i+1:]...)
+	return len(b), err
+}
+
+// flush writes what is left of an unfinished last line.
+func (p *prefixWriter) flush() {
+	if len(p.buf) > 0 {
+		_ = p.emit(append(p.buf, '\n'))
+		p.buf = p.buf[:0]
+	}
+}
+
+func (p *prefixWriter) emit(lines []byte) error {
+	var b []byte
+	for len(lines) > 0 {
+		i := bytes.IndexByte(lines, '\n')
+		b = append(append(b, p.prefix...), lines[:i+1]...)
+		lines = lines[i+1:]
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, err := p.w.Write(b)
+	if fl, ok := p.w.(interface{ Flush() }); ok {
+		fl.Flush()
+	}
+	return err
+}
