@@ -71,7 +71,7 @@ func routes() []route {
 			request: job.Spec{}, response: store.Job{}, handle: (*server).submit},
 		{method: "GET", pattern: "/v1/jobs", query: []string{"state", "limit"}, status: 200, response: []store.Job{}, handle: (*server).jobs},
 		{method: "GET", pattern: "/v1/jobs/{id}", status: 200, response: JobDetail{}, handle: (*server).job},
-		{method: "GET", pattern: "/v1/jobs/{id}/logs", query: []string{"follow"}, status: 200, handle: (*server).logs},
+		{method: "GET", pattern: "/v1/jobs/{id}/logs", query: []string{"follow", "task"}, status: 200, handle: (*server).logs},
 		{method: "POST", pattern: "/v1/jobs/{id}/cancel", status: 202, handle: (*server).cancel},
 		{method: "GET", pattern: "/v1/jobs/{id}/outputs", status: 200, handle: (*server).outputs},
 		{method: "GET", pattern: "/v1/wallet", status: 200, response: Wallet{}, handle: (*server).wallet},
