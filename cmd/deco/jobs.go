@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/store"
 )
 
 type runFlags struct {
@@ -282,7 +285,7 @@ func (a *app) submitAndFollow(ctx context.Context, spec job.Spec, detach bool) e
 		fmt.Fprintln(a.stdout, j.ID)
 		return nil
 	}
-	fmt.Fprintf(a.stderr, "job %s placed on provider %s\n", shortID(j.ID), j.Provider)
+	fmt.Fprintf(a.stderr, "job %s %s\n", shortID(j.ID), placedOn(submitted(ctx, c, j)))
 	if err := c.Logs(ctx, j.ID, true, a.stdout); err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(a.stderr, "\nstopped following; the job goes on (deco job cancel %s to stop it)\n", shortID(j.ID))
@@ -295,17 +298,57 @@ func (a *app) submitAndFollow(ctx context.Context, spec job.Spec, detach bool) e
 		return err
 	}
 	took := time.Since(start).Round(time.Millisecond)
+	where := d.Provider
+	if len(d.Tasks) > 0 {
+		where = providersOf(d)
+	}
 	switch d.State {
 	case job.StateCompleted:
-		fmt.Fprintf(a.stderr, "job %s completed on %s in %s; result %s (deco job get %s)\n", shortID(d.ID), d.Provider, took, d.ResultDigest, shortID(d.ID))
+		fmt.Fprintf(a.stderr, "job %s completed on %s in %s; result %s (deco job get %s)\n", shortID(d.ID), where, took, d.ResultDigest, shortID(d.ID))
 		return nil
 	default:
-		fmt.Fprintf(a.stderr, "job %s %s on %s after %s: %s\n", shortID(d.ID), d.State, d.Provider, took, d.Error)
+		fmt.Fprintf(a.stderr, "job %s %s on %s after %s: %s\n", shortID(d.ID), d.State, orDash(where), took, d.Error)
 		if d.ExitCode != nil && *d.ExitCode != 0 {
 			return exitError{*d.ExitCode}
 		}
 		return exitError{1}
 	}
+}
+
+// submitted is the job just submitted with its tasks (j alone if they
+// cannot be read).
+func submitted(ctx context.Context, c *client.Client, j store.Job) api.JobDetail {
+	d, err := c.Job(ctx, j.ID)
+	if err != nil {
+		return api.JobDetail{TaskDetail: api.TaskDetail{Job: j}}
+	}
+	return d
+}
+
+// placedOn says where a job just submitted went.
+func placedOn(d api.JobDetail) string {
+	switch {
+	case d.Spec.TaskCount() > 1 && len(d.Tasks) == 0:
+		return fmt.Sprintf("of %d tasks queued: no set of providers holds them all now", d.Spec.TaskCount())
+	case len(d.Tasks) > 0:
+		return fmt.Sprintf("of %d tasks placed on %s", len(d.Tasks), providersOf(d))
+	case d.Provider == "":
+		return "queued: no provider fits now"
+	}
+	return "placed on provider " + d.Provider
+}
+
+// providersOf lists the distinct providers of a job's tasks, in task order.
+func providersOf(d api.JobDetail) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range d.Tasks {
+		if t.Provider != "" && !seen[t.Provider] {
+			seen[t.Provider] = true
+			out = append(out, t.Provider)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // explainSubmit lists a rejected spec's problems field by field; any other
@@ -448,6 +491,16 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 				var rep sched.Report
 				if err := json.Unmarshal(d.Placement, &rep); err == nil {
 					fmt.Fprintf(w, "\nPlacement: %d offers considered, %d feasible, chose %s\n", rep.Considered, rep.Feasible, orDash(rep.Chosen))
+					if g := rep.Gang; g != nil {
+						fmt.Fprintf(w, "  %d tasks, all or none:\n", g.Tasks)
+						for _, st := range g.Sets {
+							verdict := st.Reason
+							if st.Chosen {
+								verdict = "chosen"
+							}
+							fmt.Fprintf(w, "    set %s: %d nodes hold %d tasks now (%d with all free): %s\n", orDash(st.Group), st.Nodes, st.Capacity, st.Total, verdict)
+						}
+					}
 					var rows [][]string
 					for _, n := range rep.Nodes {
 						verdict := fmt.Sprintf("score %.1f", n.Score)
@@ -463,6 +516,15 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 						}
 					}
 				}
+			}
+			if len(d.Tasks) > 0 {
+				fmt.Fprintln(w, "\nTasks:")
+				var rows [][]string
+				for _, t := range d.Tasks {
+					rows = append(rows, []string{fmt.Sprintf("  %d", t.TaskIndex), string(t.State), orDash(t.Provider), orDash(t.ExecutionID),
+						exitString(t.ExitCode), strconv.Itoa(len(t.Attempts)), orDash(t.Error)})
+				}
+				table(w, []string{"  TASK", "STATE", "PROVIDER", "EXECUTION", "EXIT", "ATTEMPTS", "ERROR"}, rows)
 			}
 			if len(d.Attempts) > 0 {
 				fmt.Fprintln(w, "\nAttempts:")
@@ -482,19 +544,30 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 
 func (a *app) jobLogsCmd() *cobra.Command {
 	var follow bool
+	var task int
 	cmd := &cobra.Command{
 		Use:   "logs ID",
 		Short: "Print a job's logs (stdout and stderr of the task)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Print a job's logs: the task's stdout and stderr. For a multi-task job,
+every task's lines, each prefixed by its task ("task-1| "), or one task's
+alone with --task.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("task") {
+				if task < 0 {
+					return fmt.Errorf("--task: must be a task index (0 or more), got %d", task)
+				}
+				return c.TaskLogs(cmd.Context(), args[0], task, follow, a.stdout)
+			}
 			return c.Logs(cmd.Context(), args[0], follow, a.stdout)
 		},
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming until the job ends")
+	cmd.Flags().IntVar(&task, "task", 0, "only this task's logs (a multi-task job's task index)")
 	return cmd
 }
 
@@ -522,6 +595,8 @@ func (a *app) jobGetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get ID",
 		Short: "Download a job's outputs, checked against the result digest",
+		Long: `Download a job's outputs, checked against the result digest. A multi-task
+job's outputs are one directory per task: task-0/ … task-(N-1)/.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()

@@ -489,7 +489,25 @@ func (r *Requester) gangLogs(ctx context.Context, g store.Job, follow bool, w io
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	// Every task has ended; the job ends when its driver has seen them.
+	r.mu.Lock()
+	l := r.logs[g.ID]
+	r.mu.Unlock()
+	for l != nil {
+		done, changed := l.state()
+		if done {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+	return nil
 }
 
 // prefixWriter writes whole lines to w, each with prefix, under mu.

@@ -1,0 +1,145 @@
+package devnet_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/data"
+	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/job"
+)
+
+// TestArrayJobEndToEnd runs a three-task array job on two providers with
+// room for two tasks each: placed all at once, every task under its own
+// deal and execution, each given its index and its share of two split
+// inputs, the logs prefixed by task and the outputs gathered as task-N/.
+func TestArrayJobEndToEnd(t *testing.T) {
+	needDocker(t)
+	share := job.Resources{CPU: 2000, Memory: 2 * job.GiB, Disk: 4 * job.GiB}
+	net := startWith(t, devnet.Config{Share: &share})
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := fileServer(t, map[string][]byte{"/lines.txt": []byte("l0\nl1\nl2\nl3\nl4\nl5\nl6\n")})
+	spec := job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 3,
+		Inputs: []job.Input{
+			{Name: "lines", URL: base + "/lines.txt", InsecureSkipHash: true, Split: job.SplitLines},
+			{Name: "files", Inline: &job.InlineInput{Files: map[string]string{"a": "", "b": "", "c": "", "d/e": "", "f": ""}}, Split: job.SplitFiles},
+		},
+		Command: []string{"sh", "-c", `echo "task $DECO_TASK_INDEX of $DECO_TASK_COUNT rank $RANK/$WORLD_SIZE index $JOB_COMPLETION_INDEX"
+cat /inputs/lines > /outputs/lines; (cd /inputs/files && find . -type f | sort) > /outputs/files`}}
+	j, err := c.Submit(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Provider != "" || j.ExecutionID != "" {
+		t.Fatalf("the job as submitted runs nowhere itself: provider %q execution %q", j.Provider, j.ExecutionID)
+	}
+	got, logs := waitDone(t, c, j.ID)
+	if got.State != job.StateCompleted {
+		t.Fatalf("job ended %s: %s", got.State, got.Error)
+	}
+	d, err := c.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Tasks) != 3 {
+		t.Fatalf("%d tasks in the job's detail, want 3", len(d.Tasks))
+	}
+	perProvider := map[string]int{}
+	executions := map[string]bool{}
+	for i, tk := range d.Tasks {
+		if tk.TaskIndex != i || tk.State != job.StateCompleted || tk.Parent != j.ID || len(tk.Attempts) != 1 {
+			t.Fatalf("task %d: %+v", i, tk.Job)
+		}
+		perProvider[tk.Provider]++
+		executions[tk.ExecutionID] = true
+	}
+	p1, p2 := net.Nodes[1].PeerID(), net.Nodes[2].PeerID()
+	if len(executions) != 3 || perProvider[p1]+perProvider[p2] != 3 || perProvider[p1] == 0 || perProvider[p2] == 0 {
+		t.Fatalf("tasks on %v, executions %v: want three executions over both providers", perProvider, executions)
+	}
+	for i := range 3 {
+		want := "task-" + string(rune('0'+i)) + "| task " + string(rune('0'+i)) + " of 3 rank " + string(rune('0'+i)) + "/3 index " + string(rune('0'+i)) + "\n"
+		if !strings.Contains(logs, want) {
+			t.Fatalf("logs %q lack %q", logs, want)
+		}
+	}
+	var one bytes.Buffer
+	if err := c.TaskLogs(ctx, j.ID, 1, false, &one); err != nil || one.String() != "task 1 of 3 rank 1/3 index 1\n" {
+		t.Fatalf("task 1's logs: %q %v", one.String(), err)
+	}
+
+	out := filepath.Join(t.TempDir(), "out")
+	digest, err := c.Outputs(ctx, j.ID, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, local, err := data.Digest(out); err != nil || local != digest || digest != got.ResultDigest {
+		t.Fatalf("digests: downloaded %s, announced %s, recomputed %s (%v)", digest, got.ResultDigest, local, err)
+	}
+	for i, want := range []struct{ lines, files string }{
+		{"l0\nl3\nl6\n", "./a\n./d/e\n"},
+		{"l1\nl4\n", "./b\n./f\n"},
+		{"l2\nl5\n", "./c\n"},
+	} {
+		dir := filepath.Join(out, "task-"+string(rune('0'+i)))
+		if got := readFile(t, filepath.Join(dir, "lines")); got != want.lines {
+			t.Errorf("task %d lines %q, want %q", i, got, want.lines)
+		}
+		if got := readFile(t, filepath.Join(dir, "files")); got != want.files {
+			t.Errorf("task %d files %q, want %q", i, got, want.files)
+		}
+	}
+}
+
+// TestArrayJobFailureStopsTheOthers: when one task fails the others are
+// stopped at once and the job fails with that task's exit code; a job no
+// set of providers can hold is refused at submission with the reasons.
+func TestArrayJobFailureStopsTheOthers(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	began := time.Now()
+	j, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 2,
+		Command: []string{"sh", "-c", `if [ "$DECO_TASK_INDEX" = 1 ]; then sleep 1; exit 5; fi; sleep 60`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := waitDone(t, c, j.ID)
+	if got.State != job.StateFailed || got.ExitCode == nil || *got.ExitCode != 5 || !strings.Contains(got.Error, "task 1 failed") {
+		t.Fatalf("job ended %s exit %v: %s", got.State, got.ExitCode, got.Error)
+	}
+	if took := time.Since(began); took > 40*time.Second {
+		t.Fatalf("took %s: task 0 was not stopped", took)
+	}
+	d, err := c.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Tasks) != 2 || d.Tasks[0].State != job.StateCancelled || d.Tasks[1].State != job.StateFailed {
+		t.Fatalf("tasks: %+v", d.Tasks)
+	}
+
+	// Three tasks of one core each, on two providers of one core each.
+	_, err = c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 3, Command: []string{"true"}})
+	var ce *client.Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "no set of providers can hold its 3 tasks") ||
+		!strings.Contains(err.Error(), "holds 2 of the 3 tasks now") {
+		t.Fatalf("submit of a job too large for the network: %v", err)
+	}
+}
