@@ -597,7 +597,7 @@ func (a *app) jobGetCmd() *cobra.Command {
 		Short: "Download a job's outputs, checked against the result digest",
 		Long: `Download a job's outputs, checked against the result digest. A multi-task
 job's outputs are one directory per task: task-0/ … task-(N-1)/.`,
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
 			if err != nil {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestSplitLines(t *testing.T) {
-	long := strings.Repeat("x", 200<<10) // longer than the reader's buffer
+	long := strings.Repeat("x", 200<<10)  // longer than the reader's buffer
 	src := "l0\nl1\n" + long + "\nl3\nl4" // the last line has no newline
 	for _, tt := range []struct {
 		index, count int
