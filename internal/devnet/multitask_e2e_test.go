@@ -143,3 +143,65 @@ func TestArrayJobFailureStopsTheOthers(t *testing.T) {
 		t.Fatalf("submit of a job too large for the network: %v", err)
 	}
 }
+
+// TestArrayJobAcrossRestartThenCancel: a two-task job survives its
+// requester's restart (each task reattached, none run twice), queues a
+// second gang while the first holds both providers, and a cancel stops
+// every task; each provider is paid for what its task ran.
+func TestArrayJobAcrossRestartThenCancel(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	j, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 2,
+		Command: []string{"sh", "-c", `echo up $DECO_TASK_INDEX; sleep 120`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, c, j.ID, "task-0| up 0")
+	waitLog(t, c, j.ID, "task-1| up 1")
+	// Both providers are taken: a second gang waits for them.
+	queued, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 2, Command: []string{"echo", "second"},
+		QueueTimeout: job.Duration(2 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queued.State != job.StateQueued {
+		t.Fatalf("second gang is %s, want queued", queued.State)
+	}
+	if err := net.Restart(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = client.FromDataDir(net.DataDir(0))
+	waitState(t, c, j.ID, job.StateRunning)
+	time.Sleep(3 * time.Second) // a usage report or more per task
+	if err := c.Cancel(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, logs := waitDone(t, c, j.ID)
+	if got.State != job.StateCancelled || !strings.Contains(logs, "task-1| up 1\n") {
+		t.Fatalf("job ended %s (%s), logs %q", got.State, got.Error, logs)
+	}
+	d, err := c.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tk := range d.Tasks {
+		if tk.State != job.StateCancelled || len(tk.Attempts) != 1 {
+			t.Fatalf("task %d %s with %d attempts, want cancelled after one (reattached, not rerun)", i, tk.State, len(tk.Attempts))
+		}
+		if len(tk.Vouchers) == 0 || tk.Vouchers[len(tk.Vouchers)-1].Voucher.Cumulative <= 0 {
+			t.Fatalf("task %d on %s: no voucher paid for its run", i, tk.Provider)
+		}
+	}
+	// The queued gang runs once the first frees its providers.
+	second, logs := waitDone(t, c, queued.ID)
+	if second.State != job.StateCompleted || len(logs) != len("task-0| second\n")*2 ||
+		!strings.Contains(logs, "task-0| second\n") || !strings.Contains(logs, "task-1| second\n") {
+		t.Fatalf("second gang %s (%s) logs %q", second.State, second.Error, logs)
+	}
+}
