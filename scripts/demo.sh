@@ -2,7 +2,8 @@
 # The deco demo: a 3-node network on loopback (one requester, two
 # providers) settling on an in-process dev chain, a container job placed on
 # a provider found over the peer-to-peer network, its output, where it ran
-# and its checked result; then money moving: the deposit, usage reports and
+# and its checked result; an array job of three tasks over both providers;
+# then money moving: the deposit, usage reports and
 # vouchers during a run, the provider's redeem, final balances and a check
 # that the token supply is conserved.
 set -euo pipefail
@@ -52,6 +53,16 @@ echo "answer.txt: $(cat "$dir/result/answer.txt")"
 echo
 echo "== deco job describe $id"
 "$deco" job describe "$id"
+
+# A job of three tasks, placed all or none over both providers (half a
+# core each, so a provider holds two), each with its index and count.
+echo
+echo "== deco run --tasks 3 --cpu 0.5 deco-busybox:latest -- sh -c '...' (an array job: three tasks, placed together)"
+"$deco" run --tasks 3 --cpu 0.5 deco-busybox:latest -- sh -c 'echo "task $DECO_TASK_INDEX of $DECO_TASK_COUNT on $(hostname)"; echo $((DECO_TASK_INDEX * DECO_TASK_INDEX)) > /outputs/square'
+id=$("$deco" job ls -q --limit 1)
+"$deco" job get "$id" --out "$dir/array"
+for t in 0 1 2; do echo "task-$t/square: $(cat "$dir/array/task-$t/square")"; done
+"$deco" job describe "$id" | sed -n '/^Tasks:/,/^$/p'
 
 # Pay as you go: the requester deposited on its first task for this
 # provider; a longer task shows the usage reports and vouchers.

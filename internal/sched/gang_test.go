@@ -182,3 +182,19 @@ func TestGangLargeCatalog(t *testing.T) {
 		t.Fatalf("%d slots on %d nodes", len(rep.Gang.Slots), len(seen))
 	}
 }
+
+// TestGangLinksNeedTheCapability: no provider of this build creates job
+// networks, so a linked job is refused by every one, for good.
+func TestGangLinksNeedTheCapability(t *testing.T) {
+	sp := gangSpec(2)
+	sp.Network.Links = true
+	offers := []offer.Offer{mkOffer("a", 4000, 8<<30, 1), mkOffer("b", 4000, 8<<30, 1)}
+	rep, err := placeGang(t, Default(), sp, offers)
+	if err == nil || rep.CanWait() || !strings.Contains(err.Error(), "cannot create job networks") {
+		t.Fatalf("err %v, wait %v", err, rep.CanWait())
+	}
+	offers[0].Links, offers[1].Links = true, true
+	if _, err := placeGang(t, Default(), sp, offers); err != nil {
+		t.Fatalf("providers with links: %v", err)
+	}
+}

@@ -209,3 +209,40 @@ func TestPreparingWaitsWithoutBlockingTransactions(t *testing.T) {
 		t.Fatalf("prepare after the transaction: %v", err)
 	}
 }
+
+// TestJobTasks: a multi-task job's task rows are created with it in one
+// transaction, listed in task order, and kept out of the job list and of
+// ID lookups.
+func TestJobTasks(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	now := time.Now().UTC()
+	g := Job{ID: "01aaaaaaaaaaaaaaaaaaaaaaaa", State: job.StatePending, CreatedAt: now, UpdatedAt: now}
+	t1 := Job{ID: "01aaaaaaaaaaaaaaaaaaaaaaab", Parent: g.ID, TaskIndex: 1, State: job.StatePending, CreatedAt: now, UpdatedAt: now}
+	t0 := Job{ID: "01aaaaaaaaaaaaaaaaaaaaaaac", Parent: g.ID, TaskIndex: 0, State: job.StatePending, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateJobs(ctx, []Job{g, t1, t0}); err != nil {
+		t.Fatal(err)
+	}
+	// A duplicate in the batch leaves nothing behind.
+	dup := Job{ID: "01bbbbbbbbbbbbbbbbbbbbbbbb", State: job.StatePending, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateJobs(ctx, []Job{dup, t0}); err == nil {
+		t.Fatal("a batch with a duplicate ID was created")
+	}
+	if _, err := s.GetJob(ctx, dup.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("half a batch was kept: %v", err)
+	}
+	tasks, err := s.Tasks(ctx, g.ID)
+	if err != nil || len(tasks) != 2 || tasks[0].ID != t0.ID || tasks[1].ID != t1.ID || tasks[1].Parent != g.ID || tasks[1].TaskIndex != 1 {
+		t.Fatalf("tasks %+v %v", tasks, err)
+	}
+	list, err := s.ListJobs(ctx, "", 10)
+	if err != nil || len(list) != 1 || list[0].ID != g.ID {
+		t.Fatalf("job list %+v %v: want the job alone", list, err)
+	}
+	if found, err := s.FindJob(ctx, "01aaaa"); err != nil || found.ID != g.ID {
+		t.Fatalf("prefix lookup: %v %v; want the job, not ambiguous with its tasks", found.ID, err)
+	}
+	if active, _ := s.ActiveJobs(ctx); len(active) != 3 {
+		t.Fatalf("%d active rows, want the job and both tasks (all resume)", len(active))
+	}
+}
