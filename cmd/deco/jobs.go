@@ -56,13 +56,20 @@ Results stay on the node: fetch them with 'deco job get ID'.`,
   deco run --git https://example.org/model.git --ref v1.0 --dataset https://example.org/d.csv \
       --dataset-sha256 HEX --image pytorch/pytorch:2.3 --estimated-time 30m -- python3 train.py
   deco run --input data=https://example.org/d.bin#sha256=HEX deco-busybox:latest -- ls -l /inputs
+  deco run --tasks 4 deco-busybox:latest -- sh -c 'echo shard $DECO_TASK_INDEX of $DECO_TASK_COUNT'
 
 Inputs are fetched by the provider before the task starts and mounted
 read-only at /inputs/NAME. With --git the repository is at /inputs/code and
 the command runs there; --dataset is at /inputs/dataset. A url input needs
 its SHA-256 (--dataset-sha256, or #sha256=HEX after an --input URL) unless
 --insecure-skip-hash is given. --estimated-time sets the timeout to twice
-the estimate.`,
+the estimate.
+
+With --tasks N the job runs as N tasks placed all or none (on N providers,
+or several per provider with room for them), each with DECO_TASK_INDEX and
+DECO_TASK_COUNT (and RANK, WORLD_SIZE, JOB_COMPLETION_INDEX) in its
+environment; the logs are every task's, prefixed "task-I| ", and the
+outputs come back as task-0/ … task-(N-1)/. See docs/multinode.md.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if f.wasm == "" && f.wasmURL == "" && f.image == "" && (len(args) == 0 || cmd.ArgsLenAtDash() == 0) {
 				return errors.New("an IMAGE is required (or --image, --wasm FILE or --wasm-url URL)")
@@ -89,7 +96,7 @@ the estimate.`,
 	fl.StringVar(&f.maxPrice, "max-price", "", "most to pay per hour for the whole task, e.g. 0.5")
 	fl.BoolVar(&f.network, "network", false, "let the task reach the network (the provider must allow it)")
 	fl.IntVar(&f.tasks, "tasks", 1, "run N tasks, placed all or none; each gets DECO_TASK_INDEX and DECO_TASK_COUNT")
-	fl.BoolVar(&f.links, "links", false, "put the tasks on a private network of their own (with --tasks)")
+	fl.BoolVar(&f.links, "links", false, "put the tasks on a private network of their own (with --tasks; no provider offers it yet: refused)")
 	fl.StringVar(&f.name, "name", "", "a label for the job")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")
@@ -110,7 +117,7 @@ the estimate.`,
 func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: job.NetworkPolicy{Outbound: f.network, Links: f.links}}
 	switch {
-	case f.tasks < 0:
+	case f.tasks < 1:
 		return s, fmt.Errorf("--tasks: must be at least 1, got %d", f.tasks)
 	case f.tasks > 1:
 		s.Tasks = f.tasks
@@ -553,14 +560,14 @@ every task's lines, each prefixed by its task ("task-1| "), or one task's
 alone with --task.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("task") && task < 0 {
+				return fmt.Errorf("--task: must be a task index (0 or more), got %d", task)
+			}
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
 			if cmd.Flags().Changed("task") {
-				if task < 0 {
-					return fmt.Errorf("--task: must be a task index (0 or more), got %d", task)
-				}
 				return c.TaskLogs(cmd.Context(), args[0], task, follow, a.stdout)
 			}
 			return c.Logs(cmd.Context(), args[0], follow, a.stdout)

@@ -51,6 +51,10 @@ func TestRunArgumentErrors(t *testing.T) {
 		{"estimate that would overflow", []string{"run", "--estimated-time", "2562047h", "img"}, "--estimated-time: must be at most 84h"},
 		{"timeout over the limit", []string{"run", "--timeout", "169h", "img"}, "timeout: must be at most 168h, got 169h"},
 		{"zero gpus and price are fine", []string{"run", "--gpus", "0", "--max-price", "0", "img"}, "no deco node is running"},
+		{"zero tasks", []string{"run", "--tasks", "0", "img"}, "--tasks: must be at least 1, got 0"},
+		{"too many tasks", []string{"run", "--tasks", "257", "img"}, "tasks: must be between 1 and 256, got 257"},
+		{"links alone", []string{"run", "--links", "img"}, "network.links: needs tasks of 2 or more"},
+		{"bad task index", []string{"job", "logs", "--task", "-1", "x"}, "--task: must be a task index"},
 		{"bad output", []string{"offers", "-o", "xml"}, "--output must be table or json"},
 		{"bad output on any command", []string{"wallet", "-o", "xml"}, "--output must be table or json"},
 		{"bad output before anything runs", []string{"id", "-o", "yaml"}, "--output must be table or json"},
@@ -112,6 +116,33 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		if err != nil || !strings.Contains(out, want) {
 			t.Fatalf("describe lacks %q: %v\n%s", want, err, out)
 		}
+	}
+
+	// An array job: both tasks' lines prefixed, one task's alone, the
+	// tasks in describe, the outputs one directory per task.
+	out, errOut, err = deco(t, append(req, "run", "--tasks", "2", "deco-busybox:latest", "--", "sh", "-c",
+		"echo i am $DECO_TASK_INDEX; echo $DECO_TASK_INDEX > /outputs/i")...)
+	if err != nil || !strings.Contains(out, "task-0| i am 0\n") || !strings.Contains(out, "task-1| i am 1\n") ||
+		!strings.Contains(errOut, "of 2 tasks placed on") {
+		t.Fatalf("run --tasks 2: %v out %q stderr %q", err, out, errOut)
+	}
+	out, _, _ = deco(t, append(req, "job", "ls", "-q", "--limit", "1")...)
+	gang := strings.TrimSpace(out)
+	if out, _, err = deco(t, append(req, "job", "logs", gang, "--task", "1")...); err != nil || out != "i am 1\n" {
+		t.Fatalf("logs --task 1: %v %q", err, out)
+	}
+	if _, _, err = deco(t, append(req, "job", "logs", gang, "--task", "2")...); err == nil || !strings.Contains(err.Error(), "has 2 task(s): no task 2") {
+		t.Fatalf("logs --task 2 of a 2-task job: %v", err)
+	}
+	if out, _, err = deco(t, append(req, "job", "describe", gang)...); err != nil || !strings.Contains(out, "Tasks:") || !strings.Contains(out, "2 tasks, all or none") {
+		t.Fatalf("describe of an array job: %v\n%s", err, out)
+	}
+	got := filepath.Join(t.TempDir(), "got")
+	if _, _, err = deco(t, append(req, "job", "get", gang, "--out", got)...); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(got, "task-1", "i")); err != nil || string(b) != "1\n" {
+		t.Fatalf("task-1/i: %q %v", b, err)
 	}
 
 	// Onboarding more than the machine has is refused, saying what exists.

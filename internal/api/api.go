@@ -314,6 +314,15 @@ func (s *server) logs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		task = n
+		d, err := s.b.Job(r.Context(), id)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		if count := d.Spec.TaskCount(); task >= count {
+			s.fail(w, fmt.Errorf("%w: job %s has %d task(s): no task %d", ErrBadRequest, id, count, task))
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -15,8 +15,8 @@ import (
 )
 
 // BenchmarkGangWasm times a job of N trivial wasm tasks on a 9-node
-// in-process devnet (a requester and 8 providers with room for 32 tasks
-// each) settling on the dev chain: per iteration it submits the job
+// in-process devnet (a requester and 8 providers of 2 cores, room for 40
+// tasks of 50m each) on the dev chain: per iteration it submits the job
 // through the REST API and follows it to its end as `deco run --tasks N`
 // does. "placed-ms" is submit until the API answers: every task placed,
 // quoted by its provider and countersigned; "done-ms" until every task has
@@ -26,7 +26,7 @@ import (
 func BenchmarkGangWasm(b *testing.B) {
 	ctx := context.Background()
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	share := job.Resources{CPU: 8000, Memory: 4 * job.GiB, Disk: 4 * job.GiB}
+	share := job.Resources{CPU: 2000, Memory: 4 * job.GiB, Disk: 4 * job.GiB}
 	net, err := devnet.Start(startCtx, devnet.Config{Nodes: 9, Dir: b.TempDir(), NoDocker: true, Share: &share,
 		Logger: slog.New(slog.DiscardHandler)})
 	cancel()
@@ -44,7 +44,7 @@ func BenchmarkGangWasm(b *testing.B) {
 	for _, n := range []int{1, 2, 8, 32} {
 		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
 			spec := job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm, Wasm: &job.WasmModule{Inline: trivialModule},
-				Resources: job.Resources{CPU: 250, Memory: 16 * job.MiB, Disk: 16 * job.MiB}}
+				Resources: job.Resources{CPU: 50, Memory: 16 * job.MiB, Disk: 16 * job.MiB}}
 			if n > 1 {
 				spec.Tasks = n
 			}
