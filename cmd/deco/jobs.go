@@ -442,7 +442,11 @@ func (a *app) jobLsCmd() *cobra.Command {
 				if j.Spec.Executor == job.ExecutorWasm {
 					what = "wasm"
 				}
-				rows = append(rows, []string{shortID(j.ID), string(j.State), what, shortPeer(j.Provider),
+				where := shortPeer(j.Provider)
+				if n := j.Spec.TaskCount(); n > 1 {
+					where = fmt.Sprintf("%d tasks", n)
+				}
+				rows = append(rows, []string{shortID(j.ID), string(j.State), what, where,
 					exitString(j.ExitCode), j.CreatedAt.Local().Format("2006-01-02 15:04:05")})
 			}
 			return table(a.stdout, []string{"JOB", "STATE", "IMAGE", "PROVIDER", "EXIT", "CREATED"}, rows)
