@@ -205,3 +205,59 @@ func TestArrayJobAcrossRestartThenCancel(t *testing.T) {
 		t.Fatalf("second gang %s (%s) logs %q", second.State, second.Error, logs)
 	}
 }
+
+// TestArrayJobTaskMovesOffALostProvider: when one task's provider is lost
+// mid-run, that task alone runs again on another provider (a second
+// attempt, a new execution) and the job completes; the other task runs
+// once.
+func TestArrayJobTaskMovesOffALostProvider(t *testing.T) {
+	needDocker(t)
+	net := startWith(t, devnet.Config{Nodes: 4, HeartbeatTimeout: 2 * time.Second})
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := net.WaitForOffers(ctx, 0, 3); err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 2,
+		Command: []string{"sh", "-c", `echo start $DECO_TASK_INDEX; sleep 4; echo $DECO_TASK_INDEX > /outputs/i`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, c, j.ID, "task-1| start 1")
+	d, err := c.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := d.Tasks[1]
+	for i, n := range net.Nodes {
+		if i > 0 && n.PeerID() == lost.Provider {
+			n.Close()
+		}
+	}
+	got, _ := waitDone(t, c, j.ID)
+	if got.State != job.StateCompleted {
+		t.Fatalf("job ended %s: %s", got.State, got.Error)
+	}
+	d, err = c.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := d.Tasks[1]
+	if len(moved.Attempts) != 2 || moved.Attempts[0].State != job.StateLost || moved.Provider == lost.Provider || moved.ExecutionID == lost.ExecutionID {
+		t.Fatalf("task 1 after losing %s: on %s as %s, attempts %+v", lost.Provider, moved.Provider, moved.ExecutionID, moved.Attempts)
+	}
+	if len(d.Tasks[0].Attempts) != 1 {
+		t.Fatalf("task 0 attempts %+v, want one", d.Tasks[0].Attempts)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := c.Outputs(ctx, j.ID, out); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(out, "task-1", "i")); got != "1\n" {
+		t.Fatalf("task-1/i = %q", got)
+	}
+}
