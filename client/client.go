@@ -185,26 +185,24 @@ func (c *Client) Job(ctx context.Context, id string) (api.JobDetail, error) {
 
 // Logs copies a job's logs to w; with follow it returns when the job ends.
 func (c *Client) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
-	path := "/v1/jobs/" + url.PathEscape(id) + "/logs"
-	if follow {
-		path += "?follow=1"
-	}
-	resp, err := c.do(ctx, http.MethodGet, path, nil, "")
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, err = io.Copy(w, resp.Body)
-	return err
+	return c.logs(ctx, id, url.Values{}, follow, w)
 }
 
 // TaskLogs copies the logs of task index of a multi-task job to w; with
 // follow it returns when the task ends. Logs gives every task's, each line
 // prefixed by its task.
 func (c *Client) TaskLogs(ctx context.Context, id string, index int, follow bool, w io.Writer) error {
-	path := "/v1/jobs/" + url.PathEscape(id) + "/logs?task=" + strconv.Itoa(index)
+	return c.logs(ctx, id, url.Values{"task": {strconv.Itoa(index)}}, follow, w)
+}
+
+// logs copies GET /v1/jobs/{id}/logs with query q to w.
+func (c *Client) logs(ctx context.Context, id string, q url.Values, follow bool, w io.Writer) error {
 	if follow {
-		path += "&follow=1"
+		q.Set("follow", "1")
+	}
+	path := "/v1/jobs/" + url.PathEscape(id) + "/logs"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	resp, err := c.do(ctx, http.MethodGet, path, nil, "")
 	if err != nil {

@@ -50,11 +50,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		delete(r.active, j.ID)
 		r.mu.Unlock()
 	}()
-	total := j.Spec.TotalTimeout.Std()
-	if total <= 0 {
-		total = 24 * time.Hour
-	}
-	ctx, cancel := context.WithDeadline(ctx, j.CreatedAt.Add(total))
+	ctx, cancel := withTotalTimeout(ctx, j)
 	defer cancel()
 
 	attempts, _ := r.cfg.Store.Attempts(ctx, j.ID)
@@ -129,6 +125,16 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		deals = nil
 		r.newExecution(&j, t)
 	}
+}
+
+// withTotalTimeout bounds ctx by job j's total timeout from its
+// submission.
+func withTotalTimeout(ctx context.Context, j store.Job) (context.Context, context.CancelFunc) {
+	total := j.Spec.TotalTimeout.Std()
+	if total <= 0 {
+		total = 24 * time.Hour
+	}
+	return context.WithDeadline(ctx, j.CreatedAt.Add(total))
 }
 
 // newExecution gives the job's next attempt its own execution ID: a retry
