@@ -261,3 +261,39 @@ func TestArrayJobTaskMovesOffALostProvider(t *testing.T) {
 		t.Fatalf("task-1/i = %q", got)
 	}
 }
+
+// TestArrayJobQueueTimeout: a gang that could fit once a busy provider
+// frees up is queued; when its queue timeout passes first it fails with
+// the reason, no task row ever made and nothing paid.
+func TestArrayJobQueueTimeout(t *testing.T) {
+	needDocker(t)
+	net := start(t, t.TempDir())
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	busy, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Command: []string{"sh", "-c", "echo busy; sleep 60"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, c, busy.ID, "busy")
+	g, err := c.Submit(ctx, job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 2, Command: []string{"true"},
+		QueueTimeout: job.Duration(2 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.State != job.StateQueued {
+		t.Fatalf("gang is %s, want queued while a provider is busy", g.State)
+	}
+	got, _ := waitDone(t, c, g.ID)
+	if got.State != job.StateFailed || !strings.Contains(got.Error, "within the queue timeout (2s)") {
+		t.Fatalf("gang ended %s: %s", got.State, got.Error)
+	}
+	d, err := c.Job(ctx, g.ID)
+	if err != nil || len(d.Tasks) != 0 {
+		t.Fatalf("tasks of a gang never placed: %+v %v", d.Tasks, err)
+	}
+	_ = c.Cancel(ctx, busy.ID)
+}

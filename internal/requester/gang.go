@@ -149,11 +149,10 @@ func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.J
 		tasks[i].Provider = rep.Gang.Slots[i]
 	}
 	if failed {
-		// All or none: the quotes that were given are released.
-		for i, err := range errs {
-			if err == nil {
-				r.declineAll(tasks[i:i+1], deals[i:i+1])
-			}
+		// All or none: the quotes that were given are released (a task
+		// whose quote failed has an empty deal, which declineAll skips).
+		r.declineAll(tasks, deals)
+		for i := range tasks {
 			tasks[i].Provider = ""
 		}
 		return nil, &rep, &NoQuoteError{Answers: answers, Permanent: permanent}
@@ -161,7 +160,8 @@ func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.J
 	return deals, &rep, nil
 }
 
-// declineAll releases the quotes of deals (one per task) not used.
+// declineAll releases the quotes of deals (deals[i] is task i's; an empty
+// one is skipped).
 func (r *Requester) declineAll(tasks []store.Job, deals []market.Deal) {
 	for i := range deals {
 		if i < len(tasks) && deals[i].Quote.Provider != "" {
@@ -213,11 +213,7 @@ func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, task
 		delete(r.active, g.ID)
 		r.mu.Unlock()
 	}()
-	total := g.Spec.TotalTimeout.Std()
-	if total <= 0 {
-		total = 24 * time.Hour
-	}
-	ctx, cancel := context.WithDeadline(ctx, g.CreatedAt.Add(total))
+	ctx, cancel := withTotalTimeout(ctx, g)
 	defer cancel()
 	if tasks == nil {
 		existing, err := r.cfg.Store.Tasks(ctx, g.ID)
@@ -229,7 +225,7 @@ func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, task
 			// Not placed yet (queued, or the node stopped before it was).
 			tasks = r.newTasks(g)
 			if deals, err = r.placeGangQueued(ctx, &g, t, tasks); err != nil {
-				r.endGang(ctx, &g, t, err)
+				r.end(ctx, &g, t, err) // as for a job that never ran: the gang has no provider or execution of its own
 				return
 			}
 			if err := r.makeDirs(g, tasks); err == nil {
@@ -237,7 +233,7 @@ func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, task
 			}
 			if err != nil {
 				r.declineAll(tasks, deals)
-				r.endGang(ctx, &g, t, err)
+				r.end(ctx, &g, t, err)
 				return
 			}
 		}
@@ -292,21 +288,6 @@ func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracke
 			}
 		case <-time.After(queuePoll):
 		}
-	}
-}
-
-// endGang records the end of a gang that never started its tasks.
-func (r *Requester) endGang(ctx context.Context, g *store.Job, t *tracked, err error) {
-	switch {
-	case r.stop.Err() != nil:
-		// The daemon is stopping: the job resumes at the next start.
-	case r.isCancelled(t):
-		g.Error = "cancelled by the requester"
-		r.update(g, job.StateCancelled, g.Error)
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		r.fail(g, fmt.Sprintf("total timeout (%s) reached: %v", g.Spec.TotalTimeout, err))
-	default:
-		r.fail(g, err.Error())
 	}
 }
 

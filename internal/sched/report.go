@@ -62,13 +62,7 @@ func (r Report) CanWait() bool {
 	if r.Gang != nil {
 		return r.Gang.Wait
 	}
-	busy := Unschedulable.String()
-	for _, g := range r.Rejected {
-		if g.Code == busy && g.Count > 0 {
-			return true
-		}
-	}
-	return r.Considered == 0
+	return r.hasBusy() || r.Considered == 0
 }
 
 // ErrNoFit is returned (wrapped in *NoFitError) when no node can take the job.
