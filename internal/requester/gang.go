@@ -100,12 +100,16 @@ func (r *Requester) submitGang(ctx context.Context, spec job.Spec) (store.Job, e
 	return g, nil
 }
 
-// makeDirs creates the job directories of a gang and its tasks.
+// makeDirs creates the job directories of a gang and its tasks and opens
+// their logs before the rows are stored, so that a follower who finds a
+// task row before its driver has started waits for its lines rather than
+// reading a finished, empty log.
 func (r *Requester) makeDirs(g store.Job, tasks []store.Job) error {
 	for _, j := range append([]store.Job{g}, tasks...) {
 		if err := os.MkdirAll(r.jobDir(j.ID), 0o700); err != nil {
 			return err
 		}
+		r.jobLog(j.ID)
 	}
 	return nil
 }
