@@ -40,6 +40,9 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 				return err
 			}
 			cfg.Dir, cfg.Logger = dir, a.logger()
+			if exe, err := os.Executable(); err == nil {
+				cfg.TaskInit = exe // jobs with links start under this binary's task-init
+			}
 			ready := filepath.Join(dir, "ready")
 			_ = os.Remove(ready)
 			ctx, cancel := context.WithTimeout(cmd.Context(), 60*time.Second)

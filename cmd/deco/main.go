@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/taskinit"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -30,6 +31,10 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == taskinit.Arg {
+		// The first process of a linked task's container (see taskinit).
+		os.Exit(taskinit.Main(os.Args[2:]))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()

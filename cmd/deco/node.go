@@ -68,6 +68,9 @@ and the log, the API and 'deco id' say so. Never keep real funds on it.`,
 				cfg.Clock = oc.now
 				fmt.Fprintf(a.stderr, "TEST ONLY: the node's clock is offset by the duration in %s (%s)\n", path, testClockEnv)
 			}
+			if exe, err := os.Executable(); err == nil {
+				cfg.TaskInit = exe // linked tasks start under this binary's task-init
+			}
 			n, err := node.New(cmd.Context(), cfg)
 			if err != nil {
 				return err

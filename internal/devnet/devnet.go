@@ -66,6 +66,9 @@ type Config struct {
 	PayHook func(market.UsageReport) bool
 	// DiskQuota is the providers' node.Config.DiskQuota.
 	DiskQuota string
+	// TaskInit is the nodes' node.Config.TaskInit: a static deco binary,
+	// with which (as root) they run jobs with links.
+	TaskInit string
 	// InputAllowHosts is the providers' input policy
 	// (node.Config.InputAllowHosts). Nil allows loopback
 	// (DefaultInputAllowHosts): a devnet's inputs are served from this
@@ -126,7 +129,8 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		// marked so): nothing on a dev network is worth a real secret.
 		nc := node.Config{DataDir: dataDir(cfg.Dir, i), ThrowawayKey: true, ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"},
 			APIAddr: "127.0.0.1:0", Logger: cfg.Logger.With("devnet", i), NoDocker: cfg.NoDocker, OfferTTL: cfg.OfferTTL,
-			HeartbeatTimeout: cfg.HeartbeatTimeout, DiskQuota: cfg.DiskQuota, InputAllowHosts: cfg.InputAllowHosts}
+			HeartbeatTimeout: cfg.HeartbeatTimeout, DiskQuota: cfg.DiskQuota, InputAllowHosts: cfg.InputAllowHosts,
+			TaskInit: cfg.TaskInit}
 		net.payments(&nc, i)
 		if err := net.writeSettlement(nc.DataDir); err != nil {
 			net.Close()

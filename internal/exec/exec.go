@@ -40,7 +40,26 @@ type Task struct {
 	// Network allows outbound network (the spec and the provider's policy
 	// both allowed it).
 	Network bool
+	// Links, when set, puts the task on its job network: the executor
+	// calls Attach with the sandbox's network namespace once it exists
+	// and lets the program start only when Attach has returned nil.
+	Links Attacher
+	// Hosts are names the task resolves through /etc/hosts ("task-0" to
+	// its address on the job network).
+	Hosts map[string]string
 }
+
+// Attacher joins a sandbox to a network the executor does not manage.
+type Attacher interface {
+	// Attach is called with the path of the sandbox's network namespace
+	// (/proc/PID/ns/net) before its program runs; an error fails the
+	// execution.
+	Attach(ctx context.Context, netns string) error
+}
+
+// ErrNoLinks is returned by an executor that cannot attach sandboxes to a
+// job network.
+var ErrNoLinks = errors.New("this executor cannot put tasks on a job network")
 
 // Result is how an execution ended.
 type Result struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -36,6 +37,37 @@ const (
 	EnvLocalRank       = "LOCAL_RANK"
 )
 
+// The job network's part of the contract, given to the tasks of a job whose
+// tasks are linked (LinkEnv): task 0's address as the rendezvous, the
+// interface to bind collective traffic to, and every task's address. A
+// spec may set MASTER_PORT; the others are deco's.
+const (
+	EnvMasterAddr     = "MASTER_ADDR"
+	EnvMasterPort     = "MASTER_PORT"
+	EnvGlooIfname     = "GLOO_SOCKET_IFNAME"
+	EnvNCCLIfname     = "NCCL_SOCKET_IFNAME"
+	EnvTaskAddrs      = "DECO_TASK_ADDRS"
+	DefaultMasterPort = "29500"
+)
+
+// linkEnvNames lists the names LinkEnv sets that a spec may not.
+var linkEnvNames = []string{EnvMasterAddr, EnvGlooIfname, EnvNCCLIfname, EnvTaskAddrs}
+
+// LinkEnv adds the job network's variables to env (a TaskEnv result):
+// MASTER_ADDR is addrs[0], DECO_TASK_ADDRS all of them comma-separated in
+// task order, GLOO_SOCKET_IFNAME and NCCL_SOCKET_IFNAME the job interface,
+// and MASTER_PORT DefaultMasterPort unless the spec set one.
+func LinkEnv(env map[string]string, addrs []string, iface string) {
+	if len(addrs) > 0 {
+		env[EnvMasterAddr] = addrs[0]
+	}
+	env[EnvTaskAddrs] = strings.Join(addrs, ",")
+	env[EnvGlooIfname], env[EnvNCCLIfname] = iface, iface
+	if _, ok := env[EnvMasterPort]; !ok {
+		env[EnvMasterPort] = DefaultMasterPort
+	}
+}
+
 // taskEnvNames lists the names TaskEnv sets, for validation.
 var taskEnvNames = []string{EnvTaskIndex, EnvTaskCount, EnvCompletionIndex, EnvRank, EnvWorldSize, EnvLocalRank}
 
@@ -65,6 +97,16 @@ func validateTasks(v *validator, s Spec) {
 		if _, ok := s.Env[k]; ok {
 			v.add("env."+k, "is set by deco for each task (the task index and count); leave it out")
 		}
+	}
+	if s.Network.Links {
+		for _, k := range linkEnvNames {
+			if _, ok := s.Env[k]; ok {
+				v.add("env."+k, "is set by deco for each task of a job with links (the job network); leave it out")
+			}
+		}
+	}
+	if s.Network.Links && s.Executor == ExecutorWasm {
+		v.add("network.links", "needs the docker executor: a wasm task has no network")
 	}
 	if s.Network.Links && s.TaskCount() < 2 {
 		v.add("network.links", "needs tasks of 2 or more: links connect a job's tasks to each other")

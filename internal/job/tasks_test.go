@@ -146,3 +146,29 @@ func TestTaskEnv(t *testing.T) {
 		t.Fatalf("single task count = %q, want 1", got)
 	}
 }
+
+func TestLinkEnv(t *testing.T) {
+	s := Spec{Tasks: 2, Network: NetworkPolicy{Links: true}}
+	env := s.TaskEnv(1)
+	LinkEnv(env, []string{"100.64.0.1", "100.64.0.2"}, "deco0")
+	for k, v := range map[string]string{EnvMasterAddr: "100.64.0.1", EnvMasterPort: DefaultMasterPort, EnvTaskAddrs: "100.64.0.1,100.64.0.2",
+		EnvGlooIfname: "deco0", EnvNCCLIfname: "deco0", EnvRank: "1"} {
+		if env[k] != v {
+			t.Errorf("%s = %q, want %q", k, env[k], v)
+		}
+	}
+	s.Env = map[string]string{EnvMasterPort: "1234"}
+	env = s.TaskEnv(0)
+	LinkEnv(env, []string{"100.64.0.1", "100.64.0.2"}, "deco0")
+	if env[EnvMasterPort] != "1234" {
+		t.Errorf("the spec's MASTER_PORT was replaced: %q", env[EnvMasterPort])
+	}
+	s.Env = map[string]string{EnvMasterAddr: "10.0.0.1"}
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "env.MASTER_ADDR") {
+		t.Errorf("a linked spec setting MASTER_ADDR: %v", err)
+	}
+	s.Network.Links = false
+	if err := s.Validate(); err != nil && strings.Contains(err.Error(), "MASTER_ADDR") {
+		t.Errorf("MASTER_ADDR refused without links: %v", err)
+	}
+}

@@ -63,6 +63,10 @@ type TaskRequest struct {
 	// Grants let the provider fetch the results named by the spec's result
 	// inputs from the providers that hold them, one per result input.
 	Grants []ResultGrant `json:"grants,omitempty"`
+	// Members are, for a job whose tasks are linked, the provider (peer ID)
+	// of every task in task order: the peers this task's job network
+	// exchanges packets with.
+	Members []string `json:"members,omitempty"`
 }
 
 // ResultGrant is a requester's signed permission for one node (the

@@ -7,6 +7,7 @@ package node
 import (
 	"context"
 	"crypto/rand"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,7 @@ import (
 	"github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/exec/wasm"
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/jobnet"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
@@ -78,6 +80,11 @@ type Config struct {
 	APIAddr string
 	// DockerHost overrides DOCKER_HOST for the docker executor.
 	DockerHost string
+	// TaskInit is the host path of a static deco binary that linked tasks'
+	// containers start under (see taskinit); with it, and root and
+	// /dev/net/tun, the node runs tasks on job networks. The CLI gives
+	// its own executable. Empty: the node refuses jobs with links.
+	TaskInit string
 	// NoDocker and NoWasm disable an executor.
 	NoDocker, NoWasm bool
 	// OfferTTL is how long published offers live (default 60 s).
@@ -133,6 +140,7 @@ type Node struct {
 	catalog   *offer.Catalog
 	provider  *provider.Provider
 	requester *requester.Requester
+	jobnet    *jobnet.Service // nil: this node refuses jobs with links
 	// settlement is nil when the data directory has no chain.json.
 	settlement *evm.Client
 	escrow     string
@@ -226,11 +234,17 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 
 	n.executors = map[string]exec.Executor{}
 	if !cfg.NoDocker {
-		d, err := docker.New(ctx, docker.Config{Logger: n.log, Host: cfg.DockerHost, Clock: cfg.Clock, NodeID: n.key.PeerID()})
+		d, err := docker.New(ctx, docker.Config{Logger: n.log, Host: cfg.DockerHost, Clock: cfg.Clock, NodeID: n.key.PeerID(),
+			Init: cfg.TaskInit})
 		if err != nil {
 			n.log.Warn("docker executor unavailable; this node will not run container tasks", "err", err)
 		} else {
 			n.executors[d.Name()] = d
+			if why := jobNetUnavailable(cfg.TaskInit); why != "" {
+				n.log.Info("this node will not run tasks on job networks (jobs with links)", "why", why)
+			} else {
+				n.jobnet = jobnet.New(jobnet.Config{Host: n.host.Libp2p(), Logger: n.log})
+			}
 		}
 	}
 	if !cfg.NoWasm {
@@ -247,7 +261,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
 		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, InputAllowHosts: cfg.InputAllowHosts, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
-		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll})
+		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet})
 	if err != nil {
 		return n, err
 	}
@@ -492,6 +506,9 @@ func (n *Node) Close() error {
 		if n.provider != nil {
 			_ = n.provider.Close()
 		}
+		if n.jobnet != nil {
+			_ = n.jobnet.Close()
+		}
 		for _, ex := range n.executors {
 			if c, ok := ex.(io.Closer); ok {
 				_ = c.Close()
@@ -593,3 +610,28 @@ func (n *Node) ExecutorNames() []string {
 
 // Connect dials a peer by its full multiaddr (with /p2p/ID).
 func (n *Node) Connect(ctx context.Context, addr string) error { return n.host.Connect(ctx, addr) }
+
+// jobNetUnavailable says why this node cannot create job networks with
+// task init binary init, or "" when it can.
+func jobNetUnavailable(init string) string {
+	switch {
+	case init == "":
+		return "no task init binary"
+	case os.Geteuid() != 0:
+		return "not root: creating a task's interface in its network namespace needs CAP_NET_ADMIN"
+	}
+	if _, err := os.Stat("/dev/net/tun"); err != nil {
+		return "no /dev/net/tun"
+	}
+	f, err := elf.Open(init)
+	if err != nil {
+		return "task init binary: " + err.Error()
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return "task init binary " + init + " is dynamically linked (build deco with CGO_ENABLED=0, as make build does)"
+		}
+	}
+	return ""
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/jobnet"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
@@ -97,6 +98,10 @@ type Config struct {
 	// channels are checked (DefaultRedeemPoll when zero).
 	RedeemThreshold money.Amount
 	RedeemPoll      time.Duration
+	// JobNet, when set, puts the tasks of jobs with links on their job
+	// network, and the offer says so; nil refuses such jobs. Only the
+	// docker executor runs linked tasks.
+	JobNet *jobnet.Service
 }
 
 // Provider sells this node's capacity. Create with New, then Run.
@@ -360,6 +365,8 @@ func (p *Provider) issue() (*offer.Offer, error) {
 			o.Executors = append(o.Executors, name)
 		}
 		sort.Strings(o.Executors)
+		_, docker := p.cfg.Executors[job.ExecutorDocker]
+		o.Links = p.cfg.JobNet != nil && docker
 	}
 	if err := o.Sign(p.cfg.Key); err != nil {
 		return nil, err
@@ -507,11 +514,13 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	if spec.Network.Outbound && !p.onboarding.Policy.AllowNetwork {
 		return inventory.Allocation{}, nil, errors.New("network access is not allowed by this provider")
 	}
-	if spec.Network.Links {
-		return inventory.Allocation{}, nil, errors.New("this provider cannot create job networks (links between tasks)")
-	}
 	if n := spec.TaskCount(); req.TaskIndex < 0 || req.TaskIndex >= n {
 		return inventory.Allocation{}, nil, fmt.Errorf("task index %d is out of range for a job of %d tasks", req.TaskIndex, n)
+	}
+	if spec.Network.Links {
+		if p.cfg.JobNet == nil || spec.Executor != job.ExecutorDocker {
+			return inventory.Allocation{}, nil, errors.New("this provider cannot create job networks (links between tasks)")
+		}
 	}
 	if _, dup := p.running[req.ExecutionID]; dup {
 		return inventory.Allocation{}, nil, fmt.Errorf("execution %s is already running", req.ExecutionID)

@@ -144,6 +144,11 @@ func (p *Provider) commitDeal(req *market.TaskRequest, requester string) (invent
 	if err := d.Verify(p.now()); err != nil {
 		return inventory.Allocation{}, nil, err
 	}
+	if req.Spec.Network.Links {
+		if _, err := p.members(req); err != nil {
+			return inventory.Allocation{}, nil, err
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r := p.running[req.ExecutionID]

@@ -233,8 +233,14 @@ func outcome(res exec.Result, runErr error, killed bool, spec job.Spec) (job.Sta
 	default:
 		state = job.StateCompleted
 	}
-	if res.OOMKilled {
+	switch {
+	case res.OOMKilled:
 		msg = "killed: out of memory (limit " + spec.Resources.Memory.String() + ")"
+	case state == job.StateFailed && res.ExitCode == exec.KilledExitCode && !res.Killed && !res.TimedOut && runErr == nil:
+		// The engine loses the out-of-memory event of a task killed in
+		// its first milliseconds (before it watches the cgroup); a SIGKILL
+		// that nobody on this side sent is most often the memory limit.
+		msg = fmt.Sprintf("exit code %d: killed by SIGKILL, most likely out of memory (limit %s); the engine did not confirm it", res.ExitCode, spec.Resources.Memory)
 	}
 	if res.Error != "" && msg == "" {
 		msg = res.Error
@@ -255,6 +261,13 @@ func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.Ta
 	task := exec.Task{JobID: req.JobID, ExecutionID: req.ExecutionID, TaskIndex: req.TaskIndex, Spec: req.Spec,
 		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: p.outputsDir(req.ExecutionID), Network: req.Spec.Network.Outbound}
 	task.Spec.Env = req.Spec.TaskEnv(req.TaskIndex) // the task's index and count (job.TaskEnv)
+	if req.Spec.Network.Links {
+		unlink, err := p.linkTask(req, &task)
+		if err != nil {
+			return exec.Result{}, err
+		}
+		defer unlink()
+	}
 	var inputsSize int64
 	if len(req.Spec.Inputs) > 0 {
 		inputs := filepath.Join(dir, "inputs")

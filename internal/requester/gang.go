@@ -164,6 +164,30 @@ func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.J
 	return deals, &rep, nil
 }
 
+// members are the providers of every task of j's gang in task order, told
+// to each provider of a linked job so that its job network admits the
+// others; nil for a job without links.
+func (r *Requester) members(ctx context.Context, j *store.Job) ([]string, error) {
+	if j.Parent == "" || !j.Spec.Network.Links {
+		return nil, nil
+	}
+	tasks, err := r.cfg.Store.Tasks(ctx, j.Parent)
+	if err != nil {
+		return nil, err
+	}
+	members := make([]string, len(tasks))
+	for i, tk := range tasks {
+		if tk.Provider == "" {
+			return nil, fmt.Errorf("task %d of the linked job is not placed", i)
+		}
+		members[i] = tk.Provider
+	}
+	if j.TaskIndex < len(members) {
+		members[j.TaskIndex] = j.Provider // this task's, as being sent
+	}
+	return members, nil
+}
+
 // declineAll releases the quotes of deals (deals[i] is task i's; an empty
 // one is skipped).
 func (r *Requester) declineAll(tasks []store.Job, deals []market.Deal) {

@@ -87,6 +87,12 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 	}
 	for {
 		if len(deals) == 0 {
+			if j.Parent != "" && j.Spec.Network.Links {
+				// Every provider of the gang was told who runs each
+				// task: one task cannot move on its own.
+				r.fail(&j, "not placed again on its own: the job network of a job with links names every task's provider")
+				return
+			}
 			if used >= j.Spec.MaxAttempts {
 				r.fail(&j, fmt.Sprintf("gave up after %d attempts (maxAttempts); see the attempts in deco job describe", used))
 				return
@@ -366,6 +372,10 @@ func (r *Requester) send(ctx context.Context, j *store.Job, pid peer.ID, deal *m
 	}
 	req := market.TaskRequest{JobID: wireJobID(j), ExecutionID: j.ExecutionID, TaskIndex: j.TaskIndex, Spec: j.Spec, SpecDigest: j.SpecDigest, Deal: deal}
 	if req.Grants, err = r.grants(ctx, j.Spec, pid); err != nil {
+		s.Reset()
+		return nil, false, err
+	}
+	if req.Members, err = r.members(ctx, j); err != nil {
 		s.Reset()
 		return nil, false, err
 	}

@@ -3,6 +3,7 @@ package docker
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/deco-network/deco/internal/exec"
 	"github.com/deco-network/deco/internal/inventory"
+	"github.com/deco-network/deco/internal/taskinit"
 )
 
 // Labels carried by every container this executor creates. All the state
@@ -40,6 +42,10 @@ const (
 	outputsPath = "/outputs"
 	inputsPath  = "/inputs"
 	tmpPath     = "/tmp"
+	// A linked task's init binary and start gate (see Config.Init).
+	initPath = "/.deco/init"
+	gatePath = "/.deco/gate"
+	gateFile = "open"
 )
 
 // containerPrefix starts the name of every container deco creates.
@@ -69,6 +75,12 @@ type sandboxOptions struct {
 	// deadline is when the timeout fires; zero for none.
 	deadline time.Time
 	nodeID   string
+	// init is the host path of the task init binary, gate the host
+	// directory of a linked task's start gate (see Config.Init), and
+	// entrypoint and cmd the image's: a linked task's program is theirs,
+	// run by the init once the gate opens.
+	init, gate      string
+	entrypoint, cmd []string
 }
 
 // containerConfig builds the engine's container configuration for a task:
@@ -161,6 +173,15 @@ func containerConfig(t exec.Task, o sandboxOptions) (*container.Config, *contain
 		host.Tmpfs[v] = tmpfs
 	}
 
+	if t.Links != nil {
+		if err := gated(cfg, host, t, o); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(t.Hosts)) {
+		host.ExtraHosts = append(host.ExtraHosts, name+":"+t.Hosts[name])
+	}
+
 	if len(t.GPUIDs) > 0 {
 		switch t.GPUVendor {
 		case inventory.VendorNVIDIA:
@@ -193,4 +214,27 @@ func network(allowed bool) container.NetworkMode {
 		return "bridge"
 	}
 	return "none"
+}
+
+// gated makes a linked task start under the init binary, which runs the
+// task's program (the image's entrypoint, then the spec's command or the
+// image's) once the gate file appears.
+func gated(cfg *container.Config, host *container.HostConfig, t exec.Task, o sandboxOptions) error {
+	if o.init == "" || o.gate == "" {
+		return fmt.Errorf("%w: execution %s: %w (no task init binary configured)", errInvalidTask, t.ExecutionID, exec.ErrNoLinks)
+	}
+	cmd := o.cmd
+	if len(t.Spec.Command) > 0 {
+		cmd = t.Spec.Command
+	}
+	argv := append(slices.Clone(o.entrypoint), cmd...)
+	if len(argv) == 0 {
+		return fmt.Errorf("%w: execution %s: image %q has no command and the spec gives none", errInvalidTask, t.ExecutionID, t.Spec.Image)
+	}
+	cfg.Entrypoint = []string{initPath, taskinit.Arg, gatePath + "/" + gateFile, "--"}
+	cfg.Cmd = argv
+	host.Mounts = append(host.Mounts,
+		mount.Mount{Type: mount.TypeBind, Source: o.init, Target: initPath, ReadOnly: true},
+		mount.Mount{Type: mount.TypeBind, Source: o.gate, Target: gatePath, ReadOnly: true})
+	return nil
 }

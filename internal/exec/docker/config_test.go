@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -378,5 +379,54 @@ func TestNewUnreachable(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
+	}
+}
+
+type attachFunc func(context.Context, string) error
+
+func (f attachFunc) Attach(ctx context.Context, ns string) error { return f(ctx, ns) }
+
+func TestContainerConfigLinkedTaskStartsBehindItsGate(t *testing.T) {
+	tk := baseTask()
+	tk.Links = attachFunc(func(context.Context, string) error { return nil })
+	tk.Hosts = map[string]string{"task-1": "100.64.0.2", "task-0": "100.64.0.1"}
+	o := baseOptions()
+	if _, _, err := containerConfig(tk, o); !errors.Is(err, exec.ErrNoLinks) {
+		t.Fatalf("no init binary: %v", err)
+	}
+	o.init, o.gate = "/usr/bin/deco", "/tmp/gate-1"
+	o.entrypoint, o.cmd = []string{"/entry"}, []string{"default"}
+	cfg, host, err := containerConfig(tk, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{initPath, "task-init", gatePath + "/open", "--"}; !slices.Equal(cfg.Entrypoint, want) {
+		t.Errorf("entrypoint %q, want %q", cfg.Entrypoint, want)
+	}
+	if want := []string{"/entry", "sh", "-c", "echo hi"}; !slices.Equal(cfg.Cmd, want) {
+		t.Errorf("cmd %q, want the image's entrypoint then the spec's command %q", cfg.Cmd, want)
+	}
+	var init, gate bool
+	for _, m := range host.Mounts {
+		init = init || m == mount.Mount{Type: mount.TypeBind, Source: "/usr/bin/deco", Target: initPath, ReadOnly: true}
+		gate = gate || m == mount.Mount{Type: mount.TypeBind, Source: "/tmp/gate-1", Target: gatePath, ReadOnly: true}
+	}
+	if !init || !gate {
+		t.Errorf("mounts %+v lack the read-only init and gate", host.Mounts)
+	}
+	if want := []string{"task-0:100.64.0.1", "task-1:100.64.0.2"}; !slices.Equal(host.ExtraHosts, want) {
+		t.Errorf("hosts %q, want %q", host.ExtraHosts, want)
+	}
+	if host.NetworkMode != "none" || !slices.Equal(host.CapDrop, []string{"ALL"}) {
+		t.Errorf("a linked task keeps the sandbox: network %q caps %q", host.NetworkMode, host.CapDrop)
+	}
+
+	tk.Spec.Command = nil
+	if cfg, _, _ = containerConfig(tk, o); !slices.Equal(cfg.Cmd, []string{"/entry", "default"}) {
+		t.Errorf("without a spec command: %q", cfg.Cmd)
+	}
+	o.entrypoint, o.cmd = nil, nil
+	if _, _, err = containerConfig(tk, o); err == nil || !strings.Contains(err.Error(), "has no command") {
+		t.Errorf("no command at all: %v", err)
 	}
 }

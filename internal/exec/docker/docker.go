@@ -70,6 +70,10 @@ type Config struct {
 	// it, and restricts the Reconciler to that node's containers, so several
 	// nodes can share one engine.
 	NodeID string
+	// Init is the host path of a static deco binary that linked tasks
+	// start under (taskinit): it holds their program until the job network
+	// is up. Empty: the executor refuses linked tasks (exec.ErrNoLinks).
+	Init string
 }
 
 // Executor runs executions in Docker containers. It is safe for concurrent
@@ -102,6 +106,8 @@ type run struct {
 	// timedOut and killed record why this instance killed it.
 	timedOut bool
 	killed   bool
+	// gate is the host directory of a linked task's start gate.
+	gate string
 }
 
 var (
@@ -136,7 +142,8 @@ func New(ctx context.Context, cfg Config) (*Executor, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
-	e.opts = sandboxOptions{pidsLimit: cfg.PidsLimit, tmpSize: int64(cfg.TmpSize), logSize: int64(cfg.LogSize), nodeID: cfg.NodeID}
+	e.opts = sandboxOptions{pidsLimit: cfg.PidsLimit, tmpSize: int64(cfg.TmpSize), logSize: int64(cfg.LogSize), nodeID: cfg.NodeID,
+		init: cfg.Init}
 	if e.opts.logSize <= 0 {
 		e.opts.logSize = int64(DefaultLogSize)
 	}

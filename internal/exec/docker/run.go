@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -37,9 +39,22 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 	}
 	if img.Config != nil {
 		opts.volumes = slices.Sorted(maps.Keys(img.Config.Volumes))
+		opts.entrypoint, opts.cmd = img.Config.Entrypoint, img.Config.Cmd
+	}
+	if t.Links != nil && opts.init != "" {
+		if opts.gate, err = os.MkdirTemp("", "deco-gate-"); err == nil {
+			err = os.Chmod(opts.gate, 0o755) // read by the task's user, written only here
+		}
+		if err != nil {
+			return fmt.Errorf("execution %s: start gate: %w", t.ExecutionID, err)
+		}
+		e.mu.Lock()
+		e.runLocked(t.ExecutionID).gate = opts.gate
+		e.mu.Unlock()
 	}
 	cfg, host, err := containerConfig(t, opts)
 	if err != nil {
+		e.forget(t.ExecutionID)
 		return err
 	}
 	name := containerName(t.ExecutionID)
@@ -60,12 +75,13 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 	for _, w := range created.Warnings {
 		e.log.Warn("container create warning", "execution", t.ExecutionID, "warning", w)
 	}
-	if _, err := e.cli.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+	if err := e.startGated(ctx, t, created.ID, opts.gate); err != nil {
 		// Leave nothing behind: a retry is a new execution.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), engineTimeout)
 		defer cancel()
 		_, _ = e.cli.ContainerRemove(rctx, created.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-		return fmt.Errorf("start container for execution %s: %w", t.ExecutionID, err)
+		e.forget(t.ExecutionID)
+		return err
 	}
 	e.mu.Lock()
 	r := e.runLocked(t.ExecutionID)
@@ -74,6 +90,32 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 	e.watch(t.ExecutionID, opts.deadline)
 	e.log.Info("execution started", "execution", t.ExecutionID, "job", t.JobID, "task", t.TaskIndex,
 		"image", t.Spec.Image, "container", created.ID[:12], "deadline", opts.deadline)
+	return nil
+}
+
+// startGated starts the container; for a linked task it then attaches
+// the container's network namespace and opens the start gate, so that the
+// program runs only once its job network is up.
+func (e *Executor) startGated(ctx context.Context, t exec.Task, id, gate string) error {
+	if _, err := e.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		return fmt.Errorf("start container for execution %s: %w", t.ExecutionID, err)
+	}
+	if t.Links == nil {
+		return nil
+	}
+	c, err := e.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return fmt.Errorf("inspect container for execution %s: %w", t.ExecutionID, err)
+	}
+	if c.Container.State == nil || c.Container.State.Pid == 0 {
+		return fmt.Errorf("execution %s: the container stopped before its network was attached", t.ExecutionID)
+	}
+	if err := t.Links.Attach(ctx, fmt.Sprintf("/proc/%d/ns/net", c.Container.State.Pid)); err != nil {
+		return fmt.Errorf("execution %s: job network: %w", t.ExecutionID, err)
+	}
+	if err := os.WriteFile(filepath.Join(gate, gateFile), nil, 0o644); err != nil {
+		return fmt.Errorf("execution %s: open the start gate: %w", t.ExecutionID, err)
+	}
 	return nil
 }
 
@@ -303,6 +345,9 @@ func (e *Executor) forget(executionID string) {
 	if r, ok := e.runs[executionID]; ok {
 		if r.timer != nil {
 			r.timer.Stop()
+		}
+		if r.gate != "" {
+			_ = os.RemoveAll(r.gate)
 		}
 		delete(e.runs, executionID)
 	}
