@@ -96,7 +96,7 @@ outputs come back as task-0/ … task-(N-1)/. See docs/multinode.md.`,
 	fl.StringVar(&f.maxPrice, "max-price", "", "most to pay per hour for the whole task, e.g. 0.5")
 	fl.BoolVar(&f.network, "network", false, "let the task reach the network (the provider must allow it)")
 	fl.IntVar(&f.tasks, "tasks", 1, "run N tasks, placed all or none; each gets DECO_TASK_INDEX and DECO_TASK_COUNT")
-	fl.BoolVar(&f.links, "links", false, "put the tasks on a private network of their own (with --tasks; no provider offers it yet: refused)")
+	fl.BoolVar(&f.links, "links", false, "put the tasks on a private job network of their own, carried between providers over libp2p (with --tasks; task-0, task-1, … in /etc/hosts, MASTER_ADDR set; needs providers that offer links)")
 	fl.StringVar(&f.name, "name", "", "a label for the job")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")

@@ -100,10 +100,10 @@ parentheses. Quantities take units ("16GiB", "500m").`,
 					fmt.Sprintf("%s/%s", o.Free.Memory, o.Total.Memory),
 					o.Free.Disk.String(), joinOr(gpus, "-"),
 					fmt.Sprintf("%s/%s/%s", o.Prices.CPUHour, o.Prices.MemoryGiBHour, o.Prices.GPUHour),
-					strings.Join(o.Executors, ","), orDash(o.Region),
+					strings.Join(o.Executors, ","), yesNo(o.Links), orDash(o.Region),
 					time.Until(o.Expires).Round(time.Second).String()})
 			}
-			return table(a.stdout, []string{"NODE", "CPU FREE/TOTAL", "MEMORY FREE/TOTAL", "DISK", "GPUS", "PRICE CPU/GIB/GPU-H", "EXECUTORS", "REGION", "EXPIRES IN"}, rows)
+			return table(a.stdout, []string{"NODE", "CPU FREE/TOTAL", "MEMORY FREE/TOTAL", "DISK", "GPUS", "PRICE CPU/GIB/GPU-H", "EXECUTORS", "LINKS", "REGION", "EXPIRES IN"}, rows)
 		},
 	}
 	cmd.Flags().StringVar(&where, "where", "", "only offers matching this expression (see the command's help)")

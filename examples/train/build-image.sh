@@ -8,6 +8,10 @@
 #
 # Usage: sudo examples/train/build-image.sh [--force] [--tag NAME:TAG]
 #                                           [--mirror URL] [--suite SUITE]
+#                                           [--include PKG,PKG...]
+#
+# --include adds Debian packages to the image (examples/torch adds
+# python3-torch this way).
 #
 # It is idempotent: when the tag already exists it prints the image and exits
 # unless --force is given. The mirror defaults to $DECO_DEBIAN_MIRROR, then
@@ -19,6 +23,7 @@ tag="deco-python:latest"
 suite="bookworm"
 mirror="${DECO_DEBIAN_MIRROR:-}"
 force=0
+include=""
 
 usage() {
 	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -30,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--tag) tag="${2:?--tag needs a value}"; shift ;;
 	--mirror) mirror="${2:?--mirror needs a value}"; shift ;;
 	--suite) suite="${2:?--suite needs a value}"; shift ;;
+	--include) include="${2:?--include needs a value}"; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "build-image.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -76,14 +82,16 @@ if [ -z "$mirror" ]; then
 	mirror="${mirror:-http://deb.debian.org/debian}"
 fi
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/deco-python.XXXXXX")"
+packages="python3-minimal,python3-numpy${include:+,$include}"
+name="${tag%%:*}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")"
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
 rootfs="$work/rootfs"
 
 echo "build-image.sh: debootstrap $suite from $mirror into $rootfs"
 start=$(date +%s)
-"$debootstrap" --variant=minbase --include=python3-minimal,python3-numpy \
+"$debootstrap" --variant=minbase --include="$packages" \
 	"$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
 	echo "build-image.sh: debootstrap failed; the end of its log:" >&2
 	tail -n 30 "$work/debootstrap.log" >&2
@@ -105,8 +113,9 @@ rm -rf \
 	"$rootfs"/var/log/* \
 	"$rootfs"/tmp/* \
 	"$rootfs"/root/.cache
-# Tests shipped inside numpy are never run in a job.
+# Tests shipped inside numpy (and torch) are never run in a job.
 find "$rootfs"/usr/lib/python3/dist-packages/numpy -type d -name tests -prune -exec rm -rf {} +
+rm -rf "$rootfs"/usr/lib/libtorch-test "$rootfs"/usr/lib/x86_64-linux-gnu/libtorch-test
 # glibc's iconv modules and CPython's own regression tests: python3 has its
 # own codecs and a job never runs the tests.
 rm -rf "$rootfs"/usr/lib/x86_64-linux-gnu/gconv "$rootfs"/usr/lib/python3.*/test
@@ -138,8 +147,8 @@ tar --numeric-owner -C "$rootfs" -c . | docker import \
 	--change 'ENTRYPOINT ["/usr/local/bin/deco-entrypoint"]' \
 	--change 'ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 OPENBLAS_NUM_THREADS=1' \
 	--change 'CMD ["python3"]' \
-	--change "LABEL org.opencontainers.image.title=deco-python org.opencontainers.image.description=\"Debian $suite minbase with python3 and numpy, built by deco examples/train/build-image.sh\"" \
-	--message "debootstrap --variant=minbase --include=python3-minimal,python3-numpy $suite" \
+	--change "LABEL org.opencontainers.image.title=$name org.opencontainers.image.description=\"Debian $suite minbase with $packages, built by deco examples/train/build-image.sh\"" \
+	--message "debootstrap --variant=minbase --include=$packages $suite" \
 	- "$tag" >/dev/null
 
 end=$(date +%s)
