@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -30,18 +31,18 @@ const mlImage = "deco-python:latest"
 // example's image or git is missing.
 func needMLImage(t *testing.T) {
 	t.Helper()
-	needDocker(t)
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("DECO_REQUIRE_ML") == "1" {
-			t.Fatalf("DECO_REQUIRE_ML=1 is set and "+format, args...)
-		}
-		t.Skipf(format+"; CI does not build this image (debootstrap needs a Debian mirror and takes over a minute), "+
-			"so this test runs only where it was built by hand: sudo examples/train/build-image.sh", args...)
-	}
 	if _, err := osexec.LookPath("git"); err != nil {
-		missing("git is not installed (the test serves the code repository with git http-backend)")
+		needImageMissing(t, "DECO_REQUIRE_ML", "examples/train", "git is not installed (the test serves the code repository with git http-backend)")
 	}
+	needImage(t, mlImage, "DECO_REQUIRE_ML", "examples/train")
+}
+
+// needImage skips, or fails when the environment variable require is 1,
+// when image is not in the local engine; example is the directory whose
+// build-image.sh builds it.
+func needImage(t *testing.T, image, require, example string) {
+	t.Helper()
+	needDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cli, err := mobyclient.New(mobyclient.WithHostFromEnv())
@@ -52,11 +53,19 @@ func needMLImage(t *testing.T) {
 	if _, err := cli.Ping(ctx, mobyclient.PingOptions{NegotiateAPIVersion: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cli.ImageInspect(ctx, mlImage); cerrdefs.IsNotFound(err) {
-		missing("the image %s does not exist", mlImage)
+	if _, err := cli.ImageInspect(ctx, image); cerrdefs.IsNotFound(err) {
+		needImageMissing(t, require, example, fmt.Sprintf("the image %s does not exist", image))
 	} else if err != nil {
-		t.Fatalf("inspect %s: %v", mlImage, err)
+		t.Fatalf("inspect %s: %v", image, err)
 	}
+}
+
+func needImageMissing(t *testing.T, require, example, why string) {
+	t.Helper()
+	if os.Getenv(require) == "1" {
+		t.Fatalf("%s=1 is set and %s", require, why)
+	}
+	t.Skipf("%s; this test runs where the image was built (CI builds it; by hand: sudo %s/build-image.sh)", why, example)
 }
 
 // gitHTTP makes a git repository holding files, commits them, and serves
