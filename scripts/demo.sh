@@ -3,6 +3,7 @@
 # providers) settling on an in-process dev chain, a container job placed on
 # a provider found over the peer-to-peer network, its output, where it ran
 # and its checked result; an array job of three tasks over both providers;
+# two tasks talking over their job network (as root);
 # then money moving: the deposit, usage reports and
 # vouchers during a run, the provider's redeem, final balances and a check
 # that the token supply is conserved.
@@ -63,6 +64,21 @@ id=$("$deco" job ls -q --limit 1)
 "$deco" job get "$id" --out "$dir/array"
 for t in 0 1 2; do echo "task-$t/square: $(cat "$dir/array/task-$t/square")"; done
 "$deco" job describe "$id" | sed -n '/^Tasks:/,/^$/p'
+
+# A job with links: two tasks on a private job network that the providers
+# carry over libp2p; task 0 sends a line to task 1 by name. It needs root
+# and /dev/net/tun on the providers (here: this machine).
+echo
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
+	echo "== deco run --tasks 2 --links deco-busybox:latest -- sh -c '...' (task 0 talks to task 1 over the job network)"
+	"$deco" run --tasks 2 --links deco-busybox:latest -- sh -c 'ip -4 -o addr show deco0 | awk "{print \"task $DECO_TASK_INDEX: \" \$4 \" on deco0, master $MASTER_ADDR\"}"
+if [ "$DECO_TASK_INDEX" = 1 ]; then nc -l -p 5000 > /outputs/got; else for i in $(seq 1 50); do echo "hello from task 0" | nc -w 1 task-1 5000 && break; sleep 0.2; done; fi'
+	id=$("$deco" job ls -q --limit 1)
+	"$deco" job get "$id" --out "$dir/linked"
+	echo "task-1/got: $(cat "$dir/linked/task-1/got")"
+else
+	echo "== (skipped: a job with links needs root and /dev/net/tun on its providers; run the demo as root to see one)"
+fi
 
 # Pay as you go: the requester deposited on its first task for this
 # provider; a longer task shows the usage reports and vouchers.
