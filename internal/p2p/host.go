@@ -1,7 +1,8 @@
 // Package p2p is deco's peer-to-peer transport: a libp2p host with TCP and
-// QUIC, peer discovery (bootstrap peers, mDNS, a Kademlia DHT), GossipSub
-// topics, and the length-prefixed, size-capped JSON framing that every deco
-// protocol uses on its streams (DESIGN.md §5).
+// QUIC, NAT traversal (AutoNAT, circuit relay v2 client and service, hole
+// punching), peer discovery (bootstrap peers, mDNS, a Kademlia DHT),
+// GossipSub topics, and the length-prefixed, size-capped JSON framing that
+// every deco protocol uses on its streams (DESIGN.md §5).
 //
 // The package carries bytes and JSON messages between nodes; it knows
 // nothing about offers, jobs, containers or chains.
@@ -29,6 +30,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
+	relayv2 "github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/relay"
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	libp2ptls "github.com/libp2p/go-libp2p/p2p/security/tls"
@@ -98,8 +100,28 @@ type Config struct {
 	DHTMode DHTMode
 	// NATPortMap asks the router for a port mapping (UPnP / NAT-PMP).
 	NATPortMap bool
-	// Relay enables dialing through circuit relays and hole punching.
-	Relay bool
+	// Relays are full multiaddrs (ending in /p2p/<id>) of circuit relays,
+	// nodes that run RelayService. A host that finds itself not publicly
+	// reachable (AutoNAT) reserves a slot on them, so that peers that
+	// cannot dial it reach it through them; and a peer that this host
+	// cannot reach directly is dialled through them. Every host, with
+	// relays or not, dials through a relay when a peer advertises a
+	// relayed address, and tries to upgrade a relayed connection to a
+	// direct one (hole punching).
+	Relays []string
+	// RelayService makes this host a circuit relay (v2) for other peers,
+	// whether or not AutoNAT finds it publicly reachable: an operator who
+	// asks for a relay means it. See relayResources for its limits.
+	RelayService bool
+	// Firewalled puts the host behind a firewall that lets no connection
+	// in and lets connections out only to its bootstrap peers and relays:
+	// it listens nowhere (ListenAddrs is ignored), knows itself privately
+	// reachable from the start (so it reserves on Relays at once rather
+	// than waiting for AutoNAT), and reaches every other peer, and is
+	// reached by it, only through a relay. For a node behind such a
+	// firewall and for tests of the relay path; without Relays nobody but
+	// its bootstrap peers can reach it.
+	Firewalled bool
 	// Logger receives the host's logs; discarded when nil.
 	Logger *slog.Logger
 	// ConnectTimeout bounds one connection attempt; DefaultConnectTimeout
@@ -134,6 +156,7 @@ type Host struct {
 	dht    *dht.IpfsDHT
 	ps     *pubsub.PubSub
 	mdns   mdns.Service
+	relay  *relayv2.Relay // nil unless Config.RelayService
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -175,10 +198,13 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	relays, err := parseRelays(cfg.Relays)
+	if err != nil {
+		return nil, err
+	}
 	opts := []libp2p.Option{
 		libp2p.Identity(cfg.Key),
 		libp2p.ResourceManager(rm),
-		libp2p.ListenAddrStrings(cfg.ListenAddrs...),
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.Security(noise.ID, noise.New),
@@ -190,10 +216,28 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if cfg.NATPortMap {
 		opts = append(opts, libp2p.NATPortMap())
 	}
-	if cfg.Relay {
-		opts = append(opts, libp2p.EnableRelay(), libp2p.EnableHolePunching())
+	// NAT traversal: the circuit relay v2 client (dial through relays, be
+	// reached through a reservation), hole punching (DCUtR) to turn a
+	// relayed connection into a direct one, AutoNAT (v1 and v2) to learn
+	// whether this host is reachable, and the AutoNAT service to tell
+	// other nodes whether they are.
+	opts = append(opts, libp2p.EnableRelay(), libp2p.EnableHolePunching(), libp2p.EnableNATService(), libp2p.EnableAutoNATv2())
+	if len(relays) > 0 {
+		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(relays, autoRelayOptions()...))
+	}
+	if cfg.Firewalled {
+		allow := map[peer.ID]bool{}
+		for _, r := range relays {
+			allow[r.ID] = true
+		}
+		for _, a := range cfg.Bootstrap {
+			if info, err := peer.AddrInfoFromString(a); err == nil {
+				allow[info.ID] = true
+			}
+		}
+		opts = append(opts, libp2p.NoListenAddrs, libp2p.ForceReachabilityPrivate(), libp2p.ConnectionGater(firewall{allow: allow}))
 	} else {
-		opts = append(opts, libp2p.DisableRelay())
+		opts = append(opts, libp2p.ListenAddrStrings(cfg.ListenAddrs...))
 	}
 	if cfg.Metrics != nil {
 		opts = append(opts, libp2p.PrometheusRegisterer(cfg.Metrics))
@@ -205,15 +249,30 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, fmt.Errorf("start libp2p: %w", err)
 	}
 	h := &Host{cfg: cfg, h: lh, kick: make(chan struct{}, 1)}
+	if len(relays) > 0 {
+		h.h = &relayingHost{Host: lh, relays: relays}
+	}
 	h.log = cfg.Logger.With("node", shortID(lh.ID()))
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	fail := func(err error) (*Host, error) {
 		h.cancel()
+		if h.relay != nil {
+			_ = h.relay.Close()
+		}
 		if h.dht != nil {
 			_ = h.dht.Close()
 		}
 		_ = lh.Close()
 		return nil, err
+	}
+	if cfg.RelayService {
+		// Not libp2p.EnableRelayService: that runs the relay only once
+		// AutoNAT finds the host publicly reachable, which never happens
+		// on a private network or loopback.
+		h.relay, err = relayv2.New(lh, relayv2.WithResources(relayResources()))
+		if err != nil {
+			return fail(fmt.Errorf("start relay service: %w", err))
+		}
 	}
 
 	// Subscribe before any connection so that no connect event is missed.
@@ -302,8 +361,19 @@ func withDefaults(cfg Config) Config {
 func (h *Host) ID() peer.ID { return h.h.ID() }
 
 // Libp2p returns the underlying libp2p host, for protocols this package
-// does not wrap.
+// does not wrap. With Config.Relays, its Connect and NewStream dial a peer
+// that cannot be reached directly through the relays.
 func (h *Host) Libp2p() host.Host { return h.h }
+
+// ConnAddrs returns the remote multiaddrs of this host's live connections
+// to p; a relayed connection's contains /p2p-circuit.
+func (h *Host) ConnAddrs(p peer.ID) []string {
+	var out []string
+	for _, c := range h.h.Network().ConnsToPeer(p) {
+		out = append(out, c.RemoteMultiaddr().String())
+	}
+	return out
+}
 
 // Addrs returns the host's full multiaddrs, each ending in /p2p/<id>,
 // loopback addresses first.
@@ -400,6 +470,9 @@ func (h *Host) Close() error {
 		errs = append(errs, h.mdns.Close())
 	}
 	errs = append(errs, h.sub.Close())
+	if h.relay != nil {
+		errs = append(errs, h.relay.Close())
+	}
 	if h.dht != nil {
 		errs = append(errs, h.dht.Close())
 	}
