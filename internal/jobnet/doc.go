@@ -35,6 +35,16 @@
 // ctlJoined is a control message listing, as 2-byte big-endian task
 // indices, the sender's tasks of the job that have joined.
 //
+// # Relays
+//
+// The streams need a libp2p connection between the two providers, direct
+// or through a circuit relay when neither can dial the other (behind NATs
+// or firewalls): the host given in Config dials through the node's relays
+// (see p2p.Config.Relays), and a sender takes a "limited" relayed
+// connection too (network.WithAllowLimitedConn) rather than wait for a
+// direct one. The relay forwards the stream's encrypted bytes and can read
+// none of them.
+//
 // # Authentication
 //
 // libp2p authenticates the remote peer and encrypts the stream. A receiver

@@ -56,7 +56,7 @@ func (s *sender) run(ctx context.Context) {
 	for {
 		st, err := s.dial(ctx)
 		if err == nil {
-			s.log.Debug("jobnet: stream open")
+			s.log.Debug("jobnet: stream open", "via", st.Conn().RemoteMultiaddr())
 			err = s.serve(ctx, st)
 		}
 		if ctx.Err() != nil {
@@ -75,6 +75,11 @@ func (s *sender) run(ctx context.Context) {
 func (s *sender) dial(ctx context.Context) (network.Stream, error) {
 	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
+	// A relayed connection may be "limited" (a relay that caps each
+	// circuit's time and data): a job network still takes it rather than
+	// waiting for a direct connection that two providers behind NATs may
+	// never get; a relay of deco's own sets no such limit.
+	ctx = network.WithAllowLimitedConn(ctx, "job network")
 	st, err := s.j.svc.host.NewStream(ctx, s.peer, Protocol)
 	if err != nil {
 		return nil, err

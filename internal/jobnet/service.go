@@ -173,7 +173,7 @@ func (s *Service) handle(st network.Stream) {
 		return
 	}
 	st.SetDeadline(time.Time{})
-	log.Debug("jobnet: accepted stream", "job", jobID)
+	log.Debug("jobnet: accepted stream", "job", jobID, "via", st.Conn().RemoteMultiaddr())
 
 	for {
 		p, err := readFrame(br)
