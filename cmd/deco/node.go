@@ -45,6 +45,12 @@ With none of them a first start fails. A key whose passphrase an older
 version stored beside it (keystore/passphrase) still starts, with a warning
 each time saying how to move it out.
 
+Behind a NAT or firewall, name a relay with --relay (a node run with
+--relay-service, publicly reachable): AutoNAT tells the node it is not
+reachable, it reserves a slot on the relay, other nodes reach it through
+the relay, and hole punching upgrades such connections to direct ones
+where the NATs allow.
+
 --dev-throwaway-key is for dev networks only: the node gets a throwaway key
 whose generated passphrase is kept beside it (keystore/THROWAWAY-passphrase),
 and the log, the API and 'deco id' say so. Never keep real funds on it.`,
@@ -91,6 +97,8 @@ and the log, the API and 'deco id' say so. Never keep real funds on it.`,
 	f := run.Flags()
 	f.StringSliceVar(&cfg.ListenAddrs, "listen", nil, "libp2p listen multiaddrs (default: TCP and QUIC on all interfaces, random ports)")
 	f.StringSliceVar(&cfg.Bootstrap, "bootstrap", nil, "multiaddrs (with /p2p/ID) of peers to join the network through")
+	f.StringSliceVar(&cfg.Relays, "relay", nil, "`MULTIADDR` (with /p2p/ID) of a circuit relay, a node run with --relay-service (repeatable): when this node is not publicly reachable (behind a NAT or firewall) it reserves a slot there so that others reach it through the relay, and it reaches through the relay peers it cannot dial directly; a job network between two such providers then runs through the relay, end-to-end encrypted")
+	f.BoolVar(&cfg.RelayService, "relay-service", false, "relay connections for other nodes (circuit relay v2) that cannot dial each other directly; give this node's address to them with --relay. Relayed connections have no time or data limit, as job networks live for the whole job; at most 32 per peer and 128 reservations")
 	f.BoolVar(&noMDNS, "no-mdns", false, "do not discover peers on the local network")
 	f.BoolVar(&cfg.NoDHT, "no-dht", false, "disable the Kademlia DHT")
 	f.StringVar(&cfg.APIAddr, "api-addr", node.DefaultAPIAddr, "REST API listen address (keep it on loopback)")

@@ -71,6 +71,17 @@ type Config struct {
 	ListenAddrs []string
 	// Bootstrap are multiaddrs of peers to join through.
 	Bootstrap []string
+	// Relays are full multiaddrs of circuit relays (p2p.Config.Relays):
+	// the node reserves a slot on them when it is not publicly reachable,
+	// and reaches through them peers it cannot dial directly.
+	Relays []string
+	// RelayService makes the node a circuit relay for others
+	// (p2p.Config.RelayService).
+	RelayService bool
+	// Firewalled makes a node that accepts no connection and dials only
+	// its bootstrap peers and relays directly (p2p.Config.Firewalled):
+	// for tests of the relay path and nodes behind such a firewall.
+	Firewalled bool
 	// MDNS enables discovery on the local network.
 	MDNS bool
 	// NoDHT disables the Kademlia DHT.
@@ -227,6 +238,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return n, err
 	}
 	n.host, err = p2p.New(ctx, p2p.Config{Key: p2pKey, ListenAddrs: cfg.ListenAddrs, Bootstrap: cfg.Bootstrap,
+		Relays: cfg.Relays, RelayService: cfg.RelayService, Firewalled: cfg.Firewalled,
 		MDNS: cfg.MDNS, DHT: !cfg.NoDHT, DHTMode: p2p.DHTServer, Logger: n.log})
 	if err != nil {
 		return n, fmt.Errorf("start peer-to-peer host: %w", err)
@@ -610,6 +622,17 @@ func (n *Node) ExecutorNames() []string {
 
 // Connect dials a peer by its full multiaddr (with /p2p/ID).
 func (n *Node) Connect(ctx context.Context, addr string) error { return n.host.Connect(ctx, addr) }
+
+// ConnAddrs returns the remote multiaddrs of the node's live connections to
+// peer id (none when id does not parse); a relayed one contains
+// /p2p-circuit.
+func (n *Node) ConnAddrs(id string) []string {
+	p, err := peer.Decode(id)
+	if err != nil {
+		return nil
+	}
+	return n.host.ConnAddrs(p)
+}
 
 // jobNetUnavailable says why this node cannot create job networks with
 // task init binary init, or "" when it can.
