@@ -29,6 +29,11 @@ pays by vouchers while tasks run; providers redeem. Nothing leaves the machine
 and no account is needed. Stop it with Ctrl-C; a restart with the same
 --dir keeps identities and job history.
 
+With --firewalled I (repeatable), provider I accepts no connection and
+connects directly only to node 0, which then also runs a circuit relay: the
+other providers reach it, and it them, only through that relay (a job
+network between them included), as with a provider behind a NAT.
+
 Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,10 +60,15 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 			fmt.Fprintf(a.stdout, "deco devnet: %d nodes on loopback in %s\n\n", len(net.Nodes), dir)
 			for i, n := range net.Nodes {
 				role := "provider"
-				if i == 0 {
+				switch {
+				case i == 0 && len(cfg.Firewalled) > 0:
+					role = "requester, relay"
+				case i == 0:
 					role = "requester"
+				case net.Firewalled(i):
+					role = "provider, firewalled"
 				}
-				fmt.Fprintf(a.stdout, "  node%d  %-9s  %s  api %s\n", i, role, n.PeerID(), n.APIURL())
+				fmt.Fprintf(a.stdout, "  node%d  %-20s  %s  api %s\n", i, role, n.PeerID(), n.APIURL())
 			}
 			if net.Chain != nil {
 				info := net.Chain.Info()
@@ -85,6 +95,7 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 	f.StringVar(&cfg.Dir, "dir", ".devnet", "directory holding each node's data directory")
 	f.BoolVar(&cfg.NoChain, "no-chain", false, "run without the dev settlement chain (tasks run free)")
 	f.DurationVar(&cfg.UsageInterval, "usage-interval", 0, "how often running tasks report usage and are paid (default 2s)")
+	f.IntSliceVar(&cfg.Firewalled, "firewalled", nil, "provider `I` (1 to nodes-1) accepts no connection and reaches the others only through a relay on node 0 (repeatable)")
 	f.StringVar(&cfg.DiskQuota, "disk-quota", provider.DiskQuotaAuto, "how the providers hold tasks to their disk requests: volume, check or auto (see deco node run --help)")
 	return cmd
 }

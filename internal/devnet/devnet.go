@@ -1,8 +1,9 @@
 // Package devnet starts a local deco network in one process: N nodes on
 // loopback, node 0 a requester and the others providers already onboarded
 // with a small share of the machine (each on a throwaway dev key), joined through node 0 and ready once
-// the requester's catalog holds every provider's offer. It serves
-// `deco devnet` and the end-to-end tests.
+// the requester's catalog holds every provider's offer. Some providers may
+// be firewalled, reaching the others only through a relay on node 0. It
+// serves `deco devnet` and the end-to-end tests.
 package devnet
 
 import (
@@ -69,6 +70,13 @@ type Config struct {
 	// TaskInit is the nodes' node.Config.TaskInit: a static deco binary,
 	// with which (as root) they run jobs with links.
 	TaskInit string
+	// Firewalled are providers (node indices from 1) that cannot accept
+	// connections: each listens nowhere and connects directly only to
+	// node 0 (node.Config.Firewalled). With any, node 0 also runs a relay
+	// (node.Config.RelayService) and is every other node's relay
+	// (node.Config.Relays), so the other providers reach a firewalled one,
+	// and it them, only through node 0's relay.
+	Firewalled []int
 	// InputAllowHosts is the providers' input policy
 	// (node.Config.InputAllowHosts). Nil allows loopback
 	// (DefaultInputAllowHosts): a devnet's inputs are served from this
@@ -118,6 +126,11 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	if cfg.Share != nil {
 		share = *cfg.Share
 	}
+	for _, i := range cfg.Firewalled {
+		if i < 1 || i >= cfg.Nodes {
+			return nil, fmt.Errorf("firewalled node %d: want a provider, 1 to %d", i, cfg.Nodes-1)
+		}
+	}
 	net := &Net{cfg: cfg}
 	if !cfg.NoChain {
 		if err := net.startChain(ctx); err != nil {
@@ -136,9 +149,7 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 			net.Close()
 			return nil, err
 		}
-		if i > 0 {
-			nc.Bootstrap = net.Nodes[0].Addrs()
-		}
+		net.joinThroughNode0(&nc, i)
 		n, err := node.New(ctx, nc)
 		if err != nil {
 			net.Close()
@@ -214,9 +225,7 @@ func (n *Net) WaitForOffers(ctx context.Context, i, want int) error {
 func (n *Net) Restart(ctx context.Context, i int) error {
 	n.Nodes[i].Close()
 	cfg := n.nodeCfgs[i]
-	if i > 0 {
-		cfg.Bootstrap = n.Nodes[0].Addrs()
-	}
+	n.joinThroughNode0(&cfg, i)
 	nd, err := node.New(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("restart node%d: %w", i, err)
@@ -235,6 +244,26 @@ func (n *Net) Restart(ctx context.Context, i int) error {
 	}
 	return nil
 }
+
+// joinThroughNode0 points node i (from 1) at node 0 as its bootstrap peer
+// and, on a devnet with firewalled providers, its relay; node 0 then runs
+// the relay service.
+func (n *Net) joinThroughNode0(nc *node.Config, i int) {
+	relay := len(n.cfg.Firewalled) > 0
+	if i == 0 {
+		nc.RelayService = relay
+		return
+	}
+	nc.Bootstrap = n.Nodes[0].Addrs()
+	if relay {
+		nc.Relays = n.Nodes[0].Addrs()
+		nc.Firewalled = slices.Contains(n.cfg.Firewalled, i)
+	}
+}
+
+// Firewalled reports whether node i cannot accept connections
+// (Config.Firewalled).
+func (n *Net) Firewalled(i int) bool { return slices.Contains(n.cfg.Firewalled, i) }
 
 // HasDocker reports whether the providers run container tasks.
 func (n *Net) HasDocker() bool {
