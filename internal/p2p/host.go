@@ -269,7 +269,11 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		// Not libp2p.EnableRelayService: that runs the relay only once
 		// AutoNAT finds the host publicly reachable, which never happens
 		// on a private network or loopback.
-		h.relay, err = relayv2.New(lh, relayv2.WithResources(relayResources()))
+		ropts := []relayv2.Option{relayv2.WithResources(relayResources())}
+		if cfg.Metrics != nil {
+			ropts = append(ropts, relayv2.WithMetricsTracer(relayv2.NewMetricsTracer(relayv2.WithRegisterer(cfg.Metrics))))
+		}
+		h.relay, err = relayv2.New(lh, ropts...)
 		if err != nil {
 			return fail(fmt.Errorf("start relay service: %w", err))
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // TestRelayedStreams starts a relay R, a firewalled host F (no listen
@@ -115,4 +116,19 @@ func TestParseRelays(t *testing.T) {
 	if _, err := New(t.Context(), Config{Relays: []string{"nonsense"}}); err == nil {
 		t.Fatal("New accepted a bad relay address")
 	}
+}
+
+func TestRelayServiceMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	newTestHost(t, Config{RelayService: true, Metrics: reg})
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "libp2p_relaysvc_status" && len(mf.GetMetric()) == 1 && mf.GetMetric()[0].GetGauge().GetValue() == 1 {
+			return
+		}
+	}
+	t.Fatal("libp2p_relaysvc_status is not 1: the relay service reports no metrics")
 }
