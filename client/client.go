@@ -73,10 +73,17 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, co
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return c.send(ctx, req)
+}
+
+// send sends req with the bearer token and turns an error status into an
+// *Error.
+func (c *Client) send(ctx context.Context, req *http.Request) (*http.Response, error) {
+	method, path := req.Method, req.URL.RequestURI()
+	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -186,6 +193,30 @@ func (c *Client) Job(ctx context.Context, id string) (api.JobDetail, error) {
 // Logs copies a job's logs to w; with follow it returns when the job ends.
 func (c *Client) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
 	return c.logs(ctx, id, url.Values{}, follow, w)
+}
+
+// Forward connects to port (a name or a number) of task (0 for a job of
+// one task) of running service job id, through this node and its provider
+// (GET /v1/jobs/{id}/forward/{port}, upgraded): the returned connection
+// carries the TCP connection's bytes both ways until either side closes.
+func (c *Client) Forward(ctx context.Context, id string, task int, port string) (io.ReadWriteCloser, error) {
+	path := "/v1/jobs/" + url.PathEscape(id) + "/forward/" + url.PathEscape(port) + "?task=" + strconv.Itoa(task)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", api.ForwardProtocol)
+	resp, err := c.send(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	conn, ok := resp.Body.(io.ReadWriteCloser)
+	if resp.StatusCode != http.StatusSwitchingProtocols || !ok {
+		resp.Body.Close()
+		return nil, fmt.Errorf("forward %s: the node answered %s, not a switch to %s", path, resp.Status, api.ForwardProtocol)
+	}
+	return conn, nil
 }
 
 // TaskLogs copies the logs of task index of a multi-task job to w; with

@@ -25,7 +25,8 @@ type runFlags struct {
 	cpu, memory, disk, timeout, maxPrice, name, gpuModel, gpuVendor, wasm string
 	gpus, tasks                                                           int
 	env                                                                   []string
-	network, links, detach                                                bool
+	network, links, detach, service                                       bool
+	ports                                                                 []string
 
 	image, wasmURL, wasmSHA256            string
 	gitURL, gitRef                        string
@@ -57,6 +58,7 @@ Results stay on the node: fetch them with 'deco job get ID'.`,
       --dataset-sha256 HEX --image pytorch/pytorch:2.3 --estimated-time 30m -- python3 train.py
   deco run --input data=https://example.org/d.bin#sha256=HEX deco-busybox:latest -- ls -l /inputs
   deco run --tasks 4 deco-busybox:latest -- sh -c 'echo shard $DECO_TASK_INDEX of $DECO_TASK_COUNT'
+  deco run --service --port http=8080 --timeout 8h -d deco-busybox:latest -- httpd -f -p 8080
 
 Inputs are fetched by the provider before the task starts and mounted
 read-only at /inputs/NAME. With --git the repository is at /inputs/code and
@@ -69,7 +71,13 @@ With --tasks N the job runs as N tasks placed all or none (on N providers,
 or several per provider with room for them), each with DECO_TASK_INDEX and
 DECO_TASK_COUNT (and RANK, WORLD_SIZE, JOB_COMPLETION_INDEX) in its
 environment; the logs are every task's, prefixed "task-I| ", and the
-outputs come back as task-0/ … task-(N-1)/. See docs/multinode.md.`,
+outputs come back as task-0/ … task-(N-1)/. See docs/multinode.md.
+
+With --service the task is a service: it runs until 'deco job cancel ID' or
+its timeout, and each --port NAME=PORT (or PORT) it listens on is reachable
+from this machine with 'deco forward ID NAME' (nothing listens on the
+provider's network; only this node may connect). It is paid as it runs,
+like any task; cancelling it ends the bill. See docs/rentals.md.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if f.wasm == "" && f.wasmURL == "" && f.image == "" && (len(args) == 0 || cmd.ArgsLenAtDash() == 0) {
 				return errors.New("an IMAGE is required (or --image, --wasm FILE or --wasm-url URL)")
@@ -97,6 +105,8 @@ outputs come back as task-0/ … task-(N-1)/. See docs/multinode.md.`,
 	fl.BoolVar(&f.network, "network", false, "let the task reach the network (the provider must allow it)")
 	fl.IntVar(&f.tasks, "tasks", 1, "run N tasks, placed all or none; each gets DECO_TASK_INDEX and DECO_TASK_COUNT")
 	fl.BoolVar(&f.links, "links", false, "put the tasks on a private job network of their own, carried between providers over libp2p (with --tasks; task-0, task-1, … in /etc/hosts, MASTER_ADDR set; needs providers that offer links)")
+	fl.BoolVar(&f.service, "service", false, "run a service: until cancelled or its timeout, its --port reachable with 'deco forward'")
+	fl.StringArrayVar(&f.ports, "port", nil, "a service's TCP port, NAME=PORT or PORT (named tcp-PORT) (repeatable; with --service)")
 	fl.StringVar(&f.name, "name", "", "a label for the job")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")
@@ -113,6 +123,32 @@ outputs come back as task-0/ … task-(N-1)/. See docs/multinode.md.`,
 	return cmd
 }
 
+// addService sets the kind and ports of --service and --port.
+func (f *runFlags) addService(s *job.Spec) error {
+	if len(f.ports) > 0 && !f.service {
+		return errors.New("--port goes with --service")
+	}
+	if !f.service {
+		return nil
+	}
+	s.Kind = job.KindService
+	for _, p := range f.ports {
+		name, num, named := strings.Cut(p, "=")
+		if !named {
+			num = name
+		}
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return fmt.Errorf("--port %q: want NAME=PORT or PORT, e.g. http=8080", p)
+		}
+		if !named {
+			name = "tcp-" + num
+		}
+		s.Ports = append(s.Ports, job.Port{Name: name, Port: n})
+	}
+	return nil
+}
+
 // spec builds the job spec from the flags and IMAGE -- CMD arguments.
 func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: job.NetworkPolicy{Outbound: f.network, Links: f.links}}
@@ -121,6 +157,9 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 		return s, fmt.Errorf("--tasks: must be at least 1, got %d", f.tasks)
 	case f.tasks > 1:
 		s.Tasks = f.tasks
+	}
+	if err := f.addService(&s); err != nil {
+		return s, err
 	}
 	cmdArgs := args
 	switch {
@@ -293,6 +332,9 @@ func (a *app) submitAndFollow(ctx context.Context, spec job.Spec, detach bool) e
 		return nil
 	}
 	fmt.Fprintf(a.stderr, "job %s %s\n", shortID(j.ID), placedOn(submitted(ctx, c, j)))
+	for _, p := range spec.Ports {
+		fmt.Fprintf(a.stderr, "service port %s (%d): deco forward %s %s\n", p.Name, p.Port, shortID(j.ID), p.Name)
+	}
 	if err := c.Logs(ctx, j.ID, true, a.stdout); err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(a.stderr, "\nstopped following; the job goes on (deco job cancel %s to stop it)\n", shortID(j.ID))

@@ -45,6 +45,9 @@ type Backend interface {
 	// for every task's, each line prefixed by its task.
 	Logs(ctx context.Context, id string, task int, follow bool, w io.Writer) error
 	Cancel(ctx context.Context, id string) error
+	// Forward connects to port (a name or number) of task of running
+	// service job id; the connection's bytes travel on the returned stream.
+	Forward(ctx context.Context, id string, task int, port string) (io.ReadWriteCloser, error)
 	// Outputs returns the directory of a completed job's checked outputs.
 	Outputs(ctx context.Context, id string) (dir, digest string, err error)
 	Onboarding(ctx context.Context) (OnboardingView, error)
@@ -123,7 +126,7 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, Error{Error: err.Error()})
-	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, ErrNoOutputs), errors.Is(err, settle.ErrNoSettlement),
+	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, requester.ErrNotForwardable), errors.Is(err, ErrNoOutputs), errors.Is(err, settle.ErrNoSettlement),
 		errors.Is(err, settle.ErrNoWithdrawRequest), errors.Is(err, settle.ErrWithdrawTooEarly),
 		errors.Is(err, settle.ErrInsufficientFunds):
 		writeJSON(w, http.StatusConflict, Error{Error: err.Error()})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -56,6 +57,16 @@ func (f *fakeBackend) Logs(ctx context.Context, id string, task int, follow bool
 func (f *fakeBackend) Cancel(context.Context, string) error { return requester.ErrNotRunning }
 func (f *fakeBackend) Outputs(context.Context, string) (string, string, error) {
 	return "", "", ErrNoOutputs
+}
+
+// Forward echoes what it is sent on port "echo".
+func (f *fakeBackend) Forward(ctx context.Context, id string, task int, port string) (io.ReadWriteCloser, error) {
+	if port != "echo" {
+		return nil, fmt.Errorf("%w: job %s has no port %q", requester.ErrNotForwardable, id, port)
+	}
+	a, b := net.Pipe()
+	go func() { _, _ = io.Copy(b, b); b.Close() }()
+	return a, nil
 }
 func (f *fakeBackend) Onboarding(context.Context) (OnboardingView, error) {
 	return OnboardingView{}, nil

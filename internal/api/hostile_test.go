@@ -23,7 +23,7 @@ const validID = "01jx3k9"
 
 // concrete is rt's pattern with {id} filled in.
 func concrete(rt route, id string) string {
-	return strings.ReplaceAll(rt.pattern, "{id}", id)
+	return strings.ReplaceAll(strings.ReplaceAll(rt.pattern, "{id}", id), "{port}", "http")
 }
 
 // validBody is a body rt decodes.

@@ -74,6 +74,7 @@ func routes() []route {
 		{method: "GET", pattern: "/v1/jobs/{id}/logs", query: []string{"follow", "task"}, status: 200, handle: (*server).logs},
 		{method: "POST", pattern: "/v1/jobs/{id}/cancel", status: 202, handle: (*server).cancel},
 		{method: "GET", pattern: "/v1/jobs/{id}/outputs", status: 200, handle: (*server).outputs},
+		{method: "GET", pattern: "/v1/jobs/{id}/forward/{port}", query: []string{"task"}, status: 101, handle: (*server).forward},
 		{method: "GET", pattern: "/v1/wallet", status: 200, response: Wallet{}, handle: (*server).wallet},
 		{method: "POST", pattern: "/v1/wallet/deposit", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: DepositRequest{}, response: settle.TxResult{}, handle: (*server).walletDeposit},

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"time"
 
 	"github.com/deco-network/deco/internal/job"
@@ -55,6 +56,13 @@ type Attacher interface {
 	// (/proc/PID/ns/net) before its program runs; an error fails the
 	// execution.
 	Attach(ctx context.Context, netns string) error
+}
+
+// PortDialer is an executor that can connect to a TCP port inside a
+// running execution's sandbox (a service job's port, for `deco forward`)
+// without the sandbox listening anywhere outside it.
+type PortDialer interface {
+	DialPort(ctx context.Context, executionID string, port int) (net.Conn, error)
 }
 
 // ErrNoLinks is returned by an executor that cannot attach sandboxes to a

@@ -26,6 +26,12 @@ type Spec struct {
 	Name string `json:"name,omitempty" yaml:"name,omitempty"`
 	// Executor is "docker" (default) or "wasm".
 	Executor string `json:"executor,omitempty" yaml:"executor,omitempty"`
+	// Kind is "batch" (default: the task runs to its end and returns its
+	// outputs) or "service" (it runs until cancelled or its timeout, and
+	// its Ports are reachable by its requester through `deco forward`).
+	Kind string `json:"kind,omitempty" yaml:"kind,omitempty"`
+	// Ports are the TCP ports a service task listens on.
+	Ports []Port `json:"ports,omitempty" yaml:"ports,omitempty"`
 	// Image is the container image reference for the docker executor.
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
 	// Wasm is the WebAssembly module for the wasm executor.

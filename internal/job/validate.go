@@ -217,6 +217,7 @@ func (s Spec) Validate() error {
 	}
 	validateInputs(v, s.Inputs)
 	validateTasks(v, s)
+	validateService(v, s)
 	validateResources(v, s.Resources)
 	switch {
 	case s.Timeout < MinTimeout:

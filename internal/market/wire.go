@@ -26,6 +26,10 @@ const (
 	// ProtoAnnounce: a provider pushes a changed offer straight to the
 	// peers it is connected to (gossip reaches the rest).
 	ProtoAnnounce = "announce"
+	// ProtoForward: a requester's connection to a port of its running
+	// service task: a ForwardRequest, a ForwardReply, then the TCP
+	// connection's bytes both ways.
+	ProtoForward = "forward"
 )
 
 // OfferTopic is the gossip topic on which providers publish offers.
@@ -173,6 +177,19 @@ type ResultHeader struct {
 // CancelRequest asks a provider to stop an execution.
 type CancelRequest struct {
 	ExecutionID string `json:"executionId"`
+}
+
+// ForwardRequest opens a ProtoForward stream to Port of a running
+// service execution.
+type ForwardRequest struct {
+	ExecutionID string `json:"executionId"`
+	Port        int    `json:"port"`
+}
+
+// ForwardReply answers ForwardRequest; an empty Error means the stream now
+// carries the connection.
+type ForwardReply struct {
+	Error string `json:"error,omitempty"`
 }
 
 // CancelReply answers CancelRequest.

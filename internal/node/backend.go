@@ -122,6 +122,10 @@ func (b backend) Cancel(ctx context.Context, id string) error {
 	return b.n.requester.Cancel(ctx, j.ID)
 }
 
+func (b backend) Forward(ctx context.Context, id string, task int, port string) (io.ReadWriteCloser, error) {
+	return b.n.requester.Forward(ctx, id, task, port)
+}
+
 func (b backend) Outputs(ctx context.Context, id string) (string, string, error) {
 	j, err := b.n.store.FindJob(ctx, id)
 	if err != nil {

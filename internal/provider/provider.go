@@ -209,6 +209,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	h.Handle(p2p.ProtocolID(market.ProtoQuote, 1), 10*time.Second, p.serveQuote)
 	h.Handle(p2p.ProtocolID(market.ProtoResult, 1), time.Hour, p.serveResult)
 	h.Handle(p2p.ProtocolID(market.ProtoCancel, 1), 10*time.Second, p.serveCancel)
+	h.Handle(p2p.ProtocolID(market.ProtoForward, 1), 0, p.serveForward)
 	if err := p.recover(ctx); err != nil {
 		return nil, err
 	}
