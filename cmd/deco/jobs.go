@@ -533,6 +533,13 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 			}
 			fmt.Fprintf(w, "Command:    %s\nResources:  cpu %s, memory %s, disk %s, gpus %d\nTimeout:    %s\n",
 				orDash(strings.Join(d.Spec.Command, " ")), d.Spec.Resources.CPU, d.Spec.Resources.Memory, d.Spec.Resources.Disk, d.Spec.Resources.GPUs, d.Spec.Timeout)
+			if d.Spec.IsService() {
+				ports := make([]string, len(d.Spec.Ports))
+				for i, p := range d.Spec.Ports {
+					ports[i] = fmt.Sprintf("%s (%d)", p.Name, p.Port)
+				}
+				fmt.Fprintf(w, "Service:    ports %s (deco forward %s PORT)\n", orDash(strings.Join(ports, ", ")), shortID(d.ID))
+			}
 			fmt.Fprintf(w, "Spec:       %s\nProvider:   %s\nExecution:  %s\nExit code:  %s\n", d.SpecDigest, orDash(d.Provider), orDash(d.ExecutionID), exitString(d.ExitCode))
 			if d.ResultDigest != "" {
 				fmt.Fprintf(w, "Result:     %s\n", d.ResultDigest)
