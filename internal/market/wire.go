@@ -71,7 +71,28 @@ type TaskRequest struct {
 	// of every task in task order: the peers this task's job network
 	// exchanges packets with.
 	Members []string `json:"members,omitempty"`
+	// Attempt is, for a task of a job with links, the attempt of its
+	// whole gang it belongs to (1 when zero): each attempt of a linked job
+	// is a job network of its own, never joined with an earlier one's.
+	Attempt int `json:"attempt,omitempty"`
+	// Checkpoint, for a task of a linked job whose gang restarted, names
+	// the earlier execution whose checkpoint/ output directory the task
+	// starts with in its /outputs/checkpoint.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
+
+// Checkpoint names the outputs of an earlier execution that hold a
+// checkpoint/ directory: the provider that holds them, the digest of
+// their whole tree, and the requester's grant to fetch them (its Input is
+// CheckpointInput).
+type Checkpoint struct {
+	Provider string      `json:"provider"`
+	Digest   string      `json:"digest"`
+	Grant    ResultGrant `json:"grant"`
+}
+
+// CheckpointInput is the Input of a Checkpoint's grant.
+const CheckpointInput = "checkpoint"
 
 // ResultGrant is a requester's signed permission for one node (the
 // grantee) to fetch the result of one of its executions over ProtoResult.

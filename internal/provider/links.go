@@ -39,6 +39,17 @@ func (p *Provider) members(req *market.TaskRequest) ([]peer.ID, error) {
 	return ids, nil
 }
 
+// networkKey names the job network of req's attempt: the job ID for a
+// gang's first attempt, the job ID and the attempt after a restart, so that
+// a provider that ran a task of the earlier attempt never joins the new
+// one to it (its subnet, derived from the key, differs too).
+func networkKey(req *market.TaskRequest) string {
+	if req.Attempt <= 1 {
+		return req.JobID
+	}
+	return fmt.Sprintf("%s/%d", req.JobID, req.Attempt)
+}
+
 // linkTask gives task t of req its job network: the addresses in its
 // environment and /etc/hosts now, the interface when the executor attaches
 // its sandbox. The returned func closes the link once the task has ended.
@@ -47,7 +58,8 @@ func (p *Provider) linkTask(req *market.TaskRequest, t *exec.Task) (func(), erro
 	if err != nil {
 		return nil, err
 	}
-	addrs := p.cfg.JobNet.Addrs(req.JobID, len(members))
+	key := networkKey(req)
+	addrs := p.cfg.JobNet.Addrs(key, len(members))
 	names := make([]string, len(addrs))
 	t.Hosts = make(map[string]string, len(addrs))
 	for i, a := range addrs {
@@ -55,7 +67,7 @@ func (p *Provider) linkTask(req *market.TaskRequest, t *exec.Task) (func(), erro
 		t.Hosts[fmt.Sprintf("task-%d", i)] = names[i]
 	}
 	job.LinkEnv(t.Spec.Env, names, jobnet.Interface)
-	a := &attacher{net: p.cfg.JobNet, job: req.JobID, task: req.TaskIndex, members: members}
+	a := &attacher{net: p.cfg.JobNet, job: key, task: req.TaskIndex, members: members}
 	t.Links = a
 	return a.close, nil
 }

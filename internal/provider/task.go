@@ -282,6 +282,13 @@ func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.Ta
 		p.log.Error("make outputs", "execution", req.ExecutionID, "err", err)
 		return exec.Result{}, errors.New("provider storage error: cannot make the outputs directory")
 	}
+	if req.Checkpoint != nil {
+		// A restarted linked job: the task starts from its earlier
+		// attempt's /outputs/checkpoint.
+		if err := p.carryCheckpoint(ctx, req, int64(req.Spec.Resources.Disk)-inputsSize, out); err != nil {
+			return exec.Result{}, err
+		}
+	}
 	if w := req.Spec.Wasm; req.Spec.Executor == job.ExecutorWasm && w != nil && w.URL != "" && len(w.Inline) == 0 {
 		mod, err := p.fetchWasm(ctx, w, dir, out)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,14 +29,31 @@ import (
 // with its TaskIndex). The gang is placed all or none: a signed quote for
 // every task, each countersigned, or every held quote released. Each task
 // then runs as a single-task job does, under its own deal, execution,
-// attempts, logs and outputs; a task whose provider is lost is placed again
-// on its own within maxAttempts. The gang follows its tasks: when one
-// fails the others are stopped and the job fails; when all complete their
-// outputs, each checked against its digest, are the job's result as
-// task-0/ … task-(N-1)/.
+// attempts, logs and outputs. The gang follows its tasks (followGang, its
+// state machine). In an array job (no links) a task whose provider is lost
+// is placed again on its own within maxAttempts, and when one fails the
+// others are stopped and the job fails. In a job with links the tasks
+// cannot go on without each other: when one fails or its provider is
+// lost the others are stopped and, within maxAttempts (counted per gang
+// attempt), the whole gang is placed again and every task restarts from
+// its checkpoint (restartGang). When all complete their outputs, each
+// checked against its digest, are the job's result as task-0/ …
+// task-(N-1)/.
 
 // isGang reports whether j is a multi-task job as submitted.
 func isGang(j store.Job) bool { return j.Parent == "" && j.Spec.TaskCount() > 1 }
+
+// linkedTask reports whether j is a task of a job with links: it runs,
+// and restarts, only with its whole gang.
+func linkedTask(j *store.Job) bool { return j.Parent != "" && j.Spec.Network.Links }
+
+// linkedRun is what each task of one attempt of a linked gang is sent
+// with: the gang's attempt (from 1, naming the attempt's job network) and
+// where the task's checkpoint comes from (nil: none).
+type linkedRun struct {
+	attempt int
+	carry   *checkpointSource
+}
 
 // wireJobID is the job ID providers see: a task row's gang.
 func wireJobID(j *store.Job) string {
@@ -75,7 +94,7 @@ func (r *Requester) submitGang(ctx context.Context, spec job.Spec) (store.Job, e
 	g := store.Job{ID: job.NewID(), Name: spec.Name, Spec: spec, SpecDigest: job.Digest(spec),
 		State: job.StatePending, CreatedAt: now, UpdatedAt: now}
 	tasks := r.newTasks(g)
-	deals, _, err := r.placeGang(ctx, &g, tasks)
+	deals, _, err := r.placeGang(ctx, &g, tasks, nil)
 	var nf *sched.NoFitError
 	var nq *NoQuoteError
 	switch {
@@ -114,14 +133,19 @@ func (r *Requester) makeDirs(g store.Job, tasks []store.Job) error {
 	return nil
 }
 
-// placeGang places every task of gang g and asks each chosen provider for
-// a quote: the deals in task order, or an error with every quote held for
-// the gang released.
-func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.Job) ([]market.Deal, *sched.Report, error) {
+// placeGang places every task of gang g, on providers not in excluded,
+// and asks each chosen provider for a quote: the deals in task order, or
+// an error with every quote held for the gang released.
+func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.Job, excluded map[string]bool) ([]market.Deal, *sched.Report, error) {
 	req := sched.NewRequest(g.Spec, r.cfg.Key.PeerID())
 	var rep sched.Report
 	var err error
-	r.cfg.Catalog.View(func(offers []offer.Offer) { rep, err = r.cfg.Scheduler.PlaceGang(req, offers, len(tasks)) })
+	r.cfg.Catalog.View(func(offers []offer.Offer) {
+		if len(excluded) > 0 {
+			offers = slices.DeleteFunc(slices.Clone(offers), func(o offer.Offer) bool { return excluded[o.Node] })
+		}
+		rep, err = r.cfg.Scheduler.PlaceGang(req, offers, len(tasks))
+	})
 	if err != nil {
 		return nil, &rep, err
 	}
@@ -236,6 +260,14 @@ func (r *Requester) wakeGang(id string) {
 func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, tasks []store.Job, deals []market.Deal) {
 	jl := r.jobLog(g.ID)
 	defer func() {
+		if g.Spec.Network.Links {
+			// Its tasks' logs went on across its attempts: they end with it.
+			if tasks, err := r.cfg.Store.Tasks(context.Background(), g.ID); err == nil {
+				for _, tk := range tasks {
+					r.jobLog(tk.ID).finish()
+				}
+			}
+		}
 		jl.finish()
 		r.mu.Lock()
 		delete(r.active, g.ID)
@@ -252,7 +284,7 @@ func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, task
 		if len(existing) == 0 {
 			// Not placed yet (queued, or the node stopped before it was).
 			tasks = r.newTasks(g)
-			if deals, err = r.placeGangQueued(ctx, &g, t, tasks); err != nil {
+			if deals, err = r.placeGangQueued(ctx, &g, t, tasks, nil); err != nil {
 				r.end(ctx, &g, t, err) // as for a job that never ran: the gang has no provider or execution of its own
 				return
 			}
@@ -284,16 +316,24 @@ func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, task
 }
 
 // placeGangQueued places the gang, waiting up to its queue timeout while
-// no set of providers can hold it now.
-func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracked, tasks []store.Job) ([]market.Deal, error) {
+// no set of providers can hold it now. Providers in excluded (lost by an
+// earlier attempt) are left out while the others can hold the gang.
+func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracked, tasks []store.Job, excluded map[string]bool) ([]market.Deal, error) {
 	var queuedAt time.Time
 	for {
-		deals, rep, err := r.placeGang(ctx, g, tasks)
+		deals, rep, err := r.placeGang(ctx, g, tasks, excluded)
 		if err == nil {
 			return deals, nil
 		}
 		var nf *sched.NoFitError
 		var nq *NoQuoteError
+		if len(excluded) > 0 && errors.As(err, &nf) {
+			// Nothing holds the gang without the providers lost earlier:
+			// they may be back (a restart), so they count again.
+			r.log.Info("placing the gang again on providers lost earlier", "job", g.ID, "providers", len(excluded), "err", err)
+			clear(excluded)
+			continue
+		}
 		if !(errors.As(err, &nf) && nf.Report.CanWait()) && !errors.As(err, &nq) {
 			return nil, err
 		}
@@ -319,10 +359,16 @@ func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracke
 	}
 }
 
-// followGang follows the gang's tasks until every one has ended: when one
-// fails (or the requester cancels, or the total timeout passes) the others
-// are stopped; when all complete, their outputs are the job's result.
+// followGang is the gang's state machine once it is placed: it follows
+// the tasks until every one has ended. When one fails or is lost (or the
+// requester cancels, or the total timeout passes) the others are stopped.
+// When all have ended the gang completes (every task completed: their
+// outputs are its result), is cancelled, or fails; except that a job with
+// links whose task failed or was lost restarts, within maxAttempts counted
+// per gang attempt, every task on a fresh placement (restartGang), and is
+// followed again.
 func (r *Requester) followGang(ctx context.Context, g *store.Job, t *tracked) {
+	attempt := r.gangAttempt(g)
 	var stopping string // why the remaining tasks are being stopped
 	deadline := ctx.Done()
 	for {
@@ -355,7 +401,16 @@ func (r *Requester) followGang(ctx context.Context, g *store.Job, t *tracked) {
 				}
 			}
 		}
-		if r.gangEnded(g, t, tasks, stopping) {
+		if stopping != "" && allEnded(tasks) && r.mayRestart(ctx, g, t, attempt) {
+			attempt++
+			if err := r.restartGang(ctx, g, t, tasks, attempt); err != nil {
+				r.end(ctx, g, t, err) // every task keeps the state its last attempt ended in
+				return
+			}
+			stopping = ""
+			continue
+		}
+		if r.gangEnded(g, t, tasks, stopping, attempt) {
 			return
 		}
 		select {
@@ -369,9 +424,104 @@ func (r *Requester) followGang(ctx context.Context, g *store.Job, t *tracked) {
 	}
 }
 
+// allEnded reports whether every task is in a terminal state.
+func allEnded(tasks []store.Job) bool {
+	for _, tk := range tasks {
+		if !tk.State.Terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+// mayRestart reports whether gang g, whose attempt ended with a task
+// failed or lost, restarts: a job with links, attempts left, and neither
+// cancelled nor past its total timeout nor this daemon stopping.
+func (r *Requester) mayRestart(ctx context.Context, g *store.Job, t *tracked, attempt int) bool {
+	return g.Spec.Network.Links && attempt < g.Spec.MaxAttempts && !r.isCancelled(t) && ctx.Err() == nil && r.stop.Err() == nil
+}
+
+// gangAttempt is the attempt gang g is on: the most attempts any of its
+// tasks has used (every task of a linked gang has one per gang attempt it
+// was sent in), at least 1.
+func (r *Requester) gangAttempt(g *store.Job) int {
+	n := 1
+	tasks, err := r.cfg.Store.Tasks(context.Background(), g.ID)
+	if err != nil {
+		return n
+	}
+	for _, tk := range tasks {
+		if as, err := r.cfg.Store.Attempts(context.Background(), tk.ID); err == nil {
+			n = max(n, len(as))
+		}
+	}
+	return n
+}
+
+// restartGang places every task of linked gang g again after its attempt
+// ended (ended are the tasks as they ended), with new quotes, deals and
+// executions, not on providers that were lost while others can hold the
+// gang, each task starting from the checkpoint checkpointPlan picks. When
+// the placement fails the task rows keep the state they ended in.
+func (r *Requester) restartGang(ctx context.Context, g *store.Job, t *tracked, ended []store.Job, attempt int) error {
+	why, excluded := restartCause(ended)
+	carry, plan := r.checkpointPlan(ended)
+	g.ExitCode, g.Error = nil, ""
+	r.update(g, job.StatePending, fmt.Sprintf("gang attempt %d of %d: %s; restarting every task: %s", attempt, g.Spec.MaxAttempts, why, plan))
+	next := make([]store.Job, len(ended))
+	for i, tk := range ended {
+		tk.ExecutionID, tk.Provider, tk.ResultDigest, tk.ExitCode, tk.Error = job.NewID(), "", "", nil, ""
+		next[i] = tk
+	}
+	deals, err := r.placeGangQueued(ctx, g, t, next, excluded)
+	if err != nil {
+		return err
+	}
+	if r.isCancelled(t) {
+		r.declineAll(next, deals)
+		return context.Canceled
+	}
+	// The rows name their new providers before any task is sent: each
+	// provider is told every task's (members).
+	nodes := map[string]bool{}
+	for i := range next {
+		nodes[next[i].Provider] = true
+		r.update(&next[i], job.StatePending, fmt.Sprintf("gang attempt %d: placed on %s with every task of the job", attempt, next[i].Provider))
+	}
+	r.update(g, job.StatePending, fmt.Sprintf("gang attempt %d: placed %d tasks on %d providers", attempt, len(next), len(nodes)))
+	for i := range next {
+		r.startTask(next[i], deals[i:i+1], false, &linkedRun{attempt: attempt, carry: carry[i]})
+	}
+	return nil
+}
+
+// restartCause says why a linked gang's attempt ended, from its tasks as
+// they ended: lost providers first (they are left out of the next
+// placement: excluded), then failed tasks.
+func restartCause(ended []store.Job) (string, map[string]bool) {
+	excluded := map[string]bool{}
+	var lost, failed []string
+	for _, tk := range ended {
+		switch tk.State {
+		case job.StateLost:
+			lost = append(lost, fmt.Sprintf("task %d's provider %s was lost", tk.TaskIndex, tk.Provider))
+			if tk.Provider != "" {
+				excluded[tk.Provider] = true
+			}
+		case job.StateFailed:
+			failed = append(failed, fmt.Sprintf("task %d failed (%s)", tk.TaskIndex, tk.Error))
+		}
+	}
+	causes := append(lost, failed...)
+	if len(causes) == 0 {
+		return "a task ended", excluded
+	}
+	return strings.Join(causes, ", "), excluded
+}
+
 // gangEnded records the gang's progress from its tasks' states and, when
 // every task has ended, its final state; true then.
-func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopping string) bool {
+func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopping string, attempt int) bool {
 	counts := map[job.State]int{}
 	for _, tk := range tasks {
 		counts[tk.State]++
@@ -402,6 +552,8 @@ func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopp
 	case r.isCancelled(t):
 		g.Error = "cancelled by the requester"
 		r.update(g, job.StateCancelled, g.Error)
+	case stopping != "" && g.Spec.Network.Links && attempt >= g.Spec.MaxAttempts:
+		r.fail(g, fmt.Sprintf("%s (gang attempt %d of %d: no attempts left)", stopping, attempt, g.Spec.MaxAttempts))
 	case stopping != "":
 		r.fail(g, stopping)
 	default:

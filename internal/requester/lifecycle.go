@@ -45,9 +45,13 @@ var errLost = errors.New("provider lost")
 func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []market.Deal, resume bool) {
 	jl := r.jobLog(j.ID)
 	defer func() {
-		jl.finish()
+		if !linkedTask(&j) {
+			jl.finish() // a linked task's log goes on across its gang's attempts: the gang finishes it
+		}
 		r.mu.Lock()
-		delete(r.active, j.ID)
+		if r.active[j.ID] == t { // the gang may have restarted the task already
+			delete(r.active, j.ID)
+		}
 		r.mu.Unlock()
 	}()
 	ctx, cancel := withTotalTimeout(ctx, j)
@@ -87,9 +91,11 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 	}
 	for {
 		if len(deals) == 0 {
-			if j.Parent != "" && j.Spec.Network.Links {
+			if linkedTask(&j) {
 				// Every provider of the gang was told who runs each
-				// task: one task cannot move on its own.
+				// task: one task cannot move on its own (this node
+				// restarted before it was sent). Its gang restarts every
+				// task (followGang).
 				r.fail(&j, "not placed again on its own: the job network of a job with links names every task's provider")
 				return
 			}
@@ -105,7 +111,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 			}
 		}
 		pid, err := r.attempt(ctx, &j, t, deals, jl)
-		if errors.Is(err, errNotTaken) && ctx.Err() == nil && !r.isCancelled(t) {
+		if errors.Is(err, errNotTaken) && !linkedTask(&j) && ctx.Err() == nil && !r.isCancelled(t) {
 			// Every provider that quoted refused the task when it came
 			// (a capacity race, a full disk): that is no attempt, and the
 			// task is placed again within the queue timeout.
@@ -157,6 +163,14 @@ func (r *Requester) settle(ctx context.Context, j *store.Job, t *tracked, pid pe
 	switch {
 	case err == nil:
 		return false // finished: the job's final state is recorded
+	case errors.Is(err, errLost) && ctx.Err() == nil && linkedTask(j) && r.stop.Err() == nil:
+		// A linked task does not move alone: it ends lost (even when its
+		// gang was stopping it), and the gang restarts every task
+		// elsewhere than on this provider.
+		r.recordAttempt(j, pid.String(), job.StateLost, err.Error())
+		j.Error = err.Error()
+		r.update(j, job.StateLost, fmt.Sprintf("attempt on %s lost (%v); its gang decides what runs next", pid, err))
+		return false
 	case errors.Is(err, errLost) && ctx.Err() == nil && !r.isCancelled(t):
 		excluded[pid.String()] = true
 		r.recordAttempt(j, pid.String(), job.StateLost, err.Error())
@@ -342,7 +356,7 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 		}
 		r.setProvider(t, pid)
 		j.Provider = node
-		s, accepted, err := r.send(ctx, j, pid, &deals[i])
+		s, accepted, err := r.send(ctx, j, t, pid, &deals[i])
 		if !accepted {
 			r.log.Info("provider did not take the task", "job", j.ID, "provider", node, "err", err)
 			refusals = append(refusals, fmt.Sprintf("%s: %v", node, err))
@@ -365,7 +379,7 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 }
 
 // send opens the task stream and waits for the provider's answer.
-func (r *Requester) send(ctx context.Context, j *store.Job, pid peer.ID, deal *market.Deal) (network.Stream, bool, error) {
+func (r *Requester) send(ctx context.Context, j *store.Job, t *tracked, pid peer.ID, deal *market.Deal) (network.Stream, bool, error) {
 	s, err := r.cfg.Host.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoTask, 1))
 	if err != nil {
 		return nil, false, err
@@ -378,6 +392,17 @@ func (r *Requester) send(ctx context.Context, j *store.Job, pid peer.ID, deal *m
 	if req.Members, err = r.members(ctx, j); err != nil {
 		s.Reset()
 		return nil, false, err
+	}
+	if run := t.linked; run != nil {
+		if run.attempt > 1 {
+			req.Attempt = run.attempt
+		}
+		if run.carry != nil {
+			if req.Checkpoint, err = r.checkpointFor(run.carry, pid); err != nil {
+				s.Reset()
+				return nil, false, err
+			}
+		}
 	}
 	if err := p2p.WriteMsg(s, req); err != nil {
 		s.Reset()

@@ -102,6 +102,9 @@ type tracked struct {
 	gang    bool
 	started bool
 	wake    chan struct{}
+	// linked, for a task of a linked gang started after a restart, is
+	// what its attempt is sent with.
+	linked *linkedRun
 }
 
 // emptyTree is the digest of an empty output tree.
@@ -224,8 +227,14 @@ func (r *Requester) start(j store.Job, deals []market.Deal, resume bool) {
 		r.startGang(j, nil, nil)
 		return
 	}
+	r.startTask(j, deals, resume, nil)
+}
+
+// startTask tracks a single-task job or one task of a gang in the
+// background; run is set for a task of a restarted linked gang.
+func (r *Requester) startTask(j store.Job, deals []market.Deal, resume bool, run *linkedRun) {
 	runCtx, cancel := context.WithCancel(r.stop)
-	t := &tracked{execution: j.ExecutionID, cancel: cancel}
+	t := &tracked{execution: j.ExecutionID, cancel: cancel, linked: run}
 	r.jobLog(j.ID) // registered before Submit returns, so a follower never sees a finished log
 	r.mu.Lock()
 	r.active[j.ID] = t

@@ -65,12 +65,22 @@ func (r *Requester) grants(ctx context.Context, spec job.Spec, pid peer.ID) ([]m
 		if err != nil {
 			return nil, fmt.Errorf("input %s: sign grant: %w", in.Name, err)
 		}
-		if holder, err := peer.Decode(in.Result.Provider); err == nil {
-			for _, a := range r.cfg.Host.Libp2p().Peerstore().Addrs(holder) {
-				g.Addrs = append(g.Addrs, a.String())
-			}
-		}
+		g.Addrs = r.holderAddrs(in.Result.Provider)
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// holderAddrs are the addresses this node knows for provider, a grant's
+// dialing hint for the node that fetches from it.
+func (r *Requester) holderAddrs(provider string) []string {
+	holder, err := peer.Decode(provider)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range r.cfg.Host.Libp2p().Peerstore().Addrs(holder) {
+		out = append(out, a.String())
+	}
+	return out
 }
