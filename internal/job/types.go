@@ -65,7 +65,8 @@ type Spec struct {
 	TotalTimeout Duration `json:"totalTimeout,omitempty" yaml:"totalTimeout,omitempty"`
 	// MaxAttempts is how many executions the job may use: a task whose
 	// provider disappears is retried on another up to this many times in
-	// all (default 3).
+	// all (default 3). For a job with links it counts attempts of the
+	// whole gang, which restarts every task when one fails or is lost.
 	MaxAttempts int `json:"maxAttempts,omitempty" yaml:"maxAttempts,omitempty"`
 	// MaxPricePerHour is the most the requester pays per hour of the whole
 	// task (all its resources together). Zero means no ceiling.
