@@ -1,10 +1,12 @@
 package requester
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/store"
@@ -102,5 +104,67 @@ func TestRestartCause(t *testing.T) {
 	}
 	if !reflect.DeepEqual(excluded, map[string]bool{"b": true}) {
 		t.Fatalf("excluded %v", excluded)
+	}
+}
+
+// TestGangAttemptAndMayRestart: a gang's attempt is the most attempts any
+// of its tasks used (at least 1), and only a job with links, with attempts
+// left, neither cancelled nor past its deadline, restarts.
+func TestGangAttemptAndMayRestart(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "deco.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := &Requester{cfg: Config{Store: st, DataDir: t.TempDir()}, now: time.Now}
+	r.stop, r.stopNow = context.WithCancel(context.Background())
+	defer r.stopNow()
+	spec := job.Spec{APIVersion: job.APIVersion, Image: "deco-busybox:latest", Tasks: 2, Network: job.NetworkPolicy{Links: true}, Command: []string{"true"}}
+	spec.ApplyDefaults()
+	g := store.Job{ID: job.NewID(), Spec: spec, SpecDigest: job.Digest(spec), State: job.StateRunning, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	tasks := r.newTasks(g)
+	if err := st.CreateJobs(ctx, append([]store.Job{g}, tasks...)); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.gangAttempt(&g); n != 1 {
+		t.Fatalf("a gang no task of which was sent is on attempt %d, want 1", n)
+	}
+	attempt := func(task store.Job, state job.State) {
+		if err := st.PutAttempt(ctx, store.Attempt{ExecutionID: job.NewID(), JobID: task.ID, Provider: "p", State: state, StartedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attempt(tasks[0], job.StateCancelled)
+	attempt(tasks[1], job.StateLost)
+	attempt(tasks[0], job.StateRunning) // task 1 of the second attempt not sent yet
+	if n := r.gangAttempt(&g); n != 2 {
+		t.Fatalf("gang attempt %d, want 2", n)
+	}
+
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	array := g
+	array.Spec.Network.Links = false
+	tests := []struct {
+		name      string
+		g         store.Job
+		ctx       context.Context
+		cancelled bool
+		attempt   int
+		want      bool
+	}{
+		{"linked, attempts left", g, ctx, false, 2, true},
+		{"linked, no attempts left", g, ctx, false, 3, false},
+		{"array job", array, ctx, false, 1, false},
+		{"cancelled", g, ctx, true, 1, false},
+		{"past its deadline", g, done, false, 1, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := r.mayRestart(tc.ctx, &tc.g, &tracked{cancelled: tc.cancelled}, tc.attempt); got != tc.want {
+				t.Fatalf("mayRestart = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
