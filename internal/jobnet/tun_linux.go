@@ -5,10 +5,10 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
+
+	"github.com/deco-network/deco/internal/nsenter"
 )
 
 // openTUN creates Interface in the network namespace at nsPath with address
@@ -16,42 +16,16 @@ import (
 // as the file is open. The work runs on a locked OS thread that enters the
 // namespace, because the TUN ioctl creates the interface in the calling
 // thread's namespace; the file stays usable from any namespace.
-func openTUN(nsPath string, addr netip.Prefix) (*os.File, error) {
-	type result struct {
-		f   *os.File
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		f, restored, err := openTUNInNS(nsPath, addr)
-		if restored {
-			runtime.UnlockOSThread()
-		} // else the thread is stuck in the task's namespace and exits with the goroutine.
-		ch <- result{f, err}
-	}()
-	r := <-ch
-	return r.f, r.err
+func openTUN(nsPath string, addr netip.Prefix) (f *os.File, err error) {
+	err = nsenter.Do(nsPath, func() (err error) {
+		f, err = createTUN(nsPath, addr)
+		return err
+	})
+	return f, err
 }
 
-// openTUNInNS does openTUN's work on the locked thread. restored reports
-// whether the thread is back in its original namespace.
-func openTUNInNS(nsPath string, addr netip.Prefix) (f *os.File, restored bool, err error) {
-	orig, err := netns.Get()
-	if err != nil {
-		return nil, true, fmt.Errorf("get current netns: %w", err)
-	}
-	defer orig.Close()
-	target, err := netns.GetFromPath(nsPath)
-	if err != nil {
-		return nil, true, fmt.Errorf("open netns %s: %w", nsPath, err)
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		return nil, true, fmt.Errorf("enter netns %s: %w", nsPath, err)
-	}
-	defer func() { restored = netns.Set(orig) == nil }()
-
+// createTUN is openTUN's work inside the namespace.
+func createTUN(nsPath string, addr netip.Prefix) (*os.File, error) {
 	tun := &netlink.Tuntap{
 		LinkAttrs:  netlink.LinkAttrs{Name: Interface},
 		Mode:       netlink.TUNTAP_MODE_TUN,
@@ -60,9 +34,9 @@ func openTUNInNS(nsPath string, addr netip.Prefix) (f *os.File, restored bool, e
 		NonPersist: true,
 	}
 	if err := netlink.LinkAdd(tun); err != nil {
-		return nil, false, fmt.Errorf("create %s in %s: %w", Interface, nsPath, err)
+		return nil, fmt.Errorf("create %s in %s: %w", Interface, nsPath, err)
 	}
-	f = tun.Fds[0]
+	f := tun.Fds[0]
 	ip := &netlink.Addr{IPNet: &net.IPNet{IP: addr.Addr().AsSlice(), Mask: net.CIDRMask(addr.Bits(), 32)}}
 	for _, step := range []struct {
 		what string
@@ -74,8 +48,8 @@ func openTUNInNS(nsPath string, addr netip.Prefix) (f *os.File, restored bool, e
 	} {
 		if err := step.do(); err != nil {
 			f.Close()
-			return nil, false, fmt.Errorf("%s of %s in %s: %w", step.what, Interface, nsPath, err)
+			return nil, fmt.Errorf("%s of %s in %s: %w", step.what, Interface, nsPath, err)
 		}
 	}
-	return f, false, nil
+	return f, nil
 }
