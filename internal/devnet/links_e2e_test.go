@@ -89,6 +89,18 @@ func outside(t *testing.T) string {
 	return stdnet.JoinHostPort(ip, strconv.Itoa(l.Addr().(*stdnet.TCPAddr).Port))
 }
 
+// sendToTask1 is the part of a linked job's script in which task 0 sends
+// task 1 a line over TCP on the job network, retrying until task 1
+// listens; task 1 writes what it got to /outputs/got.
+const sendToTask1 = `if [ "$DECO_TASK_INDEX" = 1 ]; then
+	timeout 30 nc -l -p 5000 > /outputs/got
+else
+	for i in $(seq 1 100); do
+		if echo "hello from task $DECO_TASK_INDEX" | nc -w 1 task-1 5000; then break; fi
+		sleep 0.2
+	done
+fi`
+
 // TestLinkedJobEndToEnd runs a job with links on two providers: each task
 // gets its address on the job network, the names of the others in
 // /etc/hosts and the rendezvous variables; task 0 sends a line over TCP
@@ -107,14 +119,7 @@ ip -4 addr show deco0 | grep -o 'inet [0-9./]*' > /outputs/addr
 grep task- /etc/hosts > /outputs/hosts
 echo "$MASTER_ADDR $MASTER_PORT $DECO_TASK_ADDRS $GLOO_SOCKET_IFNAME" > /outputs/env
 printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 ${OUTSIDE%:*} ${OUTSIDE##*:} > /outputs/outside 2>/dev/null || true
-if [ "$DECO_TASK_INDEX" = 1 ]; then
-	timeout 30 nc -l -p 5000 > /outputs/got
-else
-	for i in $(seq 1 100); do
-		if echo "hello from task $DECO_TASK_INDEX" | nc -w 1 task-1 5000; then break; fi
-		sleep 0.2
-	done
-fi`
+` + sendToTask1
 	spec := job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 2, Network: job.NetworkPolicy{Links: true},
 		Command: []string{"sh", "-c", script}, Env: map[string]string{"OUTSIDE": outside(t)}}
 	j, err := c.Submit(context.Background(), spec)

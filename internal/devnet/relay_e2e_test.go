@@ -42,15 +42,7 @@ func TestRelayedJobNetworkEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := `set -e
-if [ "$DECO_TASK_INDEX" = 1 ]; then
-	timeout 30 nc -l -p 5000 > /outputs/got
-else
-	for i in $(seq 1 100); do
-		if echo "hello from task $DECO_TASK_INDEX" | nc -w 1 task-1 5000; then break; fi
-		sleep 0.2
-	done
-fi`
+	script := "set -e\n" + sendToTask1
 	spec := job.Spec{APIVersion: job.APIVersion, Image: image, Tasks: 2, Network: job.NetworkPolicy{Links: true},
 		Command: []string{"sh", "-c", script}}
 
