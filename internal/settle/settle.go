@@ -60,6 +60,58 @@ type Settlement interface {
 	RequestUnstake(ctx context.Context, amount money.Amount) (TxResult, error)
 	// Unstake executes the pending unstake and pays it back (TxResult.Amount).
 	Unstake(ctx context.Context) (TxResult, error)
+
+	// ValidatorSet reads the validators whose signatures decide disputes
+	// and how many of them a verdict needs (a Quorum of 0: slashing is
+	// disabled on this backend).
+	ValidatorSet(ctx context.Context) (ValidatorSet, error)
+	// SignVerdict signs v as this account (a validator). It sends nothing.
+	SignVerdict(v Verdict) ([]byte, error)
+	// VerdictSigner returns the account that signed v with sig for this
+	// backend; ErrBadSignature (wrapped) when sig is malformed.
+	VerdictSigner(v Verdict, sig []byte) (identity.Address, error)
+	// Slash moves v.Amount of v.Provider's stake to v.Beneficiary on the
+	// signatures of at least Quorum distinct validators; anyone may send
+	// it, and each dispute ID is used once.
+	Slash(ctx context.Context, v Verdict, sigs [][]byte) (TxResult, error)
+	// DisputeUsed reports whether a verdict for disputeID was executed.
+	DisputeUsed(ctx context.Context, disputeID [32]byte) (bool, error)
+	// Head is the latest block: its number and hash seed choices the
+	// parties to a deal must not be able to predict (which validators
+	// re-run a task).
+	Head(ctx context.Context) (Block, error)
+}
+
+// ValidatorSet is a backend's validators and the quorum a verdict needs.
+type ValidatorSet struct {
+	Validators []identity.Address `json:"validators"`
+	Quorum     int                `json:"quorum"`
+}
+
+// Has reports whether addr is one of the validators.
+func (s ValidatorSet) Has(addr identity.Address) bool {
+	for _, v := range s.Validators {
+		if v == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// Verdict is a quorum's decision of a dispute: Amount of Provider's stake
+// goes to Beneficiary. DisputeID names the dispute; a verdict for one is
+// executed at most once.
+type Verdict struct {
+	Provider    identity.Address `json:"provider"`
+	Amount      money.Amount     `json:"amount"`
+	DisputeID   [32]byte         `json:"disputeId"`
+	Beneficiary identity.Address `json:"beneficiary"`
+}
+
+// Block is a block's number and hash.
+type Block struct {
+	Number uint64   `json:"number"`
+	Hash   [32]byte `json:"hash"`
 }
 
 // TxResult describes a confirmed transaction.
@@ -142,6 +194,16 @@ var (
 	ErrInsufficientFunds = errors.New("insufficient funds")
 	// ErrZeroAmount means an amount must be positive.
 	ErrZeroAmount = errors.New("amount must be positive")
+	// ErrSlashingDisabled means the backend has no validators (quorum 0).
+	ErrSlashingDisabled = errors.New("slashing disabled: no validators")
+	// ErrUnknownValidator means a verdict carries a signature of an
+	// account that is not a validator.
+	ErrUnknownValidator = errors.New("verdict signed by a non-validator")
+	// ErrTooFewSignatures means a verdict has fewer than quorum distinct
+	// validators' signatures.
+	ErrTooFewSignatures = errors.New("verdict below quorum")
+	// ErrDisputeUsed means a verdict for the dispute was already executed.
+	ErrDisputeUsed = errors.New("dispute already settled")
 	// ErrReverted means the backend refused a transaction for another reason.
 	ErrReverted = errors.New("transaction reverted")
 )
