@@ -25,6 +25,7 @@ import (
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/reputation"
 	"github.com/deco-network/deco/internal/sched"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
@@ -67,6 +68,15 @@ type Config struct {
 	// PayHook, when set, is asked before each accepted report is paid;
 	// false withholds the voucher (tests: a requester that stops paying).
 	PayHook func(market.UsageReport) bool
+	// Reputation, when set, is told what each provider's execution came
+	// to (verified, dispute lost, lost mid-run).
+	Reputation Attester
+}
+
+// Attester records a node's attestation about a provider and tells the
+// network.
+type Attester interface {
+	Attest(ctx context.Context, c reputation.Claim) error
 }
 
 // Requester submits and tracks jobs.
