@@ -22,11 +22,11 @@ import (
 )
 
 type runFlags struct {
-	cpu, memory, disk, timeout, maxPrice, name, gpuModel, gpuVendor, wasm string
-	gpus, tasks                                                           int
-	env                                                                   []string
-	network, links, detach, service                                       bool
-	ports                                                                 []string
+	cpu, memory, disk, timeout, maxPrice, name, gpuModel, gpuVendor, wasm, verify string
+	gpus, tasks                                                                   int
+	env                                                                           []string
+	network, links, detach, service, deterministic                                bool
+	ports                                                                         []string
 
 	image, wasmURL, wasmSHA256            string
 	gitURL, gitRef                        string
@@ -77,7 +77,15 @@ With --service the task is a service: it runs until 'deco job cancel ID' or
 its timeout, and each --port NAME=PORT (or PORT) it listens on is reachable
 from this machine with 'deco forward ID NAME' (nothing listens on the
 provider's network; only this node may connect). It is paid as it runs,
-like any task; cancelling it ends the bill. See docs/rentals.md.`,
+like any task; cancelling it ends the bill. See docs/rentals.md.
+
+With --verify replicate:K, K validators (staked providers that opted in,
+chosen so that the provider cannot predict them) re-run the task; each
+runner commits to its result digest before any reveals it, and a provider
+whose result disagrees with a quorum of validators is slashed. spotcheck:P
+does the same with one validator, with probability P. Only a wasm task or a
+container declared --deterministic can be verified. See
+docs/verification.md.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if f.wasm == "" && f.wasmURL == "" && f.image == "" && (len(args) == 0 || cmd.ArgsLenAtDash() == 0) {
 				return errors.New("an IMAGE is required (or --image, --wasm FILE or --wasm-url URL)")
@@ -107,6 +115,8 @@ like any task; cancelling it ends the bill. See docs/rentals.md.`,
 	fl.BoolVar(&f.links, "links", false, "put the tasks on a private job network of their own, carried between providers over libp2p (with --tasks; task-0, task-1, … in /etc/hosts, MASTER_ADDR set; needs providers that offer links)")
 	fl.BoolVar(&f.service, "service", false, "run a service: until cancelled or its timeout, its --port reachable with 'deco forward'")
 	fl.StringArrayVar(&f.ports, "port", nil, "a service's TCP port, NAME=PORT or PORT (named tcp-PORT) (repeatable; with --service)")
+	fl.StringVar(&f.verify, "verify", "", "verification policy: none, replicate:K (K validators re-run the task) or spotcheck:P (one re-runs it with probability P); see docs/verification.md")
+	fl.BoolVar(&f.deterministic, "deterministic", false, "declare the container deterministic (no network, fixed seeds) so that it can be verified by re-running it")
 	fl.StringVar(&f.name, "name", "", "a label for the job")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")
@@ -151,7 +161,8 @@ func (f *runFlags) addService(s *job.Spec) error {
 
 // spec builds the job spec from the flags and IMAGE -- CMD arguments.
 func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
-	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: job.NetworkPolicy{Outbound: f.network, Links: f.links}}
+	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: job.NetworkPolicy{Outbound: f.network, Links: f.links},
+		Verification: f.verify, Deterministic: f.deterministic}
 	switch {
 	case f.tasks < 1:
 		return s, fmt.Errorf("--tasks: must be at least 1, got %d", f.tasks)

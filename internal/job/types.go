@@ -74,6 +74,15 @@ type Spec struct {
 	// Constraints narrow which providers may run the job (region, labels,
 	// pool, allow-list, minimum reputation).
 	Constraints Constraints `json:"constraints,omitzero" yaml:"constraints,omitempty"`
+	// Verification is how the result is checked: "none" (default),
+	// "replicate(K)" (K validators re-run the task and the result digests
+	// must agree) or "spotcheck(P)" (one validator re-runs it with
+	// probability P). See docs/verification.md.
+	Verification string `json:"verification,omitempty" yaml:"verification,omitempty"`
+	// Deterministic declares that the container gives the same outputs on
+	// every run (no network, fixed seeds), so that it can be verified by
+	// re-running it; wasm tasks are deterministic by construction.
+	Deterministic bool `json:"deterministic,omitempty" yaml:"deterministic,omitempty"`
 }
 
 // Resources is a bundle of compute resources requested by a task, offered by

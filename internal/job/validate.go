@@ -141,6 +141,11 @@ func (s *Spec) ApplyDefaults() {
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = DefaultMaxAttempts
 	}
+	if pol, err := ParseVerification(s.Verification); err == nil && pol.Verified() {
+		s.Verification = pol.String() // replicate:2 is replicate(2)
+	} else if err == nil {
+		s.Verification = ""
+	}
 	if s.TotalTimeout == 0 && s.timeoutOK() && s.queueTimeoutOK() && s.maxAttemptsOK() {
 		s.TotalTimeout = s.QueueTimeout + Duration(s.MaxAttempts)*s.Timeout + totalTimeoutMargin
 	}
@@ -246,6 +251,7 @@ func (s Spec) Validate() error {
 		v.add("maxPricePerHour", "must not be negative, got %s", s.MaxPricePerHour)
 	}
 	validateConstraints(v, s.Constraints)
+	validateVerification(v, s)
 	if len(v.errs) == 0 {
 		return nil
 	}
