@@ -26,11 +26,17 @@ type Job struct {
 	ResultDigest string          `json:"resultDigest,omitempty"`
 	// Parent is set on the task rows of a multi-task job: the job's ID,
 	// with TaskIndex the task's index.
-	Parent    string    `json:"parent,omitempty"`
-	TaskIndex int       `json:"taskIndex,omitempty"`
+	Parent    string `json:"parent,omitempty"`
+	TaskIndex int    `json:"taskIndex,omitempty"`
+	// Role is RoleValidator on a verified job's validator runs (rows
+	// naming the job as Parent); empty otherwise.
+	Role      string    `json:"role,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
+
+// RoleValidator is the Role of a validator's run of a verified job.
+const RoleValidator = "validator"
 
 // Event is one state change of a job.
 type Event struct {
@@ -60,7 +66,7 @@ func (s *Store) CreateJobs(ctx context.Context, jobs []Job) error {
 		}
 		_, err = s.txExec(ctx, tx, sqlInsertJob,
 			j.ID, j.Name, string(spec), j.SpecDigest, string(j.State), j.Provider, j.ExecutionID, string(j.Placement), j.ExitCode, j.Error, j.ResultDigest,
-			j.Parent, j.TaskIndex, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano())
+			j.Parent, j.TaskIndex, j.Role, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano())
 		if err != nil {
 			return fmt.Errorf("create job %s: %w", j.ID, err)
 		}
@@ -108,14 +114,14 @@ func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, jobID string, e Event)
 	return nil
 }
 
-const jobColumns = `id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, parent_id, task_index, created_at, updated_at`
+const jobColumns = `id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, parent_id, task_index, role, created_at, updated_at`
 
 func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 	var j Job
 	var spec, state, placement string
 	var exit sql.NullInt64
 	var created, updated int64
-	if err := row.Scan(&j.ID, &j.Name, &spec, &j.SpecDigest, &state, &j.Provider, &j.ExecutionID, &placement, &exit, &j.Error, &j.ResultDigest, &j.Parent, &j.TaskIndex, &created, &updated); err != nil {
+	if err := row.Scan(&j.ID, &j.Name, &spec, &j.SpecDigest, &state, &j.Provider, &j.ExecutionID, &placement, &exit, &j.Error, &j.ResultDigest, &j.Parent, &j.TaskIndex, &j.Role, &created, &updated); err != nil {
 		return j, err
 	}
 	if err := json.Unmarshal([]byte(spec), &j.Spec); err != nil {
@@ -169,7 +175,7 @@ func (s *Store) ListJobs(ctx context.Context, state job.State, limit int) ([]Job
 // Tasks returns the task rows of multi-task job parent, in task order
 // (none for a single-task job).
 func (s *Store) Tasks(ctx context.Context, parent string) ([]Job, error) {
-	return s.jobs(ctx, "WHERE parent_id = ? ORDER BY task_index", parent)
+	return s.jobs(ctx, "WHERE parent_id = ? AND role = '' ORDER BY task_index", parent)
 }
 
 // ActiveJobs returns every job not yet in a terminal state.
@@ -218,8 +224,8 @@ func (s *Store) Events(ctx context.Context, jobID string) ([]Event, error) {
 
 // Queries run inside transactions; begin prepares them first.
 const (
-	sqlInsertJob = `INSERT INTO jobs(id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, parent_id, task_index, created_at, updated_at)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	sqlInsertJob = `INSERT INTO jobs(id, name, spec, spec_digest, state, provider, execution_id, placement, exit_code, error, result_digest, parent_id, task_index, role, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	sqlJobState  = "SELECT state FROM jobs WHERE id = ?"
 	sqlUpdateJob = `UPDATE jobs SET state=?, provider=?, execution_id=?, placement=?, exit_code=?, error=?, result_digest=?, updated_at=? WHERE id=?`
 	sqlAddEvent  = `INSERT INTO job_events(job_id, seq, at, state, message)

@@ -246,3 +246,42 @@ func TestJobTasks(t *testing.T) {
 		t.Fatalf("%d active rows, want the job and both tasks (all resume)", len(active))
 	}
 }
+
+// TestValidatorRowsAndCommitments: a verified job's validator rows are
+// not its tasks, and a commitment's opening and receipt are added to it.
+func TestValidatorRowsAndCommitments(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	now := time.Unix(1700000000, 0).UTC()
+	parent := Job{ID: "j", State: job.StateRunning, CreatedAt: now, UpdatedAt: now}
+	v := Job{ID: "v1", Parent: "j", Role: RoleValidator, State: job.StatePending, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateJobs(ctx, []Job{parent, v}); err != nil {
+		t.Fatal(err)
+	}
+	if tasks, err := s.Tasks(ctx, "j"); err != nil || len(tasks) != 0 {
+		t.Fatalf("tasks = %v, %v; want none (a validator run is no task)", tasks, err)
+	}
+	vs, err := s.Validators(ctx, "j")
+	if err != nil || len(vs) != 1 || vs[0].Role != RoleValidator || vs[0].ID != "v1" {
+		t.Fatalf("validators = %+v, %v", vs, err)
+	}
+	if err := s.PutCommitment(ctx, CommitRecord{ExecutionID: "e", JobID: "j", Commitment: []byte(`{"c":1}`), Opening: []byte(`{"o":1}`), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutCommitment(ctx, CommitRecord{ExecutionID: "e", JobID: "j", Commitment: []byte(`{"c":1}`), Receipt: []byte(`{"r":1}`), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.GetCommitment(ctx, "e")
+	if err != nil || string(c.Opening) != `{"o":1}` || string(c.Receipt) != `{"r":1}` {
+		t.Fatalf("commitment = %+v, %v; want the opening kept and the receipt added", c, err)
+	}
+	if _, err := s.GetCommitment(ctx, "x"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing commitment: %v", err)
+	}
+	if err := s.PutVerification(ctx, "j", []byte(`{"a":1}`), now); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.GetVerification(ctx, "j"); err != nil || string(b) != `{"a":1}` {
+		t.Fatalf("verification = %s, %v", b, err)
+	}
+}
