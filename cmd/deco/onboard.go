@@ -22,7 +22,7 @@ type onboardFlags struct {
 	cpuPrice, memPrice, diskPrice, gpuPrice string
 	region, pool                            string
 	labels, allowRequesters                 []string
-	allowNetwork, yes                       bool
+	allowNetwork, yes, validator            bool
 }
 
 func (a *app) onboardCmd() *cobra.Command {
@@ -86,6 +86,7 @@ Asking for more than the machine has is refused with what it has.`,
 	fl.StringVar(&f.pool, "pool", "", "the operator pool this node belongs to")
 	fl.StringSliceVar(&f.allowRequesters, "allow-requester", nil, "serve only these requester peer IDs (repeatable)")
 	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let tasks that ask for it reach the network")
+	fl.BoolVar(&f.validator, "validator", false, "also re-run other providers' tasks to verify them, paid like any task (needs a stake; slashed if it lies)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not prompt; use flags and defaults")
 	return cmd
 }
@@ -159,7 +160,7 @@ func (f *onboardFlags) policy(v api.OnboardingView) (provider.Policy, error) {
 		}
 		labels[k] = v
 	}
-	return provider.Policy{Share: share, Prices: p, Region: f.region, AllowNetwork: f.allowNetwork,
+	return provider.Policy{Share: share, Prices: p, Region: f.region, AllowNetwork: f.allowNetwork, Validator: f.validator,
 		Labels: labels, Pool: f.pool, AllowedRequesters: f.allowRequesters}, nil
 }
 

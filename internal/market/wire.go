@@ -10,6 +10,7 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/verify"
 )
 
 // Protocol names (see p2p.ProtocolID): /deco/<name>/<major>.
@@ -173,6 +174,10 @@ type TaskEvent struct {
 	// Reason, on EventExited, says in a word why the provider itself
 	// stopped the execution (ReasonUnpaid); empty otherwise.
 	Reason string `json:"reason,omitempty"`
+	// Commitment, on EventExited of a verified task, replaces
+	// ResultDigest: the runner's commitment to it, revealed on
+	// ProtoReveal once every runner has committed.
+	Commitment *verify.Commitment `json:"commitment,omitempty"`
 }
 
 // ReasonUnpaid is the Reason of an execution its provider stopped because

@@ -88,6 +88,10 @@ type Offer struct {
 	// Links reports whether the provider can put tasks on a job network
 	// (links between a multi-task job's tasks).
 	Links bool `json:"links,omitempty"`
+	// Validator reports that the provider re-runs other providers' tasks
+	// to verify them (it opted in with deco onboard --validator; it must
+	// also be staked and one of the escrow's validators to be chosen).
+	Validator bool `json:"validator,omitempty"`
 	// Labels are free-form key: value pairs chosen by the owner (e.g.
 	// "tier: gold"); jobs select on them.
 	Labels map[string]string `json:"labels,omitempty"`

@@ -40,6 +40,9 @@ type Policy struct {
 	AllowedRequesters []string `json:"allowedRequesters,omitempty"`
 	// AllowNetwork lets tasks that ask for it reach the network.
 	AllowNetwork bool `json:"allowNetwork,omitempty"`
+	// Validator opts the node in to re-running other providers' tasks
+	// that a job's verification policy samples (its offer says so).
+	Validator bool `json:"validator,omitempty"`
 }
 
 // Onboarding is the stored result of `deco onboard`: the machine as

@@ -102,6 +102,14 @@ type Config struct {
 	// network, and the offer says so; nil refuses such jobs. Only the
 	// docker executor runs linked tasks.
 	JobNet *jobnet.Service
+	// RevealWait is how long a runner of a verified task waits for the
+	// other runners' commitments before revealing anyway
+	// (DefaultRevealWait when zero).
+	RevealWait time.Duration
+	// TamperOutputs, when set, is run on every execution's outputs
+	// directory before its digest is taken (tests: a provider that
+	// returns a wrong result).
+	TamperOutputs func(dir string) error
 }
 
 // Provider sells this node's capacity. Create with New, then Run.
@@ -210,6 +218,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	h.Handle(p2p.ProtocolID(market.ProtoResult, 1), time.Hour, p.serveResult)
 	h.Handle(p2p.ProtocolID(market.ProtoCancel, 1), 10*time.Second, p.serveCancel)
 	h.Handle(p2p.ProtocolID(market.ProtoForward, 1), 0, p.serveForward)
+	h.Handle(p2p.ProtocolID(market.ProtoReveal, 1), 10*time.Second, p.serveReveal)
+	h.Handle(p2p.ProtocolID(market.ProtoVerdict, 1), 30*time.Second, p.serveVerdict)
 	if err := p.recover(ctx); err != nil {
 		return nil, err
 	}
@@ -358,6 +368,7 @@ func (p *Provider) issue() (*offer.Offer, error) {
 		free, gpus := p.ledger.Free()
 		total, _ := p.ledger.Total()
 		o.Free, o.Total, o.Prices, o.Region, o.Network = free, total, pol.Prices, pol.Region, pol.AllowNetwork
+		o.Validator = pol.Validator
 		o.Labels, o.Pool, o.AllowedRequesters = pol.Labels, pol.Pool, pol.AllowedRequesters
 		for _, g := range gpus {
 			o.GPUs = append(o.GPUs, offer.GPU{Vendor: g.Vendor, Model: g.Model, VRAM: g.VRAM})

@@ -76,7 +76,7 @@ func (p *Provider) quote(ctx context.Context, req *market.QuoteRequest, requeste
 		Requester: requester, RequesterAddress: req.RequesterAddress,
 		Terms: market.Terms{PerHour: price.PerHour, Fixed: price.Fixed,
 			MaxAmount: market.MaxAmount(price.PerHour, price.Fixed, req.Spec.Timeout.Std())},
-		Deadline: now.Add(ttl), Verification: "none"}
+		Deadline: now.Add(ttl), Verification: req.Spec.Verify().String()}
 	if p.paying() {
 		q.Escrow = p.cfg.Escrow
 	}

@@ -146,6 +146,11 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 			p.log.Warn("remove outputs", "execution", rec.ID, "err", err)
 		}
 	} else if runErr == nil {
+		if tamper := p.cfg.TamperOutputs; tamper != nil {
+			if err := tamper(p.outputsDir(rec.ID)); err != nil {
+				p.log.Warn("tamper with outputs", "execution", rec.ID, "err", err)
+			}
+		}
 		m, d, err := data.Digest(p.outputsDir(rec.ID))
 		if err != nil {
 			runErr = fmt.Errorf("outputs: %w", err)
@@ -177,13 +182,23 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	}
 	code := res.ExitCode
 	rec.ExitCode, rec.ResultDigest = &code, digest
+	// A verified task's requester learns of a commitment, not the digest:
+	// it is revealed once every runner has committed (verify.go).
+	commitment, err := p.commit(ctx, rec, digest)
+	if err != nil {
+		rec.State, rec.Error = job.StateFailed, fmt.Sprintf("commit to the result: %v", err)
+	}
 	p.storeEnded(ctx, rec)
 	fresh, err := p.issue() // signed after the release above: shows the capacity free
 	if err != nil {
 		fresh = nil
 	}
-	out.finish(market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res,
-		ResultDigest: digest, ResultSize: size, Offer: fresh, Reason: stopReason(rec)})
+	ended := market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res,
+		ResultDigest: digest, ResultSize: size, Offer: fresh, Reason: stopReason(rec), Commitment: commitment}
+	if commitment != nil {
+		ended.ResultDigest = ""
+	}
+	out.finish(ended)
 	p.mu.Lock()
 	delete(p.feeds, rec.ID)
 	p.mu.Unlock()
@@ -447,8 +462,12 @@ func (p *Provider) serveAttach(ctx context.Context, s network.Stream) {
 	if rec.ExitCode != nil {
 		res.ExitCode = *rec.ExitCode
 	}
-	_ = p2p.WriteMsg(s, market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res,
-		ResultDigest: rec.ResultDigest, At: p.now(), Reason: stopReason(rec)})
+	ended := market.TaskEvent{Type: market.EventExited, State: rec.State, Message: rec.Error, Result: &res,
+		ResultDigest: rec.ResultDigest, At: p.now(), Reason: stopReason(rec)}
+	if c, _ := p.commitment(ctx, rec.ID); c != nil {
+		ended.ResultDigest, ended.Commitment = "", c
+	}
+	_ = p2p.WriteMsg(s, ended)
 }
 
 // stopReason is the TaskEvent Reason of an ended execution.

@@ -122,7 +122,8 @@ func (r *Requester) askQuote(ctx context.Context, j *store.Job, node string) (*m
 		return nil, errors.New("empty answer")
 	case q.Provider != node:
 		return nil, errors.New("quote signed for another provider")
-	case q.JobID != wireJobID(j) || q.TaskIndex != j.TaskIndex || q.ExecutionID != j.ExecutionID || q.SpecDigest != j.SpecDigest || q.Requester != r.cfg.Key.PeerID():
+	case q.JobID != wireJobID(j) || q.TaskIndex != j.TaskIndex || q.ExecutionID != j.ExecutionID || q.SpecDigest != j.SpecDigest || q.Requester != r.cfg.Key.PeerID() ||
+		q.Verification != j.Spec.Verify().String():
 		return nil, market.ErrTermsMismatch
 	}
 	if err := q.VerifyProvider(r.now()); err != nil {
