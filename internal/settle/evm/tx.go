@@ -235,6 +235,13 @@ var revertErrors = map[string]error{
 	"InsufficientStake":   settle.ErrInsufficientStake,
 	"ZeroAmount":          settle.ErrZeroAmount,
 	"InsufficientBalance": settle.ErrInsufficientFunds,
+	"SlashingDisabled":    settle.ErrSlashingDisabled,
+	"DisputeUsed":         settle.ErrDisputeUsed,
+	"UnknownValidator":    settle.ErrUnknownValidator,
+	"TooFewSignatures":    settle.ErrTooFewSignatures,
+	// A verdict carrying one validator's signature twice: the contract
+	// refuses it, and it has fewer distinct signatures than it shows.
+	"DuplicateValidator": settle.ErrTooFewSignatures,
 }
 
 // mapError turns a node's answer into a settle error: a revert carrying a
