@@ -33,6 +33,13 @@ const (
 // devChain starts a dev chain funding n fresh keys and returns it with the keys.
 func devChain(t testing.TB, n int) (*devchain.Chain, []*identity.Key) {
 	t.Helper()
+	return devChainWith(t, n, nil)
+}
+
+// devChainWith is devChain with configure, when not nil, changing the
+// chain's config (validators, quorum) once the keys exist.
+func devChainWith(t testing.TB, n int, configure func(cfg *devchain.Config, keys []*identity.Key)) (*devchain.Chain, []*identity.Key) {
+	t.Helper()
 	keys := make([]*identity.Key, n)
 	addrs := make([]identity.Address, n)
 	for i := range keys {
@@ -44,10 +51,14 @@ func devChain(t testing.TB, n int) (*devchain.Chain, []*identity.Key) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	chain, err := devchain.Start(ctx, devchain.Config{
+	cfg := devchain.Config{
 		WithdrawDelay: testWithdrawDelay, UnstakeDelay: testUnstakeDelay,
 		Fund: addrs, FundTokens: testFunds,
-	})
+	}
+	if configure != nil {
+		configure(&cfg, keys)
+	}
+	chain, err := devchain.Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +85,31 @@ func dial(t testing.TB, cfg evm.Config, key *identity.Key) *evm.Client {
 	return c
 }
 
+// testQuorum of the conformance chain's three validators decide a verdict.
+const testQuorum = 2
+
+// withValidators makes keys[from:] the chain's validators, testQuorum of them a quorum.
+func withValidators(from int) func(*devchain.Config, []*identity.Key) {
+	return func(cfg *devchain.Config, keys []*identity.Key) {
+		for _, k := range keys[from:] {
+			cfg.Validators = append(cfg.Validators, k.Address())
+		}
+		cfg.Quorum = testQuorum
+	}
+}
+
 func TestConformance(t *testing.T) {
 	settletest.Run(t, func(t *testing.T) settletest.Harness {
-		chain, keys := devChain(t, 3)
+		chain, keys := devChainWith(t, 6, withValidators(3))
 		cfg := clientConfig(chain.Info())
 		return settletest.Harness{
 			Requester: dial(t, cfg, keys[0]), Provider: dial(t, cfg, keys[1]), Stranger: dial(t, cfg, keys[2]),
+			Validators: []settle.Settlement{dial(t, cfg, keys[3]), dial(t, cfg, keys[4]), dial(t, cfg, keys[5])},
+			Quorum:     testQuorum,
+			NoSlashing: func(t *testing.T) settle.Settlement {
+				other, keys := devChain(t, 1)
+				return dial(t, clientConfig(other.Info()), keys[0])
+			},
 			Funds:         testFunds,
 			WithdrawDelay: testWithdrawDelay, UnstakeDelay: testUnstakeDelay,
 			Advance: func(t testing.TB, d time.Duration) {

@@ -14,12 +14,23 @@ import (
 	"github.com/deco-network/deco/internal/settle"
 )
 
-// Harness is one fresh backend with three funded accounts.
+// Harness is one fresh backend with three funded accounts and its validators.
 type Harness struct {
 	// Requester, Provider and Stranger act as three different accounts, each
-	// holding Funds tokens, with no channels or stake yet.
+	// holding Funds tokens, with no channels or stake yet. None of them is a
+	// validator.
 	Requester, Provider, Stranger settle.Settlement
 	Funds                         money.Amount
+	// Validators act as the backend's validators, all of them (they need
+	// hold no funds), and Quorum of them decide a verdict: at least 2 (so a
+	// verdict can fall short of it) and at most len(Validators)-1 (so one
+	// can carry more signatures than it needs).
+	Validators []settle.Settlement
+	Quorum     int
+	// NoSlashing, when set, starts a second backend without validators
+	// (quorum 0) and returns an account on it holding at least 10 tokens;
+	// the suite checks Slash is refused there. Nil skips that test.
+	NoSlashing func(t *testing.T) settle.Settlement
 	// WithdrawDelay and UnstakeDelay are the backend's delays.
 	WithdrawDelay, UnstakeDelay time.Duration
 	// Advance moves the backend's clock forward by d.
@@ -40,12 +51,21 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"WithdrawAfterDelay", testWithdraw},
 		{"StakeUnstake", testStake},
 		{"ConcurrentTransactions", testConcurrent},
+		{"ValidatorSet", testValidatorSet},
+		{"VerdictSignature", testVerdictSignature},
+		{"SlashOnQuorum", testSlash},
+		{"SlashRefused", testSlashRefused},
+		{"SlashingDisabled", testSlashingDisabled},
+		{"HeadAdvances", testHead},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			if h.Funds < 1000*money.Unit {
 				t.Fatalf("harness funds %s, the suite needs at least 1000", h.Funds)
+			}
+			if h.Quorum < 2 || h.Quorum >= len(h.Validators) {
+				t.Fatalf("harness quorum %d of %d validators, the suite needs 2 <= quorum < validators", h.Quorum, len(h.Validators))
 			}
 			tc.fn(t, h)
 		})
@@ -369,4 +389,220 @@ func testConcurrent(t *testing.T, h Harness) {
 		t.Fatalf("redeem the highest voucher: %v", err)
 	}
 	wantChannel(t, h, n*(n+1)/2*unit-n*unit, n*unit, n*unit)
+}
+
+func testValidatorSet(t *testing.T, h Harness) {
+	vs, err := h.Stranger.ValidatorSet(ctxT(t))
+	if err != nil {
+		t.Fatalf("validator set: %v", err)
+	}
+	if vs.Quorum != h.Quorum || len(vs.Validators) != len(h.Validators) {
+		t.Fatalf("validator set %+v, want the harness's %d validators and quorum %d", vs, len(h.Validators), h.Quorum)
+	}
+	for _, v := range h.Validators {
+		if !vs.Has(v.Address()) {
+			t.Fatalf("validator set %+v lacks %s", vs, v.Address())
+		}
+	}
+	for _, s := range []settle.Settlement{h.Requester, h.Provider, h.Stranger} {
+		if vs.Has(s.Address()) {
+			t.Fatalf("validator set %+v holds %s, not a validator", vs, s.Address())
+		}
+	}
+}
+
+// dispute returns a dispute ID distinct per name.
+func dispute(name string) [32]byte {
+	var id [32]byte
+	copy(id[:], "deco-dispute:"+name)
+	return id
+}
+
+// signVerdict has each of signers sign v.
+func signVerdict(t *testing.T, v settle.Verdict, signers ...settle.Settlement) [][]byte {
+	t.Helper()
+	sigs := make([][]byte, len(signers))
+	for i, s := range signers {
+		sig, err := s.SignVerdict(v)
+		if err != nil {
+			t.Fatalf("sign verdict as %s: %v", s.Address(), err)
+		}
+		sigs[i] = sig
+	}
+	return sigs
+}
+
+func testVerdictSignature(t *testing.T, h Harness) {
+	v := settle.Verdict{Provider: h.Provider.Address(), Amount: 7 * unit, DisputeID: dispute("signature"),
+		Beneficiary: h.Requester.Address()}
+	val := h.Validators[0]
+	sig := signVerdict(t, v, val)[0]
+	for _, checker := range []settle.Settlement{h.Requester, h.Stranger, val} {
+		got, err := checker.VerdictSigner(v, sig)
+		if err != nil || got != val.Address() {
+			t.Fatalf("verdict signer = %s, %v; want the validator %s", got, err, val.Address())
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*settle.Verdict)
+	}{
+		{"amount", func(v *settle.Verdict) { v.Amount++ }},
+		{"provider", func(v *settle.Verdict) { v.Provider = h.Stranger.Address() }},
+		{"dispute", func(v *settle.Verdict) { v.DisputeID[31] ^= 1 }},
+		{"beneficiary", func(v *settle.Verdict) { v.Beneficiary = h.Stranger.Address() }},
+	} {
+		other := v
+		tc.change(&other)
+		if got, err := h.Requester.VerdictSigner(other, sig); err == nil && got == val.Address() {
+			t.Fatalf("a signature over the verdict recovers its validator for a verdict with another %s", tc.name)
+		}
+	}
+	if _, err := h.Requester.VerdictSigner(v, sig[:len(sig)-1]); !errors.Is(err, settle.ErrBadSignature) {
+		t.Fatalf("truncated verdict signature: %v, want ErrBadSignature", err)
+	}
+}
+
+// stakeOf reads p's slashable stake.
+func stakeOf(t *testing.T, h Harness, p settle.Settlement) money.Amount {
+	t.Helper()
+	st, err := h.Stranger.StakeOf(ctxT(t), p.Address())
+	if err != nil {
+		t.Fatalf("stake of %s: %v", p.Address(), err)
+	}
+	return st.Amount
+}
+
+func disputeUsed(t *testing.T, h Harness, id [32]byte) bool {
+	t.Helper()
+	used, err := h.Requester.DisputeUsed(ctxT(t), id)
+	if err != nil {
+		t.Fatalf("dispute used: %v", err)
+	}
+	return used
+}
+
+func testSlash(t *testing.T, h Harness) {
+	ctx := ctxT(t)
+	must(t, "stake")(h.Provider.Stake(ctx, 100*unit))
+	v := settle.Verdict{Provider: h.Provider.Address(), Amount: 30 * unit, DisputeID: dispute("quorum"),
+		Beneficiary: h.Requester.Address()}
+	if disputeUsed(t, h, v.DisputeID) {
+		t.Fatal("a fresh dispute reads as used")
+	}
+	benBefore, provBefore := balance(t, h.Stranger, h.Requester), balance(t, h.Stranger, h.Provider)
+
+	// Exactly a quorum, sent by someone who is neither party nor validator.
+	res := must(t, "slash on a quorum")(h.Stranger.Slash(ctx, v, signVerdict(t, v, h.Validators[:h.Quorum]...)))
+	if res.Amount != 30*unit {
+		t.Fatalf("slash result amount %s, want 30", res.Amount)
+	}
+	if got := stakeOf(t, h, h.Provider); got != 70*unit {
+		t.Fatalf("stake after the slash %s, want 100 - 30", got)
+	}
+	if got := balance(t, h.Stranger, h.Requester); got != benBefore+30*unit {
+		t.Fatalf("beneficiary balance %s, want %s + 30", got, benBefore)
+	}
+	if got := balance(t, h.Stranger, h.Provider); got != provBefore {
+		t.Fatalf("provider balance %s after the slash, want %s (the stake pays, not the balance)", got, provBefore)
+	}
+	if !disputeUsed(t, h, v.DisputeID) {
+		t.Fatal("the dispute does not read as used after its verdict")
+	}
+
+	// The same dispute again, even for another amount and signed by every
+	// validator, is refused.
+	again := v
+	again.Amount = unit
+	mustFail(t, "the same dispute twice", settle.ErrDisputeUsed)(h.Requester.Slash(ctx, again, signVerdict(t, again, h.Validators...)))
+
+	// More signatures than the quorum needs do no harm.
+	all := settle.Verdict{Provider: h.Provider.Address(), Amount: 70 * unit, DisputeID: dispute("everyone"),
+		Beneficiary: h.Stranger.Address()}
+	strBefore := balance(t, h.Requester, h.Stranger)
+	must(t, "slash signed by every validator")(h.Requester.Slash(ctx, all, signVerdict(t, all, h.Validators...)))
+	if got := stakeOf(t, h, h.Provider); got != 0 {
+		t.Fatalf("stake after slashing all of it %s, want 0", got)
+	}
+	if got := balance(t, h.Requester, h.Stranger); got != strBefore+70*unit {
+		t.Fatalf("second beneficiary balance %s, want %s + 70", got, strBefore)
+	}
+}
+
+func testSlashRefused(t *testing.T, h Harness) {
+	ctx := ctxT(t)
+	must(t, "stake")(h.Provider.Stake(ctx, 100*unit))
+	verdict := func(name string, amount money.Amount) settle.Verdict {
+		return settle.Verdict{Provider: h.Provider.Address(), Amount: amount, DisputeID: dispute(name), Beneficiary: h.Requester.Address()}
+	}
+	below := verdict("below quorum", 10*unit)
+	outsider := verdict("outsider", 10*unit)
+	twice := verdict("one validator twice", 10*unit)
+	above := verdict("above stake", 101*unit)
+	tampered := verdict("tampered", 10*unit)
+	tamperedSigs := signVerdict(t, tampered, h.Validators[:h.Quorum]...)
+	tampered.Amount = 20 * unit // signed for 10: the signatures recover other accounts
+	for _, tc := range []struct {
+		name string
+		v    settle.Verdict
+		sigs [][]byte
+		want error
+	}{
+		{"below quorum", below, signVerdict(t, below, h.Validators[:h.Quorum-1]...), settle.ErrTooFewSignatures},
+		{"no signatures", below, nil, settle.ErrTooFewSignatures},
+		{"a non-validator's signature", outsider, signVerdict(t, outsider, append([]settle.Settlement{h.Stranger}, h.Validators[:h.Quorum]...)...), settle.ErrUnknownValidator},
+		{"one validator's signature twice", twice, signVerdict(t, twice, append(h.Validators[:h.Quorum-1:h.Quorum-1], h.Validators[0])...), settle.ErrTooFewSignatures},
+		{"more than the stake", above, signVerdict(t, above, h.Validators[:h.Quorum]...), settle.ErrInsufficientStake},
+		{"signed for another amount", tampered, tamperedSigs, settle.ErrUnknownValidator},
+		{"zero amount", verdict("zero", 0), signVerdict(t, verdict("zero", 0), h.Validators[:h.Quorum]...), settle.ErrZeroAmount},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mustFail(t, "slash", tc.want)(h.Stranger.Slash(ctx, tc.v, tc.sigs))
+			if got := stakeOf(t, h, h.Provider); got != 100*unit {
+				t.Fatalf("stake after a refused slash %s, want 100", got)
+			}
+			if disputeUsed(t, h, tc.v.DisputeID) {
+				t.Fatal("a refused verdict used up its dispute")
+			}
+		})
+	}
+	// A refused verdict's dispute can still be decided.
+	must(t, "the dispute refused below quorum, now on a quorum")(h.Stranger.Slash(ctx, below, signVerdict(t, below, h.Validators[:h.Quorum]...)))
+}
+
+func testSlashingDisabled(t *testing.T, h Harness) {
+	if h.NoSlashing == nil {
+		t.Skip("the harness has no backend without validators")
+	}
+	s := h.NoSlashing(t)
+	ctx := ctxT(t)
+	vs, err := s.ValidatorSet(ctx)
+	if err != nil || vs.Quorum != 0 || len(vs.Validators) != 0 {
+		t.Fatalf("validator set without validators = %+v, %v; want none and quorum 0", vs, err)
+	}
+	must(t, "stake")(s.Stake(ctx, 10*unit))
+	v := settle.Verdict{Provider: s.Address(), Amount: unit, DisputeID: dispute("disabled"), Beneficiary: h.Requester.Address()}
+	mustFail(t, "slash without validators", settle.ErrSlashingDisabled)(s.Slash(ctx, v, signVerdict(t, v, s)))
+	if st, err := s.StakeOf(ctx, s.Address()); err != nil || st.Amount != 10*unit {
+		t.Fatalf("stake = %+v, %v; want the 10 staked", st, err)
+	}
+}
+
+func testHead(t *testing.T, h Harness) {
+	ctx := ctxT(t)
+	before, err := h.Stranger.Head(ctx)
+	if err != nil {
+		t.Fatalf("head: %v", err)
+	}
+	if before.Hash == ([32]byte{}) {
+		t.Fatalf("head %+v has no hash", before)
+	}
+	res := must(t, "deposit")(h.Requester.Deposit(ctx, h.Provider.Address(), unit))
+	after, err := h.Provider.Head(ctx)
+	if err != nil {
+		t.Fatalf("head: %v", err)
+	}
+	if after.Number <= before.Number || after.Number < res.Block || after.Hash == before.Hash || after.Hash == ([32]byte{}) {
+		t.Fatalf("head %+v after a transaction in block %d, was %+v: want a later block", after, res.Block, before)
+	}
 }
