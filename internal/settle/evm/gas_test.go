@@ -1,9 +1,11 @@
 package evm
 
 import (
+	"crypto/ecdsa"
 	"math/big"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/params"
@@ -11,7 +13,8 @@ import (
 
 // TestGas records the gas of deposit and redeem and shows that one redeem
 // settles any number of jobs at the same cost: the voucher is cumulative, so
-// the contract sees one amount whatever the number of jobs behind it. The
+// the contract sees one amount whatever the number of jobs behind it. It
+// also records a slash on quorum 2 with 2 and with 3 signatures. The
 // figures are logged (go test -v -run TestGas) and quoted in BENCHMARKS.md.
 //
 // go-ethereum's simulated backend runs every fork including Bogota, whose
@@ -63,7 +66,11 @@ func testGas(t *testing.T, opts ...func(*node.Config, *ethconfig.Config)) {
 		rows = append(rows, row{jobs: jobs, first: r1.GasUsed, later: r2.GasUsed})
 	}
 
+	slash2, slash3 := slashGas(t, opts...)
+
 	t.Logf("gas: deposit first %d, deposit top-up %d", depositFirst, depositTopUp)
+	t.Logf("gas: slash (quorum 2 of 3 validators) with 2 signatures %d, with 3 signatures %d (%d per extra signature)",
+		slash2, slash3, slash3-slash2)
 	t.Logf("%10s %14s %14s", "jobs", "first redeem", "later redeem")
 	for _, r := range rows {
 		t.Logf("%10d %14d %14d", r.jobs, r.first, r.later)
@@ -86,4 +93,25 @@ func testGas(t *testing.T, opts ...func(*node.Config, *ethconfig.Config)) {
 			t.Errorf("%s redeem gas ranges %d..%d over 1..1,000,000 jobs, want constant within 200", which.name, lo, hi)
 		}
 	}
+}
+
+// slashGas returns the gas of a slash on an Escrow with quorum 2 of 3
+// validators, signed by 2 and by 3 of them. Each slash takes part of the
+// provider's stake (the stake slot is updated, not cleared), decides a new
+// dispute (a new storage slot) and pays a beneficiary that already holds
+// tokens; a stranger sends it.
+func slashGas(t *testing.T, opts ...func(*node.Config, *ethconfig.Config)) (two, three uint64) {
+	c := newChain(t, false, opts...)
+	prov := addr(c.provider)
+	c.must(c.provider, c.escrow, c.escrowABI.PackStake(tokens(100)))
+	gas := func(dispute string, signers ...*ecdsa.PrivateKey) uint64 {
+		v := Verdict{Provider: prov, Amount: tokens(10), DisputeID: common.HexToHash(dispute), Beneficiary: addr(c.requester)}
+		r := c.must(c.stranger, c.escrow, c.slashData(v, c.verdict(v, signers...)))
+		findEvent(t, r, c.escrowABI.UnpackSlashedEvent)
+		return r.GasUsed
+	}
+	two = gas("0xa1", c.validators[0], c.validators[1])
+	three = gas("0xa2", c.validators[0], c.validators[1], c.validators[2])
+	eq(t, "stake left", c.stakeOf(prov).Amount, tokens(80))
+	return two, three
 }
