@@ -172,6 +172,9 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := checkValidators(cfg.Validators, cfg.Quorum); err != nil {
+		return nil, err
+	}
 	if _, port, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return nil, fmt.Errorf("dev chain address %q: %w", cfg.Addr, err)
 	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
@@ -198,9 +201,39 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 		return nil, err
 	}
 	c.log.Info("dev chain started", "rpc", c.info.RPCURL, "chainID", cfg.ChainID,
-		"token", c.info.Token, "escrow", c.info.Escrow)
+		"token", c.info.Token, "escrow", c.info.Escrow, "validators", len(cfg.Validators), "quorum", cfg.Quorum)
 	return c, nil
 }
+
+// ErrBadValidators means a Config's validators and quorum cannot be deployed.
+var ErrBadValidators = errors.New("bad validator set")
+
+// checkValidators applies the Escrow constructor's rules, so that a bad
+// set is refused with a reason rather than a reverted deployment.
+func checkValidators(vals []identity.Address, quorum int) error {
+	switch {
+	case len(vals) == 0 && quorum != 0:
+		return fmt.Errorf("%w: quorum %d without validators (no validators means quorum 0: slashing disabled)", ErrBadValidators, quorum)
+	case len(vals) > 0 && (quorum < 1 || quorum > len(vals)):
+		return fmt.Errorf("%w: quorum %d of %d validators, want 1 to %d", ErrBadValidators, quorum, len(vals), len(vals))
+	case len(vals) > maxValidators:
+		return fmt.Errorf("%w: %d validators, at most %d", ErrBadValidators, len(vals), maxValidators)
+	}
+	seen := map[identity.Address]bool{}
+	for _, v := range vals {
+		if v == (identity.Address{}) {
+			return fmt.Errorf("%w: the zero address", ErrBadValidators)
+		}
+		if seen[v] {
+			return fmt.Errorf("%w: %s twice", ErrBadValidators, v)
+		}
+		seen[v] = true
+	}
+	return nil
+}
+
+// maxValidators is the Escrow's MAX_VALIDATORS.
+const maxValidators = 256
 
 // serve makes the genesis block and serves JSON-RPC on cfg.Addr.
 func (c *Chain) serve() error {

@@ -2,6 +2,7 @@ package devchain_test
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"path/filepath"
 	"testing"
@@ -151,5 +152,53 @@ func TestWriteSettlementLoadsAsClientConfig(t *testing.T) {
 	if cfg.RPCURL != info.RPCURL || cfg.ChainID != info.ChainID || cfg.Escrow != common.Address(info.Escrow) ||
 		cfg.Token != common.Address(info.Token) || cfg.PollInterval != devchain.DevPollInterval {
 		t.Fatalf("loaded %+v from chain %+v", cfg, info)
+	}
+}
+
+// TestDeploysValidators checks the Escrow holds the configured validators
+// and quorum, and that a set the contract would refuse is refused first.
+func TestDeploysValidators(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, b, c := identity.Address{0xa1}, identity.Address{0xb2}, identity.Address{0xc3}
+	chain, err := devchain.Start(ctx, devchain.Config{Validators: []identity.Address{a, b, c}, Quorum: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	ec, err := ethclient.DialContext(ctx, chain.Info().RPCURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ec.Close()
+	escrow := bindings.NewEscrow()
+	if got := call(t, ec, chain.Info().Escrow, escrow.PackQuorum(), escrow.UnpackQuorum); got.Int64() != 2 {
+		t.Fatalf("quorum = %s, want 2", got)
+	}
+	vals := call(t, ec, chain.Info().Escrow, escrow.PackValidators(), escrow.UnpackValidators)
+	if len(vals) != 3 || vals[0] != common.Address(a) || vals[1] != common.Address(b) || vals[2] != common.Address(c) {
+		t.Fatalf("validators = %v, want %s %s %s", vals, a, b, c)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		vals   []identity.Address
+		quorum int
+	}{
+		{"quorum without validators", nil, 1},
+		{"quorum zero with validators", []identity.Address{a}, 0},
+		{"quorum above the validators", []identity.Address{a, b}, 3},
+		{"a validator twice", []identity.Address{a, a}, 1},
+		{"the zero address", []identity.Address{{}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := devchain.Start(ctx, devchain.Config{Validators: tc.vals, Quorum: tc.quorum})
+			if !errors.Is(err, devchain.ErrBadValidators) {
+				if c != nil {
+					_ = c.Close()
+				}
+				t.Fatalf("Start = %v, want ErrBadValidators", err)
+			}
+		})
 	}
 }
