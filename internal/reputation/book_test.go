@@ -20,10 +20,12 @@ import (
 
 // The book is what the scheduler and the requester take.
 var (
-	_ sched.ReputationSource                            = (*Book)(nil)
-	_ interface{ Attest(context.Context, Claim) error } = (*Book)(nil)
-	_ Chain                                             = settle.Settlement(nil)
-	_ Store                                             = (*store.Store)(nil)
+	_ sched.ReputationSource = (*Book)(nil)
+	_ interface {
+		Attest(context.Context, Claim) error
+	} = (*Book)(nil)
+	_ Chain = settle.Settlement(nil)
+	_ Store = (*store.Store)(nil)
 )
 
 // fakeChain is the part of a settlement a book reads.
