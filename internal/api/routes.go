@@ -84,5 +84,6 @@ func routes() []route {
 			request: RedeemRequest{}, response: []store.Redeem{}, handle: (*server).walletRedeem},
 		{method: "POST", pattern: "/v1/wallet/stake", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: StakeRequest{}, response: settle.TxResult{}, handle: (*server).walletStake},
+		{method: "GET", pattern: "/v1/reputation/{node}", query: []string{"limit"}, status: 200, response: Reputation{}, handle: (*server).reputation},
 	}
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/reputation"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
 	"github.com/deco-network/deco/internal/settle"
@@ -155,6 +156,8 @@ type Node struct {
 	// settlement is nil when the data directory has no chain.json.
 	settlement *evm.Client
 	escrow     string
+	// reputation keeps attestations and scores nodes (see reputation.go).
+	reputation *reputation.Book
 	executors  map[string]exec.Executor
 	metrics    *metrics
 	apiLn      net.Listener
@@ -277,13 +280,17 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return n, err
 	}
-	scheduler, err := sched.NewFromConfig(cfg.Scheduler, nil, newLatencySource(n.host.Libp2p().Peerstore()))
+	if err := n.startReputation(ctx); err != nil {
+		return n, err
+	}
+	scheduler, err := sched.NewFromConfig(cfg.Scheduler, n.reputation, newLatencySource(n.host.Libp2p().Peerstore()))
 	if err != nil {
 		return n, err
 	}
 	n.requester, err = requester.New(ctx, requester.Config{Scheduler: scheduler, Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store, Key: n.key,
 		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged, HeartbeatTimeout: cfg.HeartbeatTimeout,
-		Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval, AutoDeposit: cfg.AutoDeposit, PayHook: cfg.PayHook})
+		Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval, AutoDeposit: cfg.AutoDeposit, PayHook: cfg.PayHook,
+		Reputation: n.reputation})
 	if err != nil {
 		return n, err
 	}

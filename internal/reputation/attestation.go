@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -137,6 +138,54 @@ func (a Attestation) checkFields() error {
 
 // Encode is a's JSON, as Decode reads it.
 func (a Attestation) Encode() ([]byte, error) { return json.Marshal(a) }
+
+// wire is an attestation's JSON: the dispute ID as 0x-prefixed hex,
+// absent when zero.
+type wire struct {
+	Kind            Kind             `json:"kind"`
+	Subject         string           `json:"subject"`
+	JobID           string           `json:"jobId"`
+	ExecutionID     string           `json:"executionId"`
+	DisputeID       string           `json:"disputeId,omitempty"`
+	Attester        string           `json:"attester"`
+	AttesterAddress identity.Address `json:"attesterAddress"`
+	IssuedAt        time.Time        `json:"issuedAt"`
+	Signature       []byte           `json:"signature"`
+}
+
+// MarshalJSON writes a with its dispute ID in hex.
+func (a Attestation) MarshalJSON() ([]byte, error) {
+	w := wire{Kind: a.Kind, Subject: a.Subject, JobID: a.JobID, ExecutionID: a.ExecutionID, Attester: a.Attester,
+		AttesterAddress: a.AttesterAddress, IssuedAt: a.IssuedAt, Signature: a.Signature}
+	if a.DisputeID != [32]byte{} {
+		w.DisputeID = "0x" + hex.EncodeToString(a.DisputeID[:])
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, strictly (unknown fields
+// are refused).
+func (a *Attestation) UnmarshalJSON(b []byte) error {
+	var w wire
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	var id [32]byte
+	if w.DisputeID != "" {
+		h, ok := strings.CutPrefix(w.DisputeID, "0x")
+		if !ok || len(h) != 64 {
+			return fmt.Errorf("disputeId %q: want 0x and 64 hex digits", w.DisputeID)
+		}
+		if _, err := hex.Decode(id[:], []byte(h)); err != nil {
+			return fmt.Errorf("disputeId %q: want 0x and 64 hex digits", w.DisputeID)
+		}
+	}
+	*a = Attestation{Claim: Claim{Kind: w.Kind, Subject: w.Subject, JobID: w.JobID, ExecutionID: w.ExecutionID, DisputeID: id},
+		Attester: w.Attester, AttesterAddress: w.AttesterAddress, IssuedAt: w.IssuedAt, Signature: w.Signature}
+	return nil
+}
 
 // Decode parses a JSON attestation strictly: unknown fields, trailing
 // data and anything over MaxSize are refused. It does not verify (see

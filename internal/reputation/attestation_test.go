@@ -2,6 +2,7 @@ package reputation
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -139,5 +140,32 @@ func TestDecodeIsStrict(t *testing.T) {
 	}
 	if _, err := Decode(good); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDisputeIDIsHex(t *testing.T) {
+	subject := newKey(t)
+	c := Claim{Kind: KindDisputeLost, Subject: subject.PeerID(), JobID: "j", ExecutionID: "e", DisputeID: verify.DisputeID("j", subject.Address())}
+	a, err := Sign(c, newKey(t), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := a.Encode()
+	want := `"disputeId":"0x` + hex.EncodeToString(c.DisputeID[:]) + `"`
+	if !bytes.Contains(body, []byte(want)) {
+		t.Fatalf("encoded %s, want %s", body, want)
+	}
+	if back, err := Decode(body); err != nil || back.DisputeID != c.DisputeID {
+		t.Fatalf("decoded %x, %v", back.DisputeID, err)
+	}
+	lost, _ := Sign(Claim{Kind: KindLost, Subject: subject.PeerID(), JobID: "j", ExecutionID: "e"}, newKey(t), t0)
+	if body, _ := lost.Encode(); bytes.Contains(body, []byte("disputeId")) {
+		t.Fatalf("a lost attestation carries a dispute ID: %s", body)
+	}
+	for _, bad := range []string{`"0x12"`, `"` + strings.Repeat("a", 64) + `"`, `"0x` + strings.Repeat("g", 64) + `"`, `"0x` + strings.Repeat("a", 66) + `"`, `[1,2]`} {
+		in := bytes.Replace(body, []byte(`"attester"`), []byte(`"disputeId":`+bad+`,"attester"`), 1)
+		if _, err := Decode(in); !errors.Is(err, ErrMalformed) {
+			t.Errorf("dispute ID %s: %v", bad, err)
+		}
 	}
 }
