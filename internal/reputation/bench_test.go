@@ -84,7 +84,7 @@ func BenchmarkReputationRecompute(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		book.mu.Lock()
-		book.gen++
+		book.gen.Add(1)
 		book.mu.Unlock()
 		book.Reputation(ids[i%len(ids)])
 	}

@@ -45,7 +45,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
@@ -125,8 +127,10 @@ type Book struct {
 	self string
 	wake chan struct{}
 
-	mu         sync.RWMutex
-	subjects   map[string]*subject
+	mu       sync.RWMutex
+	subjects map[string]*subject
+	// index holds subjects too, for Reputation to read without a lock.
+	index      sync.Map       // peer ID → *subject
 	perAtt     map[string]int // attestations held by attester peer ID
 	total      int
 	attesters  map[identity.Address]bool // every attester's address (but this node's)
@@ -134,19 +138,23 @@ type Book struct {
 	disputeIDs map[[32]byte]bool // every dispute named
 	disputes   map[[32]byte]disputeRead
 	// gen changes when a stake or dispute read changes; a subject's
-	// cached score is good while its gen is this one.
-	gen     uint64
+	// cached score is good while its gen is this one. Written with b.mu
+	// held.
+	gen     atomic.Uint64
 	scratch []*Attestation
 }
 
 type subject struct {
 	atts []Attestation // in the order taken
 	// ids are the IDs of atts by (attester, execution, kind).
-	ids     map[attKey]string
-	perAtt  map[string]int
-	score   float64
+	ids    map[attKey]string
+	perAtt map[string]int
+	// score (float64 bits) is good while gen is the book's (0: not
+	// computed since the last change); written with b.mu held, score
+	// first, so a reader that finds gen current reads a current score.
+	score   atomic.Uint64
+	gen     atomic.Uint64
 	slashed bool
-	gen     uint64 // 0: not computed since the last change
 }
 
 type attKey struct {
@@ -188,7 +196,8 @@ func New(ctx context.Context, cfg Config) (*Book, error) {
 	b := &Book{cfg: cfg, rule: cfg.Rule.withDefaults(), log: cfg.Logger, now: cfg.Clock, self: cfg.Key.PeerID(),
 		wake: make(chan struct{}, 1), subjects: map[string]*subject{}, perAtt: map[string]int{},
 		attesters: map[identity.Address]bool{}, stakes: map[identity.Address]stakeRead{},
-		disputeIDs: map[[32]byte]bool{}, disputes: map[[32]byte]disputeRead{}, gen: 1}
+		disputeIDs: map[[32]byte]bool{}, disputes: map[[32]byte]disputeRead{}}
+	b.gen.Store(1)
 	if cfg.Store == nil {
 		return b, nil
 	}
@@ -370,6 +379,7 @@ func (b *Book) insert(a Attestation, id string) bool {
 	if s == nil {
 		s = &subject{ids: map[attKey]string{}, perAtt: map[string]int{}}
 		b.subjects[a.Subject] = s
+		b.index.Store(a.Subject, s)
 	}
 	if _, ok := s.ids[k]; ok {
 		return false
@@ -377,7 +387,7 @@ func (b *Book) insert(a Attestation, id string) bool {
 	s.ids[k] = id
 	s.atts = append(s.atts, a)
 	s.perAtt[a.Attester]++
-	s.gen = 0
+	s.gen.Store(0)
 	b.perAtt[a.Attester]++
 	b.total++
 	if a.Attester != b.self {
@@ -418,28 +428,27 @@ func (b *Book) lookup(subj string, k attKey) (Attestation, bool) {
 // Neutral) when the book holds no attestation about node. It implements
 // sched.ReputationSource.
 func (b *Book) Reputation(node string) (float64, bool) {
-	b.mu.RLock()
-	s := b.subjects[node]
-	if s == nil {
-		b.mu.RUnlock()
+	v, ok := b.index.Load(node)
+	if !ok {
 		return Neutral, false
 	}
-	if s.gen == b.gen {
-		score := s.score
-		b.mu.RUnlock()
-		return score, true
+	s := v.(*subject)
+	if s.gen.Load() == b.gen.Load() {
+		return math.Float64frombits(s.score.Load()), true
 	}
-	b.mu.RUnlock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.scored(s).score, true
+	b.scored(s)
+	return math.Float64frombits(s.score.Load()), true
 }
 
 // scored brings s's cached score up to date; the caller holds b.mu for writing.
 func (b *Book) scored(s *subject) *subject {
-	if s.gen != b.gen {
-		s.score, s.slashed = b.compute(s)
-		s.gen = b.gen
+	if gen := b.gen.Load(); s.gen.Load() != gen {
+		var score float64
+		score, s.slashed = b.compute(s)
+		s.score.Store(math.Float64bits(score))
+		s.gen.Store(gen)
 	}
 	return s
 }
@@ -471,7 +480,7 @@ func (b *Book) Summary(node string, limit int) Summary {
 		return sum
 	}
 	b.scored(s)
-	sum.Score, sum.Known, sum.Slashed, sum.Count = s.score, true, s.slashed, len(s.atts)
+	sum.Score, sum.Known, sum.Slashed, sum.Count = math.Float64frombits(s.score.Load()), true, s.slashed, len(s.atts)
 	for i := len(s.atts) - 1; i >= 0 && len(sum.Recent) < limit; i-- {
 		sum.Recent = append(sum.Recent, s.atts[i])
 	}
@@ -539,7 +548,7 @@ func (b *Book) Refresh(ctx context.Context) error {
 		}
 		b.mu.Lock()
 		if prev, ok := b.stakes[addr]; !ok || prev.amount != st.Amount {
-			b.gen++
+			b.gen.Add(1)
 		}
 		b.stakes[addr] = stakeRead{amount: st.Amount, at: now}
 		b.mu.Unlock()
@@ -566,7 +575,7 @@ func (b *Book) readDisputes(ctx context.Context, ids [][32]byte) error {
 		}
 		b.mu.Lock()
 		if prev, ok := b.disputes[id]; used && (!ok || !prev.used) {
-			b.gen++
+			b.gen.Add(1)
 		}
 		b.disputes[id] = disputeRead{used: used, at: now}
 		b.mu.Unlock()
