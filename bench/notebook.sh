@@ -80,23 +80,29 @@ ready, running = [], []
 for k in range(n):
     t0 = time.time()
     i = subprocess.run(["bin/deco", "job", "run", "-d", spec], check=True, capture_output=True, text=True).stdout.strip()
-    # Every 50 ms: the node's API allows a client 50 requests a second.
-    polls = 0
-    while not status(i):
-        polls += 1
-        if polls % 20 == 0 and job(i)["state"] in ("failed", "cancelled", "completed"):
-            sys.exit(f"job {i} ended: {job(i)}")
-        if time.time() - t0 > 120:
-            sys.exit(f"job {i}: Jupyter not ready in 120 s")
-        time.sleep(0.05)
-    t = time.time() - t0
-    ev = [e for e in job(i)["events"] if e["state"] == "running"]
-    r = at(ev[0]["at"]) - t0 if ev else float("nan")
-    ready.append(t); running.append(r)
-    print(f"run {k + 1}: ready {t:.2f} s after submit (running after {r:.2f} s)", flush=True)
-    subprocess.run(["bin/deco", "job", "cancel", i], check=True, capture_output=True)
-    while job(i)["state"] != "cancelled":
-        time.sleep(0.1)
+    try:
+        # Every 50 ms: the node's API allows a client 50 requests a second.
+        polls = 0
+        while not status(i):
+            polls += 1
+            if polls % 20 == 0 and job(i)["state"] in ("failed", "cancelled", "completed"):
+                sys.exit(f"job {i} ended: {job(i)}")
+            if time.time() - t0 > 120:
+                sys.exit(f"job {i}: Jupyter not ready in 120 s")
+            time.sleep(0.05)
+        t = time.time() - t0
+        ev = [e for e in job(i)["events"] if e["state"] == "running"]
+        r = at(ev[0]["at"]) - t0 if ev else float("nan")
+        ready.append(t); running.append(r)
+        print(f"run {k + 1}: ready {t:.2f} s after submit (running after {r:.2f} s)", flush=True)
+    finally:
+        # Cancelled even on a failure: a devnet stopped under a running
+        # task leaves its container behind.
+        subprocess.run(["bin/deco", "job", "cancel", i], capture_output=True)
+        for _ in range(300):
+            if job(i)["state"] in ("failed", "cancelled", "completed"):
+                break
+            time.sleep(0.1)
 print(f"notebook ready time over {n} runs: median {statistics.median(ready):.2f} s, "
       f"min {min(ready):.2f} s, max {max(ready):.2f} s (submit to running: median {statistics.median(running):.2f} s)")
 PY

@@ -61,7 +61,15 @@ else
 	work=$(mktemp -d)
 fi
 pids=()
+id=""
 cleanup() {
+	# A devnet stopped under a running task leaves its container behind.
+	if [ -n "$id" ] && "$deco" job cancel "$id" >/dev/null 2>&1; then
+		for _ in $(seq 1 50); do
+			case "$("$deco" job describe "$id" | sed -n 's/^State: *//p')" in cancelled|failed|completed) break ;; esac
+			sleep 0.1
+		done
+	fi
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done

@@ -203,6 +203,13 @@ func TestNotebookServiceEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// On a failure, the 8-hour notebook must not outlive the test.
+	defer func() {
+		if t.Failed() {
+			_ = c.Cancel(context.Background(), j.ID)
+			time.Sleep(time.Second)
+		}
+	}()
 	running := waitState(t, c, j.ID, job.StateRunning)
 	addr := forwardPort(t, c, j.ID, "jupyter")
 	hc := &http.Client{Timeout: 10 * time.Second}
