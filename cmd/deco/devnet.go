@@ -34,6 +34,10 @@ connects directly only to node 0, which then also runs a circuit relay: the
 other providers reach it, and it them, only through that relay (a job
 network between them included), as with a provider behind a NAT.
 
+Every node is a validator of the dev chain's escrow, and a verdict signed
+by --quorum of them (default max(1, (nodes-1)/2): 1 of 3, 2 of 5, 3 of 7)
+slashes a provider's stake; each provider stakes ` + devnet.DefaultStake.String() + ` DECO once funded.
+
 Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -72,8 +76,12 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 			}
 			if net.Chain != nil {
 				info := net.Chain.Info()
-				fmt.Fprintf(a.stdout, "\n  dev chain  %s  token %s  escrow %s\n  every node holds %s DECO; tasks are paid as they run (deco wallet)\n",
+				fmt.Fprintf(a.stdout, "\n  dev chain   %s  token %s  escrow %s\n  every node holds %s DECO; tasks are paid as they run (deco wallet)\n",
 					info.RPCURL, info.Token, info.Escrow, devchain.DefaultFundTokens)
+				fmt.Fprintf(a.stdout, "  validators  every node, %s\n", validatorSummary(net.Validators.Validators, net.Validators.Quorum))
+				if st := net.Stake(); st > 0 {
+					fmt.Fprintf(a.stdout, "  every provider staked %s DECO of it: a verdict signed by %d validators slashes it\n", st, net.Validators.Quorum)
+				}
 			}
 			fmt.Fprintf(a.stdout, "\nPoint the CLI at a node, e.g. the requester:\n\n  export DECO_DATA_DIR=%s\n  deco offers\n  deco run deco-busybox:latest -- sh -c 'echo hi'\n\n", net.DataDir(0))
 			if !net.HasDocker() {
@@ -94,6 +102,7 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 	f.IntVar(&cfg.Nodes, "nodes", 3, "number of nodes (node 0 is the requester)")
 	f.StringVar(&cfg.Dir, "dir", ".devnet", "directory holding each node's data directory")
 	f.BoolVar(&cfg.NoChain, "no-chain", false, "run without the dev settlement chain (tasks run free)")
+	f.IntVar(&cfg.Quorum, "quorum", 0, "validators' signatures a slashing verdict needs; every node is a validator (default max(1, (nodes-1)/2))")
 	f.DurationVar(&cfg.UsageInterval, "usage-interval", 0, "how often running tasks report usage and are paid (default 2s)")
 	f.IntSliceVar(&cfg.Firewalled, "firewalled", nil, "provider `I` (1 to nodes-1) accepts no connection and reaches the others only through a relay on node 0 (repeatable)")
 	f.StringVar(&cfg.DiskQuota, "disk-quota", provider.DiskQuotaAuto, "how the providers hold tasks to their disk requests: volume, check or auto (see deco node run --help)")

@@ -1,8 +1,10 @@
 // Package devnet starts a local deco network in one process: N nodes on
 // loopback, node 0 a requester and the others providers already onboarded
-// with a small share of the machine (each on a throwaway dev key), joined through node 0 and ready once
-// the requester's catalog holds every provider's offer. Some providers may
-// be firewalled, reaching the others only through a relay on node 0. It
+// with a small share of the machine (each on a throwaway dev key), joined
+// through node 0 and ready once the requester's catalog holds every
+// provider's offer. Its dev chain registers every node as a validator and
+// the providers stake, so a quorum's verdict can slash them. Some providers
+// may be firewalled, reaching the others only through a relay on node 0. It
 // serves `deco devnet` and the end-to-end tests.
 package devnet
 
@@ -16,6 +18,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
@@ -24,6 +27,7 @@ import (
 	"github.com/deco-network/deco/internal/node"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/devchain"
 	"github.com/deco-network/deco/internal/volume"
 )
@@ -53,6 +57,12 @@ type Config struct {
 	// WithdrawDelay is the escrow's withdrawal delay (devchain default
 	// when zero).
 	WithdrawDelay time.Duration
+	// Quorum is how many validators' signatures a verdict needs; every
+	// node is a validator. Zero means DefaultQuorum(Nodes).
+	Quorum int
+	// Stake is what each provider stakes once funded (default
+	// DefaultStake; negative: none).
+	Stake money.Amount
 	// UsageInterval is how often running tasks report usage and are paid
 	// (default DefaultUsageInterval).
 	UsageInterval time.Duration
@@ -95,7 +105,15 @@ const (
 	DefaultAutoDeposit     = 50 * money.Unit
 	DefaultRedeemThreshold = money.Unit / 10
 	DefaultRedeemPoll      = time.Second
+	// DefaultStake is what each provider stakes, slashable on a verdict.
+	DefaultStake = 100 * money.Unit
 )
+
+// DefaultQuorum is the quorum of a devnet of n nodes, all of them
+// validators: max(1, (n-1)/2), so 3 nodes need 1 signature, 5 need 2 and 7
+// need 3: from 3 nodes on, the nodes other than a disputed task's
+// requester and provider can reach it on their own.
+func DefaultQuorum(n int) int { return max(1, (n-1)/2) }
 
 // Net is a running devnet.
 type Net struct {
@@ -103,6 +121,9 @@ type Net struct {
 	Nodes []*node.Node
 	// Chain is the dev settlement chain (nil with NoChain).
 	Chain *devchain.Chain
+	// Validators is the chain's validator set: every node, and the quorum
+	// (zero with NoChain).
+	Validators settle.ValidatorSet
 	// nodeCfgs are the configurations the nodes started with (Restart
 	// reuses them).
 	nodeCfgs []node.Config
@@ -133,7 +154,15 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 	}
 	net := &Net{cfg: cfg}
 	if !cfg.NoChain {
-		if err := net.startChain(ctx); err != nil {
+		// Every node is a validator: its address, hence its key, must be
+		// known before the Escrow is deployed. The keys are made here, as
+		// node.New would (a throwaway key in the data directory), and the
+		// nodes open them.
+		addrs, err := nodeAddresses(cfg.Dir, cfg.Nodes)
+		if err != nil {
+			return nil, err
+		}
+		if err := net.startChain(ctx, addrs); err != nil {
 			return nil, err
 		}
 	}
@@ -158,15 +187,9 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 		net.Nodes = append(net.Nodes, n)
 		net.nodeCfgs = append(net.nodeCfgs, nc)
 	}
-	if net.Chain != nil {
-		var addrs []identity.Address
-		for _, n := range net.Nodes {
-			addrs = append(addrs, n.Address())
-		}
-		if err := net.Chain.Fund(ctx, addrs...); err != nil {
-			net.Close()
-			return nil, fmt.Errorf("fund the nodes: %w", err)
-		}
+	if err := net.stake(ctx); err != nil {
+		net.Close()
+		return nil, err
 	}
 	for i, n := range net.Nodes[1:] {
 		m, _, err := n.Detect(ctx)
@@ -283,14 +306,66 @@ func (n *Net) Close() {
 	_ = volume.New(n.cfg.Logger).UnmountUnder(context.Background(), n.cfg.Dir)
 }
 
-// startChain starts the dev settlement chain.
-func (n *Net) startChain(ctx context.Context) error {
-	c, err := devchain.Start(ctx, devchain.Config{Logger: n.cfg.Logger.With("devnet", "chain"), WithdrawDelay: n.cfg.WithdrawDelay})
+// nodeAddresses opens (or creates) the throwaway key of each of n nodes
+// in their data directories under dir and returns their addresses.
+func nodeAddresses(dir string, n int) ([]identity.Address, error) {
+	addrs := make([]identity.Address, n)
+	for i := range addrs {
+		k, _, err := identity.OpenOrCreate(filepath.Join(dataDir(dir, i), api.KeystoreDir), identity.Options{Throwaway: true})
+		if err != nil {
+			return nil, fmt.Errorf("node%d key: %w", i, err)
+		}
+		addrs[i] = k.Address()
+	}
+	return addrs, nil
+}
+
+// startChain starts the dev settlement chain with every node (addrs) a
+// validator and funded.
+func (n *Net) startChain(ctx context.Context, addrs []identity.Address) error {
+	set := settle.ValidatorSet{Validators: addrs, Quorum: cmp.Or(n.cfg.Quorum, DefaultQuorum(len(addrs)))}
+	c, err := devchain.Start(ctx, devchain.Config{Logger: n.cfg.Logger.With("devnet", "chain"), WithdrawDelay: n.cfg.WithdrawDelay,
+		Validators: set.Validators, Quorum: set.Quorum, Fund: addrs})
 	if err != nil {
 		return fmt.Errorf("start the dev chain: %w", err)
 	}
-	n.Chain = c
+	n.Chain, n.Validators = c, set
 	return nil
+}
+
+// stake has every provider stake Config.Stake through its own settlement,
+// all at once, so that a verdict can slash it.
+func (n *Net) stake(ctx context.Context) error {
+	amount := cmp.Or(n.cfg.Stake, DefaultStake)
+	if n.Chain == nil || amount < 0 {
+		return nil
+	}
+	errs := make(chan error, len(n.Nodes))
+	for i, nd := range n.Nodes[1:] {
+		go func() {
+			if _, err := nd.Settlement().Stake(ctx, amount); err != nil {
+				errs <- fmt.Errorf("node%d stakes %s DECO: %w", i+1, amount, err)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	var first error
+	for range n.Nodes[1:] {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Stake is what each provider staked at start (zero with NoChain or a
+// negative Config.Stake).
+func (n *Net) Stake() money.Amount {
+	if amount := cmp.Or(n.cfg.Stake, DefaultStake); n.Chain != nil && amount > 0 {
+		return amount
+	}
+	return 0
 }
 
 // writeSettlement points a node's data directory at the chain.
