@@ -273,7 +273,7 @@ const MaxJobsLimit = 1000
 // jobStates are the states GET /v1/jobs filters by.
 func jobStates() []job.State {
 	return []job.State{job.StatePending, job.StateQueued, job.StatePreparing, job.StateRunning,
-		job.StateCompleted, job.StateFailed, job.StateCancelled, job.StateLost}
+		job.StateVerifying, job.StateCompleted, job.StateFailed, job.StateCancelled, job.StateLost}
 }
 
 func (s *server) job(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/deco-network/deco/internal/inventory"
@@ -35,6 +36,13 @@ type JobDetail struct {
 	// Tasks are a multi-task job's tasks in task order, each with its own
 	// provider, executions, usage and vouchers (none until it is placed).
 	Tasks []TaskDetail `json:"tasks,omitempty"`
+	// Validators are a verified job's validator runs, each with its own
+	// provider, execution, usage and vouchers.
+	Validators []TaskDetail `json:"validators,omitempty"`
+	// Verification is a verified job's record: the seed, each runner's
+	// commitment, reveal and receipt, the outcome, verdicts and cost (see
+	// requester.Verification).
+	Verification json.RawMessage `json:"verification,omitempty"`
 }
 
 // TaskDetail is a job, or one task of a multi-task job, with its history.

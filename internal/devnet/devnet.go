@@ -75,6 +75,9 @@ type Config struct {
 	RedeemPoll      time.Duration
 	// PayHook is node 0's pay hook (see node.Config.PayHook).
 	PayHook func(market.UsageReport) bool
+	// TamperOutputs are providers' node.Config.TamperOutputs by node
+	// index (tests: providers that return wrong results).
+	TamperOutputs map[int]func(dir string) error
 	// DiskQuota is the providers' node.Config.DiskQuota.
 	DiskQuota string
 	// TaskInit is the nodes' node.Config.TaskInit: a static deco binary,
@@ -204,6 +207,9 @@ func Start(ctx context.Context, cfg Config) (*Net, error) {
 			// (node1: 3.6 DECO per core-hour = 0.001 DECO per core-second).
 			Prices: offer.Prices{CPUHour: money.Amount(3_600_000 * (i + 1)), MemoryGiBHour: 360_000, DiskGiBHour: 3_600},
 			Region: fmt.Sprintf("devnet-%c", 'a'+i),
+			// Every devnet provider is staked and one of the escrow's
+			// validators: it may be asked to re-run verified tasks.
+			Validator: true,
 		}
 		if cfg.Prices != nil {
 			pol.Prices = *cfg.Prices
@@ -389,6 +395,7 @@ func (n *Net) payments(nc *node.Config, i int) {
 	if i == 0 {
 		nc.PayHook = c.PayHook
 	}
+	nc.TamperOutputs = c.TamperOutputs[i]
 }
 
 func inventoryShare(r job.Resources) inventory.Share {

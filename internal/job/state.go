@@ -17,6 +17,10 @@ const (
 	StatePreparing State = "preparing"
 	// StateRunning: the sandbox is running.
 	StateRunning State = "running"
+	// StateVerifying: the task ended and its result is being checked
+	// against its validators' (a job whose verification policy is not
+	// none).
+	StateVerifying State = "verifying"
 	// StateCompleted: the task exited 0 and its outputs arrived intact.
 	StateCompleted State = "completed"
 	// StateFailed: non-zero exit, timeout, placement or transfer failure.

@@ -63,6 +63,20 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 		}
 		d.Tasks = append(d.Tasks, td)
 	}
+	vals, err := b.n.store.Validators(ctx, j.ID)
+	if err != nil {
+		return d, err
+	}
+	for _, v := range vals {
+		td, err := b.detail(ctx, v)
+		if err != nil {
+			return d, err
+		}
+		d.Validators = append(d.Validators, td)
+	}
+	if body, err := b.n.store.GetVerification(ctx, j.ID); err == nil {
+		d.Verification = body
+	}
 	return d, nil
 }
 

@@ -134,6 +134,10 @@ type Config struct {
 	// PayHook, when set, is asked before each usage report is paid; false
 	// withholds the voucher (tests of a requester that stops paying).
 	PayHook func(market.UsageReport) bool
+	// TamperOutputs, when set, is run on each execution's outputs before
+	// their digest is taken (tests: a provider that returns a wrong
+	// result; see provider.Config.TamperOutputs).
+	TamperOutputs func(dir string) error
 	// ScryptN is the keystore cost (identity.LightScryptN by default).
 	ScryptN int
 	Logger  *slog.Logger
@@ -276,7 +280,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
 		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, InputAllowHosts: cfg.InputAllowHosts, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
-		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet})
+		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, TamperOutputs: cfg.TamperOutputs})
 	if err != nil {
 		return n, err
 	}

@@ -69,6 +69,9 @@ func taskDir(i int) string { return fmt.Sprintf("task-%d", i) }
 // outputsDir is where j's checked outputs are: a task row's are inside its
 // gang's outputs, so that the gang's result is the tree of them all.
 func (r *Requester) outputsDir(j *store.Job) string {
+	if j.Role == store.RoleValidator {
+		return r.validatorOutputs(j)
+	}
 	if j.Parent != "" {
 		return filepath.Join(r.OutputsDir(j.Parent), taskDir(j.TaskIndex))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/reputation"
 	"github.com/deco-network/deco/internal/sched"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -84,6 +85,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		}
 		r.stopPaying(j.ExecutionID)
 		if !r.settle(ctx, &j, t, pid, err, excluded) {
+			r.afterRun(ctx, &j, t)
 			return
 		}
 		deals = nil
@@ -97,6 +99,12 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 				// restarted before it was sent). Its gang restarts every
 				// task (followGang).
 				r.fail(&j, "not placed again on its own: the job network of a job with links names every task's provider")
+				return
+			}
+			if j.Role == store.RoleValidator {
+				// Its job calls in another validator instead, in the
+				// seed's order (verifyResult).
+				r.fail(&j, "a validator's run is not placed again on another provider")
 				return
 			}
 			if used >= j.Spec.MaxAttempts {
@@ -132,6 +140,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		refusedAt = time.Time{} // a provider took the task: a later refusal waits afresh
 		used++
 		if !r.settle(ctx, &j, t, pid, err, excluded) {
+			r.afterRun(ctx, &j, t)
 			return
 		}
 		deals = nil
@@ -172,6 +181,7 @@ func (r *Requester) settle(ctx context.Context, j *store.Job, t *tracked, pid pe
 		r.update(j, job.StateLost, fmt.Sprintf("attempt on %s lost (%v); its gang decides what runs next", pid, err))
 		return false
 	case errors.Is(err, errLost) && ctx.Err() == nil && !r.isCancelled(t):
+		r.attest(ctx, reputation.KindLost, j, VerifiedRun{Node: pid.String(), ExecutionID: j.ExecutionID})
 		excluded[pid.String()] = true
 		r.recordAttempt(j, pid.String(), job.StateLost, err.Error())
 		r.update(j, job.StatePending, fmt.Sprintf("attempt on %s lost (%v); placing the task again", pid, err))
@@ -363,6 +373,9 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 			continue
 		}
 		r.declineDeals(j, deals[i+1:])
+		if verifiedJob(j) {
+			r.startValidators(*j, deals[i])
+		}
 		now := r.now()
 		if err := r.cfg.Store.PutAttempt(context.Background(), store.Attempt{ExecutionID: j.ExecutionID, JobID: j.ID, Provider: node,
 			State: job.StatePreparing, StartedAt: now, LogOffset: jl.startAttempt()}); err != nil {

@@ -100,6 +100,8 @@ type Requester struct {
 	payMu     sync.Mutex
 	pays      map[string]*payTrack
 	depositMu sync.Mutex
+	// verifyMu serialises changes to verification records.
+	verifyMu sync.Mutex
 }
 
 type tracked struct {
@@ -155,6 +157,11 @@ func New(ctx context.Context, cfg Config) (*Requester, error) {
 	// execution is reattached (never run twice unless it is known lost),
 	// a job not yet accepted anywhere is placed again.
 	for _, j := range jobs {
+		if j.State == job.StateVerifying && verifiedJob(&j) {
+			r.log.Info("resuming the verification of a job after restart", "job", j.ID)
+			r.resumeVerifying(j)
+			continue
+		}
 		resume := j.Provider != "" && (j.State == job.StatePreparing || j.State == job.StateRunning)
 		if !resume {
 			j.Provider = ""
@@ -206,6 +213,13 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	j := store.Job{ID: job.NewID(), Name: spec.Name, Spec: spec, SpecDigest: job.Digest(spec),
 		State: job.StatePending, CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID()}
 	deals, _, err := r.tryPlace(ctx, &j, nil)
+	if err == nil && verifiedJob(&j) {
+		j.Provider = deals[0].Quote.Provider
+		if verr := r.validatorsAvailable(ctx, &j); verr != nil {
+			r.declineDeals(&j, deals)
+			return store.Job{}, verr
+		}
+	}
 	var nf *sched.NoFitError
 	var nq *NoQuoteError
 	switch {
@@ -245,6 +259,9 @@ func (r *Requester) start(j store.Job, deals []market.Deal, resume bool) {
 func (r *Requester) startTask(j store.Job, deals []market.Deal, resume bool, run *linkedRun) {
 	runCtx, cancel := context.WithCancel(r.stop)
 	t := &tracked{execution: j.ExecutionID, cancel: cancel, linked: run}
+	if verifiedJob(&j) {
+		t.wake = make(chan struct{}, 1) // its validators' runs wake its verifier
+	}
 	r.jobLog(j.ID) // registered before Submit returns, so a follower never sees a finished log
 	r.mu.Lock()
 	r.active[j.ID] = t
@@ -290,6 +307,10 @@ func (r *Requester) finish(ctx context.Context, j *store.Job, pid peer.ID, ev ma
 		j.ExitCode = &code
 	}
 	j.Error = ev.Message
+	if ev.Commitment != nil && ev.State == job.StateCompleted && (verifiedJob(j) || j.Role == store.RoleValidator) {
+		r.committed(j, pid, ev) // the result is revealed, checked and fetched once every runner committed
+		return nil
+	}
 	switch ev.ResultDigest {
 	case "":
 	case emptyTree:
@@ -314,12 +335,18 @@ func (r *Requester) finish(ctx context.Context, j *store.Job, pid peer.ID, ev ma
 
 // fetchOutputs downloads the output tree and checks it against digest.
 func (r *Requester) fetchOutputs(ctx context.Context, j *store.Job, pid peer.ID, digest string) error {
+	return r.fetchExecution(ctx, j, pid, j.ExecutionID, digest)
+}
+
+// fetchExecution downloads the output tree of execution (one of j's runs)
+// into j's outputs and checks it against digest.
+func (r *Requester) fetchExecution(ctx context.Context, j *store.Job, pid peer.ID, execution, digest string) error {
 	s, err := r.cfg.Host.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoResult, 1))
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := p2p.WriteMsg(s, market.ResultRequest{ExecutionID: j.ExecutionID}); err != nil {
+	if err := p2p.WriteMsg(s, market.ResultRequest{ExecutionID: execution}); err != nil {
 		return err
 	}
 	var h market.ResultHeader
@@ -361,6 +388,13 @@ func (r *Requester) Cancel(ctx context.Context, id string) error {
 	}
 	pid, exe := t.provider, t.execution
 	r.mu.Unlock()
+	if j, err := r.cfg.Store.GetJob(ctx, id); err == nil && verifiedJob(&j) {
+		r.stopValidators(id)
+		if j.State == job.StateVerifying {
+			r.wakeVerification(id) // its run has ended: the verifier records the cancel
+			return nil
+		}
+	}
 	if pid == "" {
 		t.cancel() // queued or placing: nothing runs anywhere yet
 		return nil

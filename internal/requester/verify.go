@@ -1,0 +1,801 @@
+package requester
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/reputation"
+	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/settle"
+	"github.com/deco-network/deco/internal/store"
+	"github.com/deco-network/deco/internal/verify"
+)
+
+// A job whose verification policy is replicate(K) or spotcheck(P) runs
+// as any single-task job on its provider, and beside it on validators:
+// staked providers that opted in, ranked by a seed from the deal's two
+// signatures and the chain's head block, so that the provider can neither
+// predict nor steer them (startValidators). Each validator run is a row of
+// its own (role validator, the job as parent) driven like any task: its
+// own deal, execution, payment and logs. Every runner ends with a signed
+// commitment to its result digest; when all have, each is asked to
+// reveal (verifyResult). Agreement accepts the result. A disagreement is
+// a dispute: more validators run until a quorum of them agrees, the
+// quorum signs a verdict against each runner that disagreed, and the
+// escrow slashes its stake to this node. The record of it all is the
+// job's Verification.
+
+// Verification is the requester's record of one job's verification.
+type Verification struct {
+	Policy string `json:"policy"`
+	// Block and Seed are the head block and the seed that ranked the
+	// validators.
+	Block uint64 `json:"block,omitempty"`
+	Seed  string `json:"seed,omitempty"`
+	// Sampled is whether validators were called for (always under
+	// replicate; with probability P under spotcheck).
+	Sampled bool `json:"sampled"`
+	// Wanted is how many validators must agree with the result.
+	Wanted int `json:"wanted"`
+	// Quorum is how many validators decide a dispute.
+	Quorum int `json:"quorum"`
+	// Started is set once the first validators were asked.
+	Started bool `json:"started"`
+	// Asked are the nodes asked to validate, in order.
+	Asked []string      `json:"asked,omitempty"`
+	Runs  []VerifiedRun `json:"runs,omitempty"`
+	// Outcome is accepted, disputed (decided by a quorum) or unresolved.
+	Outcome  string          `json:"outcome,omitempty"`
+	Digest   string          `json:"digest,omitempty"`
+	Verdicts []VerdictRecord `json:"verdicts,omitempty"`
+	// Cost is what the validators' runs were paid.
+	Cost       money.Amount `json:"cost"`
+	Notes      []string     `json:"notes,omitempty"`
+	MismatchAt time.Time    `json:"mismatchAt,omitzero"`
+	DecidedAt  time.Time    `json:"decidedAt,omitzero"`
+}
+
+// VerifiedRun is one runner's part: its commitment, what it revealed and
+// its receipt.
+type VerifiedRun struct {
+	Role        string             `json:"role"` // provider or validator
+	Node        string             `json:"node"`
+	Address     identity.Address   `json:"address"`
+	ExecutionID string             `json:"executionId"`
+	Commitment  *verify.Commitment `json:"commitment,omitempty"`
+	Opening     *verify.Opening    `json:"opening,omitempty"`
+	Receipt     *verify.Receipt    `json:"receipt,omitempty"`
+	// Digest is the revealed result digest; Invalid says why the run
+	// counts for nothing.
+	Digest  string       `json:"digest,omitempty"`
+	Invalid string       `json:"invalid,omitempty"`
+	Paid    money.Amount `json:"paid"`
+}
+
+// VerdictRecord is a verdict against one runner and its execution.
+type VerdictRecord struct {
+	Accused   string             `json:"accused"`
+	Address   identity.Address   `json:"address"`
+	Amount    money.Amount       `json:"amount"`
+	DisputeID string             `json:"disputeId"`
+	Signers   []identity.Address `json:"signers,omitempty"`
+	Tx        string             `json:"tx,omitempty"`
+	GasUsed   uint64             `json:"gasUsed,omitempty"`
+	Error     string             `json:"error,omitempty"`
+	At        time.Time          `json:"at"`
+}
+
+// Roles of a VerifiedRun.
+const (
+	roleProvider  = "provider"
+	roleValidator = store.RoleValidator
+)
+
+// MinSlash is the least a verdict takes from a runner that lied (its
+// stake permitting), however cheap the job.
+const MinSlash = money.Unit
+
+// maxExtraValidators bounds how many validators beyond the wanted ones a
+// dispute may call in before it is left unresolved.
+const maxExtraValidators = 4
+
+// verifiedJob reports whether j is a job as submitted whose result is
+// verified by re-running it.
+func verifiedJob(j *store.Job) bool {
+	return j.Parent == "" && j.Role == "" && j.Spec.Verify().Verified()
+}
+
+// Verification returns job id's verification record (nil, nil for a job
+// without one).
+func (r *Requester) Verification(ctx context.Context, id string) (*Verification, error) {
+	b, err := r.cfg.Store.GetVerification(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var v Verification
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func (r *Requester) saveVerification(id string, v *Verification) {
+	b, _ := json.Marshal(v)
+	if err := r.cfg.Store.PutVerification(context.Background(), id, b, r.now()); err != nil {
+		r.log.Warn("store verification", "job", id, "err", err)
+	}
+}
+
+// startValidators, once per job, starts its validators' runs in the
+// background after the deal with its provider was made.
+func (r *Requester) startValidators(j store.Job, d market.Deal) {
+	r.verifyMu.Lock()
+	defer r.verifyMu.Unlock()
+	if v, err := r.Verification(context.Background(), j.ID); err != nil || v != nil {
+		return // started already (the task moved to another provider)
+	}
+	pol := j.Spec.Verify()
+	v := &Verification{Policy: pol.String()}
+	r.saveVerification(j.ID, v)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		ctx := r.stop
+		var block settle.Block
+		v.Quorum = 1
+		if s := r.cfg.Settlement; s != nil {
+			var err error
+			if block, err = s.Head(ctx); err != nil {
+				v.Notes = append(v.Notes, fmt.Sprintf("head block: %v (the seed uses the deal's signatures only)", err))
+			}
+			if set, err := s.ValidatorSet(ctx); err == nil {
+				v.Quorum = max(set.Quorum, 1)
+			}
+		}
+		seed := verify.Seed(d.Quote.ProviderSignature, d.RequesterSignature, block.Hash)
+		v.Block, v.Seed = block.Number, hex.EncodeToString(seed[:])
+		switch pol.Kind {
+		case job.VerifyReplicate:
+			v.Sampled, v.Wanted = true, pol.K
+		case job.VerifySpotcheck:
+			if v.Sampled = verify.Sampled(seed, pol.P); v.Sampled {
+				v.Wanted = 1
+			}
+		}
+		r.addValidators(ctx, &j, v, v.Wanted)
+		r.verifyMu.Lock()
+		v.Started = true
+		r.saveVerification(j.ID, v)
+		r.verifyMu.Unlock()
+	}()
+}
+
+// addValidators starts up to n more validators' runs of j, in the seed's
+// order, on nodes not asked yet; it returns how many started.
+func (r *Requester) addValidators(ctx context.Context, j *store.Job, v *Verification, n int) int {
+	if n <= 0 {
+		return 0
+	}
+	var seed [32]byte
+	if b, err := hex.DecodeString(v.Seed); err == nil {
+		copy(seed[:], b)
+	}
+	started := 0
+	for _, node := range r.validatorCandidates(ctx, j, v.Asked, seed) {
+		if started == n {
+			break
+		}
+		v.Asked = append(v.Asked, node)
+		now := r.now()
+		vr := store.Job{ID: job.NewID(), Name: j.Name, Spec: j.Spec, SpecDigest: j.SpecDigest, State: job.StatePending,
+			CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID(), Parent: j.ID, Role: store.RoleValidator}
+		deals, err := r.negotiate(ctx, &vr, []string{node})
+		if err != nil {
+			v.Notes = append(v.Notes, fmt.Sprintf("validator %s: %v", node, err))
+			continue
+		}
+		vr.Provider = node
+		if err := os.MkdirAll(r.jobDir(vr.ID), 0o700); err == nil {
+			r.jobLog(vr.ID)
+			err = r.cfg.Store.CreateJob(context.Background(), vr)
+		}
+		if err != nil {
+			r.declineDeals(&vr, deals)
+			v.Notes = append(v.Notes, fmt.Sprintf("validator %s: %v", node, err))
+			continue
+		}
+		r.startTask(vr, deals, false, nil)
+		started++
+	}
+	if started < n {
+		v.Notes = append(v.Notes, fmt.Sprintf("%d of %d validators found", started, n))
+	}
+	r.saveVerification(j.ID, v)
+	return started
+}
+
+// validatorCandidates are the nodes that may validate j, ranked by seed:
+// providers that opted in, fit the task and (with settlement) are staked
+// validators of the escrow; never j's provider, this node, or one asked
+// already.
+func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked []string, seed [32]byte) []string {
+	skip := map[string]bool{j.Provider: true, r.cfg.Key.PeerID(): true}
+	for _, n := range asked {
+		skip[n] = true
+	}
+	var offers []offer.Offer
+	r.cfg.Catalog.View(func(all []offer.Offer) {
+		for _, o := range all {
+			if o.Validator && !skip[o.Node] {
+				offers = append(offers, o)
+			}
+		}
+	})
+	if s := r.cfg.Settlement; s != nil && len(offers) > 0 {
+		set, err := s.ValidatorSet(ctx)
+		if err != nil {
+			return nil
+		}
+		kept := offers[:0]
+		for _, o := range offers {
+			if st, err := s.StakeOf(ctx, o.Address); err == nil && st.Amount > 0 && set.Has(o.Address) {
+				kept = append(kept, o)
+			}
+		}
+		offers = kept
+	}
+	if len(offers) == 0 {
+		return nil
+	}
+	rep, _ := r.cfg.Scheduler.PlaceRequest(sched.NewRequest(j.Spec, r.cfg.Key.PeerID()), offers)
+	var feasible []string
+	for _, n := range rep.Nodes {
+		if n.Feasible {
+			feasible = append(feasible, n.Node)
+		}
+	}
+	return verify.Rank(seed, feasible)
+}
+
+// committed records a verified run's commitment when its execution ended
+// (instead of fetching its outputs): a validator's run is then complete,
+// the job's own run is verifying.
+func (r *Requester) committed(j *store.Job, pid peer.ID, ev market.TaskEvent) {
+	c := *ev.Commitment
+	invalid := checkCommitment(c, j, pid)
+	cb, _ := json.Marshal(c)
+	if err := r.cfg.Store.PutCommitment(context.Background(), store.CommitRecord{ExecutionID: j.ExecutionID, JobID: wireJobID(j),
+		Commitment: cb, CreatedAt: r.now()}); err != nil {
+		invalid = fmt.Sprintf("store the commitment: %v", err)
+	}
+	switch {
+	case invalid != "":
+		r.fail(j, "the runner's commitment was refused: "+invalid)
+	case j.Role == store.RoleValidator:
+		r.update(j, job.StateCompleted, "committed to its result")
+		r.wakeVerification(j.Parent)
+	default:
+		r.update(j, job.StateVerifying, "committed to its result; checking it against the validators' runs")
+	}
+}
+
+// checkCommitment says why c is not a valid commitment of j's execution
+// by the provider pid ("" when it is).
+func checkCommitment(c verify.Commitment, j *store.Job, pid peer.ID) string {
+	addr, err := reputation.PeerAddress(pid.String())
+	switch {
+	case err != nil:
+		return err.Error()
+	case c.Runner != addr:
+		return fmt.Sprintf("bound to %s, not to the runner %s (a copied commitment?)", c.Runner, addr)
+	case c.JobID != wireJobID(j) || c.ExecutionID != j.ExecutionID:
+		return "for another job or execution"
+	}
+	if err := c.Check(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// wakeVerification tells job id's verifier that a validator run changed.
+func (r *Requester) wakeVerification(id string) { r.wakeGang(id) }
+
+// afterRun follows a verified job once its own run has ended: its result
+// is verified, or (the run failed, was cancelled) its validators stop.
+func (r *Requester) afterRun(ctx context.Context, j *store.Job, t *tracked) {
+	if !verifiedJob(j) {
+		return
+	}
+	if j.State == job.StateVerifying {
+		r.verifyResult(ctx, j, t)
+		return
+	}
+	r.stopValidators(j.ID)
+}
+
+// stopValidators cancels the validator runs of job id still running.
+func (r *Requester) stopValidators(id string) {
+	vals, err := r.cfg.Store.Validators(context.Background(), id)
+	if err != nil {
+		return
+	}
+	for _, vr := range vals {
+		if !vr.State.Terminal() {
+			if err := r.Cancel(context.Background(), vr.ID); err != nil && !errors.Is(err, ErrNotRunning) {
+				r.log.Warn("stop validator", "job", id, "validator", vr.ID, "err", err)
+			}
+		}
+	}
+}
+
+// resumeVerifying goes on with the verification of j after a restart.
+func (r *Requester) resumeVerifying(j store.Job) {
+	runCtx, cancel := context.WithCancel(r.stop)
+	t := &tracked{execution: j.ExecutionID, cancel: cancel, wake: make(chan struct{}, 1)}
+	if pid, err := peer.Decode(j.Provider); err == nil {
+		t.provider = pid
+	}
+	r.mu.Lock()
+	r.active[j.ID] = t
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer cancel()
+		defer func() {
+			r.jobLog(j.ID).finish()
+			r.mu.Lock()
+			delete(r.active, j.ID)
+			r.mu.Unlock()
+		}()
+		ctx, stop := withTotalTimeout(runCtx, j)
+		defer stop()
+		r.verifyResult(ctx, &j, t)
+	}()
+}
+
+// verifyResult takes a verifying job to its end: it waits for the
+// validators' runs, has every runner reveal, decides, calls in more
+// validators while a dispute has no quorum, slashes the runners a quorum
+// found wrong, and fetches the accepted result.
+func (r *Requester) verifyResult(ctx context.Context, j *store.Job, t *tracked) {
+	for {
+		v, ok := r.waitValidators(ctx, j, t)
+		if !ok {
+			return
+		}
+		runs := r.revealAll(ctx, j, v)
+		out := verify.Decide(toRuns(runs), v.Quorum)
+		valid := 0
+		for _, run := range runs {
+			if run.Role == roleValidator && run.Digest != "" {
+				valid++
+			}
+		}
+		if out.Disputed && v.MismatchAt.IsZero() {
+			v.MismatchAt = r.now()
+		}
+		if !out.Disputed && out.More == 0 && valid < v.Wanted {
+			out.More = v.Wanted - valid // a validator failed or was refused: another checks instead
+		}
+		if out.More == 0 {
+			r.conclude(ctx, j, v, runs, out)
+			return
+		}
+		r.verifyMu.Lock()
+		extra := len(v.Asked) - v.Wanted
+		added := 0
+		if extra < maxExtraValidators {
+			added = r.addValidators(ctx, j, v, min(out.More, maxExtraValidators-extra))
+		}
+		r.verifyMu.Unlock()
+		if added == 0 {
+			v.Outcome = "unresolved"
+			r.saveVerification(j.ID, v)
+			r.fail(j, fmt.Sprintf("verification unresolved: %s; no further validator could run the task", describeRuns(runs)))
+			return
+		}
+		r.update(j, job.StateVerifying, fmt.Sprintf("%s; asked %d more validators", describeRuns(runs), added))
+	}
+}
+
+// waitValidators waits until the validators were started and every run
+// of theirs has ended; false when the job ended meanwhile (cancelled,
+// total timeout) or the daemon is stopping.
+func (r *Requester) waitValidators(ctx context.Context, j *store.Job, t *tracked) (*Verification, bool) {
+	for {
+		v, err := r.Verification(context.Background(), j.ID)
+		if err != nil {
+			r.fail(j, fmt.Sprintf("read the verification: %v", err))
+			return nil, false
+		}
+		if v == nil {
+			r.fail(j, "its validators were never started")
+			return nil, false
+		}
+		if v.Started {
+			vals, err := r.cfg.Store.Validators(context.Background(), j.ID)
+			if err == nil && allEnded(vals) {
+				return v, true
+			}
+		}
+		switch {
+		case r.stop.Err() != nil:
+			return nil, false
+		case r.isCancelled(t):
+			r.stopValidators(j.ID)
+			j.Error = "cancelled by the requester"
+			r.update(j, job.StateCancelled, j.Error)
+			return nil, false
+		case ctx.Err() != nil:
+			r.stopValidators(j.ID)
+			r.fail(j, fmt.Sprintf("total timeout (%s) reached while verifying", j.Spec.TotalTimeout))
+			return nil, false
+		}
+		select {
+		case <-ctx.Done():
+		case <-r.stop.Done():
+		case <-t.wake:
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// revealAll gathers every run that committed (the job's own and each
+// validator's), has each reveal once, and records the runs.
+func (r *Requester) revealAll(ctx context.Context, j *store.Job, v *Verification) []VerifiedRun {
+	known := map[string]VerifiedRun{}
+	for _, run := range v.Runs {
+		known[run.ExecutionID] = run
+	}
+	rows := []store.Job{*j}
+	if vals, err := r.cfg.Store.Validators(context.Background(), j.ID); err == nil {
+		rows = append(rows, vals...)
+	}
+	var runs []VerifiedRun
+	var commitments []verify.Commitment
+	for _, row := range rows {
+		run, ok := known[row.ExecutionID]
+		if !ok {
+			role := roleProvider
+			if row.Role == store.RoleValidator {
+				role = roleValidator
+			}
+			run = VerifiedRun{Role: role, Node: row.Provider, ExecutionID: row.ExecutionID}
+			run.Address, _ = reputation.PeerAddress(row.Provider)
+			if row.State != job.StateCompleted && row.State != job.StateVerifying {
+				continue // it failed or was refused: no run to compare
+			}
+			if rec, err := r.cfg.Store.GetCommitment(context.Background(), row.ExecutionID); err == nil {
+				var c verify.Commitment
+				if json.Unmarshal(rec.Commitment, &c) == nil {
+					run.Commitment = &c
+				}
+			}
+			if run.Commitment == nil {
+				continue
+			}
+		}
+		run.Paid = r.paidFor(row.ExecutionID)
+		runs = append(runs, run)
+		commitments = append(commitments, *run.Commitment)
+	}
+	for i := range runs {
+		if runs[i].Digest == "" && (runs[i].Invalid == "" || mayRetry(runs[i].Invalid)) {
+			runs[i].Invalid = ""
+			r.reveal(ctx, &runs[i], commitments)
+		}
+	}
+	v.Runs = runs
+	r.saveVerification(j.ID, v)
+	return runs
+}
+
+// reveal asks run's runner to open its commitment, checking the opening
+// and the receipt; a runner that cannot or will not counts for nothing.
+func (r *Requester) reveal(ctx context.Context, run *VerifiedRun, commitments []verify.Commitment) {
+	pid, err := peer.Decode(run.Node)
+	if err != nil {
+		run.Invalid = "bad peer ID"
+		return
+	}
+	var reply market.RevealReply
+	for try := 0; ; try++ {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = r.cfg.Host.Request(rctx, pid, p2p.ProtocolID(market.ProtoReveal, 1),
+			market.RevealRequest{ExecutionID: run.ExecutionID, Commitments: commitments}, &reply, market.MaxVerifyMsg)
+		cancel()
+		if err == nil || try == 2 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	c := run.Commitment
+	switch {
+	case err != nil:
+		run.Invalid = fmt.Sprintf("did not reveal: %v", err)
+	case reply.Error != "":
+		run.Invalid = "refused to reveal: " + reply.Error
+	case reply.Opening == nil || reply.Receipt == nil:
+		run.Invalid = "revealed no opening and receipt"
+	default:
+		rc := reply.Receipt
+		switch err := c.Opens(*reply.Opening); {
+		case err != nil:
+			run.Invalid = err.Error()
+		case rc.Check() != nil:
+			run.Invalid = rc.Check().Error()
+		case rc.Provider != c.Runner || rc.ExecutionID != run.ExecutionID || rc.ResultDigest != reply.Opening.Digest || rc.Commitment != c.Hash:
+			run.Invalid = "its receipt does not match its commitment"
+		default:
+			run.Opening, run.Receipt, run.Digest = reply.Opening, rc, reply.Opening.Digest
+			ob, _ := json.Marshal(reply.Opening)
+			rb, _ := json.Marshal(rc)
+			cb, _ := json.Marshal(c)
+			_ = r.cfg.Store.PutCommitment(context.Background(), store.CommitRecord{ExecutionID: run.ExecutionID, JobID: c.JobID,
+				Commitment: cb, Opening: ob, Receipt: rb, CreatedAt: r.now()})
+		}
+	}
+}
+
+// mayRetry reports whether a run that did not reveal may be asked again
+// in a later round (it could not be reached, or waited for commitments
+// that had not all come) rather than having revealed something wrong.
+func mayRetry(invalid string) bool {
+	return strings.HasPrefix(invalid, "did not reveal") || strings.HasPrefix(invalid, "refused to reveal")
+}
+
+// paidFor is what this node owes execution by its latest report.
+func (r *Requester) paidFor(execution string) money.Amount {
+	us, err := r.cfg.Store.Usages(context.Background(), store.RoleRequester, execution)
+	if err != nil || len(us) == 0 {
+		return 0
+	}
+	return us[len(us)-1].Report.AmountDue
+}
+
+func toRuns(runs []VerifiedRun) []verify.Run {
+	out := make([]verify.Run, len(runs))
+	for i, run := range runs {
+		out[i] = verify.Run{Node: run.Node, Address: run.Address, Validator: run.Role == roleValidator, Digest: run.Digest, Invalid: run.Invalid}
+	}
+	return out
+}
+
+// describeRuns says what each runner revealed, for the job's events.
+func describeRuns(runs []VerifiedRun) string {
+	parts := make([]string, len(runs))
+	for i, run := range runs {
+		what := run.Digest
+		if len(what) > 19 {
+			what = what[:19] + "…"
+		}
+		if run.Invalid != "" {
+			what = "nothing valid (" + run.Invalid + ")"
+		}
+		parts[i] = fmt.Sprintf("%s %s revealed %s", run.Role, short(run.Node), what)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func short(node string) string {
+	if len(node) > 12 {
+		return "…" + node[len(node)-8:]
+	}
+	return node
+}
+
+// conclude ends a decided verification: verdicts and slashes against the
+// runners who lost a dispute, attestations, the accepted result fetched
+// from a runner that revealed it, and the job completed.
+func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification, runs []VerifiedRun, out verify.Outcome) {
+	v.Digest, v.DecidedAt, v.Outcome = out.Digest, r.now(), "accepted"
+	if out.Disputed {
+		v.Outcome = "disputed"
+		for _, i := range out.Losers {
+			v.Verdicts = append(v.Verdicts, r.slash(ctx, j, v, runs, out.Quorum, i))
+		}
+	}
+	v.Cost = 0
+	for _, run := range runs {
+		if run.Role == roleValidator {
+			v.Cost += run.Paid
+		}
+	}
+	for i, run := range runs {
+		if run.Digest == out.Digest {
+			r.attest(ctx, reputation.KindVerified, j, run)
+		} else if run.Digest != "" && !containsInt(out.Losers, i) {
+			r.attest(ctx, reputation.KindLost, j, run)
+		}
+	}
+	r.saveVerification(j.ID, v)
+	// The result comes from the job's provider when it agreed, else from
+	// a validator of the quorum.
+	var fetchErr error
+	for _, run := range runs {
+		if run.Digest != out.Digest {
+			continue
+		}
+		pid, err := peer.Decode(run.Node)
+		if err == nil {
+			err = r.fetchRun(ctx, j, pid, run.ExecutionID, out.Digest)
+		}
+		if fetchErr = err; err == nil {
+			break
+		}
+	}
+	if fetchErr != nil {
+		r.fail(j, fmt.Sprintf("verified, but fetch the outputs: %v", fetchErr))
+		return
+	}
+	j.ResultDigest = out.Digest
+	zero := 0
+	j.ExitCode = &zero
+	msg := fmt.Sprintf("verified: %d runners agree (%s)", len(runs)-len(out.Losers), v.Policy)
+	if !v.Sampled {
+		msg = fmt.Sprintf("not sampled for a spot check (%s): accepted", v.Policy)
+	}
+	if out.Disputed {
+		var slashed []string
+		for _, vd := range v.Verdicts {
+			s := fmt.Sprintf("%s slashed %s", short(vd.Accused), vd.Amount)
+			if vd.Error != "" {
+				s = fmt.Sprintf("%s not slashed: %s", short(vd.Accused), vd.Error)
+			}
+			slashed = append(slashed, s)
+		}
+		msg = fmt.Sprintf("dispute decided by %d validators: %s", len(out.Quorum), strings.Join(slashed, "; "))
+	}
+	r.update(j, job.StateCompleted, msg)
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchRun downloads the outputs of one run of j into j's outputs.
+func (r *Requester) fetchRun(ctx context.Context, j *store.Job, pid peer.ID, execution, digest string) error {
+	if digest == emptyTree {
+		return os.MkdirAll(r.outputsDir(j), 0o755)
+	}
+	return r.fetchExecution(ctx, j, pid, execution, digest)
+}
+
+// slash has the quorum's validators sign a verdict against runs[loser]
+// and sends it to the escrow.
+func (r *Requester) slash(ctx context.Context, j *store.Job, v *Verification, runs []VerifiedRun, quorum []int, loser int) VerdictRecord {
+	acc := runs[loser]
+	id := verify.DisputeID(wireJobID(j), acc.Address)
+	rec := VerdictRecord{Accused: acc.Node, Address: acc.Address, DisputeID: "0x" + hex.EncodeToString(id[:]), At: r.now()}
+	s := r.cfg.Settlement
+	if s == nil {
+		rec.Error = "no settlement configured: nothing to slash"
+		return rec
+	}
+	stake, err := s.StakeOf(ctx, acc.Address)
+	if err != nil {
+		rec.Error = fmt.Sprintf("read its stake: %v", err)
+		return rec
+	}
+	p := 1.0
+	if pol := j.Spec.Verify(); pol.Kind == job.VerifySpotcheck {
+		p = pol.P
+	}
+	basis := acc.Paid
+	if acc.Receipt != nil {
+		basis = max(basis, acc.Receipt.Paid)
+	}
+	rec.Amount = verify.SlashAmount(basis, p, MinSlash, stake.Amount)
+	if rec.Amount <= 0 {
+		rec.Error = "it has no stake"
+		return rec
+	}
+	verdict := settle.Verdict{Provider: acc.Address, Amount: rec.Amount, DisputeID: id, Beneficiary: r.cfg.Key.Address()}
+	var sigs [][]byte
+	for _, q := range quorum {
+		sig, err := r.askVerdict(ctx, runs[q], verdict, acc)
+		if err != nil {
+			v.Notes = append(v.Notes, fmt.Sprintf("validator %s did not sign the verdict against %s: %v", short(runs[q].Node), short(acc.Node), err))
+			continue
+		}
+		if signer, err := s.VerdictSigner(verdict, sig); err != nil || signer != runs[q].Address {
+			v.Notes = append(v.Notes, fmt.Sprintf("validator %s's verdict signature is not its own", short(runs[q].Node)))
+			continue
+		}
+		sigs = append(sigs, sig)
+		rec.Signers = append(rec.Signers, runs[q].Address)
+	}
+	if len(sigs) < v.Quorum {
+		rec.Error = fmt.Sprintf("%d of the %d verdict signatures needed", len(sigs), v.Quorum)
+		return rec
+	}
+	tx, err := s.Slash(ctx, verdict, sigs)
+	if err != nil {
+		rec.Error = err.Error()
+		return rec
+	}
+	rec.Tx, rec.GasUsed = tx.Tx, tx.GasUsed
+	r.log.Info("slashed a runner", "job", j.ID, "runner", acc.Node, "amount", rec.Amount, "tx", tx.Tx)
+	r.attest(ctx, reputation.KindDisputeLost, j, acc)
+	return rec
+}
+
+// askVerdict asks validator run to sign verdict against acc.
+func (r *Requester) askVerdict(ctx context.Context, run VerifiedRun, verdict settle.Verdict, acc VerifiedRun) ([]byte, error) {
+	pid, err := peer.Decode(run.Node)
+	if err != nil {
+		return nil, err
+	}
+	if acc.Commitment == nil || acc.Opening == nil {
+		return nil, errors.New("the accused revealed nothing")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var reply market.VerdictReply
+	req := market.VerdictRequest{ExecutionID: run.ExecutionID, Verdict: verdict, Accused: *acc.Commitment, AccusedOpening: *acc.Opening}
+	if err := r.cfg.Host.Request(ctx, pid, p2p.ProtocolID(market.ProtoVerdict, 1), req, &reply, market.MaxVerifyMsg); err != nil {
+		return nil, err
+	}
+	if reply.Error != "" {
+		return nil, errors.New(reply.Error)
+	}
+	return reply.Signature, nil
+}
+
+// attest tells the reputation book what a run came to.
+func (r *Requester) attest(ctx context.Context, kind reputation.Kind, j *store.Job, run VerifiedRun) {
+	if r.cfg.Reputation == nil {
+		return
+	}
+	c := reputation.Claim{Kind: kind, Subject: run.Node, JobID: wireJobID(j), ExecutionID: run.ExecutionID}
+	if kind == reputation.KindDisputeLost {
+		c.DisputeID = verify.DisputeID(c.JobID, run.Address)
+	}
+	if err := r.cfg.Reputation.Attest(ctx, c); err != nil {
+		r.log.Warn("attest", "job", j.ID, "subject", run.Node, "kind", kind, "err", err)
+	}
+}
+
+// validatorsAvailable refuses, at submission, a replicate(K) job for
+// which fewer than K validators are known besides its provider.
+func (r *Requester) validatorsAvailable(ctx context.Context, j *store.Job) error {
+	pol := j.Spec.Verify()
+	if pol.Kind != job.VerifyReplicate {
+		return nil
+	}
+	if n := len(r.validatorCandidates(ctx, j, nil, [32]byte{})); n < pol.K {
+		return fmt.Errorf("%w: verification: %s needs %d validators besides the provider; %d known (staked providers that ran deco onboard --validator and are validators of the escrow, and fit the task)",
+			ErrInvalidSpec, pol, pol.K, n)
+	}
+	return nil
+}
+
+// validatorOutputs is where a validator run's outputs would go: its own
+// directory (they are compared by digest, not fetched).
+func (r *Requester) validatorOutputs(j *store.Job) string {
+	return filepath.Join(r.jobDir(j.ID), "outputs")
+}
