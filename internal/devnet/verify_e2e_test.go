@@ -1,0 +1,242 @@
+package devnet_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/exec/exectest"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/sched"
+)
+
+// verifyNet is a five-node devnet for verified jobs: node 0 submits,
+// nodes 1–4 provide and validate (every devnet provider is a staked
+// validator of the escrow; the quorum is 2). Node 1 is the cheapest, so
+// it is the provider of every job; tamper makes the given nodes return
+// wrong results.
+func verifyNet(t *testing.T, tamper ...int) (*devnet.Net, *client.Client) {
+	t.Helper()
+	cfg := devnet.Config{Nodes: 5, NoDocker: true, TamperOutputs: map[int]func(string) error{}}
+	for _, i := range tamper {
+		cfg.TamperOutputs[i] = func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "forged.txt"), []byte("not what the task computed"), 0o644)
+		}
+	}
+	net := startWith(t, cfg)
+	t.Cleanup(net.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := net.WaitForOffers(ctx, 0, 4); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net, c
+}
+
+// verifiedSpec is a wasm task that writes one output, under policy.
+func verifiedSpec(t *testing.T, policy string) job.Spec {
+	return job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm, Wasm: &job.WasmModule{Inline: exectest.GuestModule(t)},
+		Command: []string{"write", "answer.txt", "42"}, Verification: policy}
+}
+
+// verification runs spec to its end and returns the job and its record.
+func verification(t *testing.T, c *client.Client, spec job.Spec) (api.JobDetail, requester.Verification) {
+	t.Helper()
+	j, err := c.Submit(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, c, j.ID)
+	d, err := c.Job(context.Background(), j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v requester.Verification
+	if err := json.Unmarshal(d.Verification, &v); err != nil {
+		t.Fatalf("job %s has no verification record (%s): %v", j.ID, d.Verification, err)
+	}
+	for _, e := range d.Events {
+		t.Logf("event %s: %s", e.State, e.Message)
+	}
+	return d, v
+}
+
+func TestVerifiedJobHonestRunsAgree(t *testing.T) {
+	net, c := verifyNet(t)
+	start := time.Now()
+	d, v := verification(t, c, verifiedSpec(t, "replicate(2)"))
+	t.Logf("replicate(2) job took %s", time.Since(start).Round(time.Millisecond))
+	if d.State != job.StateCompleted || v.Outcome != "accepted" {
+		t.Fatalf("job %s (%s), verification %q; want completed and accepted", d.State, d.Error, v.Outcome)
+	}
+	if d.Provider != net.Nodes[1].PeerID() {
+		t.Fatalf("provider %s, want node 1 (the cheapest)", d.Provider)
+	}
+	if len(v.Runs) != 3 || len(d.Validators) != 2 {
+		t.Fatalf("%d runs and %d validator runs; want 3 and 2: %+v", len(v.Runs), len(d.Validators), v.Runs)
+	}
+	seen := map[string]bool{}
+	for _, run := range v.Runs {
+		if run.Digest != d.ResultDigest || run.Receipt == nil || run.Commitment == nil || run.Invalid != "" {
+			t.Fatalf("run %+v: want the job's digest %s, a receipt and a commitment", run, d.ResultDigest)
+		}
+		if run.Receipt.Check() != nil || run.Commitment.Runner != run.Address {
+			t.Fatalf("run %s: receipt or commitment not its own", run.Node)
+		}
+		seen[run.Node] = true
+	}
+	if len(seen) != 3 || seen[net.Nodes[0].PeerID()] {
+		t.Fatalf("runners %v: want three distinct providers, never the requester", seen)
+	}
+	if got := readFile(t, filepath.Join(outputs(t, c, d.ID), "answer.txt")); got != "42" {
+		t.Fatalf("answer.txt = %q", got)
+	}
+	var paid money.Amount
+	for _, vr := range d.Validators {
+		if vr.State != job.StateCompleted || vr.Role != "validator" {
+			t.Fatalf("validator run %s %s (%s)", vr.ID, vr.State, vr.Error)
+		}
+		if n := len(vr.Usage); n > 0 {
+			paid += vr.Usage[n-1].Report.AmountDue
+		}
+	}
+	if v.Cost != paid {
+		t.Fatalf("verification cost %s, the validators' runs were owed %s", v.Cost, paid)
+	}
+	// Everyone is still staked in full: nothing was slashed.
+	for i := 1; i < 5; i++ {
+		st, err := net.Nodes[0].Settlement().StakeOf(context.Background(), net.Nodes[i].Address())
+		if err != nil || st.Amount != net.Stake() {
+			t.Fatalf("node %d stake %s, %v; want %s", i, st.Amount, err, net.Stake())
+		}
+	}
+}
+
+func TestSpotcheckZeroAndOne(t *testing.T) {
+	_, c := verifyNet(t)
+	d, v := verification(t, c, verifiedSpec(t, "spotcheck(0)"))
+	if d.State != job.StateCompleted || v.Sampled || len(d.Validators) != 0 || len(v.Runs) != 1 {
+		t.Fatalf("spotcheck(0): job %s, sampled %v, %d validators, %d runs; want completed with no validator",
+			d.State, v.Sampled, len(d.Validators), len(v.Runs))
+	}
+	d, v = verification(t, c, verifiedSpec(t, "spotcheck(1)"))
+	if d.State != job.StateCompleted || !v.Sampled || len(d.Validators) != 1 || len(v.Runs) != 2 || v.Outcome != "accepted" {
+		t.Fatalf("spotcheck(1): job %s, sampled %v, %d validators, %d runs, outcome %q; want one validator agreeing",
+			d.State, v.Sampled, len(d.Validators), len(v.Runs), v.Outcome)
+	}
+}
+
+func TestCheatingProviderIsSlashed(t *testing.T) {
+	net, c := verifyNet(t, 1)
+	ctx := context.Background()
+	s := net.Nodes[0].Settlement()
+	d, v := verification(t, c, verifiedSpec(t, "replicate(2)"))
+	if d.State != job.StateCompleted || v.Outcome != "disputed" {
+		t.Fatalf("job %s (%s), outcome %q; want completed after a dispute", d.State, d.Error, v.Outcome)
+	}
+	// The result is the validators', not the forged one.
+	out := outputs(t, c, d.ID)
+	if _, err := os.Stat(filepath.Join(out, "forged.txt")); err == nil {
+		t.Fatal("the forged output was accepted")
+	}
+	if got := readFile(t, filepath.Join(out, "answer.txt")); got != "42" {
+		t.Fatalf("answer.txt = %q", got)
+	}
+	if len(v.Verdicts) != 1 {
+		t.Fatalf("verdicts %+v, want one against the provider", v.Verdicts)
+	}
+	vd := v.Verdicts[0]
+	if vd.Accused != net.Nodes[1].PeerID() || vd.Tx == "" || vd.Error != "" || len(vd.Signers) < 2 {
+		t.Fatalf("verdict %+v: want node 1 slashed by a quorum of 2", vd)
+	}
+	st, err := s.StakeOf(ctx, net.Nodes[1].Address())
+	if err != nil || st.Amount != net.Stake()-vd.Amount {
+		t.Fatalf("node 1 stake %s, %v; want %s - %s", st.Amount, err, net.Stake(), vd.Amount)
+	}
+	t.Logf("slash: %s, gas %d, mismatch to verdict on chain %s", vd.Amount, vd.GasUsed, vd.At.Sub(v.MismatchAt).Round(time.Millisecond))
+	// Its reputation is gone at once, and the next job avoids it.
+	waitFor(t, 10*time.Second, "node 1's reputation drops to 0", func() bool {
+		rep, ok := net.Nodes[0].Reputation().Reputation(net.Nodes[1].PeerID())
+		return ok && rep == 0
+	})
+	next := verifiedSpec(t, "none")
+	next.Constraints.MinReputation = 0.2
+	j, err := c.Submit(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := waitDone(t, c, j.ID)
+	if done.State != job.StateCompleted || done.Provider == net.Nodes[1].PeerID() {
+		t.Fatalf("next job %s on %s; want completed elsewhere than node 1", done.State, done.Provider)
+	}
+	var rep sched.Report
+	_ = json.Unmarshal(done.Placement, &rep)
+	for _, n := range rep.Nodes {
+		if n.Node == net.Nodes[1].PeerID() && (n.Feasible || n.Filter != "reputation") {
+			t.Fatalf("node 1 in the next placement: %+v; want refused by the reputation filter", n)
+		}
+	}
+}
+
+func TestLyingValidatorLosesToTheQuorum(t *testing.T) {
+	net, c := verifyNet(t, 4)
+	d, v := verification(t, c, verifiedSpec(t, "replicate(3)"))
+	if d.State != job.StateCompleted || v.Outcome != "disputed" {
+		t.Fatalf("job %s (%s), outcome %q; want completed after a dispute", d.State, d.Error, v.Outcome)
+	}
+	if len(v.Verdicts) != 1 || v.Verdicts[0].Accused != net.Nodes[4].PeerID() || v.Verdicts[0].Tx == "" {
+		t.Fatalf("verdicts %+v: want the lying validator (node 4) slashed", v.Verdicts)
+	}
+	for i, want := range map[int]money.Amount{1: net.Stake(), 4: net.Stake() - v.Verdicts[0].Amount} {
+		st, err := net.Nodes[0].Settlement().StakeOf(context.Background(), net.Nodes[i].Address())
+		if err != nil || st.Amount != want {
+			t.Fatalf("node %d stake %s, %v; want %s", i, st.Amount, err, want)
+		}
+	}
+	if !strings.Contains(d.Events[len(d.Events)-1].Message, "dispute decided by 2 validators") {
+		t.Fatalf("last event %q", d.Events[len(d.Events)-1].Message)
+	}
+}
+
+func TestReplicateNeedsValidators(t *testing.T) {
+	net := startWith(t, devnet.Config{Nodes: 2, NoDocker: true})
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := net.WaitForOffers(ctx, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Submit(ctx, verifiedSpec(t, "replicate(1)"))
+	if err == nil || !strings.Contains(err.Error(), "needs 1 validators besides the provider; 0 known") {
+		t.Fatalf("replicate(1) with no validator: %v", err)
+	}
+}
+
+// waitFor polls cond until it holds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
