@@ -208,6 +208,13 @@ func (r *Requester) addValidators(ctx context.Context, j *store.Job, v *Verifica
 		vr := store.Job{ID: job.NewID(), Name: j.Name, Spec: j.Spec, SpecDigest: j.SpecDigest, State: job.StatePending,
 			CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID(), Parent: j.ID, Role: store.RoleValidator}
 		deals, err := r.negotiate(ctx, &vr, []string{node})
+		var nq *NoQuoteError
+		for try := 0; errors.As(err, &nq) && !nq.Permanent && try < 5 && ctx.Err() == nil; try++ {
+			// Busy for now (a quote for the job's own run not yet
+			// released): ask again shortly.
+			time.Sleep(300 * time.Millisecond)
+			deals, err = r.negotiate(ctx, &vr, []string{node})
+		}
 		if err != nil {
 			v.Notes = append(v.Notes, fmt.Sprintf("validator %s: %v", node, err))
 			continue
@@ -265,14 +272,18 @@ func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked
 	if len(offers) == 0 {
 		return nil
 	}
-	rep, _ := r.cfg.Scheduler.PlaceRequest(sched.NewRequest(j.Spec, r.cfg.Key.PeerID()), offers)
-	var feasible []string
-	for _, n := range rep.Nodes {
-		if n.Feasible {
-			feasible = append(feasible, n.Node)
-		}
+	// A validator is judged by what it sells, not by what is free this
+	// instant: the providers that quoted for the job's own run hold
+	// capacity until their quotes are declined, and a validator's quote
+	// is checked against its real free capacity anyway.
+	for i := range offers {
+		offers[i].Free = offers[i].Total
 	}
-	return verify.Rank(seed, feasible)
+	rep, err := r.cfg.Scheduler.PlaceRequest(sched.NewRequest(j.Spec, r.cfg.Key.PeerID()), offers)
+	if err != nil {
+		return nil
+	}
+	return verify.Rank(seed, feasibleInOrder(rep))
 }
 
 // committed records a verified run's commitment when its execution ended
@@ -734,6 +745,7 @@ func (r *Requester) slash(ctx context.Context, j *store.Job, v *Verification, ru
 		return rec
 	}
 	tx, err := s.Slash(ctx, verdict, sigs)
+	rec.At = r.now()
 	if err != nil {
 		rec.Error = err.Error()
 		return rec
