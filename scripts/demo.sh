@@ -65,6 +65,16 @@ id=$("$deco" job ls -q --limit 1)
 for t in 0 1 2; do echo "task-$t/square: $(cat "$dir/array/task-$t/square")"; done
 "$deco" job describe "$id" | sed -n '/^Tasks:/,/^$/p'
 
+# A verified job: a validator (the other provider, staked, chosen by a
+# seed the provider cannot predict) re-runs it; both commit to their
+# result digest, then reveal it, and the result is accepted when they
+# agree (a provider that disagreed with a quorum would be slashed).
+echo
+echo "== deco run --deterministic --verify replicate:1 deco-busybox:latest -- sh -c '...' (a verified job: a validator re-runs it)"
+"$deco" run --deterministic --verify replicate:1 deco-busybox:latest -- sh -c 'echo $((6 * 7)) > /outputs/answer.txt'
+id=$("$deco" job ls -q --limit 1)
+"$deco" job describe "$id" | sed -n '/^Verification:/,/^$/p'
+
 # A job with links: two tasks on a private job network that the providers
 # carry over libp2p; task 0 sends a line to task 1 by name. It needs root
 # and /dev/net/tun on the providers (here: this machine).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -597,6 +599,9 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 				}
 				table(w, []string{"  TASK", "STATE", "PROVIDER", "EXECUTION", "EXIT", "ATTEMPTS", "ERROR"}, rows)
 			}
+			if len(d.Verification) > 0 {
+				describeVerification(w, d.Verification)
+			}
 			if len(d.Attempts) > 0 {
 				fmt.Fprintln(w, "\nAttempts:")
 				for _, at := range d.Attempts {
@@ -688,4 +693,37 @@ job's outputs are one directory per task: task-0/ … task-(N-1)/.`,
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the outputs into (default ./deco-<ID>)")
 	return cmd
+}
+
+// describeVerification prints a verified job's runners, what each
+// revealed, the outcome, verdicts and cost.
+func describeVerification(w io.Writer, raw json.RawMessage) {
+	var v requester.Verification
+	if json.Unmarshal(raw, &v) != nil {
+		return
+	}
+	fmt.Fprintf(w, "\nVerification: %s, outcome %s, validators' cost %s (quorum %d, seed from block %d)\n",
+		v.Policy, orDash(v.Outcome), v.Cost, v.Quorum, v.Block)
+	var rows [][]string
+	for _, r := range v.Runs {
+		what := orDash(r.Digest)
+		if r.Invalid != "" {
+			what = "invalid: " + r.Invalid
+		}
+		rows = append(rows, []string{"  " + r.Role, r.Node, r.ExecutionID, what, r.Paid.String()})
+	}
+	if len(rows) > 0 {
+		table(w, []string{"  ROLE", "NODE", "EXECUTION", "REVEALED", "PAID"}, rows)
+	}
+	for _, vd := range v.Verdicts {
+		if vd.Error != "" {
+			fmt.Fprintf(w, "  verdict against %s: not executed: %s\n", vd.Accused, vd.Error)
+			continue
+		}
+		fmt.Fprintf(w, "  verdict against %s: slashed %s (dispute %s, %d signers, tx %s, gas %d)\n",
+			vd.Accused, vd.Amount, vd.DisputeID, len(vd.Signers), vd.Tx, vd.GasUsed)
+	}
+	for _, n := range v.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
 }
