@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -198,45 +199,63 @@ func (r *Requester) addValidators(ctx context.Context, j *store.Job, v *Verifica
 	if b, err := hex.DecodeString(v.Seed); err == nil {
 		copy(seed[:], b)
 	}
+	// The first n candidates are asked at once; each one that fails
+	// hands its place to the next in the seed's order.
+	candidates := r.validatorCandidates(ctx, j, v.Asked, seed)
 	started := 0
-	for _, node := range r.validatorCandidates(ctx, j, v.Asked, seed) {
-		if started == n {
-			break
+	for len(candidates) > 0 && started < n {
+		batch := candidates[:min(n-started, len(candidates))]
+		candidates = candidates[len(batch):]
+		v.Asked = append(v.Asked, batch...)
+		results := make([]string, len(batch))
+		var wg sync.WaitGroup
+		for i, node := range batch {
+			wg.Go(func() { results[i] = r.startValidator(ctx, j, node) })
 		}
-		v.Asked = append(v.Asked, node)
-		now := r.now()
-		vr := store.Job{ID: job.NewID(), Name: j.Name, Spec: j.Spec, SpecDigest: j.SpecDigest, State: job.StatePending,
-			CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID(), Parent: j.ID, Role: store.RoleValidator}
-		deals, err := r.negotiate(ctx, &vr, []string{node})
-		var nq *NoQuoteError
-		for try := 0; errors.As(err, &nq) && !nq.Permanent && try < 5 && ctx.Err() == nil; try++ {
-			// Busy for now (a quote for the job's own run not yet
-			// released): ask again shortly.
-			time.Sleep(300 * time.Millisecond)
-			deals, err = r.negotiate(ctx, &vr, []string{node})
+		wg.Wait()
+		for i, res := range results {
+			if res == "" {
+				started++
+			} else {
+				v.Notes = append(v.Notes, fmt.Sprintf("validator %s: %s", batch[i], res))
+			}
 		}
-		if err != nil {
-			v.Notes = append(v.Notes, fmt.Sprintf("validator %s: %v", node, err))
-			continue
-		}
-		vr.Provider = node
-		if err := os.MkdirAll(r.jobDir(vr.ID), 0o700); err == nil {
-			r.jobLog(vr.ID)
-			err = r.cfg.Store.CreateJob(context.Background(), vr)
-		}
-		if err != nil {
-			r.declineDeals(&vr, deals)
-			v.Notes = append(v.Notes, fmt.Sprintf("validator %s: %v", node, err))
-			continue
-		}
-		r.startTask(vr, deals, false, nil)
-		started++
 	}
 	if started < n {
 		v.Notes = append(v.Notes, fmt.Sprintf("%d of %d validators found", started, n))
 	}
 	r.saveVerification(j.ID, v)
 	return started
+}
+
+// startValidator makes a deal with node for a validator run of j and
+// starts it; it returns why not, "" when started.
+func (r *Requester) startValidator(ctx context.Context, j *store.Job, node string) string {
+	now := r.now()
+	vr := store.Job{ID: job.NewID(), Name: j.Name, Spec: j.Spec, SpecDigest: j.SpecDigest, State: job.StatePending,
+		CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID(), Parent: j.ID, Role: store.RoleValidator}
+	deals, err := r.negotiate(ctx, &vr, []string{node})
+	var nq *NoQuoteError
+	for try := 0; errors.As(err, &nq) && !nq.Permanent && try < 10 && ctx.Err() == nil; try++ {
+		// Busy for now (its quote for the job's own run not released
+		// yet): ask again shortly.
+		time.Sleep(100 * time.Millisecond)
+		deals, err = r.negotiate(ctx, &vr, []string{node})
+	}
+	if err != nil {
+		return err.Error()
+	}
+	vr.Provider = node
+	if err := os.MkdirAll(r.jobDir(vr.ID), 0o700); err == nil {
+		r.jobLog(vr.ID)
+		err = r.cfg.Store.CreateJob(context.Background(), vr)
+	}
+	if err != nil {
+		r.declineDeals(&vr, deals)
+		return err.Error()
+	}
+	r.startTask(vr, deals, false, nil)
+	return ""
 }
 
 // validatorCandidates are the nodes that may validate j, ranked by seed:
