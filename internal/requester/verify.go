@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -413,18 +414,9 @@ func (r *Requester) verifyResult(ctx context.Context, j *store.Job, t *tracked) 
 			return
 		}
 		runs := r.revealAll(ctx, j, v)
-		out := verify.Decide(toRuns(runs), v.Quorum)
-		valid := 0
-		for _, run := range runs {
-			if run.Role == roleValidator && run.Digest != "" {
-				valid++
-			}
-		}
+		out := verify.Decide(toRuns(runs), v.Quorum, v.Wanted)
 		if out.Disputed && v.MismatchAt.IsZero() {
 			v.MismatchAt = r.now()
-		}
-		if !out.Disputed && out.More == 0 && valid < v.Wanted {
-			out.More = v.Wanted - valid // a validator failed or was refused: another checks instead
 		}
 		if out.More == 0 {
 			r.conclude(ctx, j, v, runs, out)
@@ -553,10 +545,13 @@ func (r *Requester) reveal(ctx context.Context, run *VerifiedRun, commitments []
 		err = r.cfg.Host.Request(rctx, pid, p2p.ProtocolID(market.ProtoReveal, 1),
 			market.RevealRequest{ExecutionID: run.ExecutionID, Commitments: commitments}, &reply, market.MaxVerifyMsg)
 		cancel()
-		if err == nil || try == 2 || ctx.Err() != nil {
+		if err == nil || try == 2 {
 			break
 		}
-		time.Sleep(time.Second)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
 	}
 	c := run.Commitment
 	switch {
@@ -621,16 +616,9 @@ func describeRuns(runs []VerifiedRun) string {
 		if run.Invalid != "" {
 			what = "nothing valid (" + run.Invalid + ")"
 		}
-		parts[i] = fmt.Sprintf("%s %s revealed %s", run.Role, short(run.Node), what)
+		parts[i] = fmt.Sprintf("%s %s revealed %s", run.Role, run.Node, what)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func short(node string) string {
-	if len(node) > 12 {
-		return "…" + node[len(node)-8:]
-	}
-	return node
 }
 
 // conclude ends a decided verification: verdicts and slashes against the
@@ -653,7 +641,7 @@ func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification,
 	for i, run := range runs {
 		if run.Digest == out.Digest {
 			r.attest(ctx, reputation.KindVerified, j, run)
-		} else if run.Digest != "" && !containsInt(out.Losers, i) {
+		} else if run.Digest != "" && !slices.Contains(out.Losers, i) {
 			r.attest(ctx, reputation.KindLost, j, run)
 		}
 	}
@@ -687,24 +675,15 @@ func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification,
 	if out.Disputed {
 		var slashed []string
 		for _, vd := range v.Verdicts {
-			s := fmt.Sprintf("%s slashed %s", short(vd.Accused), vd.Amount)
+			s := fmt.Sprintf("%s slashed %s", vd.Accused, vd.Amount)
 			if vd.Error != "" {
-				s = fmt.Sprintf("%s not slashed: %s", short(vd.Accused), vd.Error)
+				s = fmt.Sprintf("%s not slashed: %s", vd.Accused, vd.Error)
 			}
 			slashed = append(slashed, s)
 		}
 		msg = fmt.Sprintf("dispute decided by %d validators: %s", len(out.Quorum), strings.Join(slashed, "; "))
 	}
 	r.update(j, job.StateCompleted, msg)
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // fetchRun downloads the outputs of one run of j into j's outputs.
@@ -749,11 +728,11 @@ func (r *Requester) slash(ctx context.Context, j *store.Job, v *Verification, ru
 	for _, q := range quorum {
 		sig, err := r.askVerdict(ctx, runs[q], verdict, acc)
 		if err != nil {
-			v.Notes = append(v.Notes, fmt.Sprintf("validator %s did not sign the verdict against %s: %v", short(runs[q].Node), short(acc.Node), err))
+			v.Notes = append(v.Notes, fmt.Sprintf("validator %s did not sign the verdict against %s: %v", runs[q].Node, acc.Node, err))
 			continue
 		}
 		if signer, err := s.VerdictSigner(verdict, sig); err != nil || signer != runs[q].Address {
-			v.Notes = append(v.Notes, fmt.Sprintf("validator %s's verdict signature is not its own", short(runs[q].Node)))
+			v.Notes = append(v.Notes, fmt.Sprintf("validator %s's verdict signature is not its own", runs[q].Node))
 			continue
 		}
 		sigs = append(sigs, sig)

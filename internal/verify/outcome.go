@@ -37,20 +37,19 @@ type Outcome struct {
 	More int
 }
 
-// Decide compares the valid runs. When they all agree (and at least one
-// validator is among them, or none was asked for) the digest is accepted.
+// Decide compares the valid runs. When they all agree and at least
+// wanted validators are among them, the digest is accepted; with fewer
+// (a validator failed or revealed nothing valid), More says how many
+// more must run.
 // When they disagree, the digest that quorum validators revealed wins;
 // until one has, More says how many more validators to run. The provider
 // never counts towards a quorum: it is a party to the dispute.
-func Decide(runs []Run, quorum int) Outcome {
+func Decide(runs []Run, quorum, wanted int) Outcome {
 	quorum = max(quorum, 1)
 	validators := map[string][]int{} // digest -> validators revealing it
 	var digests []string
-	asked, valid := 0, 0
+	valid := 0
 	for i, r := range runs {
-		if r.Validator {
-			asked++
-		}
 		if r.Digest == "" {
 			continue
 		}
@@ -64,10 +63,10 @@ func Decide(runs []Run, quorum int) Outcome {
 	}
 	switch {
 	case len(digests) == 0:
-		return Outcome{More: 1}
+		return Outcome{More: max(wanted, 1)}
 	case len(digests) == 1:
-		if asked > 0 && valid == 0 {
-			return Outcome{More: 1} // every validator's run was refused: nothing checked yet
+		if valid < wanted {
+			return Outcome{More: wanted - valid}
 		}
 		return Outcome{Digest: digests[0]}
 	}
