@@ -148,6 +148,40 @@ func (p PublicKey) PeerID() string {
 	return base58.Encode(mh)
 }
 
+// maxPeerIDLen caps what ParsePeerID decodes (a deco peer ID is 53
+// characters).
+const maxPeerIDLen = 128
+
+// ParsePeerID is the inverse of PublicKey.PeerID: the public key a deco
+// node's peer ID embeds.
+func ParsePeerID(id string) (PublicKey, error) {
+	if len(id) > maxPeerIDLen {
+		return PublicKey{}, fmt.Errorf("peer ID of %d characters", len(id))
+	}
+	// 0x00 (identity multihash), length 37, then the protobuf: field 1
+	// key type 2 (secp256k1), field 2 with the 33-byte compressed point.
+	prefix := []byte{0x00, 37, 0x08, 0x02, 0x12, 33}
+	raw, err := base58.Decode(id)
+	if err != nil || len(raw) != len(prefix)+33 || string(raw[:len(prefix)]) != string(prefix) {
+		return PublicKey{}, fmt.Errorf("%q is not a deco node's peer ID (a secp256k1 key)", id)
+	}
+	pub, err := secp256k1.ParsePubKey(raw[len(prefix):])
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("peer ID %q: %v", id, err)
+	}
+	return PublicKey{pub: pub}, nil
+}
+
+// PeerAddress is the chain address of the node with peer ID id (one key
+// is both).
+func PeerAddress(id string) (Address, error) {
+	pub, err := ParsePeerID(id)
+	if err != nil {
+		return Address{}, err
+	}
+	return pub.Address(), nil
+}
+
 // Keccak256 hashes the concatenation of bs with legacy Keccak-256, the EVM hash.
 func Keccak256(bs ...[]byte) []byte {
 	h := sha3.NewLegacyKeccak256()

@@ -2,7 +2,9 @@ package identity
 
 import (
 	"bytes"
+	"crypto/rand"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -127,5 +129,21 @@ func TestAddressText(t *testing.T) {
 	}
 	if _, err := ParseAddress("0x123"); err == nil {
 		t.Fatal("short address accepted")
+	}
+}
+
+func TestPeerAddress(t *testing.T) {
+	k, err := Generate(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := PeerAddress(k.PeerID())
+	if err != nil || got != k.Address() {
+		t.Fatalf("PeerAddress(%s) = %s, %v; want %s", k.PeerID(), got, err, k.Address())
+	}
+	for _, bad := range []string{"", "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN", "not base58 0OIl", k.PeerID()[:20], strings.Repeat("z", 200)} {
+		if _, err := PeerAddress(bad); err == nil {
+			t.Errorf("PeerAddress(%q) accepted", bad)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/reputation"
 )
@@ -57,7 +58,7 @@ func (n *Node) Reputation() *reputation.Book { return n.reputation }
 
 // Reputation answers GET /v1/reputation/{node}.
 func (b backend) Reputation(_ context.Context, node string, limit int) (api.Reputation, error) {
-	if _, err := reputation.PeerAddress(node); err != nil {
+	if _, err := identity.PeerAddress(node); err != nil {
 		return api.Reputation{}, fmt.Errorf("%w: node: %v", api.ErrBadRequest, err)
 	}
 	s := b.n.reputation.Summary(node, limit)

@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/decred/dcrd/dcrec/secp256k1/v4"
-	"github.com/mr-tron/base58/base58"
-
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/verify"
 )
@@ -117,7 +114,7 @@ func (a Attestation) checkFields() error {
 			return fmt.Errorf("%w: %s: want 1 to %d characters, got %d", ErrMalformed, f.name, MaxIDLen, len(f.v))
 		}
 	}
-	subject, err := PeerAddress(a.Subject)
+	subject, err := identity.PeerAddress(a.Subject)
 	if err != nil {
 		return fmt.Errorf("%w: subject: %v", ErrMalformed, err)
 	}
@@ -203,28 +200,5 @@ func Decode(b []byte) (Attestation, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Attestation{}, fmt.Errorf("%w: trailing data after the attestation", ErrMalformed)
 	}
-	return a, nil
-}
-
-// PeerAddress is the chain address of the node with peer ID id: a deco
-// node's peer ID embeds its secp256k1 public key (the identity multihash
-// of the protobuf-encoded key), from which the address follows.
-func PeerAddress(id string) (identity.Address, error) {
-	// 0x00 (identity multihash), length 37, then the protobuf: field 1
-	// key type 2 (secp256k1), field 2 with the 33-byte compressed point.
-	prefix := []byte{0x00, 37, 0x08, 0x02, 0x12, 33}
-	if len(id) > MaxIDLen {
-		return identity.Address{}, fmt.Errorf("peer ID of %d characters", len(id))
-	}
-	raw, err := base58.Decode(id)
-	if err != nil || len(raw) != len(prefix)+33 || !bytes.Equal(raw[:len(prefix)], prefix) {
-		return identity.Address{}, fmt.Errorf("%q is not a deco node's peer ID (a secp256k1 key)", id)
-	}
-	pub, err := secp256k1.ParsePubKey(raw[len(prefix):])
-	if err != nil {
-		return identity.Address{}, fmt.Errorf("peer ID %q: %v", id, err)
-	}
-	var a identity.Address
-	copy(a[:], identity.Keccak256(pub.SerializeUncompressed()[1:])[12:])
 	return a, nil
 }

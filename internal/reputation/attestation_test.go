@@ -23,19 +23,6 @@ func newKey(t testing.TB) *identity.Key {
 
 var t0 = time.Unix(1_800_000_000, 0).UTC()
 
-func TestPeerAddress(t *testing.T) {
-	k := newKey(t)
-	got, err := PeerAddress(k.PeerID())
-	if err != nil || got != k.Address() {
-		t.Fatalf("PeerAddress(%s) = %s, %v; want %s", k.PeerID(), got, err, k.Address())
-	}
-	for _, bad := range []string{"", "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN", "not base58 0OIl", k.PeerID()[:20], strings.Repeat("z", 200)} {
-		if _, err := PeerAddress(bad); err == nil {
-			t.Errorf("PeerAddress(%q) accepted", bad)
-		}
-	}
-}
-
 func TestSignVerify(t *testing.T) {
 	attester, subject := newKey(t), newKey(t)
 	claim := Claim{Kind: KindLost, Subject: subject.PeerID(), JobID: "job1", ExecutionID: "exec1"}

@@ -331,7 +331,7 @@ func (r *Requester) committed(j *store.Job, pid peer.ID, ev market.TaskEvent) {
 // checkCommitment says why c is not a valid commitment of j's execution
 // by the provider pid ("" when it is).
 func checkCommitment(c verify.Commitment, j *store.Job, pid peer.ID) string {
-	addr, err := reputation.PeerAddress(pid.String())
+	addr, err := identity.PeerAddress(pid.String())
 	switch {
 	case err != nil:
 		return err.Error()
@@ -502,7 +502,7 @@ func (r *Requester) revealAll(ctx context.Context, j *store.Job, v *Verification
 				role = roleValidator
 			}
 			run = VerifiedRun{Role: role, Node: row.Provider, ExecutionID: row.ExecutionID}
-			run.Address, _ = reputation.PeerAddress(row.Provider)
+			run.Address, _ = identity.PeerAddress(row.Provider)
 			if row.State != job.StateCompleted && row.State != job.StateVerifying {
 				continue // it failed or was refused: no run to compare
 			}
