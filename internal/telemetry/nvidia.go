@@ -1,0 +1,100 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// NvidiaQuery is the nvidia-smi query whose output ParseNvidiaUse reads:
+//
+//	nvidia-smi --query-gpu=uuid,utilization.gpu,memory.used --format=csv,noheader,nounits
+//
+// one line per GPU: UUID, utilisation in percent, memory used in MiB.
+var NvidiaQuery = []string{"--query-gpu=uuid,utilization.gpu,memory.used", "--format=csv,noheader,nounits"}
+
+// ParseNvidiaUse parses the output of NvidiaQuery. Blank lines are
+// skipped. A field nvidia-smi cannot give ("[N/A]", "[Not Supported]", as
+// on MIG devices) reads as zero; any other malformed line is an error
+// naming it.
+func ParseNvidiaUse(out []byte) ([]GPUReading, error) {
+	var gpus []GPUReading
+	n := 0
+	for line := range strings.Lines(string(out)) {
+		n++
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		g, err := parseNvidiaUseLine(line)
+		if err != nil {
+			if len(line) > 120 {
+				line = line[:120] + "..."
+			}
+			return nil, fmt.Errorf("line %d %q: %w", n, line, err)
+		}
+		gpus = append(gpus, g)
+	}
+	return gpus, nil
+}
+
+func parseNvidiaUseLine(line string) (GPUReading, error) {
+	f := strings.Split(line, ",")
+	if len(f) != 3 {
+		return GPUReading{}, fmt.Errorf("want 3 comma-separated fields (uuid, utilization.gpu, memory.used), got %d", len(f))
+	}
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	if !strings.HasPrefix(f[0], "GPU-") && !strings.HasPrefix(f[0], "MIG-") {
+		return GPUReading{}, fmt.Errorf("uuid %q does not start with GPU- or MIG-", f[0])
+	}
+	g := GPUReading{UUID: f[0]}
+	if !unavailable(f[1]) {
+		u, err := strconv.ParseFloat(f[1], 64)
+		if err != nil || u < 0 || u > 100 {
+			return GPUReading{}, fmt.Errorf("utilization.gpu %q is not a percentage", f[1])
+		}
+		g.Utilization = u
+	}
+	if !unavailable(f[2]) {
+		mib, err := strconv.ParseUint(f[2], 10, 32)
+		if err != nil {
+			return GPUReading{}, fmt.Errorf("memory.used %q is not a number of MiB", f[2])
+		}
+		g.Memory = mib << 20
+	}
+	return g, nil
+}
+
+// unavailable reports whether an nvidia-smi field says it has no value.
+func unavailable(f string) bool {
+	return strings.HasPrefix(f, "[") && strings.HasSuffix(f, "]")
+}
+
+// Runner runs a program and returns its standard output
+// (inventory.ExecRunner is one).
+type Runner interface {
+	Run(ctx context.Context, name string, args ...string) ([]byte, error)
+}
+
+// NvidiaSampler reads the utilisation and memory of NVIDIA GPUs with
+// nvidia-smi.
+type NvidiaSampler struct {
+	Runner Runner
+}
+
+// Sample reads the GPUs named by uuids (all of the machine's when none is
+// named: the node's metrics).
+func (s NvidiaSampler) Sample(ctx context.Context, uuids []string) ([]GPUReading, error) {
+	args := NvidiaQuery
+	if len(uuids) > 0 {
+		args = append(append([]string(nil), NvidiaQuery...), "--id="+strings.Join(uuids, ","))
+	}
+	out, err := s.Runner.Run(ctx, "nvidia-smi", args...)
+	if err != nil {
+		return nil, fmt.Errorf("nvidia-smi: %w", err)
+	}
+	return ParseNvidiaUse(out)
+}
