@@ -15,6 +15,7 @@ import (
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
@@ -222,4 +223,15 @@ func serve(h http.Handler, method, path, body string) *httptest.ResponseRecorder
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// The fake wallet node also has an operator: it returns what it is given
+// (the real node verifies, see internal/node).
+func (f *fakeWallet) Operator(context.Context) (OperatorView, error) { return OperatorView{}, nil }
+func (f *fakeWallet) SetOperatorCert(_ context.Context, c operator.Cert) (OperatorView, error) {
+	return OperatorView{Cert: &c}, nil
+}
+func (f *fakeWallet) OperatorPolicies(context.Context) ([]*operator.Policy, error) { return nil, nil }
+func (f *fakeWallet) PublishPolicy(_ context.Context, p *operator.Policy) (PolicyPublished, error) {
+	return PolicyPublished{Operator: p.Operator, Version: p.Version}, nil
 }

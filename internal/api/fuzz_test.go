@@ -114,11 +114,22 @@ func FuzzDecodeStakeRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "POST", "/v1/wallet/stake", body, pad) })
 }
 
+func FuzzDecodeOperatorCert(f *testing.F) {
+	fuzzSeeds(f, `{"operator":"0x0000000000000000000000000000000000000001","node":"16Uiu2x","issuedAt":"2026-01-01T00:00:00Z","expires":"2027-01-01T00:00:00Z","signature":"AA=="}`)
+	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "PUT", "/v1/operator/cert", body, pad) })
+}
+
+func FuzzDecodeOperatorPolicy(f *testing.F) {
+	fuzzSeeds(f, `{"operator":"0x0000000000000000000000000000000000000001","version":1,"pools":[{"name":"a","nodes":[]}],"specs":[{"name":"s","resources":{"cpu":"1","memory":"1Gi"},"pricePerHour":"1"}],"signature":"AA=="}`)
+	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "POST", "/v1/operator/policies", body, pad) })
+}
+
 // TestFuzzTargetsCoverEveryBody checks each route with a body has a fuzz
 // target above (by the pattern it posts to).
 func TestFuzzTargetsCoverEveryBody(t *testing.T) {
 	fuzzed := map[string]bool{"POST /v1/jobs": true, "PUT /v1/onboarding": true, "POST /v1/wallet/deposit": true,
-		"POST /v1/wallet/withdraw": true, "POST /v1/wallet/redeem": true, "POST /v1/wallet/stake": true}
+		"POST /v1/wallet/withdraw": true, "POST /v1/wallet/redeem": true, "POST /v1/wallet/stake": true,
+		"PUT /v1/operator/cert": true, "POST /v1/operator/policies": true}
 	for _, rt := range routes() {
 		if rt.maxBody > 0 && !fuzzed[rt.method+" "+rt.pattern] {
 			t.Errorf("%s %s takes a body and has no fuzz target", rt.method, rt.pattern)

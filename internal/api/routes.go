@@ -5,6 +5,7 @@ import (
 
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
@@ -84,6 +85,12 @@ func routes() []route {
 			request: RedeemRequest{}, response: []store.Redeem{}, handle: (*server).walletRedeem},
 		{method: "POST", pattern: "/v1/wallet/stake", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: StakeRequest{}, response: settle.TxResult{}, handle: (*server).walletStake},
+		{method: "GET", pattern: "/v1/operator", status: 200, response: OperatorView{}, handle: (*server).operatorView},
+		{method: "PUT", pattern: "/v1/operator/cert", maxBody: maxOperatorBody, mediaTypes: []string{mediaJSON}, status: 200,
+			request: operator.Cert{}, response: OperatorView{}, handle: (*server).operatorCert},
+		{method: "GET", pattern: "/v1/operator/policies", status: 200, response: []operator.Policy{}, handle: (*server).operatorPolicies},
+		{method: "POST", pattern: "/v1/operator/policies", maxBody: maxOperatorBody, mediaTypes: []string{mediaJSON}, status: 200,
+			request: operator.Policy{}, response: PolicyPublished{}, handle: (*server).publishPolicy},
 		{method: "GET", pattern: "/v1/reputation/{node}", query: []string{"limit"}, status: 200, response: Reputation{}, handle: (*server).reputation},
 	}
 }

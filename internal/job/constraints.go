@@ -23,6 +23,9 @@ type Constraints struct {
 	NotLabels map[string]string `json:"notLabels,omitempty" yaml:"notLabels,omitempty"`
 	// Pool, when set, accepts only providers in the operator pool of this name.
 	Pool string `json:"pool,omitempty" yaml:"pool,omitempty"`
+	// Operator, when set, accepts only providers certified by the operator
+	// with this address (0x…); with Pool, it names whose pool.
+	Operator string `json:"operator,omitempty" yaml:"operator,omitempty"`
 	// Providers, when set, is the allow-list of provider node IDs (libp2p
 	// peer IDs).
 	Providers []string `json:"providers,omitempty" yaml:"providers,omitempty"`
@@ -52,7 +55,7 @@ type Group struct {
 // IsZero reports whether no constraint is set.
 func (c Constraints) IsZero() bool {
 	return len(c.Regions) == 0 && len(c.NotRegions) == 0 && len(c.Labels) == 0 &&
-		len(c.NotLabels) == 0 && c.Pool == "" && len(c.Providers) == 0 && c.MinReputation == 0 && c.Group == (Group{})
+		len(c.NotLabels) == 0 && c.Pool == "" && c.Operator == "" && len(c.Providers) == 0 && c.MinReputation == 0 && c.Group == (Group{})
 }
 
 // validateConstraints checks list sizes, names and the reputation range.
@@ -95,6 +98,9 @@ func validateConstraints(v *validator, c Constraints) {
 	if c.Pool != "" && !validConstraintName(c.Pool) {
 		v.add("constraints.pool", "must be at most %d bytes without NUL", maxNameLen)
 	}
+	if c.Operator != "" && !validAddress(c.Operator) {
+		v.add("constraints.operator", "must be an address (0x and 40 hex digits), got %q", c.Operator)
+	}
 	list("constraints.providers", c.Providers)
 	if c.MinReputation < 0 || c.MinReputation > 1 || c.MinReputation != c.MinReputation {
 		v.add("constraints.minReputation", "must be between 0 and 1, got %v", c.MinReputation)
@@ -106,4 +112,17 @@ func validateConstraints(v *validator, c Constraints) {
 
 func validConstraintName(s string) bool {
 	return s != "" && len(s) <= maxNameLen && !strings.ContainsRune(s, 0)
+}
+
+// validAddress reports whether s is 0x and 40 hex digits.
+func validAddress(s string) bool {
+	if len(s) != 42 || s[:2] != "0x" {
+		return false
+	}
+	for _, c := range s[2:] {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }

@@ -83,6 +83,11 @@ type Spec struct {
 	// every run (no network, fixed seeds), so that it can be verified by
 	// re-running it; wasm tasks are deterministic by construction.
 	Deterministic bool `json:"deterministic,omitempty" yaml:"deterministic,omitempty"`
+	// ResourceSpec names an operator's resource specification (e.g.
+	// "4cpu-16gb-1xA100"): the task runs on a node that sells it, with its
+	// resources, priced per machine hour of it. Resources are then left out
+	// of the job: the requester fills them from the spec at submission.
+	ResourceSpec string `json:"spec,omitempty" yaml:"spec,omitempty"`
 }
 
 // Resources is a bundle of compute resources requested by a task, offered by

@@ -123,14 +123,17 @@ func (s *Spec) ApplyDefaults() {
 	if s.Executor == "" {
 		s.Executor = DefaultExecutor
 	}
-	if s.Resources.CPU == 0 {
-		s.Resources.CPU = DefaultCPU
-	}
-	if s.Resources.Memory == 0 {
-		s.Resources.Memory = DefaultMemory
-	}
-	if s.Resources.Disk == 0 {
-		s.Resources.Disk = DefaultDisk
+	// A job that names a resource spec gets its resources from it.
+	if s.ResourceSpec == "" {
+		if s.Resources.CPU == 0 {
+			s.Resources.CPU = DefaultCPU
+		}
+		if s.Resources.Memory == 0 {
+			s.Resources.Memory = DefaultMemory
+		}
+		if s.Resources.Disk == 0 {
+			s.Resources.Disk = DefaultDisk
+		}
 	}
 	if s.Timeout == 0 {
 		s.Timeout = DefaultTimeout
@@ -223,7 +226,15 @@ func (s Spec) Validate() error {
 	validateInputs(v, s.Inputs)
 	validateTasks(v, s)
 	validateService(v, s)
-	validateResources(v, s.Resources)
+	switch {
+	case s.ResourceSpec == "":
+		validateResources(v, s.Resources)
+	case !validSpecName(s.ResourceSpec):
+		v.add("spec", "%q is not a resource spec name (letters, digits, . _ -; up to 63)", s.ResourceSpec)
+	case s.Resources.CPU != 0 || s.Resources.Memory != 0:
+		// Filled from the spec at submission: check them as any others.
+		validateResources(v, s.Resources)
+	}
 	switch {
 	case s.Timeout < MinTimeout:
 		v.add("timeout", "must be at least %s, got %s", MinTimeout, s.Timeout)
@@ -256,6 +267,20 @@ func (s Spec) Validate() error {
 		return nil
 	}
 	return v.errs
+}
+
+// validSpecName is the operator package's rule for names of specs.
+func validSpecName(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, c := range s {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || i > 0 && (c == '.' || c == '_' || c == '-')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func validateResources(v *validator, r Resources) {

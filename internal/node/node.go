@@ -38,6 +38,7 @@ import (
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/reputation"
@@ -138,6 +139,10 @@ type Config struct {
 	// their digest is taken (tests: a provider that returns a wrong
 	// result; see provider.Config.TamperOutputs).
 	TamperOutputs func(dir string) error
+	// OperatorCert, when set, is the certificate of the operator that runs
+	// this node (deco node run --operator): it is installed at start, as
+	// PUT /v1/operator/cert does.
+	OperatorCert *operator.Cert
 	// ScryptN is the keystore cost (identity.LightScryptN by default).
 	ScryptN int
 	Logger  *slog.Logger
@@ -162,12 +167,14 @@ type Node struct {
 	escrow     string
 	// reputation keeps attestations and scores nodes (see reputation.go).
 	reputation *reputation.Book
-	executors  map[string]exec.Executor
-	metrics    *metrics
-	apiLn      net.Listener
-	apiSrv     *http.Server
-	apiURL     string
-	token      string
+	// operators keeps operators' policies (see operator.go).
+	operators *operatorService
+	executors map[string]exec.Executor
+	metrics   *metrics
+	apiLn     net.Listener
+	apiSrv    *http.Server
+	apiURL    string
+	token     string
 
 	runCtx context.Context
 	cancel context.CancelFunc
@@ -287,7 +294,10 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := n.startReputation(ctx); err != nil {
 		return n, err
 	}
-	scheduler, err := sched.NewFromConfig(cfg.Scheduler, n.reputation, newLatencySource(n.host.Libp2p().Peerstore()))
+	if err := n.startOperators(ctx); err != nil {
+		return n, err
+	}
+	scheduler, err := sched.NewFromConfig(cfg.Scheduler, n.reputation, newLatencySource(n.host.Libp2p().Peerstore()), n.operators.book)
 	if err != nil {
 		return n, err
 	}
@@ -407,6 +417,7 @@ func (n *Node) keepOffer(o offer.Offer, changed bool) {
 	if !changed {
 		return
 	}
+	n.operators.offerSeen(o)
 	ctx := context.Background()
 	if o.Withdrawn {
 		_ = n.store.DeleteOffer(ctx, o.Node)

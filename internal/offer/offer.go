@@ -14,6 +14,7 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/operator"
 )
 
 // Limits checked by Verify (and MaxSize by Decode).
@@ -95,8 +96,17 @@ type Offer struct {
 	// Labels are free-form key: value pairs chosen by the owner (e.g.
 	// "tier: gold"); jobs select on them.
 	Labels map[string]string `json:"labels,omitempty"`
-	// Pool names the operator pool the node belongs to, if any.
+	// Pool names the operator pool the node belongs to, if any. It counts
+	// only when Operator certifies the node and the operator's policy
+	// puts it in that pool (see sched's pool filter).
 	Pool string `json:"pool,omitempty"`
+	// Operator is the certificate of the operator that runs the node, if
+	// any; Verify checks it, so the operator of an offer in a catalog is
+	// what the operator signed.
+	Operator *operator.Cert `json:"operator,omitempty"`
+	// PolicyVersion is the version of its operator's policy the node
+	// applies: a node holding an older one fetches it from this node.
+	PolicyVersion uint64 `json:"policyVersion,omitempty"`
 	// AllowedRequesters, when set, restricts the node to these requester
 	// node IDs (a pool reserved to a group of requesters).
 	AllowedRequesters []string `json:"allowedRequesters,omitempty"`
@@ -139,6 +149,11 @@ func (o Offer) Verify(now time.Time) error {
 	}
 	if !now.Before(o.Expires) {
 		return fmt.Errorf("%w at %s", ErrExpired, o.Expires.Format(time.RFC3339))
+	}
+	if o.Operator != nil {
+		if err := o.Operator.Verify(o.Node, now); err != nil {
+			return fmt.Errorf("%w: operator certificate: %v", ErrMalformed, err)
+		}
 	}
 	h, err := o.hash()
 	if err != nil {
@@ -185,6 +200,15 @@ func (o *Offer) Admits(requester string) bool {
 		}
 	}
 	return false
+}
+
+// OperatorAddress is the address of the operator that certified the node,
+// and false for a node without an operator.
+func (o *Offer) OperatorAddress() (identity.Address, bool) {
+	if o.Operator == nil {
+		return identity.Address{}, false
+	}
+	return o.Operator.Operator, true
 }
 
 // HasExecutor reports whether the offer runs name.

@@ -122,11 +122,14 @@ type Provider struct {
 
 	mu         sync.Mutex
 	onboarding *Onboarding
-	ledger     *inventory.Ledger
-	seq        uint64
-	current    *offer.Offer
-	running    map[string]*running
-	feeds      map[string]*sender
+	// operator is the node's operator certificate and the operator's
+	// latest policy (see operator.go); zero for a node of its own.
+	operator operatorState
+	ledger   *inventory.Ledger
+	seq      uint64
+	current  *offer.Offer
+	running  map[string]*running
+	feeds    map[string]*sender
 
 	// stop ends supervision (not the sandboxes) when the daemon stops.
 	stop      context.Context
@@ -370,6 +373,7 @@ func (p *Provider) issue() (*offer.Offer, error) {
 		o.Free, o.Total, o.Prices, o.Region, o.Network = free, total, pol.Prices, pol.Region, pol.AllowNetwork
 		o.Validator = pol.Validator
 		o.Labels, o.Pool, o.AllowedRequesters = pol.Labels, pol.Pool, pol.AllowedRequesters
+		p.operator.stamp(o, p.cfg.Key.PeerID())
 		for _, g := range gpus {
 			o.GPUs = append(o.GPUs, offer.GPU{Vendor: g.Vendor, Model: g.Model, VRAM: g.VRAM})
 		}
@@ -522,6 +526,9 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	}
 	if allowed := p.onboarding.Policy.AllowedRequesters; len(allowed) > 0 && !slices.Contains(allowed, requester) {
 		return inventory.Allocation{}, nil, errors.New("this node serves only the requesters of its pool")
+	}
+	if err := p.operator.admit(p.cfg.Key.PeerID(), requester, &spec); err != nil {
+		return inventory.Allocation{}, nil, err
 	}
 	if spec.Network.Outbound && !p.onboarding.Policy.AllowNetwork {
 		return inventory.Allocation{}, nil, errors.New("network access is not allowed by this provider")

@@ -51,6 +51,7 @@ func (p *Provider) quote(ctx context.Context, req *market.QuoteRequest, requeste
 	release := func() { p.release(req.ExecutionID) }
 	p.mu.Lock()
 	pol := p.onboarding.Policy
+	pricer := p.operator.pricer(req.Spec.ResourceSpec, pol.Pricer())
 	gpus := map[string]inventory.GPU{}
 	_, all := p.ledger.Total()
 	for _, g := range all {
@@ -61,7 +62,7 @@ func (p *Provider) quote(ctx context.Context, req *market.QuoteRequest, requeste
 	for _, id := range alloc.GPUs {
 		models = append(models, gpus[id].Model)
 	}
-	price, err := pol.Pricer().Price(ctx, market.PriceRequest{JobID: req.JobID, Executor: req.Spec.Executor,
+	price, err := pricer.Price(ctx, market.PriceRequest{JobID: req.JobID, Executor: req.Spec.Executor,
 		Resources: req.Spec.Resources, GPUModels: models, Timeout: req.Spec.Timeout, Requester: requester})
 	if err != nil {
 		release()

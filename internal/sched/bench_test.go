@@ -78,7 +78,7 @@ func benchPlace(b *testing.B, n int, sources bool) {
 	if sources {
 		rs, ls = rep, rtt
 	}
-	s, err := NewFromConfig(Config{}, rs, ls)
+	s, err := NewFromConfig(Config{}, rs, ls, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,8 +33,9 @@ func DefaultWeights() map[string]float64 {
 // NewFromConfig builds the scheduler with the built-in filters, cheapest
 // first (resources, executor, pool, region, labels, price, gpu,
 // reputation), and the built-in scorers weighted by cfg. rep and rtt may
-// be nil: every provider is then neutral.
-func NewFromConfig(cfg Config, rep ReputationSource, rtt LatencySource) (*Scheduler, error) {
+// be nil: every provider is then neutral. ops gives operators' policies
+// (pools, groups, specs); nil knows none.
+func NewFromConfig(cfg Config, rep ReputationSource, rtt LatencySource, ops OperatorSource) (*Scheduler, error) {
 	weights := DefaultWeights()
 	for name, w := range cfg.Weights {
 		if _, ok := weights[name]; !ok {
@@ -54,7 +55,7 @@ func NewFromConfig(cfg Config, rep ReputationSource, rtt LatencySource) (*Schedu
 			scorers = append(scorers, WeightedScorer{Scorer: s, Weight: w})
 		}
 	}
-	s := New([]Filter{ResourcesFilter{}, ExecutorFilter{}, PoolFilter{}, RegionFilter{}, LabelsFilter{}, PriceFilter{}, GPUFilter{}, ReputationFilter{Source: rep}}, scorers)
+	s := New([]Filter{ResourcesFilter{}, ExecutorFilter{}, PoolFilter{Operators: ops}, RegionFilter{}, LabelsFilter{}, PriceFilter{Operators: ops}, GPUFilter{}, ReputationFilter{Source: rep}}, scorers)
 	if cfg.FullReport > 0 {
 		s.fullLimit = cfg.FullReport
 	}

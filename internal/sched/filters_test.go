@@ -1,13 +1,16 @@
 package sched
 
 import (
+	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
 )
 
 func mkOffer(node string, cpu job.MilliCPU, mem job.ByteSize, cpuHour money.Amount) offer.Offer {
@@ -126,8 +129,8 @@ func TestPriceFilter(t *testing.T) {
 }
 
 func TestPoolFilter(t *testing.T) {
-	inPool := mkOffer("a", 8000, 8<<30, 0)
-	inPool.Pool = "farm-a"
+	claimed := mkOffer("a", 8000, 8<<30, 0)
+	claimed.Pool = "farm-a"
 	reserved := mkOffer("r", 8000, 8<<30, 0)
 	reserved.AllowedRequesters = []string{"req-1"}
 	pooled := spec(1000, 1<<30)
@@ -135,13 +138,118 @@ func TestPoolFilter(t *testing.T) {
 	allow := spec(1000, 1<<30)
 	allow.Constraints.Providers = []string{"a", "b"}
 	runFilterCases(t, PoolFilter{}, []filterCase{
-		{name: "no constraints", spec: spec(1000, 1<<30), o: inPool, code: Fits},
-		{name: "in pool", spec: pooled, o: inPool, code: Fits},
+		{name: "no constraints", spec: spec(1000, 1<<30), o: claimed, code: Fits},
+		{name: "pool claimed, not certified", spec: pooled, o: claimed, code: UnschedulableForever, reason: reasonUncertifiedPool},
 		{name: "other pool", spec: pooled, o: mkOffer("b", 8000, 8<<30, 0), code: UnschedulableForever, reason: `not in pool "farm-a"`, detail: `(in pool "")`},
-		{name: "allow-listed", spec: allow, o: inPool, code: Fits},
+		{name: "allow-listed", spec: allow, o: claimed, code: Fits},
 		{name: "not allow-listed", spec: allow, o: mkOffer("c", 8000, 8<<30, 0), code: UnschedulableForever, reason: "not in the job's provider allow-list"},
 		{name: "reserved, admitted", spec: spec(1000, 1<<30), requester: "req-1", o: reserved, code: Fits},
 		{name: "reserved, other requester", spec: spec(1000, 1<<30), requester: "req-2", o: reserved, code: UnschedulableForever, reason: "reserved to other requesters"},
+	})
+}
+
+// farm is an operator with two certified nodes: one in pool gpu-a (bound
+// to group lab-1, selling spec small), one in open pool cpu; and a
+// requester in lab-1 and one outside it.
+type farm struct {
+	book             *operator.Book
+	policy           *operator.Policy
+	gpu, cpu, rogue  offer.Offer
+	member, stranger string
+	operatorAddress  string
+}
+
+func newFarm(t *testing.T) farm {
+	t.Helper()
+	key := func() *identity.Key {
+		k, err := identity.Generate(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	op, gpuKey, cpuKey, rogueKey, member, stranger := key(), key(), key(), key(), key(), key()
+	now := time.Now()
+	pol, err := operator.Sign(op, operator.Body{
+		Groups: []operator.Group{{Name: "lab-1", Members: []identity.Address{member.Address()}}},
+		Specs:  []operator.Spec{{Name: "small", Resources: job.Resources{CPU: 1000, Memory: 1 << 30}, PricePerHour: 3 * money.Unit}},
+		Pools: []operator.Pool{{Name: "gpu-a", Nodes: []string{gpuKey.PeerID()}, Groups: []string{"lab-1"}, Specs: []string{"small"}},
+			{Name: "cpu", Nodes: []string{cpuKey.PeerID()}}},
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := operator.NewBook()
+	book.Put(pol)
+	certified := func(k *identity.Key, pool string) offer.Offer {
+		o := mkOffer(k.PeerID(), 8000, 8<<30, money.Unit)
+		c, err := operator.Issue(op, k.PeerID(), now, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Operator, o.Pool = &c, pool
+		return o
+	}
+	return farm{book: book, policy: pol, gpu: certified(gpuKey, "gpu-a"), cpu: certified(cpuKey, "cpu"),
+		rogue: certified(rogueKey, "gpu-a"), member: member.PeerID(), stranger: stranger.PeerID(), operatorAddress: op.Address().String()}
+}
+
+func TestPoolFilterUsesTheOperatorsPolicy(t *testing.T) {
+	f := newFarm(t)
+	inPool := func(pool string) job.Spec {
+		s := spec(1000, 1<<30)
+		s.Constraints.Pool = pool
+		return s
+	}
+	bySpec := spec(0, 0)
+	bySpec.ResourceSpec = "small"
+	ofOperator := spec(1000, 1<<30)
+	ofOperator.Constraints.Operator = f.operatorAddress
+	otherOperator := spec(1000, 1<<30)
+	otherOperator.Constraints.Operator = "0x00000000000000000000000000000000000000aa"
+	runFilterCases(t, PoolFilter{Operators: f.book}, []filterCase{
+		{name: "member in group pool", spec: inPool("gpu-a"), requester: f.member, o: f.gpu, code: Fits},
+		{name: "stranger refused with the reason", spec: inPool("gpu-a"), requester: f.stranger, o: f.gpu, code: UnschedulableForever,
+			reason: reasonGroup, detail: "pool gpu-a is for group lab-1; you (" + mustAddr(t, f.stranger) + ") are not a member"},
+		{name: "stranger refused without a pool constraint", spec: spec(1000, 1<<30), requester: f.stranger, o: f.gpu, code: UnschedulableForever, reason: reasonGroup},
+		{name: "open pool", spec: inPool("cpu"), requester: f.stranger, o: f.cpu, code: Fits},
+		{name: "certified node claiming a pool the policy does not give it", spec: inPool("gpu-a"), requester: f.member, o: f.rogue,
+			code: UnschedulableForever, reason: `not in pool "gpu-a"`, detail: "does not put it there"},
+		{name: "spec sold", spec: bySpec, requester: f.member, o: f.gpu, code: Fits},
+		{name: "spec not sold", spec: bySpec, requester: f.member, o: f.cpu, code: UnschedulableForever, reason: reasonNoSpec},
+		{name: "spec on an uncertified node", spec: bySpec, requester: f.member, o: mkOffer("x", 8000, 8<<30, 0), code: UnschedulableForever, reason: reasonNoSpec},
+		{name: "job's operator", spec: ofOperator, requester: f.stranger, o: f.cpu, code: Fits},
+		{name: "other operator", spec: otherOperator, requester: f.stranger, o: f.cpu, code: UnschedulableForever, reason: reasonOtherOperator},
+		{name: "operator required, node uncertified", spec: ofOperator, o: mkOffer("x", 8000, 8<<30, 0), code: UnschedulableForever, reason: reasonOtherOperator},
+	})
+	// Without the policy, a certified node's pool waits for it.
+	r := NewRequest(inPool("gpu-a"), f.member)
+	if st := (PoolFilter{Operators: operator.NewBook()}).Filter(r, &f.gpu); st.Code != Unschedulable || st.Reason != reasonPolicyUnknown {
+		t.Fatalf("unknown policy: %+v", st)
+	}
+}
+
+func mustAddr(t *testing.T, peer string) string {
+	t.Helper()
+	a, err := identity.PeerAddress(peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.String()
+}
+
+func TestPriceFilterPricesBySpec(t *testing.T) {
+	f := newFarm(t)
+	bySpec := spec(1000, 1<<30)
+	bySpec.ResourceSpec = "small"
+	bySpec.MaxPricePerHour = 2 * money.Unit
+	runFilterCases(t, PriceFilter{Operators: f.book}, []filterCase{
+		// The node's linear price would be 1/h; the spec costs 3/h.
+		{name: "spec price above max", spec: bySpec, requester: f.member, o: f.gpu, code: Unschedulable, reason: "price above the job's maximum", detail: "price: 3/h"},
+	})
+	bySpec.MaxPricePerHour = 3 * money.Unit
+	runFilterCases(t, PriceFilter{Operators: f.book}, []filterCase{
+		{name: "spec price at max", spec: bySpec, requester: f.member, o: f.gpu, code: Fits},
 	})
 }
 

@@ -137,7 +137,7 @@ func TestGangSameGPUModel(t *testing.T) {
 }
 
 func TestGangMaxRTT(t *testing.T) {
-	s, err := NewFromConfig(Config{}, nil, fakeRTT{"near": 5 * time.Millisecond, "far": 80 * time.Millisecond})
+	s, err := NewFromConfig(Config{}, nil, fakeRTT{"near": 5 * time.Millisecond, "far": 80 * time.Millisecond}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

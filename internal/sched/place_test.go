@@ -68,19 +68,19 @@ func TestPlaceUsesConstraintsSourcesAndWeights(t *testing.T) {
 	}
 	offers := []offer.Offer{
 		mk("us", "us-east", "farm", nil, 0),
-		mk("pool-b", "eu-west", "other", nil, 0),
+		mk("allow-b", "eu-west", "", nil, 0),
 		mk("silver", "eu-west", "farm", map[string]string{"tier": "silver"}, 0),
 		mk("shady", "eu-west", "farm", map[string]string{"tier": "gold"}, 0),
 		mk("gold-far", "eu-west", "farm", map[string]string{"tier": "gold"}, money.Unit),
 		mk("gold-near", "eu-west", "farm", map[string]string{"tier": "gold"}, 2*money.Unit),
 	}
 	sp := spec(1000, 1<<30)
-	sp.Constraints = job.Constraints{Regions: []string{"eu-west"}, Pool: "farm", Labels: map[string]string{"tier": "gold"}, MinReputation: 0.5}
+	sp.Constraints = job.Constraints{Regions: []string{"eu-west"}, NotLabels: map[string]string{"x": "y"}, Providers: []string{"us", "silver", "shady", "gold-far", "gold-near"}, Labels: map[string]string{"tier": "gold"}, MinReputation: 0.5}
 	rep := fakeReputation{"shady": 0.1, "gold-far": 0.9, "gold-near": 0.9}
 	rtt := fakeRTT{"gold-far": 900 * LatencyRef, "gold-near": 0}
 
 	// Price alone picks the cheaper, far node.
-	s, err := NewFromConfig(Config{Weights: map[string]float64{"reputation": 0, "free": 0, "latency": 0}}, rep, rtt)
+	s, err := NewFromConfig(Config{Weights: map[string]float64{"reputation": 0, "free": 0, "latency": 0}}, rep, rtt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestPlaceUsesConstraintsSourcesAndWeights(t *testing.T) {
 	if r.Chosen != "gold-far" || r.Feasible != 2 {
 		t.Fatalf("price only: %+v", r)
 	}
-	want := map[string]string{"us": "region", "pool-b": "pool", "silver": "labels", "shady": "reputation"}
+	want := map[string]string{"us": "region", "allow-b": "pool", "silver": "labels", "shady": "reputation"}
 	for node, filter := range want {
 		if got := byNode(r)[node]; got.Feasible || got.Filter != filter {
 			t.Fatalf("%s: %+v, want rejected by %s", node, got, filter)
@@ -101,7 +101,7 @@ func TestPlaceUsesConstraintsSourcesAndWeights(t *testing.T) {
 		t.Fatalf("a zero weight must turn the scorer off: %+v", r)
 	}
 	// Latency weighted above price picks the near node.
-	s, err = NewFromConfig(Config{Weights: map[string]float64{"latency": 5}}, rep, rtt)
+	s, err = NewFromConfig(Config{Weights: map[string]float64{"latency": 5}}, rep, rtt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestNewFromConfigErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := NewFromConfig(tc.cfg, nil, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := NewFromConfig(tc.cfg, nil, nil, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 			}
 		})
@@ -150,7 +150,7 @@ func TestPlaceNoFitListsReasons(t *testing.T) {
 // the best nodes in full and still names every rejected node with its
 // reason.
 func TestCompactReport(t *testing.T) {
-	s, err := NewFromConfig(Config{FullReport: 10, TopN: 3, Weights: map[string]float64{"free": 0, "reputation": 0, "latency": 0}}, nil, nil)
+	s, err := NewFromConfig(Config{FullReport: 10, TopN: 3, Weights: map[string]float64{"free": 0, "reputation": 0, "latency": 0}}, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,11 +230,11 @@ func TestPlaceTopNMatchesFullSort(t *testing.T) {
 		}
 	}
 	var fullLookups, lazyLookups int
-	full, err := NewFromConfig(Config{FullReport: 5000}, rep, countingRTT{rtt, &fullLookups})
+	full, err := NewFromConfig(Config{FullReport: 5000}, rep, countingRTT{rtt, &fullLookups}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	compact, err := NewFromConfig(Config{FullReport: 10, TopN: 25}, rep, countingRTT{rtt, &lazyLookups})
+	compact, err := NewFromConfig(Config{FullReport: 10, TopN: 25}, rep, countingRTT{rtt, &lazyLookups}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestParallelPassSameReport(t *testing.T) {
 	offers, rep, rtt := benchCatalog(3*minChunk + 17)
 	var reports [2][]byte
 	for i, par := range []int{1, 4} {
-		s, err := NewFromConfig(Config{Parallelism: par}, rep, rtt)
+		s, err := NewFromConfig(Config{Parallelism: par}, rep, rtt, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

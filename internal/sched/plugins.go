@@ -5,8 +5,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
 )
 
 // ExecutorFilter rejects providers that do not run the job's executor or
@@ -120,8 +123,11 @@ func (GPUFilter) Filter(r *Request, o *offer.Offer) Status {
 }
 
 // PriceFilter rejects providers whose price for the task is above the
-// job's ceiling.
-type PriceFilter struct{}
+// job's ceiling. A job that names a resource spec is priced by the spec,
+// from the offer's operator's policy.
+type PriceFilter struct {
+	Operators OperatorSource
+}
 
 // Skip implements Skipper.
 func (PriceFilter) Skip(r *Request) bool { return r.maxPrice == 0 }
@@ -130,11 +136,14 @@ func (PriceFilter) Skip(r *Request) bool { return r.maxPrice == 0 }
 func (PriceFilter) Name() string { return "price" }
 
 // Filter implements Filter.
-func (PriceFilter) Filter(r *Request, o *offer.Offer) Status {
+func (f PriceFilter) Filter(r *Request, o *offer.Offer) Status {
 	if r.maxPrice == 0 {
 		return Fit
 	}
 	p := o.Prices.PerHour(r.Spec.Resources)
+	if r.Spec.ResourceSpec != "" {
+		p = SpecPrice(f.Operators, o, r.Spec.ResourceSpec, p)
+	}
 	if p <= r.maxPrice {
 		return Fit
 	}
@@ -145,21 +154,63 @@ func (PriceFilter) Filter(r *Request, o *offer.Offer) Status {
 	return st
 }
 
-// PoolFilter enforces the job's pool and provider allow-list, and the
-// offer's own list of admitted requesters.
-type PoolFilter struct{}
+// OperatorSource gives the latest policy of an operator (nil: not known
+// yet). *operator.Book is one.
+type OperatorSource interface {
+	Policy(op identity.Address) *operator.Policy
+}
+
+// Pool rejection reasons, constant so the report can group by them.
+const (
+	reasonUncertifiedPool = "claims its pool without an operator's certificate"
+	reasonPolicyUnknown   = "its operator's policy is not known here yet"
+	reasonOtherOperator   = "certified by another operator than the job's"
+	reasonGroup           = "its pool is for a group of requesters you are not in"
+	reasonNoSpec          = "does not sell the job's resource spec"
+)
+
+// PoolFilter enforces the job's pool, operator and provider allow-list,
+// the offer's own list of admitted requesters, and the groups its
+// operator's pool is bound to. Pools and groups are what the operator
+// signed (its certificate in the offer, its policy from Operators), never
+// what a node claims for itself.
+type PoolFilter struct {
+	Operators OperatorSource
+}
 
 // Name implements Filter.
 func (PoolFilter) Name() string { return "pool" }
 
 // Filter implements Filter.
-func (PoolFilter) Filter(r *Request, o *offer.Offer) Status {
-	if r.poolReason != "" && o.Pool != r.Spec.Constraints.Pool {
-		st := Status{Code: UnschedulableForever, Reason: r.poolReason}
-		if r.Explain {
-			st.Detail = fmt.Sprintf("%s (in pool %q)", r.poolReason, o.Pool)
+func (f PoolFilter) Filter(r *Request, o *offer.Offer) Status {
+	op, certified := o.OperatorAddress()
+	if r.hasOperator && (!certified || op != r.operator) {
+		return Status{Code: UnschedulableForever, Reason: reasonOtherOperator}
+	}
+	var pol *operator.Policy
+	if certified && f.Operators != nil {
+		pol = f.Operators.Policy(op)
+	}
+	if r.poolReason != "" {
+		switch {
+		case o.Pool != r.Spec.Constraints.Pool:
+			st := Status{Code: UnschedulableForever, Reason: r.poolReason}
+			if r.Explain {
+				st.Detail = fmt.Sprintf("%s (in pool %q)", r.poolReason, o.Pool)
+			}
+			return st
+		case !certified:
+			return Status{Code: UnschedulableForever, Reason: reasonUncertifiedPool}
+		case pol == nil:
+			return Status{Code: Unschedulable, Reason: reasonPolicyUnknown}
 		}
-		return st
+		if pl := pol.PoolOf(o.Node); pl == nil || pl.Name != o.Pool {
+			st := Status{Code: UnschedulableForever, Reason: r.poolReason}
+			if r.Explain {
+				st.Detail = fmt.Sprintf("%s (claims pool %q; its operator's policy version %d does not put it there)", r.poolReason, o.Pool, pol.Version)
+			}
+			return st
+		}
 	}
 	if r.providers != nil {
 		if _, ok := r.providers[o.Node]; !ok {
@@ -168,6 +219,23 @@ func (PoolFilter) Filter(r *Request, o *offer.Offer) Status {
 	}
 	if !o.Admits(r.Requester) {
 		return Status{Code: UnschedulableForever, Reason: "reserved to other requesters"}
+	}
+	if pol != nil {
+		if err := pol.Admit(pol.PoolOf(o.Node), r.requesterAddr); err != nil {
+			st := Status{Code: UnschedulableForever, Reason: reasonGroup}
+			if r.Explain {
+				st.Detail = err.Error()
+			}
+			return st
+		}
+	}
+	if name := r.Spec.ResourceSpec; name != "" {
+		switch {
+		case certified && pol == nil:
+			return Status{Code: Unschedulable, Reason: reasonPolicyUnknown}
+		case pol == nil || !pol.Sells(o.Node, name):
+			return Status{Code: UnschedulableForever, Reason: reasonNoSpec}
+		}
 	}
 	return Fit
 }
@@ -265,4 +333,20 @@ func (f ReputationFilter) Filter(r *Request, o *offer.Offer) Status {
 		st.Detail = fmt.Sprintf("reputation %s below the job's minimum %.2f", what, r.minRep)
 	}
 	return st
+}
+
+// SpecPrice is the price per hour of the named spec on the offer's node:
+// the spec's price in its operator's policy, or otherwise when the policy
+// is not known or does not define it.
+func SpecPrice(ops OperatorSource, o *offer.Offer, spec string, otherwise money.Amount) money.Amount {
+	op, ok := o.OperatorAddress()
+	if !ok || ops == nil {
+		return otherwise
+	}
+	if pol := ops.Policy(op); pol != nil {
+		if s := pol.Spec(spec); s != nil {
+			return s.PricePerHour
+		}
+	}
+	return otherwise
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
@@ -72,6 +73,9 @@ type Request struct {
 	executorReason string
 	maxPrice       money.Amount
 	poolReason     string
+	requesterAddr  identity.Address
+	operator       identity.Address
+	hasOperator    bool
 	providers      map[string]struct{}
 	regions        []string
 	notRegions     []string
@@ -99,6 +103,11 @@ func NewRequest(spec job.Spec, requester string) *Request {
 	if c.Pool != "" {
 		r.poolReason = fmt.Sprintf("not in pool %q", c.Pool)
 	}
+	if a, err := identity.ParseAddress(c.Operator); err == nil {
+		r.operator, r.hasOperator = a, true
+	}
+	// A requester that is not a peer ID (tests) matches no group.
+	r.requesterAddr, _ = identity.PeerAddress(requester)
 	if len(c.Providers) > 0 {
 		r.providers = make(map[string]struct{}, len(c.Providers))
 		for _, p := range c.Providers {
@@ -215,7 +224,7 @@ func New(filters []Filter, scorers []WeightedScorer) *Scheduler {
 // Default is the scheduler with the built-in filters and scorers at their
 // default weights, a neutral reputation and no latency figures.
 func Default() *Scheduler {
-	s, err := NewFromConfig(Config{}, nil, nil)
+	s, err := NewFromConfig(Config{}, nil, nil, nil)
 	if err != nil {
 		panic("sched: default config: " + err.Error()) // the zero Config is valid
 	}

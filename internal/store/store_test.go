@@ -285,3 +285,29 @@ func TestValidatorRowsAndCommitments(t *testing.T) {
 		t.Fatalf("verification = %s, %v", b, err)
 	}
 }
+
+// TestMigrationMergedBelowTheLastRuns: a migration whose number is below
+// the last one applied (merged later than a higher one) still runs, once.
+func TestMigrationMergedBelowTheLastRuns(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	for _, q := range []string{"DROP TABLE operator_policies", "DELETE FROM schema_migrations WHERE number = 13", "PRAGMA user_version = 20"} {
+		if _, err := s.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	for range 2 {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutOperatorPolicy(ctx, "op", 1, []byte("{}")); err != nil {
+			t.Fatalf("0013 did not run again: %v", err)
+		}
+		if v, _ := s.Version(ctx); v != 20 {
+			t.Fatalf("version %d, want 20 kept", v)
+		}
+		s.Close()
+	}
+}

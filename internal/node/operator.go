@@ -1,0 +1,237 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
+	"github.com/deco-network/deco/internal/p2p"
+)
+
+// Operator policies travel two ways: gossip on OperatorPolicyTopic when an
+// operator publishes one (through any node), and ProtoOperatorPolicy, which
+// a node uses to fetch the policy from a node whose offer shows a newer
+// version than it holds (a node that was offline, or joined later).
+const (
+	OperatorPolicyTopic = "/deco/operator-policies/1"
+	ProtoOperatorPolicy = "operator-policy"
+	// operatorCertSetting is the store setting of the node's certificate.
+	operatorCertSetting = "operatorCert"
+)
+
+// policyRequest asks a node for an operator's policy.
+type policyRequest struct {
+	Operator identity.Address `json:"operator"`
+}
+
+// policyReply carries it (nil: the node has none).
+type policyReply struct {
+	Policy *operator.Policy `json:"policy"`
+}
+
+// operatorService keeps operators' policies for the scheduler, applies the
+// node's own operator's to its provider, and spreads them.
+type operatorService struct {
+	n     *Node
+	book  *operator.Book
+	topic *p2p.Topic
+
+	mu       sync.Mutex
+	fetching map[identity.Address]bool
+}
+
+// startOperators loads stored policies and the node's certificate, joins
+// the policy topic and serves policies to peers.
+func (n *Node) startOperators(ctx context.Context) error {
+	o := &operatorService{n: n, book: operator.NewBook(), fetching: map[identity.Address]bool{}}
+	bodies, err := n.store.OperatorPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range bodies {
+		if p, err := operator.DecodePolicy(b); err == nil {
+			o.book.Put(p)
+		}
+	}
+	cert := n.cfg.OperatorCert
+	if cert == nil {
+		var c operator.Cert
+		if found, err := n.store.GetSetting(ctx, operatorCertSetting, &c); err != nil {
+			return err
+		} else if found {
+			cert = &c
+		}
+	}
+	if cert != nil {
+		if err := o.setCert(ctx, *cert); err != nil {
+			return fmt.Errorf("operator certificate: %w", err)
+		}
+	}
+	o.topic, err = n.host.Join(OperatorPolicyTopic, operator.MaxPolicySize, func(b []byte) error {
+		_, err := operator.DecodePolicy(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	sub, err := o.topic.Subscribe(n.runCtx)
+	if err != nil {
+		return err
+	}
+	n.operators = o
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for m := range sub {
+			if p, err := operator.DecodePolicy(m.Data); err == nil {
+				o.take(p)
+			}
+		}
+	}()
+	n.host.Handle(p2p.ProtocolID(ProtoOperatorPolicy, 1), 10*time.Second, o.serve)
+	return nil
+}
+
+// setCert installs and stores the node's certificate, and applies its
+// operator's policy if the book has it.
+func (o *operatorService) setCert(ctx context.Context, c operator.Cert) error {
+	if err := o.n.provider.SetOperator(&c); err != nil {
+		return err
+	}
+	if err := o.n.store.PutSetting(ctx, operatorCertSetting, c); err != nil {
+		return err
+	}
+	if p := o.book.Policy(c.Operator); p != nil {
+		o.n.provider.ApplyPolicy(p)
+	}
+	o.n.log.Info("this node is run by an operator", "operator", c.Operator, "expires", c.Expires)
+	return nil
+}
+
+// take keeps a verified policy if it is newer than the one held, and
+// applies it when it is this node's operator's; it reports whether it
+// was new.
+func (o *operatorService) take(p *operator.Policy) bool {
+	if !o.book.Put(p) {
+		return false
+	}
+	b, err := json.Marshal(p)
+	if err == nil {
+		err = o.n.store.PutOperatorPolicy(context.Background(), p.Operator.String(), p.Version, b)
+	}
+	if err != nil {
+		o.n.log.Warn("persist operator policy", "operator", p.Operator, "err", err)
+	}
+	o.n.provider.ApplyPolicy(p)
+	return true
+}
+
+// publish takes a policy and gossips it.
+func (o *operatorService) publish(ctx context.Context, p *operator.Policy) (bool, error) {
+	fresh := o.take(p)
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fresh, err
+	}
+	return fresh, o.topic.Publish(ctx, b)
+}
+
+// offerSeen fetches the policy of an offer's operator from the offering
+// node when the offer shows a newer version than the book holds.
+func (o *operatorService) offerSeen(of offer.Offer) {
+	if o == nil || of.Operator == nil || of.PolicyVersion <= o.book.Version(of.Operator.Operator) {
+		return
+	}
+	op := of.Operator.Operator
+	o.mu.Lock()
+	busy := o.fetching[op]
+	o.fetching[op] = true
+	o.mu.Unlock()
+	if busy {
+		return
+	}
+	pid, err := peer.Decode(of.Node)
+	if err != nil {
+		return
+	}
+	o.n.wg.Add(1)
+	go func() {
+		defer o.n.wg.Done()
+		defer func() { o.mu.Lock(); delete(o.fetching, op); o.mu.Unlock() }()
+		ctx, cancel := context.WithTimeout(o.n.runCtx, 10*time.Second)
+		defer cancel()
+		var reply policyReply
+		if err := o.n.host.Request(ctx, pid, p2p.ProtocolID(ProtoOperatorPolicy, 1), policyRequest{Operator: op}, &reply, operator.MaxPolicySize+1024); err != nil {
+			o.n.log.Debug("fetch operator policy", "peer", pid, "err", err)
+			return
+		}
+		if p := reply.Policy; p != nil && p.Operator == op {
+			if err := p.Verify(); err != nil {
+				o.n.log.Debug("fetched operator policy refused", "peer", pid, "err", err)
+				return
+			}
+			o.take(p)
+		}
+	}()
+}
+
+// serve answers a peer's request for an operator's policy.
+func (o *operatorService) serve(_ context.Context, s network.Stream) {
+	var req policyRequest
+	if err := p2p.ReadMsg(s, &req, 1024); err != nil {
+		return
+	}
+	_ = p2p.WriteMsg(s, policyReply{Policy: o.book.Policy(req.Operator)})
+}
+
+// Operators is the node's book of operators' policies.
+func (n *Node) Operators() *operator.Book { return n.operators.book }
+
+// Operator answers GET /v1/operator.
+func (b backend) Operator(context.Context) (api.OperatorView, error) {
+	cert, version := b.n.provider.Operator()
+	v := api.OperatorView{Cert: cert, PolicyVersion: version}
+	if cert != nil {
+		if p := b.n.operators.book.Policy(cert.Operator); p != nil && p.Version == version {
+			if pl := p.PoolOf(b.n.key.PeerID()); pl != nil {
+				v.Pool = pl.Name
+			}
+		}
+	}
+	return v, nil
+}
+
+// SetOperatorCert answers PUT /v1/operator/cert.
+func (b backend) SetOperatorCert(ctx context.Context, c operator.Cert) (api.OperatorView, error) {
+	if err := b.n.operators.setCert(ctx, c); err != nil {
+		if errors.Is(err, operator.ErrForged) || errors.Is(err, operator.ErrExpired) || errors.Is(err, operator.ErrMalformed) {
+			return api.OperatorView{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		}
+		return api.OperatorView{}, err
+	}
+	return b.Operator(ctx)
+}
+
+// OperatorPolicies answers GET /v1/operator/policies.
+func (b backend) OperatorPolicies(context.Context) ([]*operator.Policy, error) {
+	return b.n.operators.book.All(), nil
+}
+
+// PublishPolicy answers POST /v1/operator/policies.
+func (b backend) PublishPolicy(ctx context.Context, p *operator.Policy) (api.PolicyPublished, error) {
+	if err := p.Verify(); err != nil {
+		return api.PolicyPublished{}, fmt.Errorf("%w: policy: %w", api.ErrBadRequest, err)
+	}
+	fresh, err := b.n.operators.publish(ctx, p)
+	return api.PolicyPublished{Operator: p.Operator, Version: p.Version, New: fresh}, err
+}
