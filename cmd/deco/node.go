@@ -27,6 +27,7 @@ func (a *app) nodeCmd() *cobra.Command {
 	var passFile string
 	var noMDNS bool
 	var weights []string
+	var certFile string
 	run := &cobra.Command{
 		Use:   "run",
 		Short: "Run the node daemon (peer-to-peer host, provider, requester, REST API)",
@@ -67,6 +68,11 @@ and the log, the API and 'deco id' say so. Never keep real funds on it.`,
 			cfg.Passphrase = pass
 			if cfg.Scheduler.Weights, err = parseWeights(weights); err != nil {
 				return err
+			}
+			if certFile != "" {
+				if cfg.OperatorCert, err = readCert(certFile); err != nil {
+					return err
+				}
 			}
 			if path := os.Getenv(testClockEnv); path != "" {
 				oc := &offsetClock{path: path}
@@ -116,6 +122,7 @@ and the log, the API and 'deco id' say so. Never keep real funds on it.`,
 	f.DurationVar(&cfg.ResultRetention, "result-retention", provider.DefaultResultRetention, "how long results of executions run here are kept before they are collected")
 	f.StringVar(&passFile, "passphrase-file", "", "file holding the node key's passphrase, readable by the node's user only (or DECO_PASSPHRASE, a systemd credential deco-passphrase, a terminal prompt)")
 	f.BoolVar(&cfg.ThrowawayKey, "dev-throwaway-key", false, "dev networks only: a throwaway node key with its passphrase stored beside it (never for real funds)")
+	f.StringVar(&certFile, "operator", "", "`CERT`: the operator certificate (from deco operator add-node) that makes this node one of an operator's nodes; kept, so later starts need it no more")
 	f.StringSliceVar(&weights, "scheduler-weight", nil, "scorer weight NAME=W (price, reputation, free, latency; repeatable; 0 turns one off)")
 	cmd.AddCommand(run)
 	return cmd

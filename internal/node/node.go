@@ -304,7 +304,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	n.requester, err = requester.New(ctx, requester.Config{Scheduler: scheduler, Logger: n.log, Clock: cfg.Clock, Host: n.host, Store: n.store, Key: n.key,
 		Catalog: n.catalog, DataDir: cfg.DataDir, OnChange: n.metrics.jobChanged, HeartbeatTimeout: cfg.HeartbeatTimeout,
 		Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval, AutoDeposit: cfg.AutoDeposit, PayHook: cfg.PayHook,
-		Reputation: n.reputation})
+		Reputation: n.reputation, Operators: n.operators.book})
 	if err != nil {
 		return n, err
 	}

@@ -111,15 +111,18 @@ func (st *operatorState) admit(self, requester string, spec *job.Spec) error {
 		if s == nil || !pol.Sells(self, name) {
 			return fmt.Errorf("this node does not sell resource spec %q", name)
 		}
-		if !sameResources(s.Resources, spec.Resources) {
+		if !sameResources(s.Resources, spec.Resources, s.Resources.Disk == 0) {
 			return fmt.Errorf("resource spec %q here is %s, the task asks for %s", name, describe(s.Resources), describe(spec.Resources))
 		}
 	}
 	return nil
 }
 
-func sameResources(a, b job.Resources) bool {
-	return a.CPU == b.CPU && a.Memory == b.Memory && a.Disk == b.Disk && a.GPUs == b.GPUs && a.GPU == b.GPU
+// sameResources compares a spec's resources with a task's; a spec that
+// sets no disk leaves the task its own (the job's default).
+func sameResources(spec, task job.Resources, anyDisk bool) bool {
+	return spec.CPU == task.CPU && spec.Memory == task.Memory && (anyDisk || spec.Disk == task.Disk) &&
+		spec.GPUs == task.GPUs && spec.GPU == task.GPU
 }
 
 func describe(r job.Resources) string {

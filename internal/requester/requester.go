@@ -24,6 +24,7 @@ import (
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/reputation"
 	"github.com/deco-network/deco/internal/sched"
@@ -71,6 +72,9 @@ type Config struct {
 	// Reputation, when set, is told what each provider's execution came
 	// to (verified, dispute lost, lost mid-run).
 	Reputation Attester
+	// Operators lists the operators' policies known (for jobs that name a
+	// resource spec); nil knows none.
+	Operators interface{ All() []*operator.Policy }
 }
 
 // Attester records a node's attestation about a provider and tells the
@@ -201,6 +205,9 @@ func (r *Requester) jobLog(id string) *jobLog {
 func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error) {
 	spec.ApplyDefaults()
 	if err := spec.Validate(); err != nil {
+		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	if err := r.resolveSpec(&spec); err != nil {
 		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
 	if err := r.resolveResults(ctx, &spec); err != nil {

@@ -268,9 +268,15 @@ func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked
 	for _, n := range asked {
 		skip[n] = true
 	}
+	// Never two runners of one operator: the operator is the one that
+	// certified the node in its offer (verified by the catalog).
+	operatorOf := map[string]identity.Address{}
 	var offers []offer.Offer
 	r.cfg.Catalog.View(func(all []offer.Offer) {
 		for _, o := range all {
+			if op, ok := o.OperatorAddress(); ok {
+				operatorOf[o.Node] = op
+			}
 			if o.Validator && !skip[o.Node] {
 				offers = append(offers, o)
 			}
@@ -303,7 +309,31 @@ func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked
 	if err != nil {
 		return nil
 	}
-	return verify.Rank(seed, feasibleInOrder(rep))
+	return oneper(verify.Rank(seed, feasibleInOrder(rep)), operatorOf, append([]string{j.Provider}, asked...))
+}
+
+// oneper keeps, in order, the ranked nodes whose operator is not that of
+// a runner already (the provider or a validator asked before) nor of an
+// earlier node in the list; nodes without an operator are each their own.
+func oneper(ranked []string, operatorOf map[string]identity.Address, runners []string) []string {
+	taken := map[identity.Address]bool{}
+	for _, n := range runners {
+		if op, ok := operatorOf[n]; ok {
+			taken[op] = true
+		}
+	}
+	out := ranked[:0]
+	for _, n := range ranked {
+		op, ok := operatorOf[n]
+		if ok && taken[op] {
+			continue
+		}
+		if ok {
+			taken[op] = true
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // committed records a verified run's commitment when its execution ended
