@@ -524,10 +524,7 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	if p.onboarding == nil {
 		return inventory.Allocation{}, nil, errNotSelling
 	}
-	if allowed := p.onboarding.Policy.AllowedRequesters; len(allowed) > 0 && !slices.Contains(allowed, requester) {
-		return inventory.Allocation{}, nil, errors.New("this node serves only the requesters of its pool")
-	}
-	if err := p.operator.admit(p.cfg.Key.PeerID(), requester, &spec); err != nil {
+	if err := p.admitsLocked(requester, &spec); err != nil {
 		return inventory.Allocation{}, nil, err
 	}
 	if spec.Network.Outbound && !p.onboarding.Policy.AllowNetwork {
@@ -550,6 +547,25 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	}
 	p.running[req.ExecutionID] = &running{requester: requester}
 	return alloc, ex, nil
+}
+
+// CheckAdmission says whether the node's policies (the owner's allow-list,
+// the operator's groups and specs) let requester run spec here; quotes and
+// tasks are admitted by the same check.
+func (p *Provider) CheckAdmission(requester string, spec job.Spec) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.onboarding == nil {
+		return errNotSelling
+	}
+	return p.admitsLocked(requester, &spec)
+}
+
+func (p *Provider) admitsLocked(requester string, spec *job.Spec) error {
+	if allowed := p.onboarding.Policy.AllowedRequesters; len(allowed) > 0 && !slices.Contains(allowed, requester) {
+		return errors.New("this node serves only the requesters of its pool")
+	}
+	return p.operator.admit(p.cfg.Key.PeerID(), requester, spec)
 }
 
 // release frees an execution's capacity, whether it ran or was only

@@ -1,0 +1,221 @@
+package devnet_test
+
+import (
+	"context"
+	"crypto/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
+)
+
+// TestOperatorPoolsGroupsSpecsEndToEnd: an operator certifies three of a
+// devnet's nodes through their REST APIs and publishes one policy through
+// one of them: pool gpu-a (nodes 1, 2) bound to group lab-1 (node 0's
+// address) selling spec small, and open pool cpu (node 3). Every node
+// learns the policy by gossip; the operator's nodes' offers carry the
+// certificate and their pool. Node 0, a member, runs a job in gpu-a and
+// one by spec name priced per hour of the spec; node 4, not a member, is
+// refused with the reason; node 4 claiming gpu-a for itself gets no job
+// from the pool. A second policy moving node 3 into gpu-a reaches every
+// node and node 3's offer.
+func TestOperatorPoolsGroupsSpecsEndToEnd(t *testing.T) {
+	net := startWith(t, devnet.Config{Nodes: 5, NoDocker: true})
+	defer net.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	clients := make([]*client.Client, len(net.Nodes))
+	for i := range net.Nodes {
+		c, err := client.FromDataDir(net.DataDir(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = c
+	}
+	op, err := identity.Generate(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{1, 2, 3} {
+		c, err := operator.Issue(op, net.Nodes[i].PeerID(), time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := clients[i].SetOperatorCert(ctx, c); err != nil || v.Cert == nil || v.Cert.Operator != op.Address() {
+			t.Fatalf("node%d: install certificate: %+v %v", i, v, err)
+		}
+	}
+	// A certificate for another node is refused.
+	wrong, _ := operator.Issue(op, net.Nodes[2].PeerID(), time.Now(), time.Hour)
+	if _, err := clients[4].SetOperatorCert(ctx, wrong); err == nil || !strings.Contains(err.Error(), "not "+net.Nodes[4].PeerID()) {
+		t.Fatalf("node4 took node2's certificate: %v", err)
+	}
+	// Node 4 claims pool gpu-a on its own.
+	ob, err := clients[4].Onboarding(ctx)
+	if err != nil || ob.Current == nil {
+		t.Fatalf("node4 onboarding: %+v %v", ob, err)
+	}
+	pol := ob.Current.Policy
+	pol.Pool = "gpu-a"
+	if _, err := clients[4].Onboard(ctx, pol); err != nil {
+		t.Fatal(err)
+	}
+
+	small := operator.Spec{Name: "small", Resources: job.Resources{CPU: 500, Memory: 256 << 20}, PricePerHour: 36 * money.Unit}
+	body := operator.Body{
+		Groups: []operator.Group{{Name: "lab-1", Members: []identity.Address{net.Nodes[0].Address()}}},
+		Specs:  []operator.Spec{small},
+		Pools: []operator.Pool{
+			{Name: "gpu-a", Nodes: []string{net.Nodes[1].PeerID(), net.Nodes[2].PeerID()}, Groups: []string{"lab-1"}, Specs: []string{"small"}},
+			{Name: "cpu", Nodes: []string{net.Nodes[3].PeerID()}},
+		},
+	}
+	v1 := publish(ctx, t, op, clients[1], body)
+	waitPolicy(t, net, op.Address(), v1)
+	waitOffers(t, clients[0], func(offers map[string]offer.Offer) bool {
+		return offers[net.Nodes[1].PeerID()].Pool == "gpu-a" && offers[net.Nodes[2].PeerID()].Pool == "gpu-a" &&
+			offers[net.Nodes[3].PeerID()].Pool == "cpu" && offers[net.Nodes[3].PeerID()].PolicyVersion == v1 &&
+			offers[net.Nodes[4].PeerID()].Pool == "gpu-a" && offers[net.Nodes[4].PeerID()].Operator == nil
+	})
+
+	// A member's job in gpu-a runs on node 1 or 2, never on node 4.
+	inPool := wasmJob(t)
+	inPool.Constraints.Pool = "gpu-a"
+	for range 3 {
+		j, err := clients[0].Submit(ctx, inPool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, _ := waitDone(t, clients[0], j.ID)
+		if done.State != job.StateCompleted || (done.Provider != net.Nodes[1].PeerID() && done.Provider != net.Nodes[2].PeerID()) {
+			t.Fatalf("pool job %s on %s (%s), want node1 or node2", done.State, done.Provider, done.Error)
+		}
+	}
+
+	// A stranger is refused, saying why.
+	_, err = clients[4].Submit(ctx, inPool)
+	want := "pool gpu-a is for group lab-1; you (" + net.Nodes[4].Address().String() + ") are not a member"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("non-member's pool job: %v, want the reason %q", err, want)
+	}
+	// And so is node 0's job when the pool is bound to a group without it,
+	// at the provider too: the scheduler's check is not the only one.
+	// (Checked below, after the policy change.)
+
+	// A job by spec name runs on a node that sells it, with the spec's
+	// resources, billed at the spec's price per hour.
+	bySpec := wasmJob(t)
+	bySpec.Resources = job.Resources{}
+	bySpec.ResourceSpec = "small"
+	j, err := clients[0].Submit(ctx, bySpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Spec.Resources.CPU != small.Resources.CPU || j.Spec.Resources.Memory != small.Resources.Memory {
+		t.Fatalf("spec job resources %+v, want the spec's %+v", j.Spec.Resources, small.Resources)
+	}
+	done, _ := waitDone(t, clients[0], j.ID)
+	if done.State != job.StateCompleted || (done.Provider != net.Nodes[1].PeerID() && done.Provider != net.Nodes[2].PeerID()) {
+		t.Fatalf("spec job %s on %s (%s)", done.State, done.Provider, done.Error)
+	}
+	d, err := clients[0].Job(ctx, j.ID)
+	if err != nil || len(d.Usage) == 0 {
+		t.Fatalf("spec job usage: %v %+v", err, d.Usage)
+	}
+	last := d.Usage[len(d.Usage)-1].Report
+	terms := market.Terms{PerHour: small.PricePerHour, MaxAmount: market.MaxAmount(small.PricePerHour, 0, done.Spec.Timeout.Std())}
+	if got, want := last.AmountDue, market.AmountDue(terms, last.RunMillis); got != want || got == 0 {
+		t.Fatalf("spec job billed %s for %d ms, want %s at %s/h", got, last.RunMillis, want, small.PricePerHour)
+	}
+	// A spec nobody defines is refused at submission.
+	bySpec.ResourceSpec = "huge"
+	if _, err := clients[0].Submit(ctx, bySpec); err == nil || !strings.Contains(err.Error(), `resource spec "huge": no operator known here defines it`) {
+		t.Fatalf("unknown spec: %v", err)
+	}
+
+	// The operator moves node 3 into gpu-a and empties lab-1: every node
+	// gets the new policy, node 3's offer shows it, and node 0 is now
+	// refused by the pool.
+	body.Pools = []operator.Pool{{Name: "gpu-a", Nodes: []string{net.Nodes[1].PeerID(), net.Nodes[2].PeerID(), net.Nodes[3].PeerID()},
+		Groups: []string{"lab-1"}}}
+	body.Groups[0].Members = []identity.Address{net.Nodes[4].Address()}
+	v2 := publish(ctx, t, op, clients[2], body)
+	if v2 <= v1 {
+		t.Fatalf("second policy version %d not after %d", v2, v1)
+	}
+	waitPolicy(t, net, op.Address(), v2)
+	waitOffers(t, clients[0], func(offers map[string]offer.Offer) bool {
+		o := offers[net.Nodes[3].PeerID()]
+		return o.Pool == "gpu-a" && o.PolicyVersion == v2
+	})
+	if _, err := clients[0].Submit(ctx, inPool); err == nil || !strings.Contains(err.Error(), "pool gpu-a is for group lab-1") {
+		t.Fatalf("node0 after leaving lab-1: %v", err)
+	}
+	// The provider refuses too: node 1 quotes nobody outside the group,
+	// even a requester whose scheduler does not know the policy.
+	if err := net.Nodes[1].Provider().CheckAdmission(net.Nodes[0].PeerID(), inPool); err == nil || !strings.Contains(err.Error(), "pool gpu-a is for group lab-1") {
+		t.Fatalf("provider admission of a non-member: %v", err)
+	}
+}
+
+func wasmJob(t *testing.T) job.Spec { return verifiedSpec(t, "") }
+
+// publish signs body with the operator key and publishes it through c.
+func publish(ctx context.Context, t *testing.T, op *identity.Key, c *client.Client, body operator.Body) uint64 {
+	t.Helper()
+	p, err := operator.Sign(op, body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.PublishPolicy(ctx, p)
+	if err != nil || !res.New || res.Version != p.Version {
+		t.Fatalf("publish: %+v %v", res, err)
+	}
+	return p.Version
+}
+
+// waitPolicy waits until every node holds the operator's policy version.
+func waitPolicy(t *testing.T, net *devnet.Net, op identity.Address, version uint64) {
+	t.Helper()
+	waitFor(t, 30*time.Second, "the policy on every node", func() bool {
+		for _, n := range net.Nodes {
+			if n.Operators().Version(op) != version {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitOffers waits until c's catalog satisfies ok.
+func waitOffers(t *testing.T, c *client.Client, ok func(map[string]offer.Offer) bool) {
+	t.Helper()
+	var last []offer.Offer
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		offers, err := c.Offers(context.Background())
+		if err == nil {
+			last = offers
+			m := map[string]offer.Offer{}
+			for _, o := range offers {
+				m[o.Node] = o
+			}
+			if ok(m) {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, o := range last {
+		t.Logf("offer %s pool %q version %d operator %v", o.Node, o.Pool, o.PolicyVersion, o.Operator != nil)
+	}
+	t.Fatal("offers never showed the operator's policy")
+}
