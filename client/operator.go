@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/operator"
@@ -30,4 +31,31 @@ func (c *Client) OperatorPolicies(ctx context.Context) ([]operator.Policy, error
 func (c *Client) PublishPolicy(ctx context.Context, p *operator.Policy) (api.PolicyPublished, error) {
 	var v api.PolicyPublished
 	return v, c.sendJSON(ctx, http.MethodPost, "/v1/operator/policies", p, &v)
+}
+
+// BillingQuery selects a billing statement (zero fields: the API's defaults).
+type BillingQuery struct {
+	Role     string
+	From, To string
+	By       string
+	Records  bool
+}
+
+// Billing is the node's machine-hour statement.
+func (c *Client) Billing(ctx context.Context, q BillingQuery) (api.Billing, error) {
+	v := url.Values{}
+	for k, s := range map[string]string{"role": q.Role, "from": q.From, "to": q.To, "by": q.By} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.Records {
+		v.Set("records", "true")
+	}
+	path := "/v1/billing"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var b api.Billing
+	return b, c.getJSON(ctx, path, &b)
 }

@@ -86,7 +86,7 @@ bearer token there.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// Every command that prints takes --output: check it once.
-		PersistentPreRunE: func(*cobra.Command, []string) error { return a.checkOutput() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.checkOutput(cmd) },
 	}
 	// Cobra's own commands (completion, help) write here too.
 	root.SetOut(stdout)
@@ -100,7 +100,7 @@ bearer token there.`,
 	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(a.nodeCmd(), a.idCmd(), a.onboardCmd(), a.offboardCmd(), a.peersCmd(), a.offersCmd(),
 		a.chainCmd(), a.walletCmd(), withCompletion(a.completeProvider, a.reputationCmd())[0],
-		a.runCmd(), a.jobCmd(), a.operatorCmd(), withCompletion(a.completeJobID, a.forwardCmd())[0], a.devnetCmd(), a.versionCmd())
+		a.runCmd(), a.jobCmd(), a.operatorCmd(), a.billingCmd(), withCompletion(a.completeJobID, a.forwardCmd())[0], a.devnetCmd(), a.versionCmd())
 	return root
 }
 
@@ -120,10 +120,20 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl}))
 }
 
-func (a *app) checkOutput() error {
+// csvAnnotation marks a command that also writes CSV (-o csv).
+const csvAnnotation = "csv"
+
+func (a *app) checkOutput(cmd *cobra.Command) error {
 	switch a.output {
 	case "table", "json":
 		return nil
+	case "csv":
+		if cmd.Annotations[csvAnnotation] != "" {
+			return nil
+		}
+	}
+	if cmd.Annotations[csvAnnotation] != "" {
+		return fmt.Errorf("--output must be table, json or csv, not %q", a.output)
 	}
 	return fmt.Errorf("--output must be table or json, not %q", a.output)
 }

@@ -70,7 +70,7 @@ func New(b Backend, token string, metrics http.Handler, logger *slog.Logger, opt
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &server{b: b, log: logger, metricsHandler: metrics}
+	s := &server{b: b, log: logger, metricsHandler: metrics, now: o.clock}
 	g := &guard{s: s, mux: http.NewServeMux(), routes: map[string]route{}, bodyTimeout: o.bodyTimeout,
 		authed: newClientLimiter(o), anon: newClientLimiter(o)}
 	if token != "" {
@@ -88,6 +88,7 @@ type server struct {
 	b              Backend
 	log            *slog.Logger
 	metricsHandler http.Handler
+	now            func() time.Time
 }
 
 func (s *server) metrics(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,11 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/operator"
@@ -91,4 +95,81 @@ func (s *server) publishPolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := ob.PublishPolicy(r.Context(), &p)
 	s.reply(w, v, err)
+}
+
+// BillingBackend is what GET /v1/billing needs from the node; a Backend
+// that does not implement it answers 501.
+type BillingBackend interface {
+	// Billing is the statement of the executions this node bought
+	// (role requester) or ran (role provider) that ended in [from, to),
+	// grouped by by (see operator.Statement).
+	Billing(ctx context.Context, role string, from, to time.Time, by string) (Billing, error)
+}
+
+// Billing answers GET /v1/billing: machine-hour records and their sums.
+type Billing struct {
+	Role  string          `json:"role"`
+	From  time.Time       `json:"from"`
+	To    time.Time       `json:"to"`
+	By    string          `json:"by"`
+	Lines []operator.Line `json:"lines"`
+	Total operator.Line   `json:"total"`
+	// Records are the executions' records (with ?records=true).
+	Records []operator.Record `json:"records,omitempty"`
+}
+
+func (s *server) billing(w http.ResponseWriter, r *http.Request) {
+	bb, ok := s.b.(BillingBackend)
+	if !ok {
+		writeJSON(w, http.StatusNotImplemented, Error{Error: "this node keeps no billing records"})
+		return
+	}
+	q := r.URL.Query()
+	role := q.Get("role")
+	if role == "" {
+		role = "requester"
+	}
+	if role != "requester" && role != "provider" {
+		writeJSON(w, http.StatusBadRequest, Error{Error: fmt.Sprintf("role %s: want requester or provider", quoteShort(role))})
+		return
+	}
+	by := q.Get("by")
+	if by == "" {
+		by = operator.ByJob
+	}
+	if !slices.Contains(operator.Groupings, by) {
+		writeJSON(w, http.StatusBadRequest, Error{Error: fmt.Sprintf("by %s: want one of %s", quoteShort(by), strings.Join(operator.Groupings, ", "))})
+		return
+	}
+	from, to := time.Unix(0, 0).UTC(), s.now().Add(time.Minute).UTC()
+	for _, p := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := parseDay(v)
+			if err != nil {
+				writeJSON(w, http.StatusBadRequest, Error{Error: fmt.Sprintf("%s %s: want RFC 3339 or YYYY-MM-DD", p.name, quoteShort(v))})
+				return
+			}
+			*p.t = t
+		}
+	}
+	if !from.Before(to) {
+		writeJSON(w, http.StatusBadRequest, Error{Error: "from must be before to"})
+		return
+	}
+	v, err := bb.Billing(r.Context(), role, from, to, by)
+	if err == nil && q.Get("records") != "true" {
+		v.Records = nil
+	}
+	s.reply(w, v, err)
+}
+
+// parseDay reads an RFC 3339 time or a UTC day.
+func parseDay(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
 }

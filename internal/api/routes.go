@@ -91,6 +91,7 @@ func routes() []route {
 		{method: "GET", pattern: "/v1/operator/policies", status: 200, response: []operator.Policy{}, handle: (*server).operatorPolicies},
 		{method: "POST", pattern: "/v1/operator/policies", maxBody: maxOperatorBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: operator.Policy{}, response: PolicyPublished{}, handle: (*server).publishPolicy},
+		{method: "GET", pattern: "/v1/billing", query: []string{"role", "from", "to", "by", "records"}, status: 200, response: Billing{}, handle: (*server).billing},
 		{method: "GET", pattern: "/v1/reputation/{node}", query: []string{"limit"}, status: 200, response: Reputation{}, handle: (*server).reputation},
 	}
 }

@@ -135,6 +135,26 @@ func TestOperatorPoolsGroupsSpecsEndToEnd(t *testing.T) {
 	if got, want := last.AmountDue, market.AmountDue(terms, last.RunMillis); got != want || got == 0 {
 		t.Fatalf("spec job billed %s for %d ms, want %s at %s/h", got, last.RunMillis, want, small.PricePerHour)
 	}
+	// Billing: the spec job is one execution of spec small, its machine
+	// hours its metered run time.
+	bill, err := clients[0].Billing(ctx, client.BillingQuery{By: "spec", Records: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var smallLine *operator.Line
+	for i := range bill.Lines {
+		if bill.Lines[i].Key == "small" {
+			smallLine = &bill.Lines[i]
+		}
+	}
+	if smallLine == nil || smallLine.Executions != 1 || smallLine.MachineHours != float64(last.RunMillis)/3.6e6 || smallLine.Due != last.AmountDue {
+		t.Fatalf("billing by spec %+v, want one execution of small, %d ms, %s due", bill.Lines, last.RunMillis, last.AmountDue)
+	}
+	if bill.Total.Executions != 4 {
+		t.Fatalf("billing total %+v, want the 4 jobs run so far", bill.Total)
+	}
+	checkBillingAgreesWithVouchers(ctx, t, net, clients)
+
 	// A spec nobody defines is refused at submission.
 	bySpec.ResourceSpec = "huge"
 	if _, err := clients[0].Submit(ctx, bySpec); err == nil || !strings.Contains(err.Error(), `resource spec "huge": no operator known here defines it`) {
@@ -218,4 +238,61 @@ func waitOffers(t *testing.T, c *client.Client, ok func(map[string]offer.Offer) 
 		t.Logf("offer %s pool %q version %d operator %v", o.Node, o.Pool, o.PolicyVersion, o.Operator != nil)
 	}
 	t.Fatal("offers never showed the operator's policy")
+}
+
+// checkBillingAgreesWithVouchers: what node 0's billing records say it
+// paid each provider is what its vouchers promised that provider, and,
+// once the provider redeems, what the chain paid out; and each provider's
+// own records of node 0 say the same.
+func checkBillingAgreesWithVouchers(ctx context.Context, t *testing.T, net *devnet.Net, clients []*client.Client) {
+	t.Helper()
+	bill, err := clients[0].Billing(ctx, client.BillingQuery{By: "provider"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	defer func() {
+		if checked == 0 && !t.Failed() {
+			t.Fatal("node0's billing shows nothing paid to any provider")
+		}
+	}()
+	for i := 1; i < len(net.Nodes); i++ {
+		prov := net.Nodes[i].Address().String()
+		var paid money.Amount
+		for _, l := range bill.Lines {
+			if l.Key == prov {
+				paid = l.Paid
+			}
+		}
+		if paid == 0 {
+			continue
+		}
+		checked++
+		if _, err := clients[i].Redeem(ctx, ""); err != nil {
+			t.Fatalf("node%d redeem: %v", i, err)
+		}
+		w, err := clients[0].Wallet(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, ch := range w.Deposits {
+			if strings.EqualFold(ch.Provider, prov) {
+				found = true
+				if ch.Signed != paid || ch.Paid != paid {
+					t.Fatalf("node%d: billing says paid %s; vouchers signed %s, chain paid %s", i, paid, ch.Signed, ch.Paid)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("node0 has no channel to node%d (%+v)", i, w.Deposits)
+		}
+		pb, err := clients[i].Billing(ctx, client.BillingQuery{Role: "provider", By: "requester"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pb.Lines) != 1 || pb.Lines[0].Key != net.Nodes[0].Address().String() || pb.Lines[0].Paid != paid {
+			t.Fatalf("node%d's own billing %+v, want node0 paying %s", i, pb.Lines, paid)
+		}
+	}
 }

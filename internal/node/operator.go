@@ -16,6 +16,7 @@ import (
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/store"
 )
 
 // Operator policies travel two ways: gossip on OperatorPolicyTopic when an
@@ -234,4 +235,24 @@ func (b backend) PublishPolicy(ctx context.Context, p *operator.Policy) (api.Pol
 	}
 	fresh, err := b.n.operators.publish(ctx, p)
 	return api.PolicyPublished{Operator: p.Operator, Version: p.Version, New: fresh}, err
+}
+
+// Billing answers GET /v1/billing.
+func (b backend) Billing(ctx context.Context, role string, from, to time.Time, by string) (api.Billing, error) {
+	r := store.RoleRequester
+	if role == "provider" {
+		r = store.RoleProvider
+	}
+	recs, err := b.n.store.BillingRecords(ctx, r, from, to)
+	if err != nil {
+		return api.Billing{}, err
+	}
+	lines, total, err := operator.Statement(recs, by)
+	if err != nil {
+		return api.Billing{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if lines == nil {
+		lines = []operator.Line{}
+	}
+	return api.Billing{Role: role, From: from, To: to, By: by, Lines: lines, Total: total, Records: recs}, nil
 }

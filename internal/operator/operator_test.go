@@ -168,3 +168,35 @@ func FuzzDecodePolicy(f *testing.F) {
 		}
 	})
 }
+
+func TestStatementSumsMachineHoursBySeedRule(t *testing.T) {
+	a, b := identity.Address{1}, identity.Address{2}
+	day := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	recs := []Record{
+		// Job j1: two replicas of spec s, 1.5 h and 0.5 h: 2 machine hours.
+		{JobID: "j1", Requester: a, Spec: "s", End: day, RunMillis: 90 * 60 * 1000, Due: 3, Paid: 3},
+		{JobID: "j1", Requester: a, Spec: "s", End: day, RunMillis: 30 * 60 * 1000, Due: 1, Paid: 1},
+		{JobID: "j2", Requester: b, Spec: "1cpu-1GiB", End: day.Add(24 * time.Hour), RunMillis: 36 * 1000, Due: 5, Paid: 4},
+	}
+	lines, total, err := Statement(recs, ByJob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 || lines[0].Key != "j1" || lines[0].MachineHours != 2 || lines[0].Executions != 2 || lines[0].Paid != 4 {
+		t.Fatalf("by job: %+v", lines)
+	}
+	if total.MachineHours != 2.01 || total.Due != 9 || total.Paid != 8 || total.Executions != 3 {
+		t.Fatalf("total %+v", total)
+	}
+	lines, _, _ = Statement(recs, ByDay)
+	if len(lines) != 2 || lines[0].Key != "2026-12-01" || lines[1].Key != "2026-12-02" {
+		t.Fatalf("by day: %+v", lines)
+	}
+	lines, _, _ = Statement(recs, ByRequester)
+	if len(lines) != 2 || lines[0].Key != a.String() || lines[0].Due != 4 {
+		t.Fatalf("by requester: %+v", lines)
+	}
+	if _, _, err := Statement(recs, "color"); err == nil {
+		t.Fatal("unknown grouping accepted")
+	}
+}

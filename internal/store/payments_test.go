@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/settle"
@@ -213,5 +214,51 @@ func TestRecoverWrittenOff(t *testing.T) {
 	ch, err := s.PayChannel(ctx, RoleProvider, req, prov)
 	if err != nil || ch.WrittenOff != 0 {
 		t.Fatalf("written off after recovering it all: %v (%v)", ch.WrittenOff, err)
+	}
+}
+
+// TestBillingRecords: an execution's record is its latest report's run
+// time and amount, what the vouchers answered, and its job's spec.
+func TestBillingRecords(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	req, prov := identity.Address{1}, identity.Address{2}
+	at := time.Unix(1700000000, 0).UTC()
+	spec := job.Spec{APIVersion: job.APIVersion, Image: "x", ResourceSpec: "small", Resources: job.Resources{CPU: 500, Memory: 256 << 20}}
+	if err := s.CreateJob(ctx, Job{ID: "j", Spec: spec, State: job.StateRunning, CreatedAt: at, UpdatedAt: at, ExecutionID: "e1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		seq    uint64
+		ms     uint64
+		amount money.Amount
+		paid   bool
+	}{{1, 1000, 10, true}, {2, 2000, 20, true}, {3, 3000, 30, false}} {
+		u := Usage{JobID: "j", Requester: req, Provider: prov, At: at.Add(time.Duration(r.seq) * time.Second),
+			Report: market.UsageReport{Execution: "e1", Seq: r.seq, RunMillis: r.ms, AmountDue: r.amount, Signature: []byte{1}}}
+		if _, err := s.PutUsage(ctx, RoleRequester, u); err != nil {
+			t.Fatal(err)
+		}
+		if r.paid {
+			v := Voucher{Execution: "e1", Seq: r.seq, At: u.At, Voucher: settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: r.amount, Signature: []byte{2}}}
+			if err := s.PutVoucher(ctx, RoleRequester, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	recs, err := s.BillingRecords(ctx, RoleRequester, at, at.Add(time.Hour))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("records %+v %v", recs, err)
+	}
+	r := recs[0]
+	if r.JobID != "j" || r.Spec != "small" || r.RunMillis != 3000 || r.Due != 30 || r.Paid != 20 || !r.End.Equal(at.Add(3*time.Second)) ||
+		!r.Start.Equal(at) || r.Requester != req || r.Provider != prov {
+		t.Fatalf("record %+v", r)
+	}
+	if recs, _ := s.BillingRecords(ctx, RoleRequester, at.Add(time.Hour), at.Add(2*time.Hour)); len(recs) != 0 {
+		t.Fatalf("outside the window: %+v", recs)
+	}
+	if recs, _ := s.BillingRecords(ctx, RoleProvider, at, at.Add(time.Hour)); len(recs) != 0 {
+		t.Fatalf("other role: %+v", recs)
 	}
 }

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/operator"
+)
+
+func (a *app) billingCmd() *cobra.Command {
+	var q client.BillingQuery
+	var provider bool
+	cmd := &cobra.Command{
+		Use:   "billing",
+		Short: "Machine-hour statement of what this node bought (or, with --provider, ran)",
+		Long: `Show the machine-hour statement of the executions this node bought as a
+requester (default) or ran as a provider (--provider).
+
+Each execution, one replica of one task, is a record: its resource spec
+(or its resources, e.g. 1cpu-512MiB, for a job that named none), its
+metered run time as the provider signed it in its usage reports, the
+amount due by the last report and what the vouchers that answered the
+reports paid. A task's machine hours are the sum of its replicas' hours,
+each replica's hours its spec times (end − start); a job's are the sum
+over its tasks. Lines sum records by --by: job, day (UTC), spec,
+requester or provider.
+
+--from and --to take RFC 3339 times or YYYY-MM-DD (UTC) days and select
+executions by their last report. -o csv writes the lines (or, with
+--records, the records) for a spreadsheet.`,
+		Example: `  deco billing
+  deco billing --by day --from 2026-12-01 --to 2026-12-08
+  deco billing --provider --by requester -o csv
+  deco billing --records -o json`,
+		Annotations: map[string]string{csvAnnotation: "true"},
+		Args:        cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if provider {
+				q.Role = "provider"
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			b, err := c.Billing(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			switch a.output {
+			case "json":
+				return writeJSON(a.stdout, b)
+			case "csv":
+				w := csv.NewWriter(a.stdout)
+				if q.Records {
+					_ = w.Write([]string{"job", "execution", "requester", "provider", "spec", "start", "end", "run_millis", "machine_hours", "due", "paid"})
+					for _, r := range b.Records {
+						_ = w.Write([]string{r.JobID, r.ExecutionID, r.Requester.String(), r.Provider.String(), r.Spec,
+							r.Start.Format("2006-01-02T15:04:05.000Z07:00"), r.End.Format("2006-01-02T15:04:05.000Z07:00"),
+							strconv.FormatUint(r.RunMillis, 10), hours(r.Hours()), r.Due.String(), r.Paid.String()})
+					}
+				} else {
+					_ = w.Write([]string{b.By, "executions", "machine_hours", "due", "paid"})
+					for _, l := range append(b.Lines, b.Total) {
+						_ = w.Write([]string{l.Key, strconv.Itoa(l.Executions), hours(l.MachineHours), l.Due.String(), l.Paid.String()})
+					}
+				}
+				w.Flush()
+				return w.Error()
+			}
+			fmt.Fprintf(a.stdout, "%s statement by %s, %s to %s\n", b.Role, b.By, b.From.Format("2006-01-02 15:04"), b.To.Format("2006-01-02 15:04"))
+			width := len(b.By)
+			for _, l := range b.Lines {
+				width = max(width, len(l.Key))
+			}
+			row := func(l operator.Line) {
+				fmt.Fprintf(a.stdout, "%-*s  %10d  %14s  %14s  %14s\n", width, l.Key, l.Executions, hours(l.MachineHours), l.Due, l.Paid)
+			}
+			fmt.Fprintf(a.stdout, "%-*s  %10s  %14s  %14s  %14s\n", width, strings.ToUpper(b.By), "EXECUTIONS", "MACHINE HOURS", "DUE", "PAID")
+			for _, l := range b.Lines {
+				row(l)
+			}
+			row(b.Total)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&provider, "provider", false, "the executions this node ran as a provider (default: those it bought)")
+	f.StringVar(&q.From, "from", "", "from this time (RFC 3339 or YYYY-MM-DD, UTC)")
+	f.StringVar(&q.To, "to", "", "to this time, exclusive (default now)")
+	f.StringVar(&q.By, "by", operator.ByJob, "group lines by: "+strings.Join(operator.Groupings, ", "))
+	f.BoolVar(&q.Records, "records", false, "list every execution's record (json and csv)")
+	_ = cmd.RegisterFlagCompletionFunc("by", cobra.FixedCompletions(operator.Groupings, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// hours writes machine hours to 7 decimals (0.36 s).
+func hours(h float64) string { return strconv.FormatFloat(h, 'f', 7, 64) }
