@@ -11,26 +11,28 @@ import (
 	"github.com/deco-network/deco/internal/operator"
 )
 
-// sqlBilling derives each execution's machine-hour record from its usage
-// reports (run time and amount due, as the provider signed them) and the
-// vouchers that answered them; the spec comes from the job (requester) or
-// the execution (provider). %s is the table and key the spec is read from.
-const sqlBilling = `
-WITH e AS (
-	SELECT u.execution_id AS execution_id, MIN(u.job_id) AS job_id, MIN(u.requester) AS requester, MIN(u.provider) AS provider,
-		MAX(u.at) AS ended, MAX(u.run_millis) AS ms, MAX(u.amount) AS due,
-		MAX(CASE WHEN v.seq IS NULL THEN 0 ELSE u.amount END) AS paid
-	FROM usage_reports u
-	LEFT JOIN vouchers v ON v.role = u.role AND v.execution_id = u.execution_id AND v.seq = u.seq
-	WHERE u.role = ?
-	GROUP BY u.execution_id
+// Billing records are kept with the usage reports and vouchers: a report
+// moves its execution's last time, run time and amount due forward; a
+// voucher that answers a report makes that report's amount paid.
+const (
+	sqlBillUsage = `INSERT INTO billing_records(role, execution_id, job_id, requester, provider, ended, run_millis, due)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(role, execution_id) DO UPDATE SET ended = MAX(ended, excluded.ended),
+			run_millis = MAX(run_millis, excluded.run_millis), due = MAX(due, excluded.due)`
+	sqlBillVoucher = `UPDATE billing_records SET paid = MAX(paid, COALESCE((SELECT amount FROM usage_reports
+			WHERE role = ?1 AND execution_id = ?2 AND seq = ?3), 0))
+		WHERE role = ?1 AND execution_id = ?2`
 )
-SELECT e.execution_id, e.job_id, e.requester, e.provider, e.ended, e.ms, e.due, e.paid,
+
+// sqlBilling reads the records in a window with their spec, from the job
+// (requester) or the execution (provider). %s is the table and key.
+const sqlBilling = `
+SELECT b.execution_id, b.job_id, b.requester, b.provider, b.ended, b.run_millis, b.due, b.paid,
 	COALESCE(json_extract(x.spec, '$.spec'), ''), COALESCE(json_extract(x.spec, '$.resources.cpu'), ''),
 	COALESCE(json_extract(x.spec, '$.resources.memory'), ''), COALESCE(json_extract(x.spec, '$.resources.gpus'), 0)
-FROM e LEFT JOIN %s x ON x.id = e.%s
-WHERE e.ended >= ? AND e.ended < ?
-ORDER BY e.ended, e.execution_id`
+FROM billing_records b LEFT JOIN %s x ON x.id = b.%s
+WHERE b.role = ? AND b.ended >= ? AND b.ended < ?
+ORDER BY b.ended, b.execution_id`
 
 // BillingRecords are the machine-hour records of the executions this node
 // ran (RoleProvider) or bought (RoleRequester) whose last report falls in

@@ -72,7 +72,7 @@ func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount,
 	if r.Final {
 		final = 1
 	}
-	tx, err := s.begin(ctx, sqlLatestUsage, sqlPutUsage, sqlAddUsage, sqlUsageTotal)
+	tx, err := s.begin(ctx, sqlLatestUsage, sqlPutUsage, sqlAddUsage, sqlUsageTotal, sqlBillUsage)
 	if err != nil {
 		return 0, err
 	}
@@ -94,6 +94,10 @@ func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount,
 	}
 	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(role), req, prov, delta, u.At.UnixNano()); err != nil {
 		return 0, fmt.Errorf("put usage report %s/%d: %w", r.Execution, r.Seq, err)
+	}
+	if _, err := s.txExec(ctx, tx, sqlBillUsage, string(role), r.Execution, u.JobID, req, prov, u.At.UnixNano(),
+		int64(r.RunMillis), int64(r.AmountDue)); err != nil {
+		return 0, fmt.Errorf("billing record %s: %w", r.Execution, err)
 	}
 	var total int64
 	if err := s.txQueryRow(ctx, tx, sqlUsageTotal, string(role), req, prov).Scan(&total); err != nil {
@@ -147,7 +151,7 @@ func (s *Store) Usages(ctx context.Context, role Role, execution string) ([]Usag
 func (s *Store) PutVoucher(ctx context.Context, role Role, v Voucher) error {
 	sv := v.Voucher
 	req, prov := sv.Requester.String(), sv.Provider.String()
-	tx, err := s.begin(ctx, sqlPutVoucher, sqlPutChannel)
+	tx, err := s.begin(ctx, sqlPutVoucher, sqlPutChannel, sqlBillVoucher)
 	if err != nil {
 		return err
 	}
@@ -159,6 +163,9 @@ func (s *Store) PutVoucher(ctx context.Context, role Role, v Voucher) error {
 	if _, err := s.txExec(ctx, tx, sqlPutChannel,
 		string(role), req, prov, int64(sv.Cumulative), sv.Signature, v.At.UnixNano()); err != nil {
 		return fmt.Errorf("put channel voucher: %w", err)
+	}
+	if _, err := s.txExec(ctx, tx, sqlBillVoucher, string(role), v.Execution, int64(v.Seq)); err != nil {
+		return fmt.Errorf("billing record %s: %w", v.Execution, err)
 	}
 	return tx.Commit()
 }
