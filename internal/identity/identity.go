@@ -155,21 +155,54 @@ const maxPeerIDLen = 128
 // ParsePeerID is the inverse of PublicKey.PeerID: the public key a deco
 // node's peer ID embeds.
 func ParsePeerID(id string) (PublicKey, error) {
+	raw, err := peerIDKey(id)
+	if err != nil {
+		return PublicKey{}, err
+	}
+	pub, err := secp256k1.ParsePubKey(raw)
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("peer ID %q: %v", id, err)
+	}
+	return PublicKey{pub: pub}, nil
+}
+
+// CheckPeerID checks that id is written as a deco node's peer ID: 53
+// base58 characters starting 16Uiu2HA, as every identity multihash of a
+// compressed secp256k1 key is written. It decodes nothing (ParsePeerID
+// does, at the cost of a base58 decoding and a square root): for long lists
+// of nodes checked on every hop (an operator's policy), where an entry
+// that is not a real node's only never matches one.
+func CheckPeerID(id string) error {
+	if len(id) != peerIDLen || id[:len(peerIDPrefix)] != peerIDPrefix {
+		return fmt.Errorf("%q is not a deco node's peer ID (16Uiu2HA and 45 more characters)", id)
+	}
+	for i := len(peerIDPrefix); i < len(id); i++ {
+		if c := id[i]; !(c >= '1' && c <= '9' || c >= 'A' && c <= 'Z' && c != 'I' && c != 'O' || c >= 'a' && c <= 'z' && c != 'l') {
+			return fmt.Errorf("%q is not a deco node's peer ID (%q is not a base58 character)", id, c)
+		}
+	}
+	return nil
+}
+
+// How every deco peer ID is written (see CheckPeerID).
+const (
+	peerIDLen    = 53
+	peerIDPrefix = "16Uiu2HA"
+)
+
+// peerIDKey is the 33-byte compressed key a deco peer ID embeds.
+func peerIDKey(id string) ([]byte, error) {
 	if len(id) > maxPeerIDLen {
-		return PublicKey{}, fmt.Errorf("peer ID of %d characters", len(id))
+		return nil, fmt.Errorf("peer ID of %d characters", len(id))
 	}
 	// 0x00 (identity multihash), length 37, then the protobuf: field 1
 	// key type 2 (secp256k1), field 2 with the 33-byte compressed point.
 	prefix := []byte{0x00, 37, 0x08, 0x02, 0x12, 33}
 	raw, err := base58.Decode(id)
-	if err != nil || len(raw) != len(prefix)+33 || string(raw[:len(prefix)]) != string(prefix) {
-		return PublicKey{}, fmt.Errorf("%q is not a deco node's peer ID (a secp256k1 key)", id)
+	if err != nil || len(raw) != len(prefix)+33 || string(raw[:len(prefix)]) != string(prefix) || raw[len(prefix)] != 2 && raw[len(prefix)] != 3 {
+		return nil, fmt.Errorf("%q is not a deco node's peer ID (a secp256k1 key)", id)
 	}
-	pub, err := secp256k1.ParsePubKey(raw[len(prefix):])
-	if err != nil {
-		return PublicKey{}, fmt.Errorf("peer ID %q: %v", id, err)
-	}
-	return PublicKey{pub: pub}, nil
+	return raw[len(prefix):], nil
 }
 
 // PeerAddress is the chain address of the node with peer ID id (one key

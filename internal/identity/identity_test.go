@@ -147,3 +147,22 @@ func TestPeerAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPeerIDAgreesWithParsePeerID(t *testing.T) {
+	for range 200 {
+		k, err := Generate(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckPeerID(k.PeerID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, _ := Generate(rand.Reader)
+	id := k.PeerID()
+	for _, bad := range []string{"", "16Uiu2HA", id[:52], id + "1", "Qm" + id[2:], id[:20] + "0" + id[21:], id[:30] + "l" + id[31:]} {
+		if CheckPeerID(bad) == nil {
+			t.Errorf("CheckPeerID(%q) accepted", bad)
+		}
+	}
+}

@@ -88,6 +88,15 @@ func Sign(key *identity.Key, body Body, now time.Time) (*Policy, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	// Nodes check a policy's node IDs by their form only (on every hop);
+	// the operator signing it checks each is a real key.
+	for i, pl := range p.Pools {
+		for _, n := range pl.Nodes {
+			if _, err := identity.ParsePeerID(n); err != nil {
+				return nil, fmt.Errorf("%w: pools[%d].nodes: %v", ErrMalformed, i, err)
+			}
+		}
+	}
 	h, err := p.hash()
 	if err != nil {
 		return nil, err
@@ -186,7 +195,7 @@ func (p *Policy) check() error {
 		}
 		pools[pl.Name] = true
 		for _, n := range pl.Nodes {
-			if _, err := identity.ParsePeerID(n); err != nil {
+			if err := identity.CheckPeerID(n); err != nil {
 				bad("pools[%d].nodes: %q: %v", i, n, err)
 				continue
 			}
