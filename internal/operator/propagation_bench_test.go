@@ -3,8 +3,8 @@ package operator_test
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"math"
 	mrand "math/rand/v2"
 	"os"
@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	mocknet "github.com/libp2p/go-libp2p/p2p/net/mock"
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/deco-network/deco/internal/identity"
