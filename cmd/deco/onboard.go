@@ -83,7 +83,7 @@ Asking for more than the machine has is refused with what it has.`,
 	fl.StringVar(&f.gpuPrice, "gpu-price", "0.5", "price per GPU-hour")
 	fl.StringVar(&f.region, "region", "", "location label shown to requesters, e.g. eu-west")
 	fl.StringArrayVar(&f.labels, "label", nil, "attribute KEY=VALUE requesters can select on (repeatable)")
-	fl.StringVar(&f.pool, "pool", "", "the operator pool this node belongs to")
+	fl.StringVar(&f.pool, "pool", "", "the pool this node claims; schedulers count it only for a node certified by an operator whose policy puts it in that pool (deco operator)")
 	fl.StringSliceVar(&f.allowRequesters, "allow-requester", nil, "serve only these requester peer IDs (repeatable)")
 	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let tasks that ask for it reach the network")
 	fl.BoolVar(&f.validator, "validator", false, "also re-run other providers' tasks to verify them, paid like any task (needs a stake; slashed if it lies)")
