@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,6 +25,7 @@ type onboardFlags struct {
 	cpuPrice, memPrice, diskPrice, gpuPrice string
 	region, pool                            string
 	labels, allowRequesters                 []string
+	custom, customCommands, customPrices    []string
 	allowNetwork, yes, validator            bool
 }
 
@@ -38,7 +42,8 @@ flags decide and anything not given takes the default shown by the prompts
 
 Asking for more than the machine has is refused with what it has.`,
 		Example: `  deco onboard
-  deco onboard --cpu 4 --memory 8GiB --disk 20GiB --gpus all --cpu-price 0.02 --gpu-price 1.2`,
+  deco onboard --cpu 4 --memory 8GiB --disk 20GiB --gpus all --cpu-price 0.02 --gpu-price 1.2
+  deco onboard -y --custom tpu1684x=2 --custom-command 'tpu1684x=ls /dev/bm-sophon* | wc -l' --custom-price tpu1684x=0.8`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
@@ -68,6 +73,9 @@ Asking for more than the machine has is refused with what it has.`,
 			s := ob.Policy.Share
 			fmt.Fprintf(a.stdout, "\nSelling %s cores, %s memory, %s disk, %d GPUs at %s/cpu-hour, %s/GiB-hour, %s/GPU-hour.\n",
 				s.CPU, s.Memory, s.Disk, len(s.GPUs), ob.Policy.Prices.CPUHour, ob.Policy.Prices.MemoryGiBHour, ob.Policy.Prices.GPUHour)
+			for _, name := range slices.Sorted(maps.Keys(s.Custom)) {
+				fmt.Fprintf(a.stdout, "Selling %d %s (counted: %d) at %s/unit-hour.\n", s.Custom[name], name, ob.Machine.Custom[name], ob.Policy.Prices.Custom[name])
+			}
 			fmt.Fprintln(a.stdout, "The offer is published now; `deco offboard` withdraws it.")
 			return nil
 		},
@@ -87,6 +95,9 @@ Asking for more than the machine has is refused with what it has.`,
 	fl.StringSliceVar(&f.allowRequesters, "allow-requester", nil, "serve only these requester peer IDs (repeatable)")
 	fl.BoolVar(&f.allowNetwork, "allow-network", false, "let tasks that ask for it reach the network")
 	fl.BoolVar(&f.validator, "validator", false, "also re-run other providers' tasks to verify them, paid like any task (needs a stake; slashed if it lies)")
+	fl.StringArrayVar(&f.custom, "custom", nil, "sell NAME=N of a custom resource (e.g. an accelerator, tpu1684x=2; repeatable): jobs ask for it in resources.custom")
+	fl.StringArrayVar(&f.customCommands, "custom-command", nil, "NAME=COMMAND: a shell command that prints how many NAME the machine has (checked against --custom at each onboarding); without one, --custom declares it")
+	fl.StringArrayVar(&f.customPrices, "custom-price", nil, "NAME=PRICE per unit-hour of a custom resource (repeatable)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not prompt; use flags and defaults")
 	return cmd
 }
@@ -160,8 +171,41 @@ func (f *onboardFlags) policy(v api.OnboardingView) (provider.Policy, error) {
 		}
 		labels[k] = v
 	}
+	var cmds map[string][]string
+	for _, kv := range f.custom {
+		k, v, ok := strings.Cut(kv, "=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil || !job.ValidCustomName(k) || n < 1 {
+			return provider.Policy{}, fmt.Errorf("--custom %q: want NAME=N (a lower-case name, N at least 1)", kv)
+		}
+		if share.Custom == nil {
+			share.Custom = map[string]int64{}
+		}
+		share.Custom[k] = n
+	}
+	for _, kv := range f.customCommands {
+		k, v, ok := strings.Cut(kv, "=")
+		if _, sold := share.Custom[k]; !ok || strings.TrimSpace(v) == "" || !sold {
+			return provider.Policy{}, fmt.Errorf("--custom-command %q: want NAME=COMMAND for a NAME sold with --custom", kv)
+		}
+		if cmds == nil {
+			cmds = map[string][]string{}
+		}
+		cmds[k] = []string{"sh", "-c", v}
+	}
+	for _, kv := range f.customPrices {
+		k, v, ok := strings.Cut(kv, "=")
+		price, err := money.Parse(v)
+		if !ok || err != nil {
+			return provider.Policy{}, fmt.Errorf("--custom-price %q: want NAME=PRICE", kv)
+		}
+		if p.Custom == nil {
+			p.Custom = map[string]money.Amount{}
+		}
+		p.Custom[k] = price
+	}
 	return provider.Policy{Share: share, Prices: p, Region: f.region, AllowNetwork: f.allowNetwork, Validator: f.validator,
-		Labels: labels, Pool: f.pool, AllowedRequesters: f.allowRequesters}, nil
+		Labels: labels, Pool: f.pool, AllowedRequesters: f.allowRequesters, CustomCommands: cmds}, nil
 }
 
 // promptOnboard asks for each choice, showing the default in brackets.

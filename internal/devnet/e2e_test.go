@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -235,7 +236,7 @@ func TestRestartKeepsIdentityOffersAndHistory(t *testing.T) {
 			t.Fatalf("node%d identity changed: %s -> %s", i, ids[i], n.PeerID())
 		}
 	}
-	if got := net2.Nodes[1].Provider().Onboarding(); got == nil || got.Policy.Prices != offerBefore.Policy.Prices {
+	if got := net2.Nodes[1].Provider().Onboarding(); got == nil || !reflect.DeepEqual(got.Policy.Prices, offerBefore.Policy.Prices) {
 		t.Fatalf("provider policy lost: %+v", got)
 	}
 	c2, _ := client.FromDataDir(net2.DataDir(0))

@@ -7,9 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/deco-network/deco/internal/job"
 )
@@ -36,6 +40,9 @@ type Machine struct {
 	DiskFree  job.ByteSize `json:"diskFree"`
 	// GPUs are the NVIDIA GPUs followed by the AMD GPUs.
 	GPUs []GPU `json:"gpus"`
+	// Custom counts named resources beyond these: what the owner's
+	// commands counted (Options.Custom), or declared.
+	Custom map[string]int64 `json:"custom,omitempty"`
 }
 
 // GPU is one graphics processor as its vendor's tool reports it.
@@ -72,6 +79,10 @@ type Options struct {
 	Runner Runner
 	// ProcRoot is where cpuinfo and meminfo are read; empty means "/proc".
 	ProcRoot string
+	// Custom names custom resources and the command (program and
+	// arguments) that prints how many the machine has, e.g.
+	// {"tpu1684x": ["sh", "-c", "ls /dev/bm-sophon* | wc -l"]}.
+	Custom map[string][]string
 }
 
 // Detect finds the machine's CPU, memory, disk and GPUs. Problems that leave
@@ -123,7 +134,37 @@ func Detect(ctx context.Context, opts Options) (Machine, []string, error) {
 	amd, w := detectGPUs(ctx, opts.Runner, "rocm-smi", rocmSMIArgs, ParseROCmSMI, "AMD")
 	warnings = append(warnings, w...)
 	m.GPUs = append(append([]GPU{}, nv...), amd...)
+	m.Custom, warnings = countCustom(ctx, opts.Runner, opts.Custom, warnings)
 	return m, warnings, nil
+}
+
+// countCustom runs each custom resource's command: its output is the count.
+// A command that fails or prints anything but a count is a warning, and
+// the resource is left out.
+func countCustom(ctx context.Context, r Runner, cmds map[string][]string, warnings []string) (map[string]int64, []string) {
+	if len(cmds) == 0 {
+		return nil, warnings
+	}
+	out := map[string]int64{}
+	for _, name := range slices.Sorted(maps.Keys(cmds)) {
+		cmd := cmds[name]
+		if len(cmd) == 0 {
+			warnings = append(warnings, fmt.Sprintf("custom resource %s: empty command", name))
+			continue
+		}
+		b, err := r.Run(ctx, cmd[0], cmd[1:]...)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("custom resource %s: %v", name, err))
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n < 0 {
+			warnings = append(warnings, fmt.Sprintf("custom resource %s: %s printed %q, not a count", name, cmd[0], truncate(strings.TrimSpace(string(b)), 80)))
+			continue
+		}
+		out[name] = n
+	}
+	return out, warnings
 }
 
 // nvidiaSMIArgs asks nvidia-smi for one CSV line per GPU, memory in MiB.

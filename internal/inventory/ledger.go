@@ -66,6 +66,7 @@ func (l *Ledger) SetTotal(total job.Resources, gpus []GPU) {
 
 func (l *Ledger) setTotal(total job.Resources, gpus []GPU) {
 	l.gpus = slices.Clone(gpus)
+	total.Custom = maps.Clone(total.Custom)
 	total.GPUs = len(gpus)
 	total.GPU = job.GPUSelector{}
 	l.total = total
@@ -105,6 +106,13 @@ func (l *Ledger) Reserve(id string, r job.Resources) (Allocation, error) {
 	if r.Disk > free.Disk {
 		short = append(short, fmt.Sprintf("disk: asked for %s, %s free, short by %s",
 			formatBytes(r.Disk), formatBytes(free.Disk), formatBytes(r.Disk-free.Disk)))
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Custom)) {
+		if n := r.Custom[name]; n < 0 {
+			return Allocation{}, fmt.Errorf("reserve %q: negative %s", id, name)
+		} else if n > free.Custom[name] {
+			short = append(short, fmt.Sprintf("%s: asked for %d, %d free, short by %d", name, n, free.Custom[name], n-free.Custom[name]))
+		}
 	}
 	var chosen []GPU
 	if r.GPUs > 0 {
@@ -210,18 +218,27 @@ func (l *Ledger) freeScalars() job.Resources {
 	for _, a := range l.holds {
 		held = held.Add(a.Resources)
 	}
-	return job.Resources{
+	free := job.Resources{
 		CPU:    max(l.total.CPU-held.CPU, 0),
 		Memory: max(l.total.Memory-held.Memory, 0),
 		Disk:   max(l.total.Disk-held.Disk, 0),
 	}
+	if len(l.total.Custom) > 0 {
+		free.Custom = make(map[string]int64, len(l.total.Custom))
+		for name, n := range l.total.Custom {
+			free.Custom[name] = max(n-held.Custom[name], 0)
+		}
+	}
+	return free
 }
 
 // Total returns the total capacity and its GPUs.
 func (l *Ledger) Total() (job.Resources, []GPU) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.total, slices.Clone(l.gpus)
+	t := l.total
+	t.Custom = maps.Clone(t.Custom)
+	return t, slices.Clone(l.gpus)
 }
 
 // Holds returns what each reservation holds, by id.

@@ -78,7 +78,7 @@ func TestLedgerReserve(t *testing.T) {
 				if !errors.Is(err, ErrInsufficient) || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want ErrInsufficient containing %q", err, tc.wantErr)
 				}
-				if free, gpus := l.Free(); free != freeBefore || !slices.Equal(gpus, gpusBefore) {
+				if free, gpus := l.Free(); !free.Equal(freeBefore) || !slices.Equal(gpus, gpusBefore) {
 					t.Errorf("a failed reservation changed free capacity: %+v -> %+v", freeBefore, free)
 				}
 				return
@@ -86,12 +86,12 @@ func TestLedgerReserve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.ID != "exec-1" || a.Resources != tc.req || !slices.Equal(a.GPUs, tc.wantGPUs) || a.Vendor != tc.wantVendor {
+			if a.ID != "exec-1" || !a.Resources.Equal(tc.req) || !slices.Equal(a.GPUs, tc.wantGPUs) || a.Vendor != tc.wantVendor {
 				t.Errorf("allocation %+v, want GPUs %q vendor %q", a, tc.wantGPUs, tc.wantVendor)
 			}
 			free, gpus := l.Free()
 			wantFree := freeBefore.Sub(job.Resources{CPU: tc.req.CPU, Memory: tc.req.Memory, Disk: tc.req.Disk, GPUs: len(tc.wantGPUs)})
-			if free != wantFree || len(gpus) != free.GPUs {
+			if !free.Equal(wantFree) || len(gpus) != free.GPUs {
 				t.Errorf("free %+v (%d GPUs listed), want %+v", free, len(gpus), wantFree)
 			}
 			for _, g := range gpus {
@@ -131,14 +131,14 @@ func TestLedgerLifecycle(t *testing.T) {
 		t.Error("Allocation returns the ledger's own slice")
 	}
 	holds := l.Holds()
-	if want := map[string]job.Resources{"exec-1": a.Resources}; !maps.Equal(holds, want) {
+	if want := map[string]job.Resources{"exec-1": a.Resources}; !maps.EqualFunc(holds, want, job.Resources.Equal) {
 		t.Errorf("holds %+v, want %+v", holds, want)
 	}
 
 	// The owner halves the share: exec-1 stays held.
 	l.SetTotal(job.Resources{CPU: 1000, Memory: 2 * gib, Disk: 10 * gib}, ledgerGPUs()[:2])
 	free, freeGPUs := l.Free()
-	if want := (job.Resources{CPU: 0, Memory: 0, Disk: 10 * gib, GPUs: 2}); free != want || len(freeGPUs) != 2 {
+	if want := (job.Resources{CPU: 0, Memory: 0, Disk: 10 * gib, GPUs: 2}); !free.Equal(want) || len(freeGPUs) != 2 {
 		t.Errorf("after shrinking: free %+v, want %+v", free, want)
 	}
 	if _, ok := l.Holds()["exec-1"]; !ok {
@@ -155,7 +155,7 @@ func TestLedgerLifecycle(t *testing.T) {
 		t.Errorf("second release: %v, want ErrNotHeld", err)
 	}
 	free, freeGPUs = l.Free()
-	if want := (job.Resources{CPU: 1000, Memory: 2 * gib, Disk: 10 * gib, GPUs: 2}); free != want || len(freeGPUs) != 2 {
+	if want := (job.Resources{CPU: 1000, Memory: 2 * gib, Disk: 10 * gib, GPUs: 2}); !free.Equal(want) || len(freeGPUs) != 2 {
 		t.Errorf("after release: free %+v, want %+v", free, want)
 	}
 	if len(l.Holds()) != 0 {
@@ -248,7 +248,7 @@ func TestLedgerConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	free, gpus := l.Free()
-	if free != total || len(gpus) != len(ledgerGPUs()) {
+	if !free.Equal(total) || len(gpus) != len(ledgerGPUs()) {
 		t.Errorf("after all releases: free %+v with %d GPUs, want %+v", free, len(gpus), total)
 	}
 }

@@ -3,6 +3,7 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,10 @@ type Share struct {
 	// GPUs are the GPUs sold, by UUID or by index ("0", "1"); an index is
 	// accepted only when one GPU of the machine has it.
 	GPUs []string `json:"gpus,omitempty"`
+	// Custom sells named countable resources beyond these (an accelerator
+	// an operator defines, e.g. tpu1684x: 4), declared by the owner or
+	// counted by a command (see provider.Policy.CustomCommands).
+	Custom map[string]int64 `json:"custom,omitempty"`
 }
 
 // CheckShare returns nil when the machine has everything s sells, and
@@ -46,6 +51,16 @@ func (m Machine) CheckShare(s Share) error {
 	case s.Disk > m.DiskFree:
 		errs = append(errs, fmt.Errorf("disk: asked for %s, this machine has %s free (of %s)",
 			formatBytes(s.Disk), formatBytes(m.DiskFree), formatBytes(m.DiskTotal)))
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Custom)) {
+		switch n, have := s.Custom[name], m.Custom[name]; {
+		case !job.ValidCustomName(name):
+			errs = append(errs, fmt.Errorf("custom %q: not a resource name (lower-case letters, digits, . _ -, starting with a letter)", name))
+		case n < 1:
+			errs = append(errs, fmt.Errorf("custom %s: sell at least 1, got %d", name, n))
+		case n > have:
+			errs = append(errs, fmt.Errorf("custom %s: asked for %d, this machine has %d (declare what it has, or count it with a command)", name, n, have))
+		}
 	}
 	seen := map[string]string{} // UUID -> the name the share used first
 	for _, id := range s.GPUs {
@@ -131,7 +146,7 @@ func (m Machine) ShareResources(s Share) (job.Resources, []GPU) {
 		return slices.IndexFunc(m.GPUs, func(g GPU) bool { return g.UUID == a.UUID }) -
 			slices.IndexFunc(m.GPUs, func(g GPU) bool { return g.UUID == b.UUID })
 	})
-	return job.Resources{CPU: s.CPU, Memory: s.Memory, Disk: s.Disk, GPUs: len(gpus)}, gpus
+	return job.Resources{CPU: s.CPU, Memory: s.Memory, Disk: s.Disk, GPUs: len(gpus), Custom: maps.Clone(s.Custom)}, gpus
 }
 
 // byteUnits are the binary units formatBytes uses.

@@ -115,7 +115,7 @@ func TestShareResources(t *testing.T) {
 	res, gpus := m.ShareResources(Share{CPU: 8000, Memory: 16 * gib, Disk: 100 * gib,
 		GPUs: []string{"0x9a3c5e7f1b2d4068", "GPU-xyz", "1", "GPU-def"}})
 	want := job.Resources{CPU: 8000, Memory: 16 * gib, Disk: 100 * gib, GPUs: 2}
-	if res != want {
+	if !res.Equal(want) {
 		t.Errorf("resources %+v, want %+v", res, want)
 	}
 	// Machine order, unknown names dropped, duplicates once.

@@ -215,7 +215,7 @@ func TestQuantityJSONForms(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var r Resources
-			if err := json.Unmarshal([]byte(tc.in), &r); err != nil || r != tc.want {
+			if err := json.Unmarshal([]byte(tc.in), &r); err != nil || !r.Equal(tc.want) {
 				t.Fatalf("got %+v, %v; want %+v", r, err, tc.want)
 			}
 		})

@@ -103,6 +103,9 @@ type Resources struct {
 	GPUs int `json:"gpus,omitempty" yaml:"gpus,omitempty"`
 	// GPU narrows which GPUs qualify; ignored when GPUs is zero.
 	GPU GPUSelector `json:"gpu,omitzero" yaml:"gpu,omitempty"`
+	// Custom counts named resources beyond these (an accelerator an
+	// operator defines, e.g. tpu1684x: 2), matched like GPUs.
+	Custom map[string]int64 `json:"custom,omitempty" yaml:"custom,omitempty"`
 }
 
 // GPUSelector constrains the GPUs a task accepts.
@@ -121,21 +124,64 @@ type MilliCPU int64
 // ByteSize is a quantity of bytes.
 type ByteSize int64
 
-// Fits reports whether r fits inside avail on every scalar dimension
-// (GPU identity is matched elsewhere).
+// Fits reports whether r fits inside avail on every scalar dimension and
+// every custom resource (GPU identity is matched elsewhere).
 func (r Resources) Fits(avail Resources) bool {
-	return r.CPU <= avail.CPU && r.Memory <= avail.Memory &&
-		r.Disk <= avail.Disk && r.GPUs <= avail.GPUs
+	if r.CPU > avail.CPU || r.Memory > avail.Memory || r.Disk > avail.Disk || r.GPUs > avail.GPUs {
+		return false
+	}
+	for name, n := range r.Custom {
+		if n > avail.Custom[name] {
+			return false
+		}
+	}
+	return true
 }
 
-// Add returns r+o on every scalar dimension.
+// Add returns r+o on every scalar dimension and custom resource.
 func (r Resources) Add(o Resources) Resources {
-	return Resources{CPU: r.CPU + o.CPU, Memory: r.Memory + o.Memory, Disk: r.Disk + o.Disk, GPUs: r.GPUs + o.GPUs}
+	return Resources{CPU: r.CPU + o.CPU, Memory: r.Memory + o.Memory, Disk: r.Disk + o.Disk, GPUs: r.GPUs + o.GPUs,
+		Custom: combine(r.Custom, o.Custom, 1)}
 }
 
-// Sub returns r-o on every scalar dimension.
+// Sub returns r-o on every scalar dimension and custom resource.
 func (r Resources) Sub(o Resources) Resources {
-	return Resources{CPU: r.CPU - o.CPU, Memory: r.Memory - o.Memory, Disk: r.Disk - o.Disk, GPUs: r.GPUs - o.GPUs}
+	return Resources{CPU: r.CPU - o.CPU, Memory: r.Memory - o.Memory, Disk: r.Disk - o.Disk, GPUs: r.GPUs - o.GPUs,
+		Custom: combine(r.Custom, o.Custom, -1)}
+}
+
+// Equal reports whether r and o are the same resources (custom ones
+// counted zero when absent).
+func (r Resources) Equal(o Resources) bool {
+	if r.CPU != o.CPU || r.Memory != o.Memory || r.Disk != o.Disk || r.GPUs != o.GPUs || r.GPU != o.GPU {
+		return false
+	}
+	for name, n := range r.Custom {
+		if o.Custom[name] != n {
+			return false
+		}
+	}
+	for name, n := range o.Custom {
+		if r.Custom[name] != n {
+			return false
+		}
+	}
+	return true
+}
+
+// combine is a + sign·b per name; nil when both are empty.
+func combine(a, b map[string]int64, sign int64) map[string]int64 {
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
+	out := make(map[string]int64, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] += sign * v
+	}
+	return out
 }
 
 // Duration is a time.Duration written as "30s", "1h30m" in specs.

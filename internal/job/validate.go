@@ -308,6 +308,7 @@ func validateResources(v *validator, r Resources) {
 	case r.GPUs > MaxGPUs:
 		v.add("resources.gpus", "must be at most %d, got %d", MaxGPUs, r.GPUs)
 	}
+	validateCustom(v, "resources.custom", r.Custom)
 	g := r.GPU
 	if g != (GPUSelector{}) && r.GPUs == 0 {
 		v.add("resources.gpu", "set but resources.gpus is 0")
@@ -326,6 +327,47 @@ func validateResources(v *validator, r Resources) {
 	case g.MinVRAM > MaxMemory:
 		v.add("resources.gpu.minVRAM", "must be at most %s, got %s", MaxMemory, g.MinVRAM)
 	}
+}
+
+// Limits of custom resources.
+const (
+	MaxCustomKinds = 16
+	MaxCustomCount = 1 << 20
+)
+
+// validateCustom checks custom resource names and counts.
+func validateCustom(v *validator, field string, c map[string]int64) {
+	if len(c) > MaxCustomKinds {
+		v.add(field, "at most %d kinds, got %d", MaxCustomKinds, len(c))
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(c)) {
+		switch n := c[name]; {
+		case !ValidCustomName(name):
+			v.add(field, "%q is not a resource name (lower-case letters, digits, . _ -; up to 63, starting with a letter)", name)
+		case n < 1 || n > MaxCustomCount:
+			v.add(field+"."+name, "must be 1 to %d, got %d", MaxCustomCount, n)
+		}
+	}
+}
+
+// ValidCustomName reports whether s names a custom resource: lower-case
+// letters, digits, '.', '_' and '-', starting with a letter, up to 63, and
+// not one of the built-in resources.
+func ValidCustomName(s string) bool {
+	if s == "" || len(s) > 63 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	switch s {
+	case "cpu", "memory", "disk", "gpu", "gpus":
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 var sha256HexRE = lazyRE(`^[0-9a-f]{64}$`)

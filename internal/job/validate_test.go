@@ -67,6 +67,9 @@ func TestValidate(t *testing.T) {
 			s.Resources.GPUs = 1
 			s.Resources.GPU = GPUSelector{Vendor: "amd", Model: "MI300", MinVRAM: 64 * GiB}
 		}},
+		{name: "custom resource name", mutate: func(s *Spec) { s.Resources.Custom = map[string]int64{"TPU": 1} }, want: []string{`resources.custom: "TPU" is not a resource name`}},
+		{name: "custom resource count", mutate: func(s *Spec) { s.Resources.Custom = map[string]int64{"tpu": 0} }, want: []string{"resources.custom.tpu: must be 1 to"}},
+		{name: "custom resource built in", mutate: func(s *Spec) { s.Resources.Custom = map[string]int64{"gpu": 1} }, want: []string{`resources.custom: "gpu" is not a resource name`}},
 		{name: "gpu minVRAM without gpus", mutate: func(s *Spec) { s.Resources.GPU.MinVRAM = GiB }, want: []string{"resources.gpu: set but resources.gpus is 0"}},
 		{name: "negative minVRAM", mutate: func(s *Spec) { s.Resources.GPUs = 1; s.Resources.GPU.MinVRAM = -1 }, want: []string{"resources.gpu.minVRAM: must not be negative"}},
 		{name: "long gpu model", mutate: func(s *Spec) { s.Resources.GPUs = 1; s.Resources.GPU.Model = strings.Repeat("a", 300) }, want: []string{"resources.gpu.model: must be at most 256 bytes"}},

@@ -152,7 +152,11 @@ func (b backend) Outputs(ctx context.Context, id string) (string, string, error)
 }
 
 func (b backend) Onboarding(ctx context.Context) (api.OnboardingView, error) {
-	m, warnings, err := b.n.Detect(ctx)
+	var cur provider.Policy
+	if ob := b.n.provider.Onboarding(); ob != nil {
+		cur = ob.Policy
+	}
+	m, warnings, err := b.n.detectFor(ctx, cur)
 	if err != nil {
 		return api.OnboardingView{}, err
 	}
@@ -160,7 +164,7 @@ func (b backend) Onboarding(ctx context.Context) (api.OnboardingView, error) {
 }
 
 func (b backend) Onboard(ctx context.Context, p provider.Policy) (provider.Onboarding, error) {
-	m, _, err := b.n.Detect(ctx)
+	m, _, err := b.n.detectFor(ctx, p)
 	if err != nil {
 		return provider.Onboarding{}, err
 	}
@@ -169,6 +173,25 @@ func (b backend) Onboard(ctx context.Context, p provider.Policy) (provider.Onboa
 }
 
 func (b backend) Offboard(ctx context.Context) error { return b.n.provider.Offboard(ctx) }
+
+// detectFor inspects the machine for a policy: its custom resources are
+// counted by the policy's commands, or, without one, as the share
+// declares them.
+func (n *Node) detectFor(ctx context.Context, p provider.Policy) (inventory.Machine, []string, error) {
+	m, warnings, err := inventory.Detect(ctx, inventory.Options{DataDir: n.cfg.DataDir, Custom: p.CustomCommands})
+	if err != nil {
+		return m, warnings, err
+	}
+	for name, count := range p.Share.Custom {
+		if _, counted := p.CustomCommands[name]; !counted {
+			if m.Custom == nil {
+				m.Custom = map[string]int64{}
+			}
+			m.Custom[name] = count
+		}
+	}
+	return m, warnings, nil
+}
 
 // Detect inspects the machine (CPU, memory, the data directory's disk, GPUs).
 func (n *Node) Detect(ctx context.Context) (inventory.Machine, []string, error) {

@@ -48,6 +48,8 @@ type Prices struct {
 	DiskGiBHour money.Amount `json:"diskGiBHour,omitempty"`
 	// GPUHour is the price of one GPU for one hour.
 	GPUHour money.Amount `json:"gpuHour,omitempty"`
+	// Custom prices one unit of each custom resource for one hour.
+	Custom map[string]money.Amount `json:"custom,omitempty"`
 }
 
 // PerHour is what a task holding r costs per hour at these prices.
@@ -56,7 +58,15 @@ func (p Prices) PerHour(r job.Resources) money.Amount {
 	return p.CPUHour.MulRatio(int64(r.CPU), 1000) +
 		p.MemoryGiBHour.MulRatio(int64(r.Memory), gib) +
 		p.DiskGiBHour.MulRatio(int64(r.Disk), gib) +
-		p.GPUHour.MulRatio(int64(r.GPUs), 1)
+		p.GPUHour.MulRatio(int64(r.GPUs), 1) + p.customPerHour(r.Custom)
+}
+
+func (p Prices) customPerHour(c map[string]int64) money.Amount {
+	var sum money.Amount
+	for name, n := range c {
+		sum += p.Custom[name].MulRatio(n, 1)
+	}
+	return sum
 }
 
 // GPU is one free GPU as advertised.

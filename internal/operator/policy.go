@@ -183,6 +183,14 @@ func (p *Policy) check() error {
 		if s.PricePerHour < 0 {
 			bad("specs[%d].pricePerHour: must not be negative", i)
 		}
+		if len(r.Custom) > job.MaxCustomKinds {
+			bad("specs[%d].resources.custom: at most %d kinds", i, job.MaxCustomKinds)
+		}
+		for name, n := range r.Custom {
+			if !job.ValidCustomName(name) || n < 1 || n > job.MaxCustomCount {
+				bad("specs[%d].resources.custom: %q: %d is not a custom resource count", i, name, n)
+			}
+		}
 	}
 	nodes := map[string]int{}
 	pools := map[string]bool{}

@@ -121,8 +121,10 @@ func (st *operatorState) admit(self, requester string, spec *job.Spec) error {
 // sameResources compares a spec's resources with a task's; a spec that
 // sets no disk leaves the task its own (the job's default).
 func sameResources(spec, task job.Resources, anyDisk bool) bool {
-	return spec.CPU == task.CPU && spec.Memory == task.Memory && (anyDisk || spec.Disk == task.Disk) &&
-		spec.GPUs == task.GPUs && spec.GPU == task.GPU
+	if anyDisk {
+		spec.Disk = task.Disk
+	}
+	return spec.Equal(task)
 }
 
 func describe(r job.Resources) string {

@@ -40,6 +40,11 @@ type Policy struct {
 	AllowedRequesters []string `json:"allowedRequesters,omitempty"`
 	// AllowNetwork lets tasks that ask for it reach the network.
 	AllowNetwork bool `json:"allowNetwork,omitempty"`
+	// CustomCommands count custom resources on the machine: the command
+	// (program and arguments) prints the count (see inventory.Options).
+	// A custom resource in the share without a command is declared: the
+	// owner says the machine has it.
+	CustomCommands map[string][]string `json:"customCommands,omitempty"`
 	// Validator opts the node in to re-running other providers' tasks
 	// that a job's verification policy samples (its offer says so).
 	Validator bool `json:"validator,omitempty"`
@@ -72,6 +77,14 @@ func (o Onboarding) Check() error {
 	p := o.Policy.Prices
 	if p.CPUHour < 0 || p.MemoryGiBHour < 0 || p.DiskGiBHour < 0 || p.GPUHour < 0 || o.Policy.FixedPrice < 0 {
 		errs = append(errs, fmt.Errorf("prices: must not be negative"))
+	}
+	for name, v := range p.Custom {
+		if _, sold := s.Custom[name]; !sold {
+			errs = append(errs, fmt.Errorf("prices.custom.%s: priced but not in the share", name))
+		}
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("prices.custom.%s: must not be negative", name))
+		}
 	}
 	return errors.Join(errs...)
 }

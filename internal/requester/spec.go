@@ -32,7 +32,7 @@ func (r *Requester) resolveSpec(spec *job.Spec) error {
 			if s == nil {
 				continue
 			}
-			if found != nil && *found != s.Resources {
+			if found != nil && !found.Equal(s.Resources) {
 				return job.FieldErrors{{Field: "spec", Problem: fmt.Sprintf("operators %s and %s define %q differently; choose one with constraints.operator",
 					by[0], p.Operator, name)}}
 			}
@@ -52,7 +52,7 @@ func (r *Requester) resolveSpec(spec *job.Spec) error {
 	if res.Disk == 0 {
 		res.Disk = job.DefaultDisk
 	}
-	if w := spec.Resources; (w.CPU != 0 || w.Memory != 0) && (w.CPU != res.CPU || w.Memory != res.Memory || w.GPUs != res.GPUs) {
+	if w := spec.Resources; (w.CPU != 0 || w.Memory != 0) && (w.CPU != res.CPU || w.Memory != res.Memory || w.GPUs != res.GPUs || !job.Resources{Custom: w.Custom}.Equal(job.Resources{Custom: res.Custom})) {
 		return job.FieldErrors{{Field: "resources", Problem: fmt.Sprintf("spec %q sets them (%s cores, %s memory, %d GPUs, by %s); leave resources out",
 			name, res.CPU, res.Memory, res.GPUs, strings.Join(by, ", "))}}
 	}

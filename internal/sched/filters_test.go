@@ -97,6 +97,27 @@ func TestResourcesFilter(t *testing.T) {
 	})
 }
 
+func TestResourcesFilterMatchesCustomResources(t *testing.T) {
+	tpu := mkOffer("t", 8000, 8<<30, 0)
+	tpu.Total.Custom = map[string]int64{"tpu1684x": 4}
+	tpu.Free.Custom = map[string]int64{"tpu1684x": 1}
+	want := func(n int64) job.Spec {
+		s := spec(1000, 1<<30)
+		s.Resources.Custom = map[string]int64{"tpu1684x": n}
+		return s
+	}
+	runFilterCases(t, ResourcesFilter{}, []filterCase{
+		{name: "one free", spec: want(1), o: tpu, code: Fits},
+		{name: "busy now", spec: want(2), o: tpu, code: Unschedulable, reason: "not enough free custom resources", detail: "tpu1684x: needs 2, 1 free, 4 in total"},
+		{name: "never", spec: want(5), o: tpu, code: UnschedulableForever, reason: "custom resource request larger than the provider's whole share"},
+		{name: "provider without it", spec: want(1), o: mkOffer("x", 8000, 8<<30, 0), code: UnschedulableForever, reason: "custom resource request larger than the provider's whole share"},
+	})
+	priced := offer.Prices{CPUHour: money.Unit, Custom: map[string]money.Amount{"tpu1684x": 2 * money.Unit}}
+	if got := priced.PerHour(want(3).Resources); got != money.Unit+6*money.Unit {
+		t.Fatalf("price per hour %s, want 1 core + 3 tpu at 2", got)
+	}
+}
+
 func TestGPUFilter(t *testing.T) {
 	gpuOffer := mkOffer("g", 8000, 32<<30, money.Unit)
 	gpuOffer.GPUs = []offer.GPU{{Vendor: "nvidia", Model: "NVIDIA A100-SXM4-80GB", VRAM: 80 << 30}, {Vendor: "nvidia", Model: "NVIDIA T4", VRAM: 16 << 30}}

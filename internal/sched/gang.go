@@ -187,6 +187,11 @@ func capacity(r *Request, o *offer.Offer) (now, total int) {
 				n = min(n, int(d[1]/d[0]))
 			}
 		}
+		for name, want := range need.Custom {
+			if want > 0 {
+				n = min(n, int(avail.Custom[name]/want))
+			}
+		}
 		if r.Spec.Constraints.Group.DistinctProviders {
 			n = min(n, 1)
 		}

@@ -63,7 +63,7 @@ func (ResourcesFilter) Filter(r *Request, o *offer.Offer) Status {
 	case need.Disk > o.Free.Disk:
 		dim, want, free, total = 2, int64(need.Disk), int64(o.Free.Disk), int64(o.Total.Disk)
 	default:
-		return Fit
+		return customFits(r, o)
 	}
 	st := Status{Code: Unschedulable, Reason: reasonNow[dim]}
 	if total > 0 && want > total {
@@ -80,6 +80,25 @@ func (ResourcesFilter) Filter(r *Request, o *offer.Offer) Status {
 		}
 	}
 	return st
+}
+
+// customFits checks the job's custom resources against the offer's.
+func customFits(r *Request, o *offer.Offer) Status {
+	for name, n := range r.Spec.Resources.Custom {
+		free := o.Free.Custom[name]
+		if n <= free {
+			continue
+		}
+		st := Status{Code: Unschedulable, Reason: "not enough free custom resources"}
+		if total := o.Total.Custom[name]; n > total {
+			st = Status{Code: UnschedulableForever, Reason: "custom resource request larger than the provider's whole share"}
+		}
+		if r.Explain {
+			st.Detail = fmt.Sprintf("%s: needs %d, %d free, %d in total", name, n, free, o.Total.Custom[name])
+		}
+		return st
+	}
+	return Fit
 }
 
 // GPUFilter rejects providers without enough free GPUs matching the job's
