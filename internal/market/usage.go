@@ -29,12 +29,34 @@ var (
 	ErrUsageSeq       = errors.New("usage report out of sequence")
 	ErrUsageAmount    = errors.New("usage report amount does not follow the deal's terms")
 	ErrUsageRunTime   = errors.New("usage report claims more run time than has passed")
+	ErrUsageUse       = errors.New("usage report's measured use is impossible")
 )
 
-const usageType = "UsageReport(string execution,uint64 seq,uint64 runMillis,uint256 amountDue)"
+const usageType = "UsageReport(string execution,uint64 seq,uint64 runMillis,uint256 amountDue," +
+	"uint64 cpuMillis,uint64 memoryPeak,uint64 gpuMillis,uint64 gpuMemoryPeak)"
+
+// Use is an execution's measured use as a usage report states it: every
+// field is cumulative since the sandbox started, so it never falls from
+// one report to the next. Zero means not measured (an executor that
+// cannot tell, a task without GPUs). Use is signed with the report but
+// does not change the amount due, which follows run time alone.
+type Use struct {
+	// CPUMillis is the CPU time of the execution's processes (its
+	// cgroup's), in milliseconds.
+	CPUMillis uint64 `json:"cpuMillis,omitempty"`
+	// MemoryPeak is the most memory charged to the execution, in bytes.
+	MemoryPeak uint64 `json:"memoryPeak,omitempty"`
+	// GPUMillis is GPU busy time summed over the execution's GPUs
+	// (utilisation times time), in milliseconds.
+	GPUMillis uint64 `json:"gpuMillis,omitempty"`
+	// GPUMemoryPeak is the most GPU memory in use, summed over its GPUs,
+	// in bytes.
+	GPUMemoryPeak uint64 `json:"gpuMemoryPeak,omitempty"`
+}
 
 // UsageReport is a provider's signed statement of an execution's cumulative
-// run time and the cumulative amount due for it under the deal.
+// run time, its measured use, and the cumulative amount due for it under
+// the deal.
 type UsageReport struct {
 	Execution string `json:"execution"`
 	// Seq counts the execution's reports from 1.
@@ -43,6 +65,8 @@ type UsageReport struct {
 	RunMillis uint64 `json:"runMillis"`
 	// AmountDue is AmountDue(terms, RunMillis).
 	AmountDue money.Amount `json:"amountDue"`
+	// Use is the execution's measured use so far.
+	Use
 	// Final is set on the report sent at exit (not signed: a later report
 	// would simply replace it).
 	Final bool `json:"final,omitempty"`
@@ -53,7 +77,8 @@ type UsageReport struct {
 // Hash is the EIP-712 digest of the report (domain offer.Domain, deco's off-chain domain).
 func (u UsageReport) Hash() []byte {
 	sh := identity.StructHash(usageType, identity.StringWord(u.Execution), identity.Uint64(u.Seq),
-		identity.Uint64(u.RunMillis), identity.Uint256(big.NewInt(int64(u.AmountDue))))
+		identity.Uint64(u.RunMillis), identity.Uint256(big.NewInt(int64(u.AmountDue))),
+		identity.Uint64(u.CPUMillis), identity.Uint64(u.MemoryPeak), identity.Uint64(u.GPUMillis), identity.Uint64(u.GPUMemoryPeak))
 	return identity.TypedHash(offer.Domain.Separator(), sh)
 }
 
@@ -78,10 +103,17 @@ func AmountDue(t Terms, runMillis uint64) money.Amount {
 	return min(due, t.MaxAmount)
 }
 
-// NewUsageReport builds and signs report seq of an execution under deal d.
+// NewUsageReport builds and signs report seq of an execution under deal d,
+// with no measured use.
 func NewUsageReport(key *identity.Key, d *Deal, seq uint64, run time.Duration, final bool) (UsageReport, error) {
+	return NewMeteredReport(key, d, seq, run, Use{}, final)
+}
+
+// NewMeteredReport builds and signs report seq of an execution under deal
+// d, stating its measured use.
+func NewMeteredReport(key *identity.Key, d *Deal, seq uint64, run time.Duration, use Use, final bool) (UsageReport, error) {
 	ms := uint64(max(run, 0) / time.Millisecond)
-	u := UsageReport{Execution: d.Quote.ExecutionID, Seq: seq, RunMillis: ms, AmountDue: AmountDue(d.Quote.Terms, ms), Final: final}
+	u := UsageReport{Execution: d.Quote.ExecutionID, Seq: seq, RunMillis: ms, AmountDue: AmountDue(d.Quote.Terms, ms), Use: use, Final: final}
 	return u, u.Sign(key)
 }
 
@@ -95,12 +127,16 @@ type UsageCheck struct {
 	Elapsed time.Duration
 	// Slack is the run time a report may claim beyond Elapsed (one interval).
 	Slack time.Duration
+	// Last is the measured use of the last report accepted (zero: none):
+	// a report's cumulative use may not fall below it.
+	Last Use
 }
 
 // CheckUsage verifies a report against the deal: the deal's provider signed
 // it, its seq follows the last one, its run time is not more than has
 // passed (plus slack), and its amount is exactly the terms' amount for that
-// run time (so never above MaxAmount).
+// run time (so never above MaxAmount), and its measured use does not fall
+// below the last report's.
 func CheckUsage(u UsageReport, c UsageCheck) error {
 	q := c.Deal.Quote
 	if u.Execution != q.ExecutionID {
@@ -118,6 +154,9 @@ func CheckUsage(u UsageReport, c UsageCheck) error {
 	}
 	if want := AmountDue(q.Terms, u.RunMillis); u.AmountDue != want || u.AmountDue > q.Terms.MaxAmount {
 		return fmt.Errorf("%w: %s claimed for %d ms, terms say %s", ErrUsageAmount, u.AmountDue, u.RunMillis, want)
+	}
+	if l := c.Last; u.CPUMillis < l.CPUMillis || u.MemoryPeak < l.MemoryPeak || u.GPUMillis < l.GPUMillis || u.GPUMemoryPeak < l.GPUMemoryPeak {
+		return fmt.Errorf("%w: cumulative use %+v fell below the last report's %+v", ErrUsageUse, u.Use, l)
 	}
 	return nil
 }
