@@ -31,7 +31,9 @@ over its tasks. Lines sum records by --by: job, day (UTC), spec,
 requester or provider.
 
 --from and --to take RFC 3339 times or YYYY-MM-DD (UTC) days and select
-executions by their last report. -o csv writes the lines (or, with
+executions by their last report. A requester's statement also lists its
+recharges: the deposits on its channels that the chain recorded in the
+window. -o csv writes the lines (or, with
 --records, the records) for a spreadsheet.`,
 		Example: `  deco billing
   deco billing --by day --from 2026-12-01 --to 2026-12-08
@@ -85,6 +87,12 @@ executions by their last report. -o csv writes the lines (or, with
 				row(l)
 			}
 			row(b.Total)
+			if len(b.Recharges) > 0 {
+				fmt.Fprintf(a.stdout, "\nrecharged %s in %d deposits (from the chain):\n", b.Recharged, len(b.Recharges))
+				for _, d := range b.Recharges {
+					fmt.Fprintf(a.stdout, "  %s  %14s  to %s  block %d  %s\n", d.At.Format("2006-01-02 15:04:05"), d.Amount, d.Provider, d.Block, d.Tx)
+				}
+			}
 			return nil
 		},
 	}

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/operator"
+	"github.com/deco-network/deco/internal/settle"
 )
 
 // maxOperatorBody caps the operator routes' bodies (a policy, at most
@@ -116,6 +118,11 @@ type Billing struct {
 	Total operator.Line   `json:"total"`
 	// Records are the executions' records (with ?records=true).
 	Records []operator.Record `json:"records,omitempty"`
+	// Recharges are the requester's deposits on its channels in the
+	// window, as the chain recorded them (role requester, with a chain),
+	// and Recharged their sum.
+	Recharges []settle.DepositRecord `json:"recharges,omitempty"`
+	Recharged money.Amount           `json:"recharged,omitempty"`
 }
 
 func (s *server) billing(w http.ResponseWriter, r *http.Request) {

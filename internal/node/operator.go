@@ -254,5 +254,18 @@ func (b backend) Billing(ctx context.Context, role string, from, to time.Time, b
 	if lines == nil {
 		lines = []operator.Line{}
 	}
-	return api.Billing{Role: role, From: from, To: to, By: by, Lines: lines, Total: total, Records: recs}, nil
+	out := api.Billing{Role: role, From: from, To: to, By: by, Lines: lines, Total: total, Records: recs}
+	if s := b.n.Settlement(); s != nil && r == store.RoleRequester {
+		deps, err := s.Deposits(ctx, b.n.Address(), 0)
+		if err != nil {
+			return api.Billing{}, fmt.Errorf("recharge records: %w", err)
+		}
+		for _, d := range deps {
+			if !d.At.Before(from) && d.At.Before(to) {
+				out.Recharges = append(out.Recharges, d)
+				out.Recharged += d.Amount
+			}
+		}
+	}
+	return out, nil
 }

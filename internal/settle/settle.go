@@ -80,6 +80,23 @@ type Settlement interface {
 	// parties to a deal must not be able to predict (which validators
 	// re-run a task).
 	Head(ctx context.Context) (Block, error)
+	// Deposits lists requester's deposits on its channels, as the chain
+	// recorded them, from block from on, oldest first.
+	Deposits(ctx context.Context, requester identity.Address, from uint64) ([]DepositRecord, error)
+}
+
+// DepositRecord is one deposit on a channel as the chain recorded it (the
+// escrow's Deposited event): a requester's recharge.
+type DepositRecord struct {
+	Requester identity.Address `json:"requester"`
+	Provider  identity.Address `json:"provider"`
+	Amount    money.Amount     `json:"amount"`
+	// Balance is the channel's balance after the deposit.
+	Balance money.Amount `json:"balance"`
+	Block   uint64       `json:"block"`
+	Tx      string       `json:"tx"`
+	// At is the block's time.
+	At time.Time `json:"at"`
 }
 
 // ValidatorSet is a backend's validators and the quorum a verdict needs.

@@ -57,6 +57,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"SlashRefused", testSlashRefused},
 		{"SlashingDisabled", testSlashingDisabled},
 		{"HeadAdvances", testHead},
+		{"DepositRecords", testDepositRecords},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -604,5 +605,41 @@ func testHead(t *testing.T, h Harness) {
 	}
 	if after.Number <= before.Number || after.Number < res.Block || after.Hash == before.Hash || after.Hash == ([32]byte{}) {
 		t.Fatalf("head %+v after a transaction in block %d, was %+v: want a later block", after, res.Block, before)
+	}
+}
+
+// testDepositRecords: the chain's record of a requester's deposits lists
+// each one, with its provider, amount, balance after, block and time, and
+// none of another requester's.
+func testDepositRecords(t *testing.T, h Harness) {
+	ctx := ctxT(t)
+	head, err := h.Requester.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Minute)
+	must(t, "deposit")(h.Requester.Deposit(ctx, h.Provider.Address(), 10*unit))
+	must(t, "top-up")(h.Requester.Deposit(ctx, h.Provider.Address(), 5*unit))
+	must(t, "stranger's deposit")(h.Stranger.Deposit(ctx, h.Provider.Address(), 7*unit))
+	recs, err := h.Provider.Deposits(ctx, h.Requester.Address(), head.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d deposit records, want the requester's 2: %+v", len(recs), recs)
+	}
+	for i, want := range []struct{ amount, balance money.Amount }{{10 * unit, 10 * unit}, {5 * unit, 15 * unit}} {
+		r := recs[i]
+		if r.Requester != h.Requester.Address() || r.Provider != h.Provider.Address() || r.Amount != want.amount ||
+			r.Balance != want.balance || r.Block < head.Number || r.Tx == "" || r.At.Before(start) {
+			t.Fatalf("record %d = %+v, want %s (balance %s) from block %d on", i, r, want.amount, want.balance, head.Number)
+		}
+	}
+	if recs[1].Block < recs[0].Block {
+		t.Fatalf("records out of order: %+v", recs)
+	}
+	later, err := h.Provider.Deposits(ctx, h.Requester.Address(), recs[1].Block+1)
+	if err != nil || len(later) != 0 {
+		t.Fatalf("records after the last deposit: %+v, %v", later, err)
 	}
 }
