@@ -84,7 +84,8 @@ func (s *Store) PutUsage(ctx context.Context, role Role, u Usage) (money.Amount,
 		return 0, fmt.Errorf("put usage report %s/%d: %w", r.Execution, r.Seq, err)
 	}
 	res, err := s.txExec(ctx, tx, sqlPutUsage, string(role), r.Execution, u.JobID, req, prov, int64(r.Seq), int64(r.RunMillis),
-		int64(r.AmountDue), final, r.Signature, u.At.UnixNano())
+		int64(r.AmountDue), final, r.Signature, u.At.UnixNano(),
+		int64(r.CPUMillis), int64(r.MemoryPeak), int64(r.GPUMillis), int64(r.GPUMemoryPeak))
 	if err != nil {
 		return 0, fmt.Errorf("put usage report %s/%d: %w", r.Execution, r.Seq, err)
 	}
@@ -122,7 +123,8 @@ func (s *Store) UsageTotal(ctx context.Context, role Role, requester, provider i
 
 // Usages returns an execution's reports in order.
 func (s *Store) Usages(ctx context.Context, role Role, execution string) ([]Usage, error) {
-	rows, err := s.query(ctx, `SELECT job_id, requester, provider, seq, run_millis, amount, final, signature, at
+	rows, err := s.query(ctx, `SELECT job_id, requester, provider, seq, run_millis, amount, final, signature, at,
+		cpu_millis, memory_peak, gpu_millis, gpu_memory_peak
 		FROM usage_reports WHERE role = ? AND execution_id = ? ORDER BY seq`, string(role), execution)
 	if err != nil {
 		return nil, err
@@ -132,11 +134,13 @@ func (s *Store) Usages(ctx context.Context, role Role, execution string) ([]Usag
 	for rows.Next() {
 		var u Usage
 		var req, prov string
-		var seq, ms, amount, at int64
+		var seq, ms, amount, at, cpu, mem, gpu, gpuMem int64
 		var final int
-		if err := rows.Scan(&u.JobID, &req, &prov, &seq, &ms, &amount, &final, &u.Report.Signature, &at); err != nil {
+		if err := rows.Scan(&u.JobID, &req, &prov, &seq, &ms, &amount, &final, &u.Report.Signature, &at,
+			&cpu, &mem, &gpu, &gpuMem); err != nil {
 			return nil, err
 		}
+		u.Report.Use = market.Use{CPUMillis: uint64(cpu), MemoryPeak: uint64(mem), GPUMillis: uint64(gpu), GPUMemoryPeak: uint64(gpuMem)}
 		u.Requester, _ = identity.ParseAddress(req)
 		u.Provider, _ = identity.ParseAddress(prov)
 		u.Report.Execution, u.Report.Seq, u.Report.RunMillis = execution, uint64(seq), uint64(ms)
@@ -387,8 +391,9 @@ const (
 	// The latest report of an execution on the current escrow.
 	sqlLatestUsage = `SELECT seq, amount FROM usage_reports WHERE role = ? AND execution_id = ? AND archived_escrow = ''
 		ORDER BY seq DESC LIMIT 1`
-	sqlPutUsage = `INSERT INTO usage_reports(role, execution_id, job_id, requester, provider, seq, run_millis, amount, final, signature, at)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	sqlPutUsage = `INSERT INTO usage_reports(role, execution_id, job_id, requester, provider, seq, run_millis, amount, final, signature, at,
+		cpu_millis, memory_peak, gpu_millis, gpu_memory_peak)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	sqlAddUsage = `INSERT INTO pay_channels(role, requester, provider, usage_total, updated_at) VALUES(?, ?, ?, ?, ?)
 		ON CONFLICT(role, requester, provider) DO UPDATE SET usage_total = usage_total + excluded.usage_total`
 	sqlUsageTotal   = `SELECT usage_total FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
