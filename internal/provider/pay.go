@@ -193,7 +193,7 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 		return
 	}
 	run := max(p.now().Sub(m.started), m.run)
-	u, err := market.NewUsageReport(p.cfg.Key, m.deal, m.seq+1, run, final)
+	u, err := market.NewMeteredReport(p.cfg.Key, m.deal, m.seq+1, run, p.useOf(id), final)
 	if err != nil {
 		p.payMu.Unlock()
 		p.log.Error("usage report", "execution", id, "err", err)

@@ -24,6 +24,7 @@ import (
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
+	"github.com/deco-network/deco/internal/telemetry"
 	"github.com/deco-network/deco/internal/volume"
 )
 
@@ -110,6 +111,17 @@ type Config struct {
 	// directory before its digest is taken (tests: a provider that
 	// returns a wrong result).
 	TamperOutputs func(dir string) error
+	// Meters, when set, keep the measured use of running executions (the
+	// node reads them for its metrics); nil: the provider keeps its own.
+	Meters *telemetry.Meters
+	// GPUSampler, when set, reads the utilisation and memory of the GPUs
+	// assigned to an execution at each sample (telemetry.NvidiaSampler).
+	GPUSampler GPUSampler
+	// SampleInterval is how often running executions' use is sampled
+	// (DefaultSampleInterval, at most the usage interval, when zero).
+	SampleInterval time.Duration
+	// Metrics observes executions ending and quotes (nil: nothing).
+	Metrics *telemetry.Metrics
 }
 
 // Provider sells this node's capacity. Create with New, then Run.
@@ -185,6 +197,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.Meters == nil {
+		cfg.Meters = telemetry.NewMeters()
 	}
 	var err error
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),

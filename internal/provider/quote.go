@@ -34,6 +34,7 @@ func (p *Provider) serveQuote(ctx context.Context, s network.Stream) {
 		return
 	}
 	q, err := p.quote(ctx, &req, requester)
+	p.cfg.Metrics.Quoted(err == nil)
 	if err != nil {
 		_ = p2p.WriteMsg(s, market.QuoteReply{Error: err.Error()})
 		return

@@ -113,6 +113,8 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 		defer usage.Stop()
 		disk := time.NewTicker(p.cfg.DiskCheck)
 		defer disk.Stop()
+		sample := time.NewTicker(p.sampleInterval())
+		defer sample.Stop()
 		for {
 			select {
 			case <-stopBeats:
@@ -123,6 +125,8 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 				p.meterTick(ctx, rec.ID, out)
 			case <-disk.C:
 				p.checkDisk(ctx, rec)
+			case <-sample.C:
+				p.sampleUse(ctx, rec)
 			}
 		}
 	}()
@@ -177,6 +181,7 @@ func (p *Provider) supervise(ctx context.Context, rec store.Execution, out *send
 	// The final usage report (nothing when the sandbox never started),
 	// and a short wait for its voucher before the final event.
 	p.report(ctx, rec.ID, out, true)
+	p.endUse(rec, res)
 	if requester, due := p.endMeter(rec.ID); due > 0 {
 		p.settleEnd(ctx, rec.ID, requester, due)
 	}
@@ -324,6 +329,7 @@ func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.Ta
 		return exec.Result{}, err
 	}
 	p.markStarted(req.ExecutionID)
+	p.sampleUse(ctx, store.Execution{ID: req.ExecutionID, JobID: req.JobID, TaskIndex: req.TaskIndex, Spec: req.Spec})
 	if err := p.cfg.Store.PutExecution(ctx, store.Execution{ID: req.ExecutionID, JobID: req.JobID, TaskIndex: req.TaskIndex,
 		Spec: req.Spec, State: job.StateRunning, UpdatedAt: p.now()}); err != nil {
 		p.log.Warn("store execution", "err", err)

@@ -3,20 +3,21 @@ package docker
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
+		"fmt"
 	"io"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/deco-network/deco/internal/exec"
 	"github.com/deco-network/deco/internal/telemetry"
 )
 
 // ErrNotRunning is returned by Sample for an execution whose container
-// exists but runs no process: the engine has no use to tell.
-var ErrNotRunning = errors.New("execution not running")
+// exists but runs no process: the engine has no use to tell. It wraps
+// exec.ErrNotFound: there is no running execution to sample.
+var ErrNotRunning = fmt.Errorf("execution not running: %w", exec.ErrNotFound)
 
 // maxStatsBody caps the engine's stats answer (a few KiB in practice).
 const maxStatsBody = 1 << 20
