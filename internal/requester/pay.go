@@ -33,6 +33,8 @@ type payTrack struct {
 	accepted time.Time
 	lastSeq  uint64
 	amount   money.Amount
+	// use is the measured use of the last report accepted.
+	use market.Use
 	// withheld: this node chose not to pay a valid report of the
 	// execution (its pay hook). A report refused as invalid is the
 	// provider's fault, and does not count.
@@ -142,7 +144,7 @@ func (r *Requester) resumePaying(ctx context.Context, j *store.Job) {
 		}
 	}
 	if us, err := r.cfg.Store.Usages(ctx, store.RoleRequester, j.ExecutionID); err == nil && len(us) > 0 {
-		t.lastSeq, t.amount = us[len(us)-1].Report.Seq, us[len(us)-1].Report.AmountDue
+		t.lastSeq, t.amount, t.use = us[len(us)-1].Report.Seq, us[len(us)-1].Report.AmountDue, us[len(us)-1].Report.Use
 	}
 	r.payMu.Lock()
 	r.pays[j.ExecutionID] = t
@@ -179,7 +181,7 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 		r.log.Warn("usage report for an execution not paid for", "job", j.ID, "execution", u.Execution)
 		return
 	}
-	err := market.CheckUsage(*u, market.UsageCheck{Deal: t.deal, LastSeq: t.lastSeq, Elapsed: r.now().Sub(t.accepted), Slack: r.usageSlack()})
+	err := market.CheckUsage(*u, market.UsageCheck{Deal: t.deal, LastSeq: t.lastSeq, Elapsed: r.now().Sub(t.accepted), Slack: r.usageSlack(), Last: t.use})
 	if err != nil {
 		r.log.Warn("usage report refused", "job", j.ID, "err", err)
 		r.update(j, j.State, fmt.Sprintf("usage report %d refused: %v", u.Seq, err))
@@ -196,7 +198,7 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 		r.log.Error("record usage report", "job", j.ID, "err", err)
 		return
 	}
-	t.lastSeq, t.amount = u.Seq, u.AmountDue
+	t.lastSeq, t.amount, t.use = u.Seq, u.AmountDue, u.Use
 	v, err := r.cfg.Settlement.SignVoucher(prov, total)
 	if err != nil {
 		r.log.Error("sign voucher", "job", j.ID, "err", err)
