@@ -252,7 +252,15 @@ func (n *Net) WaitForOffers(ctx context.Context, i, want int) error {
 // Restart stops node i and starts it again on the same data directory (a
 // daemon restart: same identity, store and executions).
 func (n *Net) Restart(ctx context.Context, i int) error {
-	n.Nodes[i].Close()
+	n.Stop(i)
+	return n.Start(ctx, i)
+}
+
+// Stop stops node i (Start starts it again; Close closes what is running).
+func (n *Net) Stop(i int) { n.Nodes[i].Close() }
+
+// Start starts node i, stopped, again on the same data directory.
+func (n *Net) Start(ctx context.Context, i int) error {
 	cfg := n.nodeCfgs[i]
 	n.joinThroughNode0(&cfg, i)
 	nd, err := node.New(ctx, cfg)

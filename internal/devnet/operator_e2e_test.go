@@ -3,6 +3,7 @@ package devnet_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -167,11 +168,26 @@ func TestOperatorPoolsGroupsSpecsEndToEnd(t *testing.T) {
 	body.Pools = []operator.Pool{{Name: "gpu-a", Nodes: []string{net.Nodes[1].PeerID(), net.Nodes[2].PeerID(), net.Nodes[3].PeerID()},
 		Groups: []string{"lab-1"}}}
 	body.Groups[0].Members = []identity.Address{net.Nodes[4].Address()}
+	// Node 4 is down while it is published: it gets it when it is back,
+	// from the operator's nodes' offers, which show the newer version.
+	net.Stop(4)
 	v2 := publish(ctx, t, op, clients[2], body)
 	if v2 <= v1 {
 		t.Fatalf("second policy version %d not after %d", v2, v1)
 	}
+	waitPolicyOn(t, net, op.Address(), v2, 0, 1, 2, 3)
+	if err := net.Start(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if got := net.Nodes[4].Operators().Version(op.Address()); got != v1 {
+		t.Fatalf("node4 restarted with policy version %d, want the stored %d", got, v1)
+	}
+	restarted := time.Now()
 	waitPolicy(t, net, op.Address(), v2)
+	t.Logf("node4 had the new policy %v after its restart", time.Since(restarted))
+	if clients[4], err = client.FromDataDir(net.DataDir(4)); err != nil {
+		t.Fatal(err)
+	}
 	waitOffers(t, clients[0], func(offers map[string]offer.Offer) bool {
 		o := offers[net.Nodes[3].PeerID()]
 		return o.Pool == "gpu-a" && o.PolicyVersion == v2
@@ -205,9 +221,19 @@ func publish(ctx context.Context, t *testing.T, op *identity.Key, c *client.Clie
 // waitPolicy waits until every node holds the operator's policy version.
 func waitPolicy(t *testing.T, net *devnet.Net, op identity.Address, version uint64) {
 	t.Helper()
-	waitFor(t, 30*time.Second, "the policy on every node", func() bool {
-		for _, n := range net.Nodes {
-			if n.Operators().Version(op) != version {
+	all := make([]int, len(net.Nodes))
+	for i := range all {
+		all[i] = i
+	}
+	waitPolicyOn(t, net, op, version, all...)
+}
+
+// waitPolicyOn waits until the nodes hold the operator's policy version.
+func waitPolicyOn(t *testing.T, net *devnet.Net, op identity.Address, version uint64, nodes ...int) {
+	t.Helper()
+	waitFor(t, 30*time.Second, fmt.Sprintf("policy version %d on nodes %v", version, nodes), func() bool {
+		for _, i := range nodes {
+			if net.Nodes[i].Operators().Version(op) != version {
 				return false
 			}
 		}

@@ -318,9 +318,19 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	go func() { defer n.wg.Done(); _ = n.provider.Run(runCtx) }()
 	n.host.Handle(p2p.ProtocolID(market.ProtoAnnounce, 1), 10*time.Second, n.serveAnnounce)
 	n.host.OnPeerConnected(func(p peer.ID) {
-		n.wg.Add(1)
+		n.wg.Add(2)
 		go func() { defer n.wg.Done(); n.fetchOffer(runCtx, p) }()
+		go func() { defer n.wg.Done(); n.operators.syncFrom(runCtx, p) }()
 	})
+	// Peers reached before the hook was set (the bootstrap peers): the
+	// same.
+	for _, p := range n.host.Peers() {
+		if p.Connected {
+			n.wg.Add(2)
+			go func() { defer n.wg.Done(); n.fetchOffer(runCtx, p.ID) }()
+			go func() { defer n.wg.Done(); n.operators.syncFrom(runCtx, p.ID) }()
+		}
+	}
 
 	if err := n.serveAPI(reg); err != nil {
 		return n, err

@@ -30,15 +30,27 @@ const (
 	operatorCertSetting = "operatorCert"
 )
 
-// policyRequest asks a node for an operator's policy.
+// policyRequest asks a node for an operator's policy, or, with List, for
+// the versions of every operator's policy it holds.
 type policyRequest struct {
 	Operator identity.Address `json:"operator"`
+	List     bool             `json:"list,omitempty"`
 }
 
-// policyReply carries it (nil: the node has none).
+// policyReply carries the policy (nil: the node has none) or the list.
 type policyReply struct {
-	Policy *operator.Policy `json:"policy"`
+	Policy   *operator.Policy `json:"policy"`
+	Versions []policyVersion  `json:"versions,omitempty"`
 }
+
+// policyVersion is one entry of a node's list of policies.
+type policyVersion struct {
+	Operator identity.Address `json:"operator"`
+	Version  uint64           `json:"version"`
+}
+
+// maxListedPolicies bounds a list reply.
+const maxListedPolicies = 1024
 
 // operatorService keeps operators' policies for the scheduler, applies the
 // node's own operator's to its provider, and spreads them.
@@ -153,16 +165,36 @@ func (o *operatorService) offerSeen(of offer.Offer) {
 	if o == nil || of.Operator == nil || of.PolicyVersion <= o.book.Version(of.Operator.Operator) {
 		return
 	}
-	op := of.Operator.Operator
+	if pid, err := peer.Decode(of.Node); err == nil {
+		o.fetch(pid, of.Operator.Operator)
+	}
+}
+
+// syncFrom asks a newly connected peer which policies it holds and fetches
+// those newer than the book's: a node that was offline catches up at once.
+func (o *operatorService) syncFrom(ctx context.Context, pid peer.ID) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var reply policyReply
+	if err := o.n.host.Request(ctx, pid, p2p.ProtocolID(ProtoOperatorPolicy, 1), policyRequest{List: true}, &reply, 1<<20); err != nil {
+		o.n.log.Debug("list operator policies", "peer", pid, "err", err)
+		return
+	}
+	for _, v := range reply.Versions {
+		if v.Version > o.book.Version(v.Operator) {
+			o.fetch(pid, v.Operator)
+		}
+	}
+}
+
+// fetch gets an operator's policy from a peer in the background (one fetch
+// per operator at a time).
+func (o *operatorService) fetch(pid peer.ID, op identity.Address) {
 	o.mu.Lock()
 	busy := o.fetching[op]
 	o.fetching[op] = true
 	o.mu.Unlock()
 	if busy {
-		return
-	}
-	pid, err := peer.Decode(of.Node)
-	if err != nil {
 		return
 	}
 	o.n.wg.Add(1)
@@ -190,6 +222,17 @@ func (o *operatorService) offerSeen(of offer.Offer) {
 func (o *operatorService) serve(_ context.Context, s network.Stream) {
 	var req policyRequest
 	if err := p2p.ReadMsg(s, &req, 1024); err != nil {
+		return
+	}
+	if req.List {
+		var vs []policyVersion
+		for _, p := range o.book.All() {
+			if len(vs) == maxListedPolicies {
+				break
+			}
+			vs = append(vs, policyVersion{Operator: p.Operator, Version: p.Version})
+		}
+		_ = p2p.WriteMsg(s, policyReply{Versions: vs})
 		return
 	}
 	_ = p2p.WriteMsg(s, policyReply{Policy: o.book.Policy(req.Operator)})
