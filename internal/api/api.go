@@ -77,6 +77,9 @@ func New(b Backend, token string, metrics http.Handler, logger *slog.Logger, opt
 		g.bearer = []byte("Bearer " + token)
 	}
 	for _, rt := range routes() {
+		if o.metricsToken && rt.pattern == "/metrics" {
+			rt.open = false
+		}
 		p := rt.method + " " + rt.pattern
 		g.routes[p] = rt
 		g.mux.Handle(p, g.serve(rt))

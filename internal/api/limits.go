@@ -39,6 +39,14 @@ type options struct {
 	burst       int
 	clock       func() time.Time
 	bodyTimeout time.Duration
+	// metricsToken: /metrics needs the bearer token too.
+	metricsToken bool
+}
+
+// WithMetricsToken makes /metrics need the bearer token like every other
+// route (for an API that listens beyond loopback).
+func WithMetricsToken() Option {
+	return func(o *options) { o.metricsToken = true }
 }
 
 // WithRateLimit sets the per-client rate limit: perSecond requests a

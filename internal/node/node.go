@@ -34,6 +34,7 @@ import (
 	"github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/exec/wasm"
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/jobnet"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
@@ -47,6 +48,7 @@ import (
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/store"
+	"github.com/deco-network/deco/internal/telemetry"
 )
 
 // DBFile is the SQLite database in the data directory.
@@ -253,7 +255,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	}
 	n.host, err = p2p.New(ctx, p2p.Config{Key: p2pKey, ListenAddrs: cfg.ListenAddrs, Bootstrap: cfg.Bootstrap,
 		Relays: cfg.Relays, RelayService: cfg.RelayService, Firewalled: cfg.Firewalled,
-		MDNS: cfg.MDNS, DHT: !cfg.NoDHT, DHTMode: p2p.DHTServer, Logger: n.log})
+		MDNS: cfg.MDNS, DHT: !cfg.NoDHT, DHTMode: p2p.DHTServer, Logger: n.log, Metrics: reg})
 	if err != nil {
 		return n, fmt.Errorf("start peer-to-peer host: %w", err)
 	}
@@ -287,7 +289,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
 		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, InputAllowHosts: cfg.InputAllowHosts, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
-		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, TamperOutputs: cfg.TamperOutputs})
+		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, TamperOutputs: cfg.TamperOutputs,
+		Meters: n.metrics.meters, Metrics: n.metrics.events, GPUSampler: telemetry.NvidiaSampler{Runner: inventory.ExecRunner{}}})
 	if err != nil {
 		return n, err
 	}
@@ -308,6 +311,8 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return n, err
 	}
+
+	reg.MustRegister(newStateCollector(n))
 
 	sub, err := n.provider.Topic().Subscribe(runCtx)
 	if err != nil {
@@ -370,15 +375,17 @@ func (n *Node) serveAPI(reg *prometheus.Registry) error {
 	if err != nil {
 		return fmt.Errorf("api address %q: %w", n.cfg.APIAddr, err)
 	}
+	var apiOpts []api.Option
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		n.log.Warn("the REST API listens beyond loopback; anyone who can reach it and has the token controls this node", "addr", n.cfg.APIAddr)
+		apiOpts = append(apiOpts, api.WithMetricsToken()) // /metrics too needs the token
 	}
 	n.apiLn, err = net.Listen("tcp", n.cfg.APIAddr)
 	if err != nil {
 		return fmt.Errorf("listen for the REST API on %s: %w (is another node running? use --api-addr)", n.cfg.APIAddr, err)
 	}
 	n.apiURL = "http://" + n.apiLn.Addr().String()
-	handler := api.New(backend{n}, n.token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n.log, api.WithClock(n.cfg.Clock))
+	handler := api.New(backend{n}, n.token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n.log, append(apiOpts, api.WithClock(n.cfg.Clock))...)
 	n.apiSrv = api.NewServer(handler, n.log)
 	n.wg.Add(1)
 	go func() {
@@ -448,6 +455,7 @@ func (n *Node) gossipLoop(sub <-chan p2p.Message) {
 			n.metrics.offersDropped.Inc()
 			continue
 		}
+		n.metrics.offersReceived.Inc()
 		n.keepOffer(o, n.catalog.PutVerified(o))
 	}
 }

@@ -194,7 +194,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		}
 		cfg.Key = k
 	}
-	rm, err := cfg.Limits.resourceManager()
+	rm, err := cfg.Limits.resourceManager(cfg.Metrics)
 	if err != nil {
 		return nil, err
 	}

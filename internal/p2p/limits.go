@@ -9,6 +9,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults of Limits for the /deco/ protocols, applied to zero fields. The
@@ -128,7 +129,9 @@ func orDefault[T int | int64](v, def T) T {
 // default limits (with its limits for its own services) scaled to the
 // machine, the per-peer fields of l over them, and l's /deco/ limits for
 // every protocol whose ID starts with /deco/.
-func (l Limits) resourceManager() (network.ResourceManager, error) {
+// With reg set, the manager reports to libp2p's resource-manager series
+// registered on reg.
+func (l Limits) resourceManager(reg prometheus.Registerer) (network.ResourceManager, error) {
 	if err := l.validate(); err != nil {
 		return nil, err
 	}
@@ -151,7 +154,16 @@ func (l Limits) resourceManager() (network.ResourceManager, error) {
 		peerDefault.Memory = rcmgr.LimitVal64(l.PeerMemory)
 	}
 	concrete = rcmgr.PartialLimitConfig{PeerDefault: peerDefault}.Build(concrete)
-	mgr, err := rcmgr.NewResourceManager(&decoLimiter{Limiter: rcmgr.NewFixedLimiter(concrete), limits: l})
+	var opts []rcmgr.Option
+	if reg != nil {
+		rcmgr.MustRegisterWith(reg)
+		str, err := rcmgr.NewStatsTraceReporter()
+		if err != nil {
+			return nil, fmt.Errorf("resource manager metrics: %w", err)
+		}
+		opts = append(opts, rcmgr.WithTraceReporter(str))
+	}
+	mgr, err := rcmgr.NewResourceManager(&decoLimiter{Limiter: rcmgr.NewFixedLimiter(concrete), limits: l}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("resource manager: %w", err)
 	}
