@@ -190,6 +190,14 @@ func (c *Client) Job(ctx context.Context, id string) (api.JobDetail, error) {
 	return v, c.getJSON(ctx, "/v1/jobs/"+url.PathEscape(id), &v)
 }
 
+// JobUsage returns the measured use of a job's executions: the signed
+// usage reports this node accepted and the samples it took as a provider
+// (GET /v1/jobs/{id}/usage).
+func (c *Client) JobUsage(ctx context.Context, id string) (api.JobUsage, error) {
+	var v api.JobUsage
+	return v, c.getJSON(ctx, "/v1/jobs/"+url.PathEscape(id)+"/usage", &v)
+}
+
 // Logs copies a job's logs to w; with follow it returns when the job ends.
 func (c *Client) Logs(ctx context.Context, id string, follow bool, w io.Writer) error {
 	return c.logs(ctx, id, url.Values{}, follow, w)

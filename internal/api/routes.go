@@ -73,6 +73,7 @@ func routes() []route {
 		{method: "GET", pattern: "/v1/jobs", query: []string{"state", "limit"}, status: 200, response: []store.Job{}, handle: (*server).jobs},
 		{method: "GET", pattern: "/v1/jobs/{id}", status: 200, response: JobDetail{}, handle: (*server).job},
 		{method: "GET", pattern: "/v1/jobs/{id}/logs", query: []string{"follow", "task"}, status: 200, handle: (*server).logs},
+		{method: "GET", pattern: "/v1/jobs/{id}/usage", status: 200, response: JobUsage{}, handle: (*server).usage},
 		{method: "POST", pattern: "/v1/jobs/{id}/cancel", status: 202, handle: (*server).cancel},
 		{method: "GET", pattern: "/v1/jobs/{id}/outputs", status: 200, handle: (*server).outputs},
 		{method: "GET", pattern: "/v1/jobs/{id}/forward/{port}", query: []string{"task"}, status: 101, handle: (*server).forward},
@@ -91,6 +92,8 @@ func routes() []route {
 		{method: "GET", pattern: "/v1/operator/policies", status: 200, response: []operator.Policy{}, handle: (*server).operatorPolicies},
 		{method: "POST", pattern: "/v1/operator/policies", maxBody: maxOperatorBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: operator.Policy{}, response: PolicyPublished{}, handle: (*server).publishPolicy},
+		{method: "POST", pattern: "/v1/operator/billing", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
+			request: operator.BillingRequest{}, response: OperatorBilling{}, handle: (*server).operatorBilling},
 		{method: "GET", pattern: "/v1/billing", query: []string{"role", "from", "to", "by", "records"}, status: 200, response: Billing{}, handle: (*server).billing},
 		{method: "GET", pattern: "/v1/reputation/{node}", query: []string{"limit"}, status: 200, response: Reputation{}, handle: (*server).reputation},
 	}
