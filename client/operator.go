@@ -59,3 +59,9 @@ func (c *Client) Billing(ctx context.Context, q BillingQuery) (api.Billing, erro
 	var b api.Billing
 	return b, c.getJSON(ctx, path, &b)
 }
+
+// OperatorBilling collects an operator's statement over its nodes.
+func (c *Client) OperatorBilling(ctx context.Context, req operator.BillingRequest) (api.OperatorBilling, error) {
+	var v api.OperatorBilling
+	return v, c.sendJSON(ctx, http.MethodPost, "/v1/operator/billing", req, &v)
+}

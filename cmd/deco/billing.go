@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +15,8 @@ import (
 
 func (a *app) billingCmd() *cobra.Command {
 	var q client.BillingQuery
-	var provider bool
+	var provider, asOperator bool
+	var operatorDir, passFile string
 	cmd := &cobra.Command{
 		Use:   "billing",
 		Short: "Machine-hour statement of what this node bought (or, with --provider, ran)",
@@ -33,7 +35,9 @@ requester or provider.
 --from and --to take RFC 3339 times or YYYY-MM-DD (UTC) days and select
 executions by their last report. A requester's statement also lists its
 recharges: the deposits on its channels that the chain recorded in the
-window. -o csv writes the lines (or, with
+window. --operator signs a request with the operator key (see deco
+operator) and collects the statement of every node the operator
+certified, as providers, summed, with each node's own total. -o csv writes the lines (or, with
 --records, the records) for a spreadsheet.`,
 		Example: `  deco billing
   deco billing --by day --from 2026-12-01 --to 2026-12-08
@@ -48,6 +52,9 @@ window. -o csv writes the lines (or, with
 			c, err := a.client()
 			if err != nil {
 				return err
+			}
+			if asOperator {
+				return a.operatorBilling(cmd, c, q, operatorDir, passFile)
 			}
 			b, err := c.Billing(cmd.Context(), q)
 			if err != nil {
@@ -102,9 +109,83 @@ window. -o csv writes the lines (or, with
 	f.StringVar(&q.To, "to", "", "to this time, exclusive (default now)")
 	f.StringVar(&q.By, "by", operator.ByJob, "group lines by: "+strings.Join(operator.Groupings, ", "))
 	f.BoolVar(&q.Records, "records", false, "list every execution's record (json and csv)")
+	f.BoolVar(&asOperator, "operator", false, "the operator's statement over all its nodes (signed with the operator key)")
+	f.StringVar(&operatorDir, "operator-dir", defaultOperatorDir(), "the operator key's keystore directory, with --operator (env DECO_OPERATOR_DIR)")
+	f.StringVar(&passFile, "passphrase-file", "", "file holding the operator key's passphrase, with --operator (or DECO_OPERATOR_PASSPHRASE)")
 	_ = cmd.RegisterFlagCompletionFunc("by", cobra.FixedCompletions(operator.Groupings, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
 // hours writes machine hours to 7 decimals (0.36 s).
 func hours(h float64) string { return strconv.FormatFloat(h, 'f', 7, 64) }
+
+// operatorBilling signs an operator billing request and prints what the
+// node collected from the operator's nodes.
+func (a *app) operatorBilling(cmd *cobra.Command, c *client.Client, q client.BillingQuery, dir, passFile string) error {
+	if q.Records || q.Role == "provider" {
+		return fmt.Errorf("--operator sums its nodes' statements as providers: --records and --provider do not apply")
+	}
+	now := time.Now()
+	from, to := time.Unix(0, 0).UTC(), now.Add(time.Minute)
+	for _, p := range []struct {
+		flag, v string
+		t       *time.Time
+	}{{"--from", q.From, &from}, {"--to", q.To, &to}} {
+		if p.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, p.v)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, p.v); err != nil {
+				return fmt.Errorf("%s %q: want RFC 3339 or YYYY-MM-DD", p.flag, p.v)
+			}
+		}
+		*p.t = t
+	}
+	k, err := a.openOperatorKey(dir, passFile, false)
+	if err != nil {
+		return err
+	}
+	req, err := operator.SignBillingRequest(k, from, to, q.By, now)
+	if err != nil {
+		return err
+	}
+	b, err := c.OperatorBilling(cmd.Context(), req)
+	if err != nil {
+		return err
+	}
+	switch a.output {
+	case "json":
+		return writeJSON(a.stdout, b)
+	case "csv":
+		w := csv.NewWriter(a.stdout)
+		_ = w.Write([]string{b.By, "executions", "machine_hours", "due", "paid"})
+		for _, l := range append(b.Lines, b.Total) {
+			_ = w.Write([]string{l.Key, strconv.Itoa(l.Executions), hours(l.MachineHours), l.Due.String(), l.Paid.String()})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	fmt.Fprintf(a.stdout, "operator %s: %d of %d nodes answered, by %s\n", b.Operator, b.Answered, len(b.Nodes), b.By)
+	width := len(b.By)
+	for _, l := range b.Lines {
+		width = max(width, len(l.Key))
+	}
+	row := func(l operator.Line) {
+		fmt.Fprintf(a.stdout, "%-*s  %10d  %14s  %14s  %14s\n", width, l.Key, l.Executions, hours(l.MachineHours), l.Due, l.Paid)
+	}
+	fmt.Fprintf(a.stdout, "%-*s  %10s  %14s  %14s  %14s\n", width, strings.ToUpper(b.By), "EXECUTIONS", "MACHINE HOURS", "DUE", "PAID")
+	for _, l := range b.Lines {
+		row(l)
+	}
+	row(b.Total)
+	fmt.Fprintln(a.stdout, "\nnodes:")
+	for _, n := range b.Nodes {
+		if n.Error != "" {
+			fmt.Fprintf(a.stdout, "  %s  no statement: %s\n", n.Node, n.Error)
+			continue
+		}
+		fmt.Fprintf(a.stdout, "  %s  %d executions, %s machine hours, %s paid\n", n.Node, n.Total.Executions, hours(n.Total.MachineHours), n.Total.Paid)
+	}
+	return nil
+}

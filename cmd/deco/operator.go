@@ -60,24 +60,7 @@ See docs/operators.md.`,
 	}
 	cmd.PersistentFlags().StringVar(&dir, "operator-dir", defaultOperatorDir(), "the operator key's keystore directory (env DECO_OPERATOR_DIR)")
 	cmd.PersistentFlags().StringVar(&passFile, "passphrase-file", "", "file holding the operator key's passphrase, readable by you only (or DECO_OPERATOR_PASSPHRASE, or a terminal prompt)")
-	openKey := func(create bool) (*identity.Key, error) {
-		st, err := identity.Inspect(dir)
-		if err != nil {
-			return nil, err
-		}
-		if !st.Exists && !create {
-			return nil, fmt.Errorf("no operator key in %s: make one with deco operator init", dir)
-		}
-		if st.Exists && create {
-			return nil, fmt.Errorf("%s already holds an operator key", dir)
-		}
-		pass, err := operatorPassphrase(passFile, a, create)
-		if err != nil {
-			return nil, err
-		}
-		k, _, err := identity.OpenOrCreate(dir, identity.Options{Passphrase: pass})
-		return k, err
-	}
+	openKey := func(create bool) (*identity.Key, error) { return a.openOperatorKey(dir, passFile, create) }
 
 	initCmd := &cobra.Command{
 		Use:   "init",
@@ -351,6 +334,26 @@ missed it fetch it from any of your nodes). It replaces your earlier policy.
 	policy.AddCommand(apply, show)
 	cmd.AddCommand(initCmd, addNode, join, status, nodes, policy)
 	return cmd
+}
+
+// openOperatorKey opens (or, with create, makes) the operator key in dir.
+func (a *app) openOperatorKey(dir, passFile string, create bool) (*identity.Key, error) {
+	st, err := identity.Inspect(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Exists && !create {
+		return nil, fmt.Errorf("no operator key in %s: make one with deco operator init", dir)
+	}
+	if st.Exists && create {
+		return nil, fmt.Errorf("%s already holds an operator key", dir)
+	}
+	pass, err := operatorPassphrase(passFile, a, create)
+	if err != nil {
+		return nil, err
+	}
+	k, _, err := identity.OpenOrCreate(dir, identity.Options{Passphrase: pass})
+	return k, err
 }
 
 func (a *app) printOperator(c *operator.Cert, version uint64, pool string) error {

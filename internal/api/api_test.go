@@ -235,3 +235,6 @@ func (f *fakeWallet) OperatorPolicies(context.Context) ([]*operator.Policy, erro
 func (f *fakeWallet) PublishPolicy(_ context.Context, p *operator.Policy) (PolicyPublished, error) {
 	return PolicyPublished{Operator: p.Operator, Version: p.Version}, nil
 }
+func (f *fakeWallet) OperatorBilling(_ context.Context, r operator.BillingRequest) (OperatorBilling, error) {
+	return OperatorBilling{Operator: r.Operator, By: r.By}, nil
+}

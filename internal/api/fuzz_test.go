@@ -124,12 +124,17 @@ func FuzzDecodeOperatorPolicy(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "POST", "/v1/operator/policies", body, pad) })
 }
 
+func FuzzDecodeOperatorBillingRequest(f *testing.F) {
+	fuzzSeeds(f, `{"operator":"0x0000000000000000000000000000000000000001","from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z","by":"day","expires":"2027-01-01T00:00:00Z","signature":"AA=="}`)
+	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "POST", "/v1/operator/billing", body, pad) })
+}
+
 // TestFuzzTargetsCoverEveryBody checks each route with a body has a fuzz
 // target above (by the pattern it posts to).
 func TestFuzzTargetsCoverEveryBody(t *testing.T) {
 	fuzzed := map[string]bool{"POST /v1/jobs": true, "PUT /v1/onboarding": true, "POST /v1/wallet/deposit": true,
 		"POST /v1/wallet/withdraw": true, "POST /v1/wallet/redeem": true, "POST /v1/wallet/stake": true,
-		"PUT /v1/operator/cert": true, "POST /v1/operator/policies": true}
+		"PUT /v1/operator/cert": true, "POST /v1/operator/policies": true, "POST /v1/operator/billing": true}
 	for _, rt := range routes() {
 		if rt.maxBody > 0 && !fuzzed[rt.method+" "+rt.pattern] {
 			t.Errorf("%s %s takes a body and has no fuzz target", rt.method, rt.pattern)

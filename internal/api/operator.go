@@ -34,6 +34,39 @@ type OperatorBackend interface {
 	PublishPolicy(ctx context.Context, p *operator.Policy) (PolicyPublished, error)
 }
 
+// OperatorBillingBackend is what POST /v1/operator/billing needs from the
+// node; a Backend that does not implement it answers 501.
+type OperatorBillingBackend interface {
+	// OperatorBilling asks every node the request's operator certified
+	// for its statement as a provider and sums them; a forged or expired
+	// request is ErrBadRequest.
+	OperatorBilling(ctx context.Context, req operator.BillingRequest) (OperatorBilling, error)
+}
+
+// OperatorBilling answers POST /v1/operator/billing: the operator's
+// statement over its nodes.
+type OperatorBilling struct {
+	Operator identity.Address `json:"operator"`
+	From     time.Time        `json:"from"`
+	To       time.Time        `json:"to"`
+	By       string           `json:"by"`
+	// Lines and Total sum the statements of the nodes that answered.
+	Lines []operator.Line `json:"lines"`
+	Total operator.Line   `json:"total"`
+	// Nodes are the operator's nodes this node knows (from their offers),
+	// each with its statement or why it has none.
+	Nodes    []NodeStatement `json:"nodes"`
+	Answered int             `json:"answered"`
+}
+
+// NodeStatement is one operator node's statement as a provider.
+type NodeStatement struct {
+	Node  string          `json:"node"`
+	Lines []operator.Line `json:"lines,omitempty"`
+	Total operator.Line   `json:"total"`
+	Error string          `json:"error,omitempty"`
+}
+
 // OperatorView answers GET /v1/operator.
 type OperatorView struct {
 	// Cert is the node's operator certificate (none: the node runs on its
@@ -179,4 +212,18 @@ func parseDay(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse(time.DateOnly, s)
+}
+
+func (s *server) operatorBilling(w http.ResponseWriter, r *http.Request) {
+	ob, ok := s.b.(OperatorBillingBackend)
+	if !ok {
+		writeJSON(w, http.StatusNotImplemented, Error{Error: "this node cannot collect operator statements"})
+		return
+	}
+	var req operator.BillingRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	v, err := ob.OperatorBilling(r.Context(), req)
+	s.reply(w, v, err)
 }

@@ -156,6 +156,42 @@ func TestOperatorPoolsGroupsSpecsEndToEnd(t *testing.T) {
 	}
 	checkBillingAgreesWithVouchers(ctx, t, net, clients)
 
+	// The operator's statement: node 0 collects its three nodes'
+	// statements as providers over libp2p; they sum to what each says.
+	req, err := operator.SignBillingRequest(op, time.Unix(0, 0), time.Now().Add(time.Minute), "requester", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt, err := clients[0].OperatorBilling(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stmt.Answered != 3 || len(stmt.Nodes) != 3 {
+		t.Fatalf("operator statement from %d of %d nodes, want 3: %+v", stmt.Answered, len(stmt.Nodes), stmt.Nodes)
+	}
+	var paid money.Amount
+	for _, i := range []int{1, 2, 3} {
+		pb, err := clients[i].Billing(ctx, client.BillingQuery{Role: "provider", By: "requester"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid += pb.Total.Paid
+	}
+	if stmt.Total.Paid != paid || stmt.Total.Executions != 4 || len(stmt.Lines) != 1 || stmt.Lines[0].Key != net.Nodes[0].Address().String() {
+		t.Fatalf("operator statement %+v (lines %+v), want node0's 4 executions paying %s", stmt.Total, stmt.Lines, paid)
+	}
+	// A request another key signed for this operator's nodes gets nothing.
+	stranger, _ := identity.Generate(rand.Reader)
+	forged, _ := operator.SignBillingRequest(stranger, time.Unix(0, 0), time.Now(), "job", time.Now())
+	forged.Operator = op.Address()
+	if _, err := clients[0].OperatorBilling(ctx, forged); err == nil || !strings.Contains(err.Error(), "signature does not match") {
+		t.Fatalf("forged operator request: %v", err)
+	}
+	theirs, _ := operator.SignBillingRequest(stranger, time.Unix(0, 0), time.Now(), "job", time.Now())
+	if none, err := clients[0].OperatorBilling(ctx, theirs); err != nil || none.Answered != 0 || len(none.Nodes) != 0 {
+		t.Fatalf("an operator with no nodes: %+v %v", none, err)
+	}
+
 	// A spec nobody defines is refused at submission.
 	bySpec.ResourceSpec = "huge"
 	if _, err := clients[0].Submit(ctx, bySpec); err == nil || !strings.Contains(err.Error(), `resource spec "huge": no operator known here defines it`) {

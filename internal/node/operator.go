@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -112,6 +113,7 @@ func (n *Node) startOperators(ctx context.Context) error {
 		}
 	}()
 	n.host.Handle(p2p.ProtocolID(ProtoOperatorPolicy, 1), 10*time.Second, o.serve)
+	n.host.Handle(p2p.ProtocolID(ProtoOperatorBilling, 1), 15*time.Second, o.serveBilling)
 	return nil
 }
 
@@ -311,4 +313,111 @@ func (b backend) Billing(ctx context.Context, role string, from, to time.Time, b
 		}
 	}
 	return out, nil
+}
+
+// ProtoOperatorBilling carries an operator's signed billing request to one
+// of its nodes and the node's statement as a provider back.
+const ProtoOperatorBilling = "operator-billing"
+
+// nodeStatement is a node's answer to an operator's billing request.
+type nodeStatement struct {
+	Lines []operator.Line `json:"lines"`
+	Total operator.Line   `json:"total"`
+	Error string          `json:"error,omitempty"`
+}
+
+// maxStatementLines bounds a node's answer (a line per job, day, spec,
+// requester or provider of the window).
+const maxStatementLines = 10000
+
+// serveBilling answers an operator's billing request when this node is
+// one of that operator's nodes.
+func (o *operatorService) serveBilling(ctx context.Context, s network.Stream) {
+	var req operator.BillingRequest
+	if err := p2p.ReadMsg(s, &req, 4096); err != nil {
+		return
+	}
+	_ = p2p.WriteMsg(s, o.statementFor(ctx, req))
+}
+
+func (o *operatorService) statementFor(ctx context.Context, req operator.BillingRequest) nodeStatement {
+	if err := req.Verify(o.n.cfg.Clock()); err != nil {
+		return nodeStatement{Error: err.Error()}
+	}
+	if cert, _ := o.n.provider.Operator(); cert == nil || cert.Operator != req.Operator {
+		return nodeStatement{Error: "this node is not one of operator " + req.Operator.String() + "'s"}
+	}
+	recs, err := o.n.store.BillingRecords(ctx, store.RoleProvider, req.From, req.To)
+	if err != nil {
+		return nodeStatement{Error: err.Error()}
+	}
+	lines, total, err := operator.Statement(recs, req.By)
+	if err != nil {
+		return nodeStatement{Error: err.Error()}
+	}
+	if len(lines) > maxStatementLines {
+		return nodeStatement{Error: fmt.Sprintf("%d lines, more than %d: ask for a shorter window or another grouping", len(lines), maxStatementLines)}
+	}
+	return nodeStatement{Lines: lines, Total: total}
+}
+
+// OperatorBilling answers POST /v1/operator/billing: the statement of
+// every node certified by the request's operator that this node knows,
+// each asked over libp2p (this node answers for itself directly).
+func (b backend) OperatorBilling(ctx context.Context, req operator.BillingRequest) (api.OperatorBilling, error) {
+	if err := req.Verify(b.n.cfg.Clock()); err != nil {
+		return api.OperatorBilling{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	var nodes []string
+	b.n.catalog.View(func(all []offer.Offer) {
+		for _, o := range all {
+			if op, ok := o.OperatorAddress(); ok && op == req.Operator {
+				nodes = append(nodes, o.Node)
+			}
+		}
+	})
+	slices.Sort(nodes)
+	out := api.OperatorBilling{Operator: req.Operator, From: req.From, To: req.To, By: req.By, Nodes: make([]api.NodeStatement, len(nodes))}
+	var wg sync.WaitGroup
+	for i, node := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := b.nodeStatement(ctx, node, req)
+			out.Nodes[i] = api.NodeStatement{Node: node, Total: st.Total, Lines: st.Lines, Error: st.Error}
+		}()
+	}
+	wg.Wait()
+	var all [][]operator.Line
+	for _, n := range out.Nodes {
+		if n.Error == "" {
+			all = append(all, n.Lines)
+			out.Answered++
+		}
+	}
+	out.Lines, out.Total = operator.Merge(all...)
+	if out.Lines == nil {
+		out.Lines = []operator.Line{}
+	}
+	return out, nil
+}
+
+func (b backend) nodeStatement(ctx context.Context, node string, req operator.BillingRequest) nodeStatement {
+	if node == b.n.key.PeerID() {
+		return b.n.operators.statementFor(ctx, req)
+	}
+	pid, err := peer.Decode(node)
+	if err != nil {
+		return nodeStatement{Error: err.Error()}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var st nodeStatement
+	if err := b.n.host.Request(ctx, pid, p2p.ProtocolID(ProtoOperatorBilling, 1), req, &st, 8<<20); err != nil {
+		return nodeStatement{Error: err.Error()}
+	}
+	if len(st.Lines) > maxStatementLines {
+		return nodeStatement{Error: "answer too long"}
+	}
+	return st
 }

@@ -112,3 +112,79 @@ func Statement(records []Record, by string) ([]Line, Line, error) {
 	slices.SortFunc(lines, func(a, b Line) int { return strings.Compare(a.Key, b.Key) })
 	return lines, total, nil
 }
+
+const billingRequestType = "OperatorBillingRequest(address operator,uint64 from,uint64 to,string by,uint64 expires)"
+
+// BillingRequest is an operator's signed request to its nodes for their
+// statements as providers: only the nodes it certified answer it.
+type BillingRequest struct {
+	Operator identity.Address `json:"operator"`
+	From     time.Time        `json:"from"`
+	To       time.Time        `json:"to"`
+	By       string           `json:"by"`
+	// Expires bounds its use (a minute from signing).
+	Expires   time.Time `json:"expires"`
+	Signature []byte    `json:"signature"`
+}
+
+func (r BillingRequest) hash() []byte {
+	sh := identity.StructHash(billingRequestType, identity.AddressWord(r.Operator), identity.Uint64(uint64(r.From.UnixNano())),
+		identity.Uint64(uint64(r.To.UnixNano())), identity.StringWord(r.By), identity.Uint64(uint64(r.Expires.Unix())))
+	return identity.TypedHash(Domain.Separator(), sh)
+}
+
+// SignBillingRequest signs a request for [from, to) grouped by by, valid
+// for a minute from now.
+func SignBillingRequest(key *identity.Key, from, to time.Time, by string, now time.Time) (BillingRequest, error) {
+	if !slices.Contains(Groupings, by) {
+		return BillingRequest{}, fmt.Errorf("group by %q: want one of %s", by, strings.Join(Groupings, ", "))
+	}
+	r := BillingRequest{Operator: key.Address(), From: from.UTC(), To: to.UTC(), By: by, Expires: now.Add(time.Minute).UTC().Truncate(time.Second)}
+	var err error
+	r.Signature, err = key.SignHash(r.hash())
+	return r, err
+}
+
+// Verify checks the signature, the grouping, the window and the expiry.
+func (r BillingRequest) Verify(now time.Time) error {
+	if !slices.Contains(Groupings, r.By) || !r.From.Before(r.To) {
+		return fmt.Errorf("%w: billing request for %s by %q", ErrMalformed, r.To.Sub(r.From), r.By)
+	}
+	if !now.Before(r.Expires) {
+		return fmt.Errorf("%w: billing request expired at %s", ErrExpired, r.Expires.Format(time.RFC3339))
+	}
+	got, err := identity.RecoverAddress(r.hash(), r.Signature)
+	if err != nil || got != r.Operator {
+		return ErrForged
+	}
+	return nil
+}
+
+// Merge sums statements' lines by key (several nodes' statements into the
+// operator's), lines in key order, and their total.
+func Merge(statements ...[]Line) ([]Line, Line) {
+	idx := map[string]int{}
+	var out []Line
+	total := Line{Key: "total"}
+	for _, lines := range statements {
+		for _, l := range lines {
+			j, ok := idx[l.Key]
+			if !ok {
+				j = len(out)
+				idx[l.Key] = j
+				out = append(out, Line{Key: l.Key})
+			}
+			o := &out[j]
+			o.Executions += l.Executions
+			o.MachineHours += l.MachineHours
+			o.Due += l.Due
+			o.Paid += l.Paid
+			total.Executions += l.Executions
+			total.MachineHours += l.MachineHours
+			total.Due += l.Due
+			total.Paid += l.Paid
+		}
+	}
+	slices.SortFunc(out, func(a, b Line) int { return strings.Compare(a.Key, b.Key) })
+	return out, total
+}

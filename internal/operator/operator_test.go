@@ -222,3 +222,37 @@ func BenchmarkDecodePolicy1000(b *testing.B) {
 		}
 	}
 }
+
+func TestBillingRequestAndMerge(t *testing.T) {
+	op, other := newKey(t), newKey(t)
+	now := time.Now()
+	r, err := SignBillingRequest(op, now.Add(-time.Hour), now, ByDay, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Verify(now); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Verify(now.Add(2 * time.Minute)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired: %v", err)
+	}
+	forged := r
+	forged.Operator = other.Address()
+	if err := forged.Verify(now); !errors.Is(err, ErrForged) {
+		t.Fatalf("other operator: %v", err)
+	}
+	widened := r
+	widened.From = r.From.Add(-time.Hour)
+	if err := widened.Verify(now); !errors.Is(err, ErrForged) {
+		t.Fatalf("widened window: %v", err)
+	}
+	if _, err := SignBillingRequest(op, now, now.Add(time.Hour), "color", now); err == nil {
+		t.Fatal("bad grouping signed")
+	}
+	lines, total := Merge([]Line{{Key: "a", Executions: 1, MachineHours: 0.5, Due: 2, Paid: 2}},
+		[]Line{{Key: "b", Executions: 2, MachineHours: 1, Due: 3, Paid: 1}, {Key: "a", Executions: 1, MachineHours: 0.25, Due: 1, Paid: 1}})
+	if len(lines) != 2 || lines[0].Key != "a" || lines[0].Executions != 2 || lines[0].MachineHours != 0.75 || lines[0].Due != 3 ||
+		total.Executions != 4 || total.Paid != 4 || total.MachineHours != 1.75 {
+		t.Fatalf("merged %+v total %+v", lines, total)
+	}
+}
