@@ -1,14 +1,21 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/offer/query"
+	"github.com/deco-network/deco/internal/operator"
 )
 
 func (a *app) peersCmd() *cobra.Command {
@@ -103,7 +110,10 @@ parentheses. Quantities take units ("16GiB", "500m").`,
 					strings.Join(o.Executors, ","), yesNo(o.Links), orDash(o.Region),
 					time.Until(o.Expires).Round(time.Second).String()})
 			}
-			return table(a.stdout, []string{"NODE", "CPU FREE/TOTAL", "MEMORY FREE/TOTAL", "DISK", "GPUS", "PRICE CPU/GIB/GPU-H", "EXECUTORS", "LINKS", "REGION", "EXPIRES IN"}, rows)
+			if err := table(a.stdout, []string{"NODE", "CPU FREE/TOTAL", "MEMORY FREE/TOTAL", "DISK", "GPUS", "PRICE CPU/GIB/GPU-H", "EXECUTORS", "LINKS", "REGION", "EXPIRES IN"}, rows); err != nil {
+				return err
+			}
+			return a.printSpecs(cmd.Context(), c, offers)
 		},
 	}
 	cmd.Flags().StringVar(&where, "where", "", "only offers matching this expression (see the command's help)")
@@ -115,4 +125,72 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// printSpecs lists the resource specs the listed offers' operators sell
+// there (from the operators' policies the node holds), with their pools,
+// how many of the listed nodes sell each, and custom resources on offer.
+func (a *app) printSpecs(ctx context.Context, c *client.Client, offers []offer.Offer) error {
+	policies, err := c.OperatorPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	byOp := map[identity.Address]*operator.Policy{}
+	for i := range policies {
+		if policies[i].Verify() == nil {
+			byOp[policies[i].Operator] = &policies[i]
+		}
+	}
+	type key struct {
+		op         identity.Address
+		pool, spec string
+	}
+	count := map[key]int{}
+	var keys []key
+	custom := map[string]int64{}
+	for _, o := range offers {
+		for name, n := range o.Free.Custom {
+			custom[name] += n
+		}
+		op, ok := o.OperatorAddress()
+		if !ok || byOp[op] == nil {
+			continue
+		}
+		pl := byOp[op].PoolOf(o.Node)
+		if pl == nil {
+			continue
+		}
+		for _, sp := range pl.Specs {
+			k := key{op, pl.Name, sp}
+			if count[k] == 0 {
+				keys = append(keys, k)
+			}
+			count[k]++
+		}
+	}
+	if len(keys) > 0 {
+		fmt.Fprintln(a.stdout, "\nResource specs (spec: NAME in a job):")
+		var rows [][]string
+		for _, k := range keys {
+			sp := byOp[k.op].Spec(k.spec)
+			res := fmt.Sprintf("%s cores, %s", sp.Resources.CPU, sp.Resources.Memory)
+			if sp.Resources.GPUs > 0 {
+				res += fmt.Sprintf(", %d GPUs", sp.Resources.GPUs)
+			}
+			for _, name := range slices.Sorted(maps.Keys(sp.Resources.Custom)) {
+				res += fmt.Sprintf(", %d %s", sp.Resources.Custom[name], name)
+			}
+			rows = append(rows, []string{k.spec, res, sp.PricePerHour.String() + "/h", k.pool, shortPeer(k.op.String()), strconv.Itoa(count[k])})
+		}
+		if err := table(a.stdout, []string{"SPEC", "RESOURCES", "PRICE", "POOL", "OPERATOR", "NODES"}, rows); err != nil {
+			return err
+		}
+	}
+	if len(custom) > 0 {
+		fmt.Fprintln(a.stdout, "\nCustom resources free (resources.custom in a job):")
+		for _, name := range slices.Sorted(maps.Keys(custom)) {
+			fmt.Fprintf(a.stdout, "  %s: %d\n", name, custom[name])
+		}
+	}
+	return nil
 }

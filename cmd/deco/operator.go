@@ -20,6 +20,11 @@ import (
 // operatorPassphraseEnv holds the operator key's passphrase.
 const operatorPassphraseEnv = "DECO_OPERATOR_PASSPHRASE"
 
+// operatorScryptN is the keystore cost of a new operator key: geth's
+// standard, not the light cost nodes start with, since the key certifies
+// whole farms and is opened only by the CLI (about a second).
+const operatorScryptN = 1 << 18
+
 func defaultOperatorDir() string {
 	if d := os.Getenv("DECO_OPERATOR_DIR"); d != "" {
 		return d
@@ -352,7 +357,7 @@ func (a *app) openOperatorKey(dir, passFile string, create bool) (*identity.Key,
 	if err != nil {
 		return nil, err
 	}
-	k, _, err := identity.OpenOrCreate(dir, identity.Options{Passphrase: pass})
+	k, _, err := identity.OpenOrCreate(dir, identity.Options{Passphrase: pass, ScryptN: operatorScryptN})
 	return k, err
 }
 
