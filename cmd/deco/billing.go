@@ -72,28 +72,13 @@ certified, as providers, summed, with each node's own total. -o csv writes the l
 							r.Start.Format("2006-01-02T15:04:05.000Z07:00"), r.End.Format("2006-01-02T15:04:05.000Z07:00"),
 							strconv.FormatUint(r.RunMillis, 10), hours(r.Hours()), r.Due.String(), r.Paid.String()})
 					}
-				} else {
-					_ = w.Write([]string{b.By, "executions", "machine_hours", "due", "paid"})
-					for _, l := range append(b.Lines, b.Total) {
-						_ = w.Write([]string{l.Key, strconv.Itoa(l.Executions), hours(l.MachineHours), l.Due.String(), l.Paid.String()})
-					}
+					w.Flush()
+					return w.Error()
 				}
-				w.Flush()
-				return w.Error()
+				return writeLinesCSV(a, b.By, b.Lines, b.Total)
 			}
 			fmt.Fprintf(a.stdout, "%s statement by %s, %s to %s\n", b.Role, b.By, b.From.Format("2006-01-02 15:04"), b.To.Format("2006-01-02 15:04"))
-			width := len(b.By)
-			for _, l := range b.Lines {
-				width = max(width, len(l.Key))
-			}
-			row := func(l operator.Line) {
-				fmt.Fprintf(a.stdout, "%-*s  %10d  %14s  %14s  %14s\n", width, l.Key, l.Executions, hours(l.MachineHours), l.Due, l.Paid)
-			}
-			fmt.Fprintf(a.stdout, "%-*s  %10s  %14s  %14s  %14s\n", width, strings.ToUpper(b.By), "EXECUTIONS", "MACHINE HOURS", "DUE", "PAID")
-			for _, l := range b.Lines {
-				row(l)
-			}
-			row(b.Total)
+			writeLines(a, b.By, b.Lines, b.Total)
 			if len(b.Recharges) > 0 {
 				fmt.Fprintf(a.stdout, "\nrecharged %s in %d deposits (from the chain):\n", b.Recharged, len(b.Recharges))
 				for _, d := range b.Recharges {
@@ -158,27 +143,10 @@ func (a *app) operatorBilling(cmd *cobra.Command, c *client.Client, q client.Bil
 	case "json":
 		return writeJSON(a.stdout, b)
 	case "csv":
-		w := csv.NewWriter(a.stdout)
-		_ = w.Write([]string{b.By, "executions", "machine_hours", "due", "paid"})
-		for _, l := range append(b.Lines, b.Total) {
-			_ = w.Write([]string{l.Key, strconv.Itoa(l.Executions), hours(l.MachineHours), l.Due.String(), l.Paid.String()})
-		}
-		w.Flush()
-		return w.Error()
+		return writeLinesCSV(a, b.By, b.Lines, b.Total)
 	}
 	fmt.Fprintf(a.stdout, "operator %s: %d of %d nodes answered, by %s\n", b.Operator, b.Answered, len(b.Nodes), b.By)
-	width := len(b.By)
-	for _, l := range b.Lines {
-		width = max(width, len(l.Key))
-	}
-	row := func(l operator.Line) {
-		fmt.Fprintf(a.stdout, "%-*s  %10d  %14s  %14s  %14s\n", width, l.Key, l.Executions, hours(l.MachineHours), l.Due, l.Paid)
-	}
-	fmt.Fprintf(a.stdout, "%-*s  %10s  %14s  %14s  %14s\n", width, strings.ToUpper(b.By), "EXECUTIONS", "MACHINE HOURS", "DUE", "PAID")
-	for _, l := range b.Lines {
-		row(l)
-	}
-	row(b.Total)
+	writeLines(a, b.By, b.Lines, b.Total)
 	fmt.Fprintln(a.stdout, "\nnodes:")
 	for _, n := range b.Nodes {
 		if n.Error != "" {
@@ -188,4 +156,31 @@ func (a *app) operatorBilling(cmd *cobra.Command, c *client.Client, q client.Bil
 		fmt.Fprintf(a.stdout, "  %s  %d executions, %s machine hours, %s paid\n", n.Node, n.Total.Executions, hours(n.Total.MachineHours), n.Total.Paid)
 	}
 	return nil
+}
+
+// writeLines prints a statement's lines and total as a table.
+func writeLines(a *app, by string, lines []operator.Line, total operator.Line) {
+	width := len(by)
+	for _, l := range lines {
+		width = max(width, len(l.Key))
+	}
+	row := func(l operator.Line) {
+		fmt.Fprintf(a.stdout, "%-*s  %10d  %14s  %14s  %14s\n", width, l.Key, l.Executions, hours(l.MachineHours), l.Due, l.Paid)
+	}
+	fmt.Fprintf(a.stdout, "%-*s  %10s  %14s  %14s  %14s\n", width, strings.ToUpper(by), "EXECUTIONS", "MACHINE HOURS", "DUE", "PAID")
+	for _, l := range lines {
+		row(l)
+	}
+	row(total)
+}
+
+// writeLinesCSV writes a statement's lines and total as CSV.
+func writeLinesCSV(a *app, by string, lines []operator.Line, total operator.Line) error {
+	w := csv.NewWriter(a.stdout)
+	_ = w.Write([]string{by, "executions", "machine_hours", "due", "paid"})
+	for _, l := range append(lines, total) {
+		_ = w.Write([]string{l.Key, strconv.Itoa(l.Executions), hours(l.MachineHours), l.Due.String(), l.Paid.String()})
+	}
+	w.Flush()
+	return w.Error()
 }
