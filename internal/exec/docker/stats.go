@@ -3,7 +3,7 @@ package docker
 import (
 	"context"
 	"encoding/json"
-		"fmt"
+	"fmt"
 	"io"
 	"time"
 
@@ -48,7 +48,7 @@ func statsSample(st container.StatsResponse, at time.Time) (telemetry.Sample, er
 		return telemetry.Sample{}, ErrNotRunning
 	}
 	m := st.MemoryStats
-	cache := m.Stats["total_inactive_file"] // cgroup v1
+	cache := m.Stats["total_inactive_file"]    // cgroup v1
 	if v, ok := m.Stats["inactive_file"]; ok { // cgroup v2
 		cache = v
 	}
