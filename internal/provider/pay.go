@@ -129,6 +129,7 @@ func (p *Provider) resumeMeter(ctx context.Context, id string, started time.Time
 	if us, err := p.cfg.Store.Usages(ctx, store.RoleProvider, id); err == nil && len(us) > 0 {
 		last := us[len(us)-1].Report
 		m.seq, m.amount = last.Seq, last.AmountDue
+		p.seedUse(id, last.Use) // the next reports never state less use
 		m.required, _ = p.channelDue(ctx, m.requester)
 	}
 	p.payMu.Lock()

@@ -87,6 +87,12 @@ func (p *Provider) useOf(id string) market.Use {
 		GPUMillis: uint64(t.GPU / time.Millisecond), GPUMemoryPeak: t.GPUMemoryPeak}
 }
 
+// seedUse starts a reattached execution's meter from its last report.
+func (p *Provider) seedUse(id string, u market.Use) {
+	p.cfg.Meters.Seed(id, telemetry.Totals{CPU: time.Duration(u.CPUMillis) * time.Millisecond, MemoryPeak: u.MemoryPeak,
+		GPU: time.Duration(u.GPUMillis) * time.Millisecond, GPUMemoryPeak: u.GPUMemoryPeak})
+}
+
 // endUse forgets an ended execution's meter and records its run time.
 func (p *Provider) endUse(rec store.Execution, res exec.Result) {
 	p.cfg.Meters.End(rec.ID)

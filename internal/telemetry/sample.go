@@ -120,6 +120,22 @@ func (ms *Meters) Add(id string, s Sample) Totals {
 	return after
 }
 
+// Seed starts execution id's meter from totals already reported (an
+// execution reattached after the daemon restarted): its next reports never
+// state less. Totals it holds already only grow.
+func (ms *Meters) Seed(id string, t Totals) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	m := ms.running[id]
+	if m == nil {
+		m = &Meter{}
+		ms.running[id] = m
+	}
+	c := &m.totals
+	c.CPU, c.MemoryPeak = max(c.CPU, t.CPU), max(c.MemoryPeak, t.MemoryPeak)
+	c.GPU, c.GPUMemoryPeak = max(c.GPU, t.GPU), max(c.GPUMemoryPeak, t.GPUMemoryPeak)
+}
+
 // Totals are execution id's totals so far (zero when it has no meter).
 func (ms *Meters) Totals(id string) Totals {
 	ms.mu.Lock()

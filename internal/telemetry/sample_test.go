@@ -69,3 +69,22 @@ func TestMeters(t *testing.T) {
 		t.Fatalf("an ended execution's totals = %+v, want none", got)
 	}
 }
+
+func TestMetersSeed(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	ms := NewMeters()
+	// Reattached after a restart: 10 s of GPU time and a 1 GiB peak were
+	// reported before; the first new sample reads less of both.
+	ms.Seed("x", Totals{CPU: 4 * time.Second, MemoryPeak: 1 << 30, GPU: 10 * time.Second})
+	got := ms.Add("x", Sample{At: t0, CPU: 5 * time.Second, Memory: 1 << 20, GPUs: []GPUReading{{UUID: "GPU-a", Utilization: 100}}})
+	if got.CPU != 5*time.Second || got.MemoryPeak != 1<<30 || got.GPU != 10*time.Second {
+		t.Fatalf("after the first sample: %+v, want CPU 5 s, the seeded peak and GPU time", got)
+	}
+	got = ms.Add("x", Sample{At: t0.Add(time.Second), CPU: 6 * time.Second, GPUs: []GPUReading{{UUID: "GPU-a", Utilization: 100}}})
+	if got.GPU != 11*time.Second {
+		t.Fatalf("GPU time = %s, want 11 s (seeded 10 s + 1 s at 100%%)", got.GPU)
+	}
+	if n := ms.Now(); n.CPU != 2*time.Second {
+		t.Fatalf("CPU counted = %s, want 2 s (6 s less the seeded 4 s, used before the restart)", n.CPU)
+	}
+}
