@@ -236,6 +236,32 @@ func TestOperatorPoolsGroupsSpecsEndToEnd(t *testing.T) {
 	if err := net.Nodes[1].Provider().CheckAdmission(net.Nodes[0].PeerID(), inPool); err == nil || !strings.Contains(err.Error(), "pool gpu-a is for group lab-1") {
 		t.Fatalf("provider admission of a non-member: %v", err)
 	}
+
+	// A group by rule: holders of a token balance, read on the chain by
+	// the requester's scheduler and by the provider. Every devnet node
+	// holds about 10,000 DECO.
+	holders := func(min money.Amount) uint64 {
+		body.Groups = []operator.Group{{Name: "holders", MinBalance: min}}
+		body.Pools = []operator.Pool{{Name: "gpu-a", Nodes: []string{net.Nodes[1].PeerID(), net.Nodes[2].PeerID()}, Groups: []string{"holders"}}}
+		v := publish(ctx, t, op, clients[1], body)
+		waitPolicy(t, net, op.Address(), v)
+		return v
+	}
+	holders(1000 * money.Unit)
+	j, err = clients[0].Submit(ctx, inPool)
+	if err != nil {
+		t.Fatalf("a holder of 1,000 DECO: %v", err)
+	}
+	if done, _ := waitDone(t, clients[0], j.ID); done.State != job.StateCompleted {
+		t.Fatalf("holder's job %s (%s)", done.State, done.Error)
+	}
+	holders(1_000_000 * money.Unit)
+	if _, err := clients[0].Submit(ctx, inPool); err == nil || !strings.Contains(err.Error(), "holders of 1000000 DECO are members of holders") {
+		t.Fatalf("not a holder of 1,000,000 DECO: %v", err)
+	}
+	if err := net.Nodes[2].Provider().CheckAdmission(net.Nodes[0].PeerID(), inPool); err == nil || !strings.Contains(err.Error(), "holders of 1000000 DECO") {
+		t.Fatalf("provider admission of a non-holder: %v", err)
+	}
 }
 
 func wasmJob(t *testing.T) job.Spec { return verifiedSpec(t, "") }

@@ -300,7 +300,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := n.startOperators(ctx); err != nil {
 		return n, err
 	}
-	scheduler, err := sched.NewFromConfig(cfg.Scheduler, n.reputation, newLatencySource(n.host.Libp2p().Peerstore()), n.operators.book)
+	scheduler, err := sched.NewFromConfig(cfg.Scheduler, n.reputation, newLatencySource(n.host.Libp2p().Peerstore()), n.operators.schedSource())
 	if err != nil {
 		return n, err
 	}

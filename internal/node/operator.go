@@ -16,7 +16,9 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/operator"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -420,4 +422,31 @@ func (b backend) nodeStatement(ctx context.Context, node string, req operator.Bi
 		return nodeStatement{Error: "answer too long"}
 	}
 	return st
+}
+
+// schedOperators is what the scheduler reads of operators: their policies,
+// and this node's balances for groups of token holders (cached a minute).
+type schedOperators struct {
+	*operator.Book
+	ctx      context.Context
+	balances *settle.BalanceCache
+}
+
+// Balance implements sched.BalanceSource.
+func (s schedOperators) Balance(addr identity.Address) (money.Amount, bool) {
+	if s.balances == nil {
+		return 0, false
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	a, err := s.balances.Balance(ctx, addr)
+	return a, err == nil
+}
+
+func (o *operatorService) schedSource() schedOperators {
+	src := schedOperators{Book: o.book, ctx: o.n.runCtx}
+	if s := o.n.Settlement(); s != nil {
+		src.balances = settle.NewBalanceCache(s, 0, o.n.cfg.Clock)
+	}
+	return src
 }

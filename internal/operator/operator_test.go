@@ -87,10 +87,10 @@ func TestPolicySignVerifyAdmit(t *testing.T) {
 	if pool == nil || pool.Name != "gpu-a" || back.PoolOf(member.PeerID()) != nil {
 		t.Fatalf("pool of node: %+v", pool)
 	}
-	if err := back.Admit(pool, member.Address()); err != nil {
+	if err := back.Admit(pool, member.Address(), nil); err != nil {
 		t.Fatal(err)
 	}
-	err = back.Admit(pool, stranger.Address())
+	err = back.Admit(pool, stranger.Address(), nil)
 	if err == nil || !strings.Contains(err.Error(), "pool gpu-a is for group lab-1; you ("+stranger.Address().String()+") are not a member") {
 		t.Fatalf("stranger: %v", err)
 	}
@@ -254,5 +254,35 @@ func TestBillingRequestAndMerge(t *testing.T) {
 	if len(lines) != 2 || lines[0].Key != "a" || lines[0].Executions != 2 || lines[0].MachineHours != 0.75 || lines[0].Due != 3 ||
 		total.Executions != 4 || total.Paid != 4 || total.MachineHours != 1.75 {
 		t.Fatalf("merged %+v total %+v", lines, total)
+	}
+}
+
+func TestGroupOfTokenHolders(t *testing.T) {
+	op, n1, rich, poor := newKey(t), newKey(t), newKey(t), newKey(t)
+	p, err := Sign(op, Body{
+		Groups: []Group{{Name: "holders", MinBalance: 100 * money.Unit}},
+		Pools:  []Pool{{Name: "p", Nodes: []string{n1.PeerID()}, Groups: []string{"holders"}}},
+	}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := p.PoolOf(n1.PeerID())
+	if !p.NeedsBalance(pool) {
+		t.Fatal("a group of holders needs balances")
+	}
+	balances := map[identity.Address]money.Amount{rich.Address(): 100 * money.Unit, poor.Address(): 99 * money.Unit}
+	bal := func(a identity.Address) (money.Amount, bool) { v, ok := balances[a]; return v, ok }
+	if err := p.Admit(pool, rich.Address(), bal); err != nil {
+		t.Fatal(err)
+	}
+	err = p.Admit(pool, poor.Address(), bal)
+	if err == nil || !strings.Contains(err.Error(), "holders of 100 DECO are members of holders") {
+		t.Fatalf("poor: %v", err)
+	}
+	if err := p.Admit(pool, rich.Address(), nil); err == nil {
+		t.Fatal("admitted by balance without reading one")
+	}
+	if _, err := Sign(op, Body{Groups: []Group{{Name: "g", MinBalance: -1}}}, time.Now()); err == nil {
+		t.Fatal("negative balance rule signed")
 	}
 }

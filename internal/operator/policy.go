@@ -37,11 +37,19 @@ type Pool struct {
 	Specs  []string `json:"specs,omitempty" yaml:"specs,omitempty"`
 }
 
-// Group is a named list of requester addresses.
+// Group is a named set of requesters: the listed addresses, and, when
+// MinBalance is set, every address holding at least that many tokens on
+// the chain the nodes settle on (a rule instead of a list).
 type Group struct {
 	Name    string             `json:"name" yaml:"name"`
 	Members []identity.Address `json:"members" yaml:"members"`
+	// MinBalance, when set, also admits holders of this balance.
+	MinBalance money.Amount `json:"minBalance,omitempty" yaml:"minBalance,omitempty"`
 }
+
+// BalanceOf reads a requester's token balance (for groups with a
+// MinBalance rule); ok is false when it cannot be read.
+type BalanceOf func(identity.Address) (amount money.Amount, ok bool)
 
 // Spec is a resource specification: a named bundle of resources the
 // operator sells at one price per hour. A task run on a spec for a time d
@@ -76,8 +84,9 @@ type Policy struct {
 
 	// Filled by Verify (or Check): node -> index in Pools, group name ->
 	// members.
-	nodes   map[string]int
-	members map[string]map[identity.Address]struct{}
+	nodes      map[string]int
+	members    map[string]map[identity.Address]struct{}
+	minBalance map[string]money.Amount
 }
 
 // Sign makes a policy of body signed by key, at version now (ms), after
@@ -146,6 +155,7 @@ func (p *Policy) check() error {
 		return fmt.Errorf("%w: at most %d pools, %d groups and %d specs", ErrMalformed, MaxPools, MaxGroups, MaxSpecs)
 	}
 	groups := map[string]map[identity.Address]struct{}{}
+	minBalance := map[string]money.Amount{}
 	members := 0
 	for i, g := range p.Groups {
 		if !nameRE.MatchString(g.Name) {
@@ -160,6 +170,12 @@ func (p *Policy) check() error {
 		}
 		members += len(g.Members)
 		groups[g.Name] = set
+		if g.MinBalance < 0 {
+			bad("groups[%d].minBalance: must not be negative", i)
+		}
+		if g.MinBalance > 0 {
+			minBalance[g.Name] = g.MinBalance
+		}
 	}
 	if members > MaxMembers {
 		bad("groups: %d members in all, limit %d", members, MaxMembers)
@@ -229,7 +245,7 @@ func (p *Policy) check() error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	p.nodes, p.members = nodes, groups
+	p.nodes, p.members, p.minBalance = nodes, groups, minBalance
 	return nil
 }
 
@@ -265,8 +281,9 @@ func (p *Policy) Spec(name string) *Spec {
 
 // Admit says whether pool admits the requester with that address: every
 // requester when the pool is bound to no group, else members of one of its
-// groups. The error says why not, in words for the placement report.
-func (p *Policy) Admit(pool *Pool, requester identity.Address) error {
+// groups (listed, or holding a group's MinBalance as balance reads it; nil
+// reads none). The error says why not, in words for the placement report.
+func (p *Policy) Admit(pool *Pool, requester identity.Address, balance BalanceOf) error {
 	if pool == nil || len(pool.Groups) == 0 {
 		return nil
 	}
@@ -275,11 +292,43 @@ func (p *Policy) Admit(pool *Pool, requester identity.Address) error {
 			return nil
 		}
 	}
+	var rules []string
+	for _, g := range pool.Groups {
+		min, ok := p.minBalance[g]
+		if !ok {
+			continue
+		}
+		rules = append(rules, fmt.Sprintf("holders of %s DECO are members of %s", min, g))
+		if balance == nil {
+			continue
+		}
+		if have, ok := balance(requester); ok && have >= min {
+			return nil
+		}
+	}
 	what := "group " + pool.Groups[0]
 	if len(pool.Groups) > 1 {
 		what = "groups " + strings.Join(pool.Groups, ", ")
 	}
-	return fmt.Errorf("pool %s is for %s; you (%s) are not a member", pool.Name, what, requester)
+	msg := fmt.Sprintf("pool %s is for %s; you (%s) are not a member", pool.Name, what, requester)
+	if len(rules) > 0 {
+		msg += " (" + strings.Join(rules, "; ") + ")"
+	}
+	return errors.New(msg)
+}
+
+// NeedsBalance reports whether admitting to pool may take a requester's
+// balance (one of its groups has a MinBalance rule).
+func (p *Policy) NeedsBalance(pool *Pool) bool {
+	if pool == nil {
+		return false
+	}
+	for _, g := range pool.Groups {
+		if _, ok := p.minBalance[g]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Sells reports whether the node is in a pool that sells the spec.

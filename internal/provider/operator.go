@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
@@ -20,6 +21,33 @@ import (
 type operatorState struct {
 	cert   *operator.Cert
 	policy *operator.Policy
+	// balance is the requester's token balance read for the admission
+	// under way (groups of token holders); nil when none was read.
+	balance operator.BalanceOf
+}
+
+// readBalance reads, before the provider's lock is taken, the balance of
+// a requester the operator's policy may admit by it (nil: not needed, or
+// no chain).
+func (p *Provider) readBalance(requester string) operator.BalanceOf {
+	p.mu.Lock()
+	pol := p.operator.policy
+	p.mu.Unlock()
+	if pol == nil || p.balances == nil || !pol.NeedsBalance(pol.PoolOf(p.cfg.Key.PeerID())) {
+		return nil
+	}
+	addr, err := identity.PeerAddress(requester)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a, err := p.balances.Balance(ctx, addr)
+	if err != nil {
+		p.log.Warn("read a requester's balance for the operator's groups", "requester", addr, "err", err)
+		return nil
+	}
+	return func(who identity.Address) (money.Amount, bool) { return a, who == addr }
 }
 
 // SetOperator installs the node's operator certificate (nil: none) and
@@ -103,7 +131,7 @@ func (st *operatorState) admit(self, requester string, spec *job.Spec) error {
 	if err != nil {
 		return fmt.Errorf("requester: %w", err)
 	}
-	if err := pol.Admit(pool, addr); err != nil {
+	if err := pol.Admit(pool, addr, st.balance); err != nil {
 		return err
 	}
 	if name := spec.ResourceSpec; name != "" {

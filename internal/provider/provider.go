@@ -21,6 +21,7 @@ import (
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
@@ -137,6 +138,8 @@ type Provider struct {
 	// operator is the node's operator certificate and the operator's
 	// latest policy (see operator.go); zero for a node of its own.
 	operator operatorState
+	// balances reads requesters' token balances (nil without a chain).
+	balances *settle.BalanceCache
 	ledger   *inventory.Ledger
 	seq      uint64
 	current  *offer.Offer
@@ -205,6 +208,9 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
 		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1),
 		meters: make(map[string]*meter), paid: make(chan struct{}), writtenOff: make(map[string]money.Amount)}
+	if cfg.Settlement != nil {
+		p.balances = settle.NewBalanceCache(cfg.Settlement, 0, cfg.Clock)
+	}
 	if p.guard, err = data.NewGuard(data.HostPolicy{Allow: cfg.InputAllowHosts, Resolver: cfg.InputResolver}); err != nil {
 		return nil, err
 	}
@@ -534,12 +540,13 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	if !ok {
 		return inventory.Allocation{}, nil, fmt.Errorf("executor %q is not available here", spec.Executor)
 	}
+	bal := p.readBalance(requester)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.onboarding == nil {
 		return inventory.Allocation{}, nil, errNotSelling
 	}
-	if err := p.admitsLocked(requester, &spec); err != nil {
+	if err := p.admitsLocked(requester, &spec, bal); err != nil {
 		return inventory.Allocation{}, nil, err
 	}
 	if spec.Network.Outbound && !p.onboarding.Policy.AllowNetwork {
@@ -568,18 +575,21 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 // the operator's groups and specs) let requester run spec here; quotes and
 // tasks are admitted by the same check.
 func (p *Provider) CheckAdmission(requester string, spec job.Spec) error {
+	bal := p.readBalance(requester)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.onboarding == nil {
 		return errNotSelling
 	}
-	return p.admitsLocked(requester, &spec)
+	return p.admitsLocked(requester, &spec, bal)
 }
 
-func (p *Provider) admitsLocked(requester string, spec *job.Spec) error {
+func (p *Provider) admitsLocked(requester string, spec *job.Spec, bal operator.BalanceOf) error {
 	if allowed := p.onboarding.Policy.AllowedRequesters; len(allowed) > 0 && !slices.Contains(allowed, requester) {
 		return errors.New("this node serves only the requesters of its pool")
 	}
+	p.operator.balance = bal
+	defer func() { p.operator.balance = nil }()
 	return p.operator.admit(p.cfg.Key.PeerID(), requester, spec)
 }
 

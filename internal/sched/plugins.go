@@ -179,6 +179,12 @@ type OperatorSource interface {
 	Policy(op identity.Address) *operator.Policy
 }
 
+// BalanceSource is implemented by an OperatorSource that can read a
+// requester's token balance, for operators' groups of token holders.
+type BalanceSource interface {
+	Balance(addr identity.Address) (money.Amount, bool)
+}
+
 // Pool rejection reasons, constant so the report can group by them.
 const (
 	reasonUncertifiedPool = "claims its pool without an operator's certificate"
@@ -240,7 +246,11 @@ func (f PoolFilter) Filter(r *Request, o *offer.Offer) Status {
 		return Status{Code: UnschedulableForever, Reason: "reserved to other requesters"}
 	}
 	if pol != nil {
-		if err := pol.Admit(pol.PoolOf(o.Node), r.requesterAddr); err != nil {
+		var bal operator.BalanceOf
+		if b, ok := f.Operators.(BalanceSource); ok {
+			bal = b.Balance
+		}
+		if err := pol.Admit(pol.PoolOf(o.Node), r.requesterAddr, bal); err != nil {
 			st := Status{Code: UnschedulableForever, Reason: reasonGroup}
 			if r.Explain {
 				st.Detail = err.Error()
