@@ -105,11 +105,11 @@ type stateCollector struct {
 	n        *Node
 	channels *settle.ChannelCache // nil without settlement
 
-	jobs, executions, usageReports, running                *prometheus.Desc
-	capacity, free, used                                   *prometheus.Desc
-	execMemory, execCPU, execGPU, gpuUtil, gpuMemory       *prometheus.Desc
-	peers, earned, redeemed, spent, writtenOff             *prometheus.Desc
-	channelVouchered, channelRedeemed, channelBalance, ups *prometheus.Desc
+	jobs, executions, usageReports, running                   *prometheus.Desc
+	capacity, free, used                                      *prometheus.Desc
+	execMemory, execCPU, execGPU, gpuUtil, gpuMemory          *prometheus.Desc
+	peers, earned, redeemed, spent, writtenOff                *prometheus.Desc
+	channelVouchered, channelRedeemed, channelBalance, errors *prometheus.Desc
 }
 
 // collectTimeout bounds one scrape's reads (store, chain).
@@ -140,7 +140,7 @@ func newStateCollector(n *Node) *stateCollector {
 		channelVouchered: d("deco_channel_vouchered_deco", "The latest voucher's cumulative amount on each payment channel.", "role", "requester", "provider"),
 		channelRedeemed:  d("deco_channel_redeemed_deco", "What of each channel's vouchers was redeemed.", "role", "requester", "provider"),
 		channelBalance:   d("deco_channel_balance_deco", "Each channel's deposit on the escrow, not yet paid or withdrawn (read from the chain).", "role", "requester", "provider"),
-		ups:              d("deco_collect_errors", "Reads that failed in this scrape (store, chain)."),
+		errors:           d("deco_collect_errors", "Reads that failed in this scrape (store, chain)."),
 	}
 	if s := n.Settlement(); s != nil {
 		c.channels = settle.NewChannelCache(s, 10*time.Second, n.cfg.Clock)
@@ -152,7 +152,7 @@ func newStateCollector(n *Node) *stateCollector {
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.jobs, c.executions, c.usageReports, c.running, c.capacity, c.free, c.used,
 		c.execMemory, c.execCPU, c.execGPU, c.gpuUtil, c.gpuMemory, c.peers, c.earned, c.redeemed, c.writtenOff, c.spent,
-		c.channelVouchered, c.channelRedeemed, c.channelBalance, c.ups} {
+		c.channelVouchered, c.channelRedeemed, c.channelBalance, c.errors} {
 		ch <- d
 	}
 }
@@ -217,7 +217,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.peers, float64(peers))
 	errs += c.collectChannels(ctx, gauge, counter)
-	gauge(c.ups, float64(errs))
+	gauge(c.errors, float64(errs))
 }
 
 // collectChannels reads the payment channels of both roles.
