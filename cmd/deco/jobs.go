@@ -431,7 +431,7 @@ func explainSubmit(err error) error {
 func (a *app) jobCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "job", Short: "Submit, list, inspect, follow, cancel and fetch jobs"}
 	cmd.AddCommand(a.jobRunCmd(), a.jobLsCmd())
-	cmd.AddCommand(withCompletion(a.completeJobID, a.jobDescribeCmd(), a.jobLogsCmd(), a.jobCancelCmd(), a.jobGetCmd())...)
+	cmd.AddCommand(withCompletion(a.completeJobID, a.jobDescribeCmd(), a.jobLogsCmd(), a.jobCancelCmd(), a.jobGetCmd(), a.jobUsageCmd())...)
 	return cmd
 }
 
