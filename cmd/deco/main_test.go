@@ -117,6 +117,10 @@ func TestCLIAgainstDevnet(t *testing.T) {
 			t.Fatalf("describe lacks %q: %v\n%s", want, err, out)
 		}
 	}
+	// What it used: its signed usage reports (deco job usage).
+	if out, _, err = deco(t, append(req, "job", "usage", id)...); err != nil || !strings.Contains(out, "report 1") || !strings.Contains(out, "PEAK") {
+		t.Fatalf("job usage: %v\n%s", err, out)
+	}
 
 	// An array job: both tasks' lines prefixed, one task's alone, the
 	// tasks in describe, the outputs one directory per task.
