@@ -161,12 +161,18 @@ func TestResultGrantsAndRetention(t *testing.T) {
 	if _, err := os.Stat(outputs); err != nil {
 		t.Fatal("outputs removed within retention")
 	}
+	if err := st.PutUsageSample(ctx, store.UsageSample{Execution: id, JobID: "samples-of-" + id, At: clock.now(), CPUMillis: 5}); err != nil {
+		t.Fatal(err)
+	}
 	clock.add(90 * time.Minute)
 	if n, err := p.CollectResults(ctx); err != nil || n != 1 {
 		t.Fatalf("collected %d (%v) past retention, want 1", n, err)
 	}
 	if _, err := os.Stat(outputs); !os.IsNotExist(err) {
 		t.Fatal("outputs still there past retention")
+	}
+	if ss, err := st.UsageSamples(ctx, "samples-of-"+id); err != nil || len(ss) != 0 {
+		t.Fatalf("usage samples after collection: %+v %v, want none", ss, err)
 	}
 	rec, err := st.GetExecution(ctx, id)
 	if err != nil || rec.CollectedAt.IsZero() || rec.Error != "" || rec.ResultDigest != digest || rec.State != job.StateCompleted {

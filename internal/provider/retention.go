@@ -93,6 +93,10 @@ func (p *Provider) CollectResults(ctx context.Context) (int, error) {
 		if err := p.cfg.Store.MarkCollected(ctx, e.ID, p.now()); err != nil {
 			return n, err
 		}
+		// Its samples go with its result; its signed usage reports stay.
+		if err := p.cfg.Store.DeleteUsageSamples(ctx, e.ID); err != nil {
+			return n, err
+		}
 	}
 	return len(execs), nil
 }

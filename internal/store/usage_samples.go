@@ -47,6 +47,14 @@ func (s *Store) PutUsageSample(ctx context.Context, u UsageSample) error {
 	return nil
 }
 
+// DeleteUsageSamples removes an execution's samples.
+func (s *Store) DeleteUsageSamples(ctx context.Context, execution string) error {
+	if _, err := s.exec(ctx, `DELETE FROM usage_samples WHERE execution_id = ?`, execution); err != nil {
+		return fmt.Errorf("delete usage samples of %s: %w", execution, err)
+	}
+	return nil
+}
+
 // UsageSamples returns the samples of job jobID's executions (and of its
 // tasks' when it has several), by execution and time.
 func (s *Store) UsageSamples(ctx context.Context, jobID string) ([]UsageSample, error) {

@@ -46,6 +46,12 @@ func TestUsageSamplesOfAJobAndItsTasks(t *testing.T) {
 			t.Fatalf("sample %d = %+v, want %+v", i, got[i], want)
 		}
 	}
+	if err := s.DeleteUsageSamples(ctx, "x0"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UsageSamples(ctx, "j"); err != nil || len(got) != 1 || got[0].Execution != "x1" {
+		t.Fatalf("after deleting x0's samples: %+v, %v; want x1's only", got, err)
+	}
 }
 
 func TestStoredUsageReportStillVerifies(t *testing.T) {
