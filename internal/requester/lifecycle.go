@@ -372,9 +372,11 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 			refusals = append(refusals, fmt.Sprintf("%s: %v", node, err))
 			continue
 		}
-		r.declineDeals(j, deals[i+1:])
 		if verifiedJob(j) {
+			r.declineDealsAndWait(j, deals[i+1:], time.Second)
 			r.startValidators(*j, deals[i])
+		} else {
+			r.declineDeals(j, deals[i+1:])
 		}
 		now := r.now()
 		if err := r.cfg.Store.PutAttempt(context.Background(), store.Attempt{ExecutionID: j.ExecutionID, JobID: j.ID, Provider: node,

@@ -138,16 +138,42 @@ func (r *Requester) askQuote(ctx context.Context, j *store.Job, node string) (*m
 
 // decline releases a quote in the background (best effort; quotes also
 // expire on their own).
-func (r *Requester) decline(pid peer.ID, j *store.Job) {
+func (r *Requester) decline(pid peer.ID, j *store.Job) { r.declineThen(pid, j, nil) }
+
+// declineThen is decline, calling done (if set) once the provider answered
+// or the attempt gave up.
+func (r *Requester) declineThen(pid peer.ID, j *store.Job, done func()) {
 	req := market.QuoteRequest{JobID: wireJobID(j), ExecutionID: j.ExecutionID, TaskIndex: j.TaskIndex, SpecDigest: j.SpecDigest, Decline: true}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		if done != nil {
+			defer done()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var reply market.QuoteReply
 		_ = r.cfg.Host.Request(ctx, pid, p2p.ProtocolID(market.ProtoQuote, 1), req, &reply, market.MaxSmallMsg)
 	}()
+}
+
+// declineDealsAndWait declines deals and waits (up to wait) until their
+// providers have released the capacity: a verified job's validators are
+// asked next, and they are often the providers that quoted.
+func (r *Requester) declineDealsAndWait(j *store.Job, deals []market.Deal, wait time.Duration) {
+	var wg sync.WaitGroup
+	for _, d := range deals {
+		if pid, err := peer.Decode(d.Quote.Provider); err == nil {
+			wg.Add(1)
+			r.declineThen(pid, j, wg.Done)
+		}
+	}
+	released := make(chan struct{})
+	go func() { wg.Wait(); close(released) }()
+	select {
+	case <-released:
+	case <-time.After(wait):
+	}
 }
 
 // declineDeals releases the quotes of deals not used.
