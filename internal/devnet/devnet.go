@@ -27,6 +27,7 @@ import (
 	"github.com/deco-network/deco/internal/node"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/devchain"
 	"github.com/deco-network/deco/internal/volume"
@@ -78,6 +79,10 @@ type Config struct {
 	// TamperOutputs are providers' node.Config.TamperOutputs by node
 	// index (tests: providers that return wrong results).
 	TamperOutputs map[int]func(dir string) error
+	// ServiceSignHooks and ServiceRequestHooks are nodes'
+	// node.Config.ServiceSignHook and ServiceRequestHook by node index.
+	ServiceSignHooks    map[int]func(*service.Response)
+	ServiceRequestHooks map[int]func(*service.Request)
 	// DiskQuota is the providers' node.Config.DiskQuota.
 	DiskQuota string
 	// TaskInit is the nodes' node.Config.TaskInit: a static deco binary,
@@ -404,6 +409,8 @@ func (n *Net) payments(nc *node.Config, i int) {
 		nc.PayHook = c.PayHook
 	}
 	nc.TamperOutputs = c.TamperOutputs[i]
+	nc.ServiceSignHook = c.ServiceSignHooks[i]
+	nc.ServiceRequestHook = c.ServiceRequestHooks[i]
 }
 
 func inventoryShare(r job.Resources) inventory.Share {

@@ -45,6 +45,7 @@ import (
 	"github.com/deco-network/deco/internal/reputation"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/store"
@@ -137,6 +138,12 @@ type Config struct {
 	// PayHook, when set, is asked before each usage report is paid; false
 	// withholds the voucher (tests of a requester that stops paying).
 	PayHook func(market.UsageReport) bool
+	// ServiceSignHook, when set, sees every service response this node
+	// signs (tests make a hostile provider with it).
+	ServiceSignHook func(*service.Response)
+	// ServiceRequestHook, when set, sees every service request this
+	// node's proxies sign (tests make a hostile requester with it).
+	ServiceRequestHook func(*service.Request)
 	// TamperOutputs, when set, is run on each execution's outputs before
 	// their digest is taken (tests: a provider that returns a wrong
 	// result; see provider.Config.TamperOutputs).
@@ -173,6 +180,8 @@ type Node struct {
 	operators *operatorService
 	executors map[string]exec.Executor
 	metrics   *metrics
+	// svc is the node's pay-per-request services (see services.go).
+	svc *services
 	apiLn     net.Listener
 	apiSrv    *http.Server
 	apiURL    string
@@ -312,6 +321,9 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		return n, err
 	}
 
+	if err := n.startServices(runCtx); err != nil {
+		return n, err
+	}
 	reg.MustRegister(newStateCollector(n))
 
 	sub, err := n.provider.Topic().Subscribe(runCtx)

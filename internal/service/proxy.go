@@ -1,0 +1,314 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/settle"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// ProxyConfig configures a Proxy.
+type ProxyConfig struct {
+	// Service is the name of the service the proxy calls.
+	Service    string
+	Key        *identity.Key
+	Settlement settle.Settlement
+	Channels   *settle.ChannelCache
+	Store      *store.Store
+	// Offers lists the live offers of the service (from every provider).
+	Offers func(name string) []Offer
+	// Open opens a Proto stream to the provider with the peer ID.
+	Open   func(ctx context.Context, provider string) (io.ReadWriteCloser, error)
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Timeout bounds one request to a provider (default 60 s).
+	Timeout time.Duration
+	// RequestHook, when set, sees every request before it is signed;
+	// tests make a hostile requester with it.
+	RequestHook func(*Request)
+}
+
+// Proxy is the requester's side: an http.Handler that carries each
+// request to a provider of the service, paid with a voucher, and answers
+// with the provider's verified response.
+type Proxy struct {
+	cfg   ProxyConfig
+	log   *slog.Logger
+	nonce atomic.Uint64
+	mu    sync.Mutex
+	// dropped are providers (peer IDs) this proxy stopped using, and why.
+	dropped map[string]string
+}
+
+// NewProxy returns a proxy for cfg.Service.
+func NewProxy(cfg ProxyConfig) (*Proxy, error) {
+	if cfg.Settlement == nil {
+		return nil, settle.ErrNoSettlement
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	p := &Proxy{cfg: cfg, log: cfg.Logger.With("component", "service-proxy", "service", cfg.Service), dropped: map[string]string{}}
+	p.nonce.Store(uint64(cfg.Now().UnixNano()))
+	return p, nil
+}
+
+// Dropped returns the providers the proxy stopped using and why.
+func (p *Proxy) Dropped() map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]string, len(p.dropped))
+	for k, v := range p.dropped {
+		out[k] = v
+	}
+	return out
+}
+
+func (p *Proxy) drop(o Offer, why string) {
+	p.log.Warn("provider dropped", "provider", o.Provider, "why", why)
+	p.mu.Lock()
+	p.dropped[o.Provider] = why
+	p.mu.Unlock()
+}
+
+func (p *Proxy) isDropped(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.dropped[id]
+	return ok
+}
+
+// Response headers the proxy adds.
+const (
+	ProviderHeader = "X-Deco-Provider"
+	AmountHeader   = "X-Deco-Amount"
+)
+
+// outcome of one try on one provider.
+type outcome int
+
+const (
+	served outcome = iota
+	refused
+	failed // the provider was dropped
+	unpaid // the channel's deposit cannot cover the request
+)
+
+// ServeHTTP carries r to a provider of the service, trying the next one
+// when a provider fails; 402 when no channel's deposit covers a request,
+// 502 when every provider failed.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		http.Error(w, "read request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if len(body) > MaxBody {
+		http.Error(w, fmt.Sprintf("request body over %d bytes", MaxBody), http.StatusRequestEntityTooLarge)
+		return
+	}
+	header := http.Header{}
+	for k, vs := range r.Header {
+		if len(header) < maxHeaders && !hopHeader(k) {
+			header[k] = vs
+		}
+	}
+	path := r.URL.RequestURI()
+	offers := p.candidates()
+	if len(offers) == 0 {
+		http.Error(w, fmt.Sprintf("deco: no provider of service %q is known (or every one was dropped)", p.cfg.Service), http.StatusBadGateway)
+		return
+	}
+	var reasons []string
+	var short []string
+	for _, o := range offers {
+		resp, out, why := p.try(r.Context(), o, r.Method, path, header, body)
+		switch out {
+		case served:
+			for k, vs := range resp.Header {
+				if !hopHeader(k) {
+					w.Header()[k] = vs
+				}
+			}
+			w.Header().Set(ProviderHeader, o.Provider)
+			w.Header().Set(AmountHeader, resp.Amount.String())
+			w.WriteHeader(resp.Status)
+			_, _ = w.Write(resp.Body)
+			return
+		case unpaid:
+			short = append(short, why)
+		default:
+			reasons = append(reasons, fmt.Sprintf("%s: %s", o.Provider, why))
+		}
+		if r.Context().Err() != nil {
+			break
+		}
+	}
+	if len(short) > 0 {
+		http.Error(w, "deco: payment required: "+strings.Join(short, "; "), http.StatusPaymentRequired)
+		return
+	}
+	http.Error(w, "deco: every provider of "+p.cfg.Service+" failed: "+strings.Join(reasons, "; "), http.StatusBadGateway)
+}
+
+// candidates are the live offers of the service not dropped, cheapest first.
+func (p *Proxy) candidates() []Offer {
+	var out []Offer
+	for _, o := range p.cfg.Offers(p.cfg.Service) {
+		if !p.isDropped(o.Provider) && o.Name == p.cfg.Service {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b Offer) int {
+		return cmp.Or(cmp.Compare(a.Max(), b.Max()), strings.Compare(a.Provider, b.Provider))
+	})
+	return out
+}
+
+// try sends one request to one provider.
+func (p *Proxy) try(ctx context.Context, o Offer, method, path string, header http.Header, body []byte) (*Response, outcome, string) {
+	me, prov := p.cfg.Key.Address(), o.Address
+	most := o.Max()
+	if why, ok := p.covered(ctx, prov, most); !ok {
+		return nil, unpaid, why
+	}
+	v, err := p.cfg.Store.ReserveService(ctx, me, prov, most, func(total money.Amount) (settle.SignedVoucher, error) {
+		return p.cfg.Settlement.SignVoucher(prov, total)
+	}, p.cfg.Now())
+	if err != nil {
+		return nil, refused, "sign voucher: " + err.Error()
+	}
+	req := &Request{Service: o.Name, Provider: prov, Nonce: p.nonce.Add(1), Method: method, Path: path,
+		Header: header, Body: body, Max: most, Voucher: v}
+	if p.cfg.RequestHook != nil {
+		p.cfg.RequestHook(req)
+	}
+	if err := req.Sign(p.cfg.Key); err != nil {
+		p.settle(ctx, o, most, most, false)
+		return nil, refused, "sign request: " + err.Error()
+	}
+	resp, err := p.exchange(ctx, o.Provider, req)
+	if err != nil {
+		// The provider holds the voucher and may redeem it: this request
+		// is lost (at most its price), and the provider is not asked again.
+		p.settle(ctx, o, most, most, false)
+		why := "stopped answering: " + err.Error()
+		if ctx.Err() == nil {
+			p.drop(o, why)
+		}
+		return nil, failed, why
+	}
+	hash := req.Hash()
+	if signer, err := ResponseSigner(hash, resp); err != nil || signer != prov {
+		p.settle(ctx, o, most, most, false)
+		p.drop(o, "bad response signature")
+		return nil, failed, "bad response signature"
+	}
+	if resp.Code != "" {
+		// Signed refusal: nothing charged.
+		p.settle(ctx, o, most, 0, false)
+		if resp.Code == CodePaymentRequired {
+			return nil, unpaid, fmt.Sprintf("provider %s: %s", o.Provider, resp.Error)
+		}
+		return nil, refused, resp.Code + ": " + resp.Error
+	}
+	if want := o.Price + o.UnitPrice*money.Amount(min(resp.Units, o.MaxUnits)); resp.Amount > most || resp.Amount != want {
+		p.settle(ctx, o, most, most, false)
+		why := fmt.Sprintf("overcharge: charged %s for %d units, the offer says %s", resp.Amount, resp.Units, want)
+		p.drop(o, why)
+		return nil, failed, why
+	}
+	p.settle(ctx, o, most, resp.Amount, true)
+	return resp, served, ""
+}
+
+// covered checks that the channel to prov has deposit left for a request
+// of most beyond what this node promised and was not redeemed.
+func (p *Proxy) covered(ctx context.Context, prov identity.Address, most money.Amount) (string, bool) {
+	me := p.cfg.Key.Address()
+	signed, err := p.cfg.Store.PayChannel(ctx, store.RoleRequester, me, prov)
+	if err != nil {
+		return err.Error(), false
+	}
+	for fresh := false; ; fresh = true {
+		ch, err := p.cfg.Channels.Channel(ctx, me, prov)
+		if err != nil {
+			return "read the payment channel: " + err.Error(), false
+		}
+		owed, err := p.cfg.Store.UsageTotal(ctx, store.RoleRequester, me, prov)
+		if err != nil {
+			return err.Error(), false
+		}
+		promised := max(signed.Latest.Cumulative, owed) - ch.Claimed
+		if free := ch.Balance - promised; free >= most {
+			return "", true
+		} else if fresh {
+			return fmt.Sprintf("the deposit on the channel to %s is used up (%s DECO left free, a request costs up to %s): deco wallet deposit %s AMOUNT",
+				prov, max(free, 0), most, prov), false
+		}
+		p.cfg.Channels.Invalidate(me, prov)
+	}
+}
+
+func (p *Proxy) settle(ctx context.Context, o Offer, reserved, charged money.Amount, ok bool) {
+	if err := p.cfg.Store.SettleService(context.WithoutCancel(ctx), store.RoleRequester, o.Name, p.cfg.Key.Address(),
+		o.Address, reserved, charged, ok, p.cfg.Now()); err != nil {
+		p.log.Error("record service request", "err", err)
+	}
+}
+
+// exchange sends req on a new stream and reads the response.
+func (p *Proxy) exchange(ctx context.Context, provider string, req *Request) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	s, err := p.cfg.Open(ctx, provider)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
+	defer stop()
+	if err := p2p.WriteMsg(s, req); err != nil {
+		return nil, err
+	}
+	var resp Response
+	if err := p2p.ReadMsg(s, &resp, MaxResponse); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	if err := resp.Check(); err != nil {
+		return nil, errors.New("malformed response: " + err.Error())
+	}
+	return &resp, nil
+}
+
+// hopHeader reports whether a header belongs to one HTTP connection only.
+func hopHeader(k string) bool {
+	switch http.CanonicalHeaderKey(k) {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length":
+		return true
+	}
+	return false
+}

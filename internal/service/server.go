@@ -1,0 +1,283 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/settle"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// UnitsHeader is the response header in which an endpoint reports the
+// units a request used (for a service with a price per unit).
+const UnitsHeader = "X-Deco-Units"
+
+// Local is a service this node serves: its offer (unsigned fields) and
+// where requests go.
+type Local struct {
+	Offer Offer
+	// Endpoint is the base URL of the server on this machine
+	// (http://127.0.0.1:8080), or, with Dial, the URL's path prefix only.
+	Endpoint string
+	// Dial, when set, connects to the server instead of the network (a
+	// service job's port over its libp2p forward).
+	Dial func(ctx context.Context) (net.Conn, error)
+}
+
+// ServerConfig configures a Server.
+type ServerConfig struct {
+	Key        *identity.Key
+	Settlement settle.Settlement
+	// Channels reads channel deposits (cached).
+	Channels *settle.ChannelCache
+	Store    *store.Store
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// Timeout bounds one request to an endpoint (default 60 s).
+	Timeout time.Duration
+	// SignHook, when set, sees every response after it is signed; tests
+	// make a hostile provider with it.
+	SignHook func(*Response)
+}
+
+// Server is the provider's side: it serves requests to its services on
+// Proto streams, each only when the requester's vouchers cover it.
+type Server struct {
+	cfg ServerConfig
+	log *slog.Logger
+	mu  sync.RWMutex
+	svc map[string]*local
+}
+
+type local struct {
+	Local
+	client *http.Client
+}
+
+// NewServer returns a Server serving no service yet.
+func NewServer(cfg ServerConfig) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	return &Server{cfg: cfg, log: cfg.Logger.With("component", "service"), svc: map[string]*local{}}
+}
+
+// Add serves l (replacing a service of the same name) and returns its
+// signed offer, valid for ttl.
+func (s *Server) Add(l Local, ttl time.Duration) (Offer, error) {
+	if s.cfg.Settlement == nil {
+		return Offer{}, settle.ErrNoSettlement
+	}
+	o := l.Offer
+	o.Expires = s.cfg.Now().Add(ttl).Truncate(time.Second)
+	if err := o.Sign(s.cfg.Key); err != nil {
+		return Offer{}, err
+	}
+	if err := o.Validate(); err != nil {
+		return Offer{}, err
+	}
+	l.Offer = o
+	tr := &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
+	if l.Dial != nil {
+		dial := l.Dial
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }
+	}
+	s.mu.Lock()
+	s.svc[o.Name] = &local{Local: l, client: &http.Client{Transport: tr, Timeout: s.cfg.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	s.mu.Unlock()
+	return o, nil
+}
+
+// Remove stops serving a service.
+func (s *Server) Remove(name string) {
+	s.mu.Lock()
+	delete(s.svc, name)
+	s.mu.Unlock()
+}
+
+// Offers are the signed offers of the services served.
+func (s *Server) Offers() []Offer {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Offer, 0, len(s.svc))
+	for _, l := range s.svc {
+		out = append(out, l.Offer)
+	}
+	return out
+}
+
+// errRefused carries a response code.
+type errRefused struct {
+	code string
+	err  error
+}
+
+func (e *errRefused) Error() string { return e.err.Error() }
+
+func refuse(code string, format string, args ...any) error {
+	return &errRefused{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// Handle serves one request read from rw, sent by the peer remote.
+func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
+	var req Request
+	if err := p2p.ReadMsg(rw, &req, MaxRequest); err != nil {
+		s.log.Debug("bad service request", "peer", remote, "err", err)
+		return
+	}
+	resp := s.serve(ctx, &req, remote)
+	if err := SignResponse(s.cfg.Key, req.Hash(), resp); err != nil {
+		s.log.Error("sign service response", "err", err)
+		return
+	}
+	if s.cfg.SignHook != nil {
+		s.cfg.SignHook(resp)
+	}
+	if err := p2p.WriteMsg(rw, resp); err != nil {
+		s.log.Debug("send service response", "peer", remote, "err", err)
+	}
+}
+
+func (s *Server) serve(ctx context.Context, req *Request, remote string) *Response {
+	l, err := s.admit(ctx, req, remote)
+	if err != nil {
+		var r *errRefused
+		if !errors.As(err, &r) {
+			r = &errRefused{code: CodeBadRequest, err: err}
+		}
+		s.log.Info("service request refused", "service", req.Service, "peer", remote, "code", r.code, "err", err)
+		return &Response{Code: r.code, Error: r.err.Error()}
+	}
+	o := l.Offer
+	reserved := o.Max()
+	resp, err := s.call(ctx, l, req)
+	served := err == nil
+	if err != nil {
+		s.log.Warn("service endpoint failed", "service", o.Name, "err", err)
+		resp = &Response{Code: CodeUnavailable, Error: err.Error()}
+	}
+	if err := s.cfg.Store.SettleService(context.WithoutCancel(ctx), store.RoleProvider, o.Name,
+		req.Voucher.Requester, req.Voucher.Provider, reserved, resp.Amount, served, s.cfg.Now()); err != nil {
+		s.log.Error("record service request", "service", o.Name, "err", err)
+	}
+	return resp
+}
+
+// admit checks a request and takes its voucher: the service exists, the
+// requester signed the request and the voucher, the voucher covers the
+// channel's dues with this request's most, and the deposit backs it.
+func (s *Server) admit(ctx context.Context, req *Request, remote string) (*local, error) {
+	if err := req.Check(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	l := s.svc[req.Service]
+	s.mu.RUnlock()
+	if l == nil {
+		return nil, refuse(CodeUnknownService, "no service %q here", req.Service)
+	}
+	me := s.cfg.Key.Address()
+	signer, err := req.Signer()
+	if err != nil {
+		return nil, fmt.Errorf("request signature: %w", err)
+	}
+	if peerAddr, err := identity.PeerAddress(remote); err != nil || peerAddr != signer {
+		return nil, errors.New("request not signed by the peer that sent it")
+	}
+	v := req.Voucher
+	switch {
+	case req.Provider != me || v.Provider != me:
+		return nil, fmt.Errorf("request for provider %s, this is %s", req.Provider, me)
+	case v.Requester != signer:
+		return nil, errors.New("voucher not on the requester's channel")
+	case req.Max < l.Offer.Max():
+		return nil, refuse(CodePaymentRequired, "a request to %s may cost %s, the request allows %s", l.Offer.Name, l.Offer.Max(), req.Max)
+	}
+	if err := s.cfg.Settlement.VerifyVoucher(v); err != nil {
+		return nil, fmt.Errorf("voucher: %w", err)
+	}
+	// The deposit must back everything promised and not yet redeemed.
+	for fresh := false; ; fresh = true {
+		ch, err := s.cfg.Channels.Channel(ctx, v.Requester, me)
+		if err != nil {
+			return nil, refuse(CodeUnavailable, "read the payment channel: %v", err)
+		}
+		if ch.Balance >= v.Cumulative-ch.Claimed {
+			break
+		}
+		if fresh {
+			return nil, refuse(CodePaymentRequired, "the channel from %s holds %s DECO and the voucher promises %s unredeemed: deposit more (deco wallet deposit %s AMOUNT)",
+				v.Requester, ch.Balance, v.Cumulative-ch.Claimed, me)
+		}
+		s.cfg.Channels.Invalidate(v.Requester, me)
+	}
+	if err := s.cfg.Store.AcceptService(context.WithoutCancel(ctx), v, l.Offer.Max(), s.cfg.Now()); err != nil {
+		if errors.Is(err, store.ErrNotCovered) {
+			return nil, refuse(CodePaymentRequired, "%v", err)
+		}
+		return nil, refuse(CodeUnavailable, "record voucher: %v", err)
+	}
+	return l, nil
+}
+
+// call sends the request to the service's endpoint and prices the answer.
+func (s *Server) call(ctx context.Context, l *local, req *Request) (*Response, error) {
+	base := l.Endpoint
+	if l.Dial != nil {
+		base = "http://service" + base
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, base+req.Path, bytes.NewReader(req.Body))
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
+	}
+	res, err := l.client.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > MaxBody {
+		return nil, fmt.Errorf("response over %d bytes", MaxBody)
+	}
+	o := l.Offer
+	var units uint64
+	if u := res.Header.Get(UnitsHeader); u != "" && o.UnitPrice > 0 {
+		units, _ = strconv.ParseUint(u, 10, 64)
+		units = min(units, o.MaxUnits)
+	}
+	h := http.Header{}
+	for k, vs := range res.Header {
+		if len(h) < maxHeaders {
+			h[k] = vs
+		}
+	}
+	return &Response{Status: res.StatusCode, Header: h, Body: body, Units: units,
+		Amount: o.Price + o.UnitPrice*money.Amount(units)}, nil
+}
