@@ -19,6 +19,7 @@ import (
 
 	"github.com/deco-network/deco/client"
 	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/exec/exectest"
 	"github.com/deco-network/deco/internal/job"
 )
 
@@ -85,6 +86,28 @@ func TestMonitoringEndToEnd(t *testing.T) {
 			t.Fatalf("provider's last sample %+v does not match the final signed report %+v", s, last.Use)
 		}
 		t.Logf("%d reports, %d samples; final: %d ms CPU, %d MiB peak", len(reps), len(ss), last.CPUMillis, last.MemoryPeak>>20)
+	})
+
+	t.Run("wasm", func(t *testing.T) {
+		// wazero tells a guest's linear memory, not its CPU time.
+		ws := job.Spec{APIVersion: job.APIVersion, Executor: job.ExecutorWasm, Wasm: &job.WasmModule{Inline: exectest.GuestModule(t)},
+			Command: []string{"alloc", "24"}, Resources: job.Resources{CPU: 1000, Memory: 256 << 20}, Timeout: job.Duration(time.Minute)}
+		ws.Constraints.Providers = []string{net.Nodes[1].PeerID()}
+		wj, err := req.Submit(ctx, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done, logs := waitDone(t, req, wj.ID); done.State != job.StateCompleted {
+			t.Fatalf("wasm job: %s (%s); logs %q", done.State, done.Error, logs)
+		}
+		u, err := req.JobUsage(ctx, wj.ID)
+		if err != nil || len(u.Executions) != 1 || len(u.Executions[0].Reports) == 0 {
+			t.Fatalf("wasm job's usage: %+v %v", u, err)
+		}
+		reps := u.Executions[0].Reports
+		if last := reps[len(reps)-1].Report; last.MemoryPeak < 24<<20 || last.CPUMillis != 0 {
+			t.Fatalf("wasm job's final report: %+v, want a linear memory peak >= 24 MiB and no CPU time", last.Use)
+		}
 	})
 
 	t.Run("metrics", func(t *testing.T) {

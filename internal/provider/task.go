@@ -358,6 +358,7 @@ func (p *Provider) follow(ctx context.Context, ex exec.Executor, id string, out 
 	if err != nil {
 		return res, fmt.Errorf("wait: %w", err)
 	}
+	p.sampleEnd(ctx, id) // what an executor still tells of an ended sandbox (wasm: its memory)
 	select {
 	case <-logsDone:
 	case <-time.After(5 * time.Second):

@@ -79,6 +79,14 @@ func (p *Provider) sampleUse(ctx context.Context, rec store.Execution) {
 	}
 }
 
+// sampleEnd samples an execution whose sandbox has ended and is not yet
+// removed.
+func (p *Provider) sampleEnd(ctx context.Context, id string) {
+	if rec, err := p.cfg.Store.GetExecution(ctx, id); err == nil {
+		p.sampleUse(ctx, rec)
+	}
+}
+
 // useOf is an execution's measured use so far, as its next usage report
 // states it.
 func (p *Provider) useOf(id string) market.Use {

@@ -18,6 +18,9 @@ import (
 type limitedAllocator struct {
 	limit   uint64
 	refused atomic.Bool
+	// size and peak are the linear memory's size now and the most it
+	// grew to, in bytes (read by Sample while the guest runs).
+	size, peak atomic.Uint64
 }
 
 func (a *limitedAllocator) Allocate(capacity, max uint64) experimental.LinearMemory {
@@ -42,6 +45,10 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 		return nil
 	}
 	m.init = true
+	m.a.size.Store(size)
+	if size > m.a.peak.Load() { // one guest goroutine grows it
+		m.a.peak.Store(size)
+	}
 	if size <= uint64(cap(m.buf)) {
 		m.buf = m.buf[:size]
 		return m.buf

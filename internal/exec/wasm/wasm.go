@@ -182,6 +182,8 @@ type execution struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when result is set
 	logs   *logBuffer
+	// alloc holds its linear memory (its size for Sample).
+	alloc  *limitedAllocator
 	killMu sync.Mutex
 	killed bool
 	result exec.Result
@@ -407,7 +409,8 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 		cancel()
 		runCtx, cancel = context.WithTimeout(context.Background(), time.Duration(t.Spec.Timeout))
 	}
-	x := &execution{ctx: runCtx, cancel: cancel, done: make(chan struct{}), logs: logs}
+	alloc := &limitedAllocator{limit: limit}
+	x := &execution{ctx: runCtx, cancel: cancel, done: make(chan struct{}), logs: logs, alloc: alloc}
 
 	e.mu.Lock()
 	if e.closed {
@@ -425,7 +428,6 @@ func (e *Executor) Start(ctx context.Context, t exec.Task) error {
 	e.execs[t.ExecutionID] = x
 	e.mu.Unlock()
 
-	alloc := &limitedAllocator{limit: limit}
 	runCtx = experimental.WithMemoryAllocator(runCtx, alloc)
 	x.result.StartedAt = e.now()
 	log := e.log.With("execution", t.ExecutionID)
