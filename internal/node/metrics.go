@@ -78,15 +78,21 @@ func (m *metrics) jobChanged(j store.Job) {
 		m.placing[j.ID] = p
 	case j.State.Terminal():
 		delete(m.placing, j.ID)
-		if known && !p.placed {
+		if known && !p.placed && j.State != job.StateCompleted {
 			outcome := telemetry.PlacementFailed
 			if j.State == job.StateCancelled {
 				outcome = telemetry.PlacementCancelled
 			}
 			m.events.Placed(outcome, 0)
 		}
-	case j.Provider != "" && (j.State == job.StatePreparing || j.State == job.StateRunning):
+	case j.State == job.StatePreparing || j.State == job.StateRunning || j.State == job.StateVerifying:
 		if known && p.placed {
+			return
+		}
+		if j.Provider == "" {
+			// A multi-task job's own row: its tasks' rows count the
+			// placements.
+			m.placing[j.ID] = placing{placed: true}
 			return
 		}
 		since := j.CreatedAt // a first attempt: the submit is not announced
