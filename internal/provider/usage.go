@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/exec"
+	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/store"
 	"github.com/deco-network/deco/internal/telemetry"
@@ -58,7 +59,7 @@ func (p *Provider) sampleUse(ctx context.Context, rec store.Execution) {
 	p.mu.Lock()
 	alloc, _ := p.ledger.Allocation(rec.ID)
 	p.mu.Unlock()
-	if len(alloc.GPUs) > 0 && alloc.Vendor == "nvidia" && p.cfg.GPUSampler != nil {
+	if len(alloc.GPUs) > 0 && alloc.Vendor == job.VendorNVIDIA && p.cfg.GPUSampler != nil {
 		gpus, err := p.cfg.GPUSampler.Sample(ctx, alloc.GPUs)
 		if err != nil {
 			p.cfg.Metrics.Sampled(err)
