@@ -265,3 +265,56 @@ func TestServiceReplayedVoucherRefused(t *testing.T) {
 		t.Fatalf("honest request after the refusals: %d %s", code, body)
 	}
 }
+
+// TestServiceProviderStopsMidStream: the cheaper provider stops (its node
+// closes) while a request is at its endpoint; the proxy answers the
+// request from the other provider, and the stopped provider holds
+// vouchers for at most the requests it served plus that one.
+func TestServiceProviderStopsMidStream(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	net := startServiceNet(t, devnet.Config{})
+	defer net.Close()
+	req, stopping, good := net.Nodes[0], net.Nodes[1], net.Nodes[2]
+	entered := make(chan struct{})
+	var once atomic.Bool
+	var n atomic.Int64
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		if r.URL.Path == "/slow" && once.CompareAndSwap(false, true) {
+			close(entered)
+			<-r.Context().Done() // held until the provider's node is gone
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	defer ep.Close()
+	offerService(t, ctx, stopping, req, "echo", ep.URL, servicePrice)
+	offerService(t, ctx, good, req, "echo", ep.URL, 2*servicePrice)
+	serviceDeposit(t, ctx, req, stopping, money.Unit)
+	serviceDeposit(t, ctx, req, good, money.Unit)
+	p, url := serviceProxy(t, req, "echo")
+	const before = 10
+	for i := range before {
+		if code, _, h := callProxy(t, url+"/fast"); code != http.StatusOK || h.Get(service.ProviderHeader) != stopping.PeerID() {
+			t.Fatalf("request %d: %d from %s", i, code, h.Get(service.ProviderHeader))
+		}
+	}
+	go func() {
+		<-entered
+		stopping.Close()
+	}()
+	code, body, h := callProxy(t, url+"/slow")
+	if code != http.StatusOK || body != "ok" || h.Get(service.ProviderHeader) != good.PeerID() {
+		t.Fatalf("the request the provider stopped in: %d %q from %s", code, body, h.Get(service.ProviderHeader))
+	}
+	// (Closing, the provider may still get a signed "unavailable" out, or
+	// its stream is cut and the proxy drops it: either way the request is
+	// answered elsewhere.)
+	t.Logf("dropped: %v", p.Dropped())
+	promised, _ := req.Requester().ChannelTotal(ctx, stopping.Address())
+	if promised > (before+1)*servicePrice {
+		t.Fatalf("requester promised the stopped provider %s for %d served requests: more than one request's loss", promised, before)
+	}
+	t.Logf("stopped provider holds vouchers for %s: %d served requests and the one it stopped in", promised, before)
+}
