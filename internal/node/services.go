@@ -138,3 +138,7 @@ func (n *Node) ServiceProxy(name string) (*service.Proxy, error) {
 			return n.host.OpenStream(ctx, pid, p2p.ProtocolID(service.Proto, 1))
 		}})
 }
+
+// Host is the node's libp2p host (benchmarks compare the paid service
+// path with a bare stream on it).
+func (n *Node) Host() *p2p.Host { return n.host }
