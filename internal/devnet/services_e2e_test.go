@@ -277,18 +277,25 @@ func TestServiceProviderStopsMidStream(t *testing.T) {
 	defer net.Close()
 	req, stopping, good := net.Nodes[0], net.Nodes[1], net.Nodes[2]
 	entered := make(chan struct{})
+	released := make(chan struct{})
 	var once atomic.Bool
 	var n atomic.Int64
 	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		if r.URL.Path == "/slow" && once.CompareAndSwap(false, true) {
 			close(entered)
-			<-r.Context().Done() // held until the provider's node is gone
+			// Held until the provider's node is gone, or the test ends:
+			// the stopped node's request to it is not always cancelled.
+			select {
+			case <-r.Context().Done():
+			case <-released:
+			}
 			return
 		}
 		fmt.Fprint(w, "ok")
 	}))
 	defer ep.Close()
+	defer close(released) // before ep.Close, which waits for the handler
 	offerService(t, ctx, stopping, req, "echo", ep.URL, servicePrice)
 	offerService(t, ctx, good, req, "echo", ep.URL, 2*servicePrice)
 	serviceDeposit(t, ctx, req, stopping, money.Unit)
