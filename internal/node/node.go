@@ -181,11 +181,11 @@ type Node struct {
 	executors map[string]exec.Executor
 	metrics   *metrics
 	// svc is the node's pay-per-request services (see services.go).
-	svc *services
-	apiLn     net.Listener
-	apiSrv    *http.Server
-	apiURL    string
-	token     string
+	svc    *services
+	apiLn  net.Listener
+	apiSrv *http.Server
+	apiURL string
+	token  string
 
 	runCtx context.Context
 	cancel context.CancelFunc

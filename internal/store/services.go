@@ -143,9 +143,9 @@ func (s *Store) ServiceCallsOf(ctx context.Context, role Role) ([]ServiceCalls, 
 }
 
 const (
-	sqlChannelTotals = `SELECT usage_total, cumulative FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
-	sqlServiceWrittenOff    = `SELECT written_off FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
-	sqlServiceCall   = `INSERT INTO service_calls(role, service, requester, provider, requests, charged, updated_at)
+	sqlChannelTotals     = `SELECT usage_total, cumulative FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
+	sqlServiceWrittenOff = `SELECT written_off FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
+	sqlServiceCall       = `INSERT INTO service_calls(role, service, requester, provider, requests, charged, updated_at)
 		VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(role, service, requester, provider) DO UPDATE SET
 		requests = requests + excluded.requests, charged = charged + excluded.charged, updated_at = excluded.updated_at`
 )
