@@ -21,9 +21,6 @@ import (
 type operatorState struct {
 	cert   *operator.Cert
 	policy *operator.Policy
-	// balance is the requester's token balance read for the admission
-	// under way (groups of token holders); nil when none was read.
-	balance operator.BalanceOf
 }
 
 // readBalance reads, before the provider's lock is taken, the balance of
@@ -117,8 +114,10 @@ func (st *operatorState) stamp(o *offer.Offer, self string) {
 
 // admit checks the operator's rules for a task: a pool bound to groups
 // serves only their members, and a task that names a resource spec must
-// be one the node's pool sells, with the spec's resources.
-func (st *operatorState) admit(self, requester string, spec *job.Spec) error {
+// be one the node's pool sells, with the spec's resources. balance is the
+// requester's balance read beforehand (readBalance), for groups of token
+// holders.
+func (st *operatorState) admit(self, requester string, spec *job.Spec, balance operator.BalanceOf) error {
 	pol := st.policy
 	if pol == nil {
 		if spec.ResourceSpec != "" {
@@ -131,7 +130,7 @@ func (st *operatorState) admit(self, requester string, spec *job.Spec) error {
 	if err != nil {
 		return fmt.Errorf("requester: %w", err)
 	}
-	if err := pol.Admit(pool, addr, st.balance); err != nil {
+	if err := pol.Admit(pool, addr, balance); err != nil {
 		return err
 	}
 	if name := spec.ResourceSpec; name != "" {

@@ -588,9 +588,7 @@ func (p *Provider) admitsLocked(requester string, spec *job.Spec, bal operator.B
 	if allowed := p.onboarding.Policy.AllowedRequesters; len(allowed) > 0 && !slices.Contains(allowed, requester) {
 		return errors.New("this node serves only the requesters of its pool")
 	}
-	p.operator.balance = bal
-	defer func() { p.operator.balance = nil }()
-	return p.operator.admit(p.cfg.Key.PeerID(), requester, spec)
+	return p.operator.admit(p.cfg.Key.PeerID(), requester, spec, bal)
 }
 
 // release frees an execution's capacity, whether it ran or was only
