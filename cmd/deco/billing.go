@@ -79,9 +79,9 @@ certified, as providers, summed, with each node's own total. -o csv writes the l
 			}
 			fmt.Fprintf(a.stdout, "%s statement by %s, %s to %s\n", b.Role, b.By, b.From.Format("2006-01-02 15:04"), b.To.Format("2006-01-02 15:04"))
 			writeLines(a, b.By, b.Lines, b.Total)
-			if len(b.Recharges) > 0 {
-				fmt.Fprintf(a.stdout, "\nrecharged %s in %d deposits (from the chain):\n", b.Recharged, len(b.Recharges))
-				for _, d := range b.Recharges {
+			if len(b.Deposits) > 0 {
+				fmt.Fprintf(a.stdout, "\nrecharged %s in %d deposits (from the chain):\n", b.Deposited, len(b.Deposits))
+				for _, d := range b.Deposits {
 					fmt.Fprintf(a.stdout, "  %s  %14s  to %s  block %d  %s\n", d.At.Format("2006-01-02 15:04:05"), d.Amount, d.Provider, d.Block, d.Tx)
 				}
 			}

@@ -151,11 +151,11 @@ type Billing struct {
 	Total operator.Line   `json:"total"`
 	// Records are the executions' records (with ?records=true).
 	Records []operator.Record `json:"records,omitempty"`
-	// Recharges are the requester's deposits on its channels in the
+	// Deposits are the requester's deposits on its channels in the
 	// window, as the chain recorded them (role requester, with a chain),
-	// and Recharged their sum.
-	Recharges []settle.DepositRecord `json:"recharges,omitempty"`
-	Recharged money.Amount           `json:"recharged,omitempty"`
+	// and Deposited their sum.
+	Deposits  []settle.DepositRecord `json:"deposits,omitempty"`
+	Deposited money.Amount           `json:"deposited,omitempty"`
 }
 
 func (s *server) billing(w http.ResponseWriter, r *http.Request) {

@@ -342,19 +342,19 @@ func checkBillingAgreesWithVouchers(ctx context.Context, t *testing.T, net *devn
 	// devnet's automatic deposit on each channel it paid on.
 	var sum money.Amount
 	recharged := map[string]bool{}
-	for _, d := range bill.Recharges {
+	for _, d := range bill.Deposits {
 		if d.Requester != net.Nodes[0].Address() || d.Amount != devnet.DefaultAutoDeposit || d.Tx == "" {
 			t.Fatalf("recharge %+v, want node0 depositing %s", d, devnet.DefaultAutoDeposit)
 		}
 		sum += d.Amount
 		recharged[d.Provider.String()] = true
 	}
-	if bill.Recharged != sum || len(bill.Recharges) == 0 {
-		t.Fatalf("recharged %s in %d records, which sum to %s", bill.Recharged, len(bill.Recharges), sum)
+	if bill.Deposited != sum || len(bill.Deposits) == 0 {
+		t.Fatalf("recharged %s in %d records, which sum to %s", bill.Deposited, len(bill.Deposits), sum)
 	}
 	for _, l := range bill.Lines {
 		if l.Paid > 0 && !recharged[l.Key] {
-			t.Fatalf("node0 paid %s but has no recharge on that channel (%+v)", l.Key, bill.Recharges)
+			t.Fatalf("node0 paid %s but has no recharge on that channel (%+v)", l.Key, bill.Deposits)
 		}
 	}
 	checked := 0

@@ -309,8 +309,8 @@ func (b backend) Billing(ctx context.Context, role string, from, to time.Time, b
 		}
 		for _, d := range deps {
 			if !d.At.Before(from) && d.At.Before(to) {
-				out.Recharges = append(out.Recharges, d)
-				out.Recharged += d.Amount
+				out.Deposits = append(out.Deposits, d)
+				out.Deposited += d.Amount
 			}
 		}
 	}
