@@ -61,8 +61,11 @@ func validateService(v *validator, s Spec) {
 		}
 		return
 	case KindService:
+	case KindBooking:
+		validateBooking(v, s)
+		return
 	default:
-		v.add("kind", "must be %q or %q, got %q", KindBatch, KindService, s.Kind)
+		v.add("kind", "must be %q, %q or %q, got %q", KindBatch, KindService, KindBooking, s.Kind)
 		return
 	}
 	if s.Executor != ExecutorDocker {

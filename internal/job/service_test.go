@@ -18,7 +18,7 @@ func TestServiceValidation(t *testing.T) {
 		mod  func(*Spec)
 		want string
 	}{
-		"unknown kind":   {func(s *Spec) { s.Kind = "daemon" }, `kind: must be "batch" or "service"`},
+		"unknown kind":   {func(s *Spec) { s.Kind = "daemon" }, `kind: must be "batch", "service" or "booking"`},
 		"ports on batch": {func(s *Spec) { s.Kind = "" }, "ports: only a service job"},
 		"wasm service":   {func(s *Spec) { s.Executor, s.Image, s.Wasm = ExecutorWasm, "", &WasmModule{Inline: []byte("\x00asm")} }, "needs the docker executor"},
 		"port zero":      {func(s *Spec) { s.Ports[0].Port = 0 }, "ports[0].port: must be between 1 and 65535"},

@@ -32,6 +32,10 @@ type Spec struct {
 	Kind string `json:"kind,omitempty" yaml:"kind,omitempty"`
 	// Ports are the TCP ports a service task listens on.
 	Ports []Port `json:"ports,omitempty" yaml:"ports,omitempty"`
+	// Booking, when set, runs the job inside that booking (a job of kind
+	// booking this requester holds): on its nodes, within the capacity it
+	// reserved, paid by it (see booking.go).
+	Booking string `json:"booking,omitempty" yaml:"booking,omitempty"`
 	// Image is the container image reference for the docker executor.
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
 	// Wasm is the WebAssembly module for the wasm executor.

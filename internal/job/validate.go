@@ -191,8 +191,10 @@ func (s Spec) Validate() error {
 	}
 	switch s.Executor {
 	case ExecutorDocker:
-		if s.Image == "" {
+		if s.Image == "" && !s.IsBooking() {
 			v.add("image", "required for the docker executor")
+		} else if s.Image == "" {
+			// A booking runs no image (validateBooking).
 		} else if err := CheckImageRef(s.Image); err != nil {
 			v.add("image", "%q is not a valid image reference: %v", s.Image, err)
 		}
@@ -226,6 +228,7 @@ func (s Spec) Validate() error {
 	validateInputs(v, s.Inputs)
 	validateTasks(v, s)
 	validateService(v, s)
+	validateInBooking(v, s)
 	switch {
 	case s.ResourceSpec == "":
 		validateResources(v, s.Resources)
