@@ -18,31 +18,22 @@ const nvidiaFields = "index, uuid, name, memory.total, driver_version"
 // (one line per GPU, memory in MiB). Blank lines are skipped; a memory of
 // "[N/A]" is read as zero. Any other malformed line is an error naming it.
 func ParseNvidiaSMI(out []byte) ([]GPU, error) {
+	rows, err := ReadNvidiaCSV(out, 5, nvidiaFields, false)
+	if err != nil {
+		return nil, err
+	}
 	var gpus []GPU
-	n := 0
-	for line := range strings.Lines(string(out)) {
-		n++
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		g, err := parseNvidiaLine(line)
+	for _, r := range rows {
+		g, err := parseNvidiaRow(r.Fields)
 		if err != nil {
-			return nil, fmt.Errorf("line %d %q: %w", n, truncate(line, 120), err)
+			return nil, fmt.Errorf("line %d %q: %w", r.Line, truncate(strings.Join(r.Fields, ", "), 120), err)
 		}
 		gpus = append(gpus, g)
 	}
 	return gpus, nil
 }
 
-func parseNvidiaLine(line string) (GPU, error) {
-	f := strings.Split(line, ",")
-	if len(f) != 5 {
-		return GPU{}, fmt.Errorf("want 5 comma-separated fields (%s), got %d", nvidiaFields, len(f))
-	}
-	for i := range f {
-		f[i] = strings.TrimSpace(f[i])
-	}
+func parseNvidiaRow(f []string) (GPU, error) {
 	idx, err := strconv.Atoi(f[0])
 	if err != nil || idx < 0 {
 		return GPU{}, fmt.Errorf("index %q is not a device number", f[0])

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/deco-network/deco/internal/inventory"
 )
 
 // NvidiaQuery is the nvidia-smi query whose output ParseNvidiaUse reads:
@@ -19,46 +21,38 @@ var NvidiaQuery = []string{"--query-gpu=uuid,utilization.gpu,memory.used", "--fo
 // on MIG devices) reads as zero; any other malformed line is an error
 // naming it.
 func ParseNvidiaUse(out []byte) ([]GPUReading, error) {
+	rows, err := inventory.ReadNvidiaCSV(out, 3, "uuid, utilization.gpu, memory.used", false)
+	if err != nil {
+		return nil, err
+	}
 	var gpus []GPUReading
-	n := 0
-	for line := range strings.Lines(string(out)) {
-		n++
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		g, err := parseNvidiaUseLine(line)
+	for _, r := range rows {
+		g, err := parseNvidiaUseRow(r.Fields)
 		if err != nil {
+			line := strings.Join(r.Fields, ", ")
 			if len(line) > 120 {
 				line = line[:120] + "..."
 			}
-			return nil, fmt.Errorf("line %d %q: %w", n, line, err)
+			return nil, fmt.Errorf("line %d %q: %w", r.Line, line, err)
 		}
 		gpus = append(gpus, g)
 	}
 	return gpus, nil
 }
 
-func parseNvidiaUseLine(line string) (GPUReading, error) {
-	f := strings.Split(line, ",")
-	if len(f) != 3 {
-		return GPUReading{}, fmt.Errorf("want 3 comma-separated fields (uuid, utilization.gpu, memory.used), got %d", len(f))
-	}
-	for i := range f {
-		f[i] = strings.TrimSpace(f[i])
-	}
+func parseNvidiaUseRow(f []string) (GPUReading, error) {
 	if !strings.HasPrefix(f[0], "GPU-") && !strings.HasPrefix(f[0], "MIG-") {
 		return GPUReading{}, fmt.Errorf("uuid %q does not start with GPU- or MIG-", f[0])
 	}
 	g := GPUReading{UUID: f[0]}
-	if !unavailable(f[1]) {
+	if !inventory.NvidiaUnavailable(f[1]) {
 		u, err := strconv.ParseFloat(f[1], 64)
 		if err != nil || u < 0 || u > 100 {
 			return GPUReading{}, fmt.Errorf("utilization.gpu %q is not a percentage", f[1])
 		}
 		g.Utilization = u
 	}
-	if !unavailable(f[2]) {
+	if !inventory.NvidiaUnavailable(f[2]) {
 		mib, err := strconv.ParseUint(f[2], 10, 32)
 		if err != nil {
 			return GPUReading{}, fmt.Errorf("memory.used %q is not a number of MiB", f[2])
@@ -66,11 +60,6 @@ func parseNvidiaUseLine(line string) (GPUReading, error) {
 		g.Memory = mib << 20
 	}
 	return g, nil
-}
-
-// unavailable reports whether an nvidia-smi field says it has no value.
-func unavailable(f string) bool {
-	return strings.HasPrefix(f, "[") && strings.HasSuffix(f, "]")
 }
 
 // Runner runs a program and returns its standard output

@@ -1,0 +1,239 @@
+package telemetry
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/signer/core/apitypes"
+
+	"github.com/deco-network/deco/internal/identity"
+)
+
+const (
+	gpu0 = "GPU-a1000000-3b4c-5d6e-7f80-91a2b3c4d5e0"
+	gpu1 = "GPU-a1000001-3b4c-5d6e-7f80-91a2b3c4d5e1"
+)
+
+func TestParseComputeApps(t *testing.T) {
+	tests := []struct {
+		file    string
+		want    []GPUApp
+		wantErr string
+	}{
+		{file: "two-gpus.txt", want: []GPUApp{
+			{PID: 21345, Memory: 40211 << 20, GPU: gpu0},
+			{PID: 21377, Memory: 1024 << 20, GPU: gpu0},
+			{PID: 9001, Memory: 512 << 20, GPU: gpu1},
+		}},
+		{file: "none.txt", want: []GPUApp{}},
+		{file: "mig.txt", want: []GPUApp{{PID: 4242, GPU: "MIG-5c4f2a0e-9b7d-5b1e-a3c2-0d9e8f7a6b50"}}},
+		{file: "noheader.txt", wantErr: "want the header line"},
+		{file: "bad-pid.txt", wantErr: `pid "abc"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			out, err := os.ReadFile(filepath.Join("testdata", "nvidia-smi-compute-apps", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseComputeApps(out)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// fakeProcfs writes a procfs with the given /proc/PID/cgroup files and a
+// /proc/stat.
+func fakeProcfs(t *testing.T, cgroups map[string]string, stat string) Procfs {
+	t.Helper()
+	root := t.TempDir()
+	for pid, cg := range cgroups {
+		if err := os.MkdirAll(filepath.Join(root, pid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, pid, "cgroup"), []byte(cg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "stat"), []byte(stat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Procfs{Root: root}
+}
+
+func TestContainerOf(t *testing.T) {
+	const task = "97190b4f4a197bb1df88e383efd28c41bebe25fad69f374e1ab98a6a39fe0ae1"
+	const other = "5ee1c0de4a197bb1df88e383efd28c41bebe25fad69f374e1ab98a6a39fe0ae1"
+	fs := fakeProcfs(t, map[string]string{
+		"100": "12:memory:/docker/" + task + "\n0::/docker/" + task + "\n", // cgroup v1 (as recorded on this machine)
+		"101": "0::/system.slice/docker-" + task + ".scope/init\n",          // cgroup v2, systemd driver, nested
+		"200": "0::/system.slice/docker-" + other + ".scope\n",             // another container
+		"300": "0::/user.slice/user-1000.slice/session-2.scope\n",          // a host process
+	}, "cpu 1 0 0 0\n")
+	for pid, want := range map[uint32]string{100: task, 101: task, 200: "", 300: "", 999: ""} {
+		if got := fs.ContainerOf(pid, []string{task}); got != want {
+			t.Errorf("pid %d: container %q, want %q", pid, got, want)
+		}
+	}
+	if got := fs.ContainerOf(100, []string{"97190b"}); got != "" {
+		t.Errorf("a short ID matched %q: IDs under 12 characters are refused", got)
+	}
+}
+
+func TestHostCPU(t *testing.T) {
+	fs := fakeProcfs(t, nil, "cpu  100 20 30 5000 70 1 2 3 40 50\ncpu0 1 2 3 4\n")
+	got, err := fs.HostCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// user+nice+system+irq+softirq+steal = 100+20+30+1+2+3 = 156 ticks of 10 ms.
+	if want := 1560 * time.Millisecond; got != want {
+		t.Fatalf("host CPU %s, want %s", got, want)
+	}
+	if _, err := fakeProcfs(t, nil, "intr 1 2 3\n").HostCPU(); err == nil {
+		t.Fatal("a /proc/stat without a cpu line was read")
+	}
+	if _, err := (Procfs{}).HostCPU(); err != nil {
+		t.Fatalf("this host's /proc/stat: %v", err)
+	}
+}
+
+func TestWindow(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	w := NewWindow("x1", []string{gpu0}, 1, t0)
+	w.Add(TimeLockReading{At: t0.Add(time.Second), HostCPU: 10 * time.Second, TaskCPU: time.Second,
+		Apps: []Process{{PID: 7, GPU: gpu0, Memory: 100, Container: "c1"}, {PID: 9, GPU: gpu1, Memory: 5}},
+		GPUs: []GPUReading{{UUID: gpu0, Utilization: 40}, {UUID: gpu1, Utilization: 99}}})
+	w.Add(TimeLockReading{At: t0.Add(2 * time.Second), HostCPU: 12 * time.Second, TaskCPU: 2 * time.Second,
+		Apps: []Process{{PID: 7, GPU: gpu0, Memory: 300, Container: "c1"}},
+		GPUs: []GPUReading{{UUID: gpu0, Utilization: 90}}})
+	a := w.Close(t0.Add(3 * time.Second))
+	want := Attestation{Execution: "x1", Index: 1, Start: t0, End: t0.Add(3 * time.Second), Samples: 2,
+		Devices:   []Device{{UUID: gpu0, MaxUtilization: 90}},
+		Processes: []Process{{PID: 7, GPU: gpu0, Memory: 300, Container: "c1"}}, // pid 9 is on a GPU not rented
+		HostCPUMillis: 2000, TaskCPUMillis: 2000}
+	if !reflect.DeepEqual(a, want) {
+		t.Fatalf("interval 1:\n got %+v\nwant %+v", a, want)
+	}
+	// Interval 2 starts where 1 ended; a PID seen foreign once stays so.
+	w.Add(TimeLockReading{HostCPU: 15 * time.Second, TaskCPU: 2500 * time.Millisecond,
+		Apps: []Process{{PID: 7, GPU: gpu0, Container: "c1"}, {PID: 66, GPU: gpu0, Memory: 1 << 20}}})
+	w.Add(TimeLockReading{Apps: []Process{{PID: 66, GPU: gpu0, Container: "c1"}}})
+	b := w.Close(t0.Add(6 * time.Second))
+	if b.Index != 2 || !b.Start.Equal(a.End) || b.Samples != 2 || b.HostCPUMillis != 3000 || b.TaskCPUMillis != 500 {
+		t.Fatalf("interval 2 = %+v", b)
+	}
+	if f := b.Foreign(); len(f) != 1 || f[0].PID != 66 {
+		t.Fatalf("foreign of interval 2 = %+v, want pid 66", f)
+	}
+	// An interval with no sample holds none.
+	if c := w.Close(t0.Add(9 * time.Second)); c.Samples != 0 || c.Index != 3 || len(c.Processes) != 0 {
+		t.Fatalf("interval 3 = %+v", c)
+	}
+}
+
+func signed(t *testing.T, key *identity.Key, a Attestation) *Attestation {
+	t.Helper()
+	if err := a.Sign(key); err != nil {
+		t.Fatal(err)
+	}
+	return &a
+}
+
+func TestCheck(t *testing.T) {
+	prov, _ := identity.Generate(rand.Reader)
+	other, _ := identity.Generate(rand.Reader)
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	clean := Attestation{Execution: "x1", Index: 2, Start: t0, End: t0.Add(10 * time.Second), Samples: 5,
+		Devices: []Device{{UUID: gpu0, MaxUtilization: 88}}, Processes: []Process{{PID: 7, GPU: gpu0, Container: "c1"}}}
+	e := Expect{Execution: "x1", Provider: prov.Address(), Index: 2, Start: t0, GPUs: 1}
+	foreign := clean
+	foreign.Processes = append([]Process{{PID: 66, GPU: gpu0, Memory: 1 << 30}}, clean.Processes...)
+	offDevice := clean
+	offDevice.Processes = []Process{{PID: 66, GPU: gpu1}} // on a GPU the task does not rent
+	tests := []struct {
+		name    string
+		a       *Attestation
+		e       Expect
+		want    Verdict
+		wantErr error
+	}{
+		{name: "clean", a: signed(t, prov, clean), e: e, want: VerdictClean},
+		{name: "first interval starts anywhere", a: signed(t, prov, clean), e: Expect{Execution: "x1", Provider: prov.Address(), Index: 2, GPUs: 1}, want: VerdictClean},
+		{name: "foreign process", a: signed(t, prov, foreign), e: e, want: VerdictForeign},
+		{name: "foreign process on another GPU", a: signed(t, prov, offDevice), e: e, want: VerdictClean},
+		{name: "missing", a: nil, e: e, want: VerdictGap, wantErr: ErrTimeLockMissing},
+		{name: "signed by another key", a: signed(t, other, clean), e: e, want: VerdictGap, wantErr: ErrTimeLockSignature},
+		{name: "edited after signing", a: func() *Attestation { a := signed(t, prov, foreign); a.Processes = clean.Processes; return a }(), e: e, want: VerdictGap, wantErr: ErrTimeLockSignature},
+		{name: "skipped interval", a: signed(t, prov, clean), e: func() Expect { e := e; e.Index = 1; return e }(), want: VerdictGap, wantErr: ErrTimeLockSequence},
+		{name: "does not start where the last ended", a: signed(t, prov, clean), e: func() Expect { e := e; e.Start = t0.Add(-time.Second); return e }(), want: VerdictGap, wantErr: ErrTimeLockSequence},
+		{name: "other execution", a: signed(t, prov, clean), e: func() Expect { e := e; e.Execution = "x2"; return e }(), want: VerdictGap, wantErr: ErrTimeLockSequence},
+		{name: "fewer devices than rented", a: signed(t, prov, clean), e: func() Expect { e := e; e.GPUs = 2; return e }(), want: VerdictGap, wantErr: ErrTimeLockSequence},
+		{name: "no samples", a: func() *Attestation { a := clean; a.Samples = 0; return signed(t, prov, a) }(), e: e, want: VerdictGap, wantErr: ErrTimeLockNoSamples},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Check(tt.a, tt.e)
+			if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("Check = %s, %v; want %s, %v", got, err, tt.want, tt.wantErr)
+			}
+			if got.Withholds() != (tt.want != VerdictClean) {
+				t.Fatalf("%s withholds = %v", got, got.Withholds())
+			}
+		})
+	}
+}
+
+// TestAttestationHashMatchesGoEthereum checks the attestation's EIP-712
+// digest, its arrays of structs included, against go-ethereum's typed-data
+// hashing: what a wallet or a contract computes for the same statement.
+func TestAttestationHashMatchesGoEthereum(t *testing.T) {
+	t0 := time.UnixMilli(1_796_000_000_123).UTC()
+	a := Attestation{Execution: "x1", Index: 3, Start: t0, End: t0.Add(10 * time.Second), Samples: 5,
+		Devices:       []Device{{UUID: gpu0, MaxUtilization: 97}, {UUID: gpu1}},
+		Processes:     []Process{{PID: 7, GPU: gpu0, Memory: 1 << 30, Container: "c1"}, {PID: 66, GPU: gpu1, Memory: 5 << 20}},
+		HostCPUMillis: 19000, TaskCPUMillis: 9500}
+	td := apitypes.TypedData{
+		Types: apitypes.Types{
+			"EIP712Domain": {{Name: "name", Type: "string"}, {Name: "version", Type: "string"}},
+			"TimeLockAttestation": {{Name: "execution", Type: "string"}, {Name: "index", Type: "uint64"},
+				{Name: "startMillis", Type: "uint64"}, {Name: "endMillis", Type: "uint64"}, {Name: "samples", Type: "uint32"},
+				{Name: "devices", Type: "Device[]"}, {Name: "processes", Type: "Process[]"},
+				{Name: "hostCpuMillis", Type: "uint64"}, {Name: "taskCpuMillis", Type: "uint64"}},
+			"Device":  {{Name: "uuid", Type: "string"}, {Name: "maxUtilization", Type: "uint32"}},
+			"Process": {{Name: "pid", Type: "uint32"}, {Name: "gpu", Type: "string"}, {Name: "memory", Type: "uint64"}, {Name: "container", Type: "string"}},
+		},
+		PrimaryType: "TimeLockAttestation",
+		Domain:      apitypes.TypedDataDomain{Name: "deco", Version: "1"},
+		Message: apitypes.TypedDataMessage{"execution": "x1", "index": "3", "startMillis": "1796000000123", "endMillis": "1796000010123",
+			"samples": "5", "hostCpuMillis": "19000", "taskCpuMillis": "9500",
+			"devices": []any{map[string]any{"uuid": gpu0, "maxUtilization": "97"}, map[string]any{"uuid": gpu1, "maxUtilization": "0"}},
+			"processes": []any{map[string]any{"pid": "7", "gpu": gpu0, "memory": "1073741824", "container": "c1"},
+				map[string]any{"pid": "66", "gpu": gpu1, "memory": "5242880", "container": ""}}},
+	}
+	want, _, err := apitypes.TypedDataAndHash(td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Hash(); !bytes.Equal(got, want) {
+		t.Fatalf("hash %x, go-ethereum %x", got, want)
+	}
+}
