@@ -84,7 +84,7 @@ func TestContainerOf(t *testing.T) {
 	const other = "5ee1c0de4a197bb1df88e383efd28c41bebe25fad69f374e1ab98a6a39fe0ae1"
 	fs := fakeProcfs(t, map[string]string{
 		"100": "12:memory:/docker/" + task + "\n0::/docker/" + task + "\n", // cgroup v1 (as recorded on this machine)
-		"101": "0::/system.slice/docker-" + task + ".scope/init\n",          // cgroup v2, systemd driver, nested
+		"101": "0::/system.slice/docker-" + task + ".scope/init\n",         // cgroup v2, systemd driver, nested
 		"200": "0::/system.slice/docker-" + other + ".scope\n",             // another container
 		"300": "0::/user.slice/user-1000.slice/session-2.scope\n",          // a host process
 	}, "cpu 1 0 0 0\n")
@@ -127,8 +127,8 @@ func TestWindow(t *testing.T) {
 		GPUs: []GPUReading{{UUID: gpu0, Utilization: 90}}})
 	a := w.Close(t0.Add(3 * time.Second))
 	want := Attestation{Execution: "x1", Index: 1, Start: t0, End: t0.Add(3 * time.Second), Samples: 2,
-		Devices:   []Device{{UUID: gpu0, MaxUtilization: 90}},
-		Processes: []Process{{PID: 7, GPU: gpu0, Memory: 300, Container: "c1"}}, // pid 9 is on a GPU not rented
+		Devices:       []Device{{UUID: gpu0, MaxUtilization: 90}},
+		Processes:     []Process{{PID: 7, GPU: gpu0, Memory: 300, Container: "c1"}}, // pid 9 is on a GPU not rented
 		HostCPUMillis: 2000, TaskCPUMillis: 2000}
 	if !reflect.DeepEqual(a, want) {
 		t.Fatalf("interval 1:\n got %+v\nwant %+v", a, want)
