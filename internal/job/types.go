@@ -36,6 +36,11 @@ type Spec struct {
 	// booking this requester holds): on its nodes, within the capacity it
 	// reserved, paid by it (see booking.go).
 	Booking string `json:"booking,omitempty" yaml:"booking,omitempty"`
+	// TimeLock asks the provider for a proof of time-lock: a signed
+	// attestation per usage interval that no foreign process used the
+	// task's GPUs, an interval without one going unpaid (see
+	// TimeLocked: service jobs and bookings have it whatever this says).
+	TimeLock bool `json:"timeLock,omitempty" yaml:"timeLock,omitempty"`
 	// Image is the container image reference for the docker executor.
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
 	// Wasm is the WebAssembly module for the wasm executor.

@@ -1,0 +1,9 @@
+package job
+
+// TimeLocked reports whether the task's provider must prove a time-lock
+// for it: a signed attestation per usage interval of which processes used
+// its devices, a foreign one or a missing interval withholding that
+// interval's payment. Service jobs and bookings (the rentals) always are;
+// any other job is when it asks (TimeLock). The spec digest, which the
+// deal signs, covers the choice.
+func (s Spec) TimeLocked() bool { return s.TimeLock || s.IsService() || s.IsBooking() }
