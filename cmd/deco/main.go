@@ -98,7 +98,7 @@ bearer token there.`,
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level for the node: debug, info, warn, error")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
-	root.AddCommand(a.nodeCmd(), a.idCmd(), a.onboardCmd(), a.offboardCmd(), a.peersCmd(), a.offersCmd(),
+	root.AddCommand(a.nodeCmd(), a.idCmd(), a.onboardCmd(), a.offboardCmd(), a.peersCmd(), a.offersCmd(), a.servicesCmd(), a.serviceCmd(),
 		a.chainCmd(), a.walletCmd(), withCompletion(a.completeProvider, a.reputationCmd())[0],
 		a.runCmd(), a.jobCmd(), a.operatorCmd(), a.billingCmd(), withCompletion(a.completeJobID, a.forwardCmd())[0], a.devnetCmd(), a.versionCmd())
 	return root

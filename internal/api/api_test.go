@@ -19,6 +19,7 @@ import (
 	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -237,4 +238,27 @@ func (f *fakeWallet) PublishPolicy(_ context.Context, p *operator.Policy) (Polic
 }
 func (f *fakeWallet) OperatorBilling(_ context.Context, r operator.BillingRequest) (OperatorBilling, error) {
 	return OperatorBilling{Operator: r.Operator, By: r.By}, nil
+}
+
+// The fake wallet node also serves services: it lists one, registers
+// what names a service, and proxies to an echo handler.
+func (f *fakeWallet) Services(context.Context, string) ([]service.Listing, error) {
+	return []service.Listing{{Name: "echo", Type: service.TypeHTTP, Price: 1, Gossiped: true}}, nil
+}
+func (f *fakeWallet) RegisterService(_ context.Context, r ServiceRegistration) (ServiceRegistered, error) {
+	if r.Name == "" {
+		return ServiceRegistered{}, fmt.Errorf("%w: a service needs a name", ErrBadRequest)
+	}
+	return ServiceRegistered{Offer: service.Offer{Name: r.Name, Price: r.Price}}, nil
+}
+func (f *fakeWallet) RemoveService(_ context.Context, name string) error {
+	if name != "echo" {
+		return fmt.Errorf("service %q: %w", name, store.ErrNotFound)
+	}
+	return nil
+}
+func (f *fakeWallet) ServiceProxy(name string) (http.Handler, error) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s %s", name, r.Method, r.URL.RequestURI())
+	}), nil
 }

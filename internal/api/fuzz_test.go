@@ -129,12 +129,18 @@ func FuzzDecodeOperatorBillingRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "POST", "/v1/operator/billing", body, pad) })
 }
 
+func FuzzDecodeServiceRegistration(f *testing.F) {
+	fuzzSeeds(f, `{"name":"echo","price":"0.001","endpoint":"http://127.0.0.1:8080"}`, `{"name":"llm","price":"0","unitPrice":"0.0001","maxUnits":512,"job":"abc","port":"http"}`)
+	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "POST", "/v1/services", body, pad) })
+}
+
 // TestFuzzTargetsCoverEveryBody checks each route with a body has a fuzz
 // target above (by the pattern it posts to).
 func TestFuzzTargetsCoverEveryBody(t *testing.T) {
 	fuzzed := map[string]bool{"POST /v1/jobs": true, "PUT /v1/onboarding": true, "POST /v1/wallet/deposit": true,
 		"POST /v1/wallet/withdraw": true, "POST /v1/wallet/redeem": true, "POST /v1/wallet/stake": true,
-		"PUT /v1/operator/cert": true, "POST /v1/operator/policies": true, "POST /v1/operator/billing": true}
+		"PUT /v1/operator/cert": true, "POST /v1/operator/policies": true, "POST /v1/operator/billing": true,
+		"POST /v1/services": true}
 	for _, rt := range routes() {
 		if rt.maxBody > 0 && !fuzzed[rt.method+" "+rt.pattern] {
 			t.Errorf("%s %s takes a body and has no fuzz target", rt.method, rt.pattern)

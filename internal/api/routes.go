@@ -7,6 +7,7 @@ import (
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -95,6 +96,11 @@ func routes() []route {
 		{method: "POST", pattern: "/v1/operator/billing", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: operator.BillingRequest{}, response: OperatorBilling{}, handle: (*server).operatorBilling},
 		{method: "GET", pattern: "/v1/billing", query: []string{"role", "from", "to", "by", "records"}, status: 200, response: Billing{}, handle: (*server).billing},
+		{method: "GET", pattern: "/v1/services", query: []string{"source"}, status: 200, response: []service.Listing{}, handle: (*server).services},
+		{method: "POST", pattern: "/v1/services", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
+			request: ServiceRegistration{}, response: ServiceRegistered{}, handle: (*server).registerService},
+		{method: "DELETE", pattern: "/v1/services/{name}", status: 204, handle: (*server).removeService},
+		{method: "GET", pattern: "/v1/services/{name}/proxy", status: 101, handle: (*server).serviceProxy},
 		{method: "GET", pattern: "/v1/reputation/{node}", query: []string{"limit"}, status: 200, response: Reputation{}, handle: (*server).reputation},
 	}
 }

@@ -567,6 +567,11 @@ func (n *Node) Close() error {
 			cancel()
 		}
 		n.cancel()
+		if n.svc != nil && n.svc.server != nil {
+			// First: a service request in flight is cancelled, its
+			// endpoint call with it, before the slower parts stop.
+			_ = n.svc.server.Close()
+		}
 		if n.provider != nil {
 			_ = n.provider.Close()
 		}

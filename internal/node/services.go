@@ -6,15 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
+	"github.com/deco-network/deco/internal/store"
 )
 
 // serviceOfferTTL is how long a gossiped service offer lives; it is
@@ -31,6 +37,8 @@ type services struct {
 	// local are the services added, for republishing.
 	mu    sync.Mutex
 	local map[string]service.Local
+	// proxies are the paid proxies the API handed out, by service.
+	proxies map[string]*service.Proxy
 }
 
 // startServices serves this node's services on service.Proto, joins the
@@ -142,3 +150,138 @@ func (n *Node) ServiceProxy(name string) (*service.Proxy, error) {
 // Host is the node's libp2p host (benchmarks compare the paid service
 // path with a bare stream on it).
 func (n *Node) Host() *p2p.Host { return n.host }
+
+var _ api.ServiceBackend = backend{}
+
+func (b backend) Services(ctx context.Context, source string) ([]service.Listing, error) {
+	var offers []service.Offer
+	var registered []service.Listing
+	if source != api.SourceChain {
+		offers = b.n.ServiceOffers("")
+	}
+	if source != api.SourceGossip {
+		var err error
+		if registered, err = b.n.RegisteredServices(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return service.Merge(offers, registered), nil
+}
+
+// RegisteredServices lists the services the chain's service registry
+// holds, from its logs (nil when the chain has none).
+func (n *Node) RegisteredServices(ctx context.Context) ([]service.Listing, error) {
+	return nil, nil
+}
+
+func (b backend) RegisterService(ctx context.Context, r api.ServiceRegistration) (api.ServiceRegistered, error) {
+	l := service.Local{Endpoint: r.Endpoint, Offer: service.Offer{Name: r.Name, Type: r.Type, Price: r.Price, UnitPrice: r.UnitPrice,
+		MaxUnits: r.MaxUnits, Verification: r.Verification}}
+	if l.Offer.Type == "" {
+		l.Offer.Type = service.TypeHTTP
+	}
+	if l.Offer.Verification == "" {
+		l.Offer.Verification = service.VerifySignature
+	}
+	if err := l.Offer.Validate(); err != nil {
+		return api.ServiceRegistered{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	switch {
+	case r.Job != "":
+		if r.Port == "" {
+			return api.ServiceRegistered{}, fmt.Errorf("%w: a service served by a job needs the job's port", api.ErrBadRequest)
+		}
+		j, err := b.n.store.FindJob(ctx, r.Job)
+		if err != nil {
+			return api.ServiceRegistered{}, err
+		}
+		if !j.Spec.IsService() {
+			return api.ServiceRegistered{}, fmt.Errorf("%w: job %s is not a service job", api.ErrBadRequest, j.ID)
+		}
+		if _, err := j.Spec.ServicePort(r.Port); err != nil {
+			return api.ServiceRegistered{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		}
+		if r.Endpoint != "" && !strings.HasPrefix(r.Endpoint, "/") {
+			return api.ServiceRegistered{}, fmt.Errorf("%w: with a job, endpoint is a path prefix (/v1), not %q", api.ErrBadRequest, r.Endpoint)
+		}
+		id, port := j.ID, r.Port
+		l.Dial = func(ctx context.Context) (net.Conn, error) {
+			s, err := b.n.requester.Forward(ctx, id, 0, port)
+			if err != nil {
+				return nil, err
+			}
+			return streamConn{s}, nil
+		}
+	default:
+		u, err := url.Parse(r.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return api.ServiceRegistered{}, fmt.Errorf("%w: endpoint %q: want an http:// or https:// base URL, or a job and its port", api.ErrBadRequest, r.Endpoint)
+		}
+	}
+	if b.n.Settlement() == nil {
+		return api.ServiceRegistered{}, fmt.Errorf("a paid service needs %w (no %s in the data directory)", settle.ErrNoSettlement, SettlementFile)
+	}
+	o, err := b.n.AddService(ctx, l)
+	if err != nil {
+		return api.ServiceRegistered{Offer: o}, err
+	}
+	res := api.ServiceRegistered{Offer: o}
+	res.Registry, err = b.n.registerOnChain(ctx, o)
+	return res, err
+}
+
+// registerOnChain registers o's terms in the chain's service registry
+// (nil, nil when the chain has none or they are registered already).
+func (n *Node) registerOnChain(ctx context.Context, o service.Offer) (*settle.TxResult, error) {
+	return nil, nil
+}
+
+func (b backend) RemoveService(ctx context.Context, name string) error {
+	return b.n.RemoveService(ctx, name)
+}
+
+// RemoveService stops serving service name from this node (its gossiped
+// offer lapses; the registry entry is removed).
+func (n *Node) RemoveService(ctx context.Context, name string) error {
+	n.svc.mu.Lock()
+	_, ok := n.svc.local[name]
+	delete(n.svc.local, name)
+	n.svc.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("service %q: %w", name, store.ErrNotFound)
+	}
+	n.svc.server.Remove(name)
+	return n.unregisterOnChain(ctx, name)
+}
+
+func (n *Node) unregisterOnChain(ctx context.Context, name string) error { return nil }
+
+// ServiceProxy is the node's one proxy to service name (what it learnt
+// of bad providers is kept across connections).
+func (b backend) ServiceProxy(name string) (http.Handler, error) {
+	b.n.svc.mu.Lock()
+	defer b.n.svc.mu.Unlock()
+	if p := b.n.svc.proxies[name]; p != nil {
+		return p, nil
+	}
+	p, err := b.n.ServiceProxy(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", settle.ErrNoSettlement, err)
+	}
+	if b.n.svc.proxies == nil {
+		b.n.svc.proxies = map[string]*service.Proxy{}
+	}
+	b.n.svc.proxies[name] = p
+	return p, nil
+}
+
+// streamConn is a libp2p stream as the net.Conn an HTTP transport dials.
+type streamConn struct{ network.Stream }
+
+func (streamConn) LocalAddr() net.Addr  { return streamAddr{} }
+func (streamConn) RemoteAddr() net.Addr { return streamAddr{} }
+
+type streamAddr struct{}
+
+func (streamAddr) Network() string { return "libp2p" }
+func (streamAddr) String() string  { return "libp2p-stream" }

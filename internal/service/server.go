@@ -59,6 +59,12 @@ type Server struct {
 	log *slog.Logger
 	mu  sync.RWMutex
 	svc map[string]*local
+	// ctx ends with Close: every request in flight is cancelled, its
+	// endpoint call with it; inflight counts the requests being handled.
+	ctx      context.Context
+	cancel   context.CancelFunc
+	closed   bool
+	inflight sync.WaitGroup
 }
 
 type local struct {
@@ -77,7 +83,25 @@ func NewServer(cfg ServerConfig) *Server {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
 	}
-	return &Server{cfg: cfg, log: cfg.Logger.With("component", "service"), svc: map[string]*local{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{cfg: cfg, log: cfg.Logger.With("component", "service"), svc: map[string]*local{}, ctx: ctx, cancel: cancel}
+}
+
+// Close stops serving: requests in flight are cancelled (their calls to
+// the endpoints too, which answer them as unavailable, charging nothing),
+// new ones are not read, and Close returns when every handler returned.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.inflight.Wait()
+	s.mu.Lock()
+	for _, l := range s.svc {
+		l.client.CloseIdleConnections()
+	}
+	s.mu.Unlock()
+	return nil
 }
 
 // Add serves l (replacing a service of the same name) and returns its
@@ -139,6 +163,17 @@ func refuse(code string, format string, args ...any) error {
 
 // Handle serves one request read from rw, sent by the peer remote.
 func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.inflight.Add(1)
+	s.mu.Unlock()
+	defer s.inflight.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
 	var req Request
 	if err := p2p.ReadMsg(rw, &req, MaxRequest); err != nil {
 		s.log.Debug("bad service request", "peer", remote, "err", err)

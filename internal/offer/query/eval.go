@@ -28,19 +28,22 @@ const (
 type field struct {
 	name string
 	kind kind
-	each func(o *offer.Offer, fn func(num int64, str string) bool) bool
+	// each is given the record the query tests (an *offer.Offer for
+	// Parse's queries).
+	each func(rec any, fn func(num int64, str string) bool) bool
 }
 
-func one(get func(o *offer.Offer) int64) func(*offer.Offer, func(int64, string) bool) bool {
-	return func(o *offer.Offer, fn func(int64, string) bool) bool { return fn(get(o), "") }
+func one(get func(o *offer.Offer) int64) func(any, func(int64, string) bool) bool {
+	return func(r any, fn func(int64, string) bool) bool { return fn(get(r.(*offer.Offer)), "") }
 }
 
-func oneStr(get func(o *offer.Offer) string) func(*offer.Offer, func(int64, string) bool) bool {
-	return func(o *offer.Offer, fn func(int64, string) bool) bool { return fn(0, get(o)) }
+func oneStr(get func(o *offer.Offer) string) func(any, func(int64, string) bool) bool {
+	return func(r any, fn func(int64, string) bool) bool { return fn(0, get(r.(*offer.Offer))) }
 }
 
-func eachGPU(get func(g *offer.GPU) (int64, string)) func(*offer.Offer, func(int64, string) bool) bool {
-	return func(o *offer.Offer, fn func(int64, string) bool) bool {
+func eachGPU(get func(g *offer.GPU) (int64, string)) func(any, func(int64, string) bool) bool {
+	return func(r any, fn func(int64, string) bool) bool {
+		o := r.(*offer.Offer)
 		for i := range o.GPUs {
 			if fn(get(&o.GPUs[i])) {
 				return true
@@ -65,8 +68,8 @@ var fields = []field{
 	{"region", kindString, oneStr(func(o *offer.Offer) string { return o.Region })},
 	{"pool", kindString, oneStr(func(o *offer.Offer) string { return o.Pool })},
 	{"node", kindString, oneStr(func(o *offer.Offer) string { return o.Node })},
-	{"executor", kindString, func(o *offer.Offer, fn func(int64, string) bool) bool {
-		for _, e := range o.Executors {
+	{"executor", kindString, func(r any, fn func(int64, string) bool) bool {
+		for _, e := range r.(*offer.Offer).Executors {
 			if fn(0, e) {
 				return true
 			}
@@ -165,7 +168,7 @@ func quote(s string) string {
 
 // node is a parsed expression.
 type node interface {
-	eval(o *offer.Offer) bool
+	eval(o any) bool
 	format(b *strings.Builder)
 }
 
@@ -175,7 +178,7 @@ type binary struct {
 	left, right node
 }
 
-func (n *binary) eval(o *offer.Offer) bool {
+func (n *binary) eval(o any) bool {
 	if n.op == "and" {
 		return n.left.eval(o) && n.right.eval(o)
 	}
@@ -196,7 +199,7 @@ type not struct {
 	notIn bool
 }
 
-func (n *not) eval(o *offer.Offer) bool { return !n.x.eval(o) }
+func (n *not) eval(o any) bool { return !n.x.eval(o) }
 
 func (n *not) format(b *strings.Builder) {
 	if c, ok := n.x.(*cmp); ok && n.notIn {
@@ -214,7 +217,7 @@ type cmp struct {
 	vals []value
 }
 
-func (c *cmp) eval(o *offer.Offer) bool {
+func (c *cmp) eval(o any) bool {
 	return c.f.each(o, func(num int64, str string) bool {
 		for _, v := range c.vals {
 			if c.test(num, str, v) {

@@ -30,9 +30,12 @@ type Query struct {
 	root node
 }
 
-// Parse reads an expression. Problems are *SyntaxError with the column.
-func Parse(expr string) (*Query, error) {
-	p := &parser{lex: lexer{src: expr}, src: expr}
+// Parse reads an expression over offers. Problems are *SyntaxError with
+// the column.
+func Parse(expr string) (*Query, error) { return parse(expr, lookupField, fieldNames) }
+
+func parse(expr string, lookup func(string) (field, bool), names string) (*Query, error) {
+	p := &parser{lex: lexer{src: expr}, src: expr, lookup: lookup, names: names}
 	fail := func(pos int, msg string) error {
 		return &SyntaxError{Expr: expr, Column: utf8.RuneCountInString(expr[:min(pos, len(expr))]) + 1, Msg: msg}
 	}
@@ -61,6 +64,10 @@ func Parse(expr string) (*Query, error) {
 // Match reports whether o satisfies the query.
 func (q *Query) Match(o *offer.Offer) bool { return q.root.eval(o) }
 
+// MatchRecord reports whether rec, a record of the schema the query was
+// parsed with, satisfies the query.
+func (q *Query) MatchRecord(rec any) bool { return q.root.eval(rec) }
+
 // Filter returns the offers that satisfy the query, in order.
 func (q *Query) Filter(offers []offer.Offer) []offer.Offer {
 	var out []offer.Offer
@@ -82,9 +89,11 @@ func (q *Query) String() string {
 
 // parser is a recursive-descent parser over the lexer's tokens.
 type parser struct {
-	lex lexer
-	src string
-	tok token
+	lex    lexer
+	src    string
+	tok    token
+	lookup func(string) (field, bool)
+	names  string
 }
 
 func (p *parser) advance() *lexError {
@@ -177,9 +186,9 @@ func (p *parser) comparison() (node, *lexError) {
 	if p.tok.kind != tokIdent || isKeyword(p.tok.text) {
 		return nil, &lexError{p.tok.pos, fmt.Sprintf("expected a field name, not or (, got %s", p.tok.describe())}
 	}
-	f, ok := lookupField(p.tok.text)
+	f, ok := p.lookup(p.tok.text)
 	if !ok {
-		return nil, &lexError{p.tok.pos, fmt.Sprintf("unknown field %q (fields: %s)", p.tok.text, fieldNames)}
+		return nil, &lexError{p.tok.pos, fmt.Sprintf("unknown field %q (fields: %s)", p.tok.text, p.names)}
 	}
 	if err := p.advance(); err != nil {
 		return nil, err
