@@ -10,6 +10,7 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/offer"
+	"github.com/deco-network/deco/internal/telemetry"
 	"github.com/deco-network/deco/internal/verify"
 )
 
@@ -171,6 +172,10 @@ type TaskEvent struct {
 	Offer *offer.Offer `json:"offer,omitempty"`
 	// Usage is the provider's signed usage report (on EventUsage).
 	Usage *UsageReport `json:"usage,omitempty"`
+	// TimeLock, on EventUsage of a time-locked task (job.Spec.TimeLocked),
+	// is the provider's signed attestation of the interval the report
+	// closes (its Index is the report's Seq).
+	TimeLock *telemetry.Attestation `json:"timeLock,omitempty"`
 	// Reason, on EventExited, says in a word why the provider itself
 	// stopped the execution (ReasonUnpaid); empty otherwise.
 	Reason string `json:"reason,omitempty"`

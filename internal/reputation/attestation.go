@@ -105,9 +105,9 @@ func (a Attestation) Verify(now time.Time) error {
 // checkFields checks what Verify checks but the clock and the signature.
 func (a Attestation) checkFields() error {
 	switch a.Kind {
-	case KindVerified, KindLost, KindDisputeLost:
+	case KindVerified, KindLost, KindDisputeLost, KindTimeLockBroken:
 	default:
-		return fmt.Errorf("%w: unknown kind %q (want %s, %s or %s)", ErrMalformed, a.Kind, KindVerified, KindDisputeLost, KindLost)
+		return fmt.Errorf("%w: unknown kind %q (want %s, %s, %s or %s)", ErrMalformed, a.Kind, KindVerified, KindDisputeLost, KindLost, KindTimeLockBroken)
 	}
 	for _, f := range []struct{ name, v string }{{"subject", a.Subject}, {"attester", a.Attester}, {"jobId", a.JobID}, {"executionId", a.ExecutionID}} {
 		if f.v == "" || len(f.v) > MaxIDLen {

@@ -150,6 +150,13 @@ func TestScoreRules(t *testing.T) {
 		{"own lost lowers", func(f *fixture, s *identity.Key) {
 			f.attest(claim(KindLost, s, "e1"))
 		}, 2.0 / 5},
+		{"own timelock-broken lowers", func(f *fixture, s *identity.Key) {
+			f.attest(claim(KindTimeLockBroken, s, "e1"))
+		}, 2.0 / 5},
+		{"timelock-broken outweighs verified of the same execution", func(f *fixture, s *identity.Key) {
+			f.attest(claim(KindVerified, s, "e1"))
+			f.attest(claim(KindTimeLockBroken, s, "e1"))
+		}, 2.0 / 5},
 		{"fully staked attester's lost", func(f *fixture, s *identity.Key) {
 			a := newKey(t)
 			f.chain.stake(a, full)

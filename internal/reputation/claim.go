@@ -13,6 +13,10 @@ const (
 	KindDisputeLost Kind = "dispute-lost"
 	// KindLost: the subject stopped answering during an execution.
 	KindLost Kind = "lost"
+	// KindTimeLockBroken: the subject's proof of time-lock failed for an
+	// interval of an execution (a foreign process on a rented GPU, or an
+	// interval no valid attestation covered), whose payment was withheld.
+	KindTimeLockBroken Kind = "timelock-broken"
 )
 
 // Claim is what a node attests about a provider it dealt with: the

@@ -62,7 +62,7 @@ func severity(k Kind) int {
 	switch k {
 	case KindDisputeLost:
 		return 3
-	case KindLost:
+	case KindLost, KindTimeLockBroken:
 		return 2
 	default:
 		return 1
