@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
@@ -224,6 +225,11 @@ func serve(h http.Handler, method, path, body string) *httptest.ResponseRecorder
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// The fake wallet node also serves a dashboard.
+func (f *fakeWallet) DashboardLogin(context.Context) (DashboardLogin, error) {
+	return DashboardLogin{URL: "http://127.0.0.1:7350/login?code=c0de", Code: "c0de", Expires: time.Unix(120, 0).UTC()}, nil
 }
 
 // The fake wallet node also has an operator: it returns what it is given

@@ -101,6 +101,7 @@ func routes() []route {
 			request: ServiceRegistration{}, response: ServiceRegistered{}, handle: (*server).registerService},
 		{method: "DELETE", pattern: "/v1/services/{name}", status: 204, handle: (*server).removeService},
 		{method: "GET", pattern: "/v1/services/{name}/proxy", status: 101, handle: (*server).serviceProxy},
+		{method: "POST", pattern: "/v1/dashboard/login", status: 200, response: DashboardLogin{}, handle: (*server).dashboardLogin},
 		{method: "GET", pattern: "/v1/reputation/{node}", query: []string{"limit"}, status: 200, response: Reputation{}, handle: (*server).reputation},
 	}
 }

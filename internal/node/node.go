@@ -38,6 +38,7 @@ import (
 	"github.com/deco-network/deco/internal/jobnet"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/nsenter"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/p2p"
@@ -171,6 +172,7 @@ type Node struct {
 	provider  *provider.Provider
 	requester *requester.Requester
 	jobnet    *jobnet.Service // nil: this node refuses jobs with links
+	forward   bool            // this node can reach service jobs' ports
 	// settlement is nil when the data directory has no chain.json.
 	settlement *evm.Client
 	escrow     string
@@ -277,6 +279,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 			n.log.Warn("docker executor unavailable; this node will not run container tasks", "err", err)
 		} else {
 			n.executors[d.Name()] = d
+			if why := nsenter.Unavailable(); why != "" {
+				n.log.Info("this node will not run service jobs with ports (deco forward)", "why", why)
+			} else {
+				n.forward = true
+			}
 			if why := jobNetUnavailable(cfg.TaskInit); why != "" {
 				n.log.Info("this node will not run tasks on job networks (jobs with links)", "why", why)
 			} else {
@@ -298,7 +305,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
 		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, InputAllowHosts: cfg.InputAllowHosts, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
-		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, TamperOutputs: cfg.TamperOutputs,
+		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, Forward: n.forward, TamperOutputs: cfg.TamperOutputs,
 		Meters: n.metrics.meters, Metrics: n.metrics.events, GPUSampler: telemetry.NvidiaSampler{Runner: inventory.ExecRunner{}}})
 	if err != nil {
 		return n, err

@@ -4,7 +4,10 @@ package nsenter
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/vishvananda/netns"
 )
@@ -44,4 +47,37 @@ func do(path string, fn func() error) (restored bool, err error) {
 	}
 	defer func() { restored = netns.Set(orig) == nil }()
 	return false, fn()
+}
+
+// capSysAdmin is CAP_SYS_ADMIN's bit in /proc/self/status's CapEff.
+const capSysAdmin = 21
+
+// Unavailable says why this process cannot enter another network
+// namespace, "" when it can: setns(2) into a network namespace needs
+// CAP_SYS_ADMIN.
+func Unavailable() string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "cannot read /proc/self/status: " + err.Error()
+	}
+	eff, ok := capEff(string(status))
+	if !ok {
+		return "no CapEff line in /proc/self/status"
+	}
+	if eff&(1<<capSysAdmin) == 0 {
+		return "no CAP_SYS_ADMIN: entering a task's network namespace needs root or that capability"
+	}
+	return ""
+}
+
+// capEff reads the effective capability set from the text of
+// /proc/PID/status.
+func capEff(status string) (uint64, bool) {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }

@@ -99,6 +99,10 @@ type Offer struct {
 	// Links reports whether the provider can put tasks on a job network
 	// (links between a multi-task job's tasks).
 	Links bool `json:"links,omitempty"`
+	// Ports reports whether the provider can reach a service job's ports
+	// for its requester (`deco forward`): it can enter a task's network
+	// namespace.
+	Ports bool `json:"ports,omitempty"`
 	// Validator reports that the provider re-runs other providers' tasks
 	// to verify them (it opted in with deco onboard --validator; it must
 	// also be staked and one of the escrow's validators to be chosen).

@@ -105,3 +105,33 @@ func TestForwardAdmitsOnlyTheRequesterToDeclaredPorts(t *testing.T) {
 		t.Fatalf("dialled %v, want only the requester's 8080", ex.dialed)
 	}
 }
+
+// TestPortsNeedTheForwardCapability: a node that cannot enter network
+// namespaces does not say it forwards, and refuses a service job with
+// ports at the quote; one that can says so.
+func TestPortsNeedTheForwardCapability(t *testing.T) {
+	service := testSpec()
+	service.Kind, service.Ports = job.KindService, []job.Port{{Name: "http", Port: 8080}}
+	for _, forward := range []bool{false, true} {
+		e := newHostileEnvWith(t, func(e *hostileEnv, c *Config) { c.Forward = forward })
+		o, err := e.p.issue()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Ports != forward {
+			t.Errorf("Forward %v: offer says ports %v", forward, o.Ports)
+		}
+		req := market.QuoteRequest{JobID: job.NewID(), ExecutionID: job.NewID(), Spec: service, SpecDigest: job.Digest(service),
+			RequesterAddress: e.reqKey.Address()}
+		var reply market.QuoteReply
+		if err := e.req.Request(t.Context(), e.prov.ID(), p2p.ProtocolID(market.ProtoQuote, 1), req, &reply, market.MaxTaskEvent); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case forward && reply.Quote == nil:
+			t.Errorf("Forward: no quote for a service job with ports: %s", reply.Error)
+		case !forward && (reply.Quote != nil || !strings.Contains(reply.Error, "cannot reach a task's ports")):
+			t.Errorf("no Forward: quote %v, error %q; want a refusal", reply.Quote != nil, reply.Error)
+		}
+	}
+}

@@ -104,6 +104,10 @@ type Config struct {
 	// network, and the offer says so; nil refuses such jobs. Only the
 	// docker executor runs linked tasks.
 	JobNet *jobnet.Service
+	// Forward reports that this node can enter a task's network namespace
+	// to reach a service job's ports (nsenter.Unavailable), and the offer
+	// says so; false refuses service jobs that declare ports.
+	Forward bool
 	// RevealWait is how long a runner of a verified task waits for the
 	// other runners' commitments before revealing anyway
 	// (DefaultRevealWait when zero).
@@ -404,6 +408,7 @@ func (p *Provider) issue() (*offer.Offer, error) {
 		sort.Strings(o.Executors)
 		_, docker := p.cfg.Executors[job.ExecutorDocker]
 		o.Links = p.cfg.JobNet != nil && docker
+		o.Ports = p.cfg.Forward && docker
 	}
 	if err := o.Sign(p.cfg.Key); err != nil {
 		return nil, err
@@ -554,6 +559,9 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	}
 	if n := spec.TaskCount(); req.TaskIndex < 0 || req.TaskIndex >= n {
 		return inventory.Allocation{}, nil, fmt.Errorf("task index %d is out of range for a job of %d tasks", req.TaskIndex, n)
+	}
+	if len(spec.Ports) > 0 && !p.cfg.Forward {
+		return inventory.Allocation{}, nil, errors.New("this provider cannot reach a task's ports (it cannot enter network namespaces), so it does not run service jobs with ports")
 	}
 	if spec.Network.Links {
 		if p.cfg.JobNet == nil || spec.Executor != job.ExecutorDocker {

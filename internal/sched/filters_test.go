@@ -71,12 +71,18 @@ func TestExecutorFilter(t *testing.T) {
 	netOK.Network = true
 	noExecutor := spec(1000, 1<<30)
 	noExecutor.Executor = ""
+	service := spec(1000, 1<<30)
+	service.Kind, service.Ports = job.KindService, []job.Port{{Name: "http", Port: 8080}}
+	portsOK := mkOffer("p", 8000, 32<<30, 0)
+	portsOK.Ports = true
 	runFilterCases(t, ExecutorFilter{}, []filterCase{
 		{name: "docker runs", spec: spec(1000, 1<<30), o: mkOffer("d", 8000, 32<<30, 0), code: Fits},
 		{name: "empty executor means docker", spec: noExecutor, o: wasmOnly, code: UnschedulableForever, reason: "does not run the docker executor", detail: "(runs: wasm)"},
 		{name: "executor missing", spec: spec(1000, 1<<30), o: wasmOnly, code: UnschedulableForever, reason: "does not run the docker executor", detail: "does not run the docker executor (runs: wasm)"},
 		{name: "network refused", spec: net, o: mkOffer("d", 8000, 32<<30, 0), code: UnschedulableForever, reason: "job needs network access; provider does not allow it"},
 		{name: "network allowed", spec: net, o: netOK, code: Fits},
+		{name: "ports refused", spec: service, o: mkOffer("d", 8000, 32<<30, 0), code: UnschedulableForever, reason: "job exposes ports; provider cannot forward to them (no ports capability)"},
+		{name: "ports forwarded", spec: service, o: portsOK, code: Fits},
 	})
 }
 

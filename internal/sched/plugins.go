@@ -34,6 +34,9 @@ func (ExecutorFilter) Filter(r *Request, o *offer.Offer) Status {
 	if r.Spec.Network.Links && !o.Links {
 		return Status{Code: UnschedulableForever, Reason: "job links its tasks; provider cannot create job networks (no links capability)"}
 	}
+	if len(r.Spec.Ports) > 0 && !o.Ports {
+		return Status{Code: UnschedulableForever, Reason: "job exposes ports; provider cannot forward to them (no ports capability)"}
+	}
 	return Fit
 }
 
