@@ -149,6 +149,9 @@ type Provider struct {
 	current  *offer.Offer
 	running  map[string]*running
 	feeds    map[string]*sender
+	// held are the booking reservations held here, by execution (see
+	// booking.go).
+	held map[string]*held
 
 	// stop ends supervision (not the sandboxes) when the daemon stops.
 	stop      context.Context
@@ -210,7 +213,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	var err error
 	p := &Provider{cfg: cfg, log: cfg.Logger, now: cfg.Clock, ledger: inventory.NewLedger(job.Resources{}, nil),
-		running: make(map[string]*running), feeds: make(map[string]*sender), republish: make(chan struct{}, 1),
+		running: make(map[string]*running), feeds: make(map[string]*sender), held: make(map[string]*held), republish: make(chan struct{}, 1),
 		meters: make(map[string]*meter), paid: make(chan struct{}), writtenOff: make(map[string]money.Amount)}
 	if cfg.Settlement != nil {
 		p.balances = settle.NewBalanceCache(cfg.Settlement, 0, cfg.Clock)
@@ -481,6 +484,13 @@ func (p *Provider) recover(ctx context.Context) error {
 	}
 	live := map[string]bool{}
 	for _, e := range execs {
+		if e.Spec.IsBooking() && p.resumeHeld(ctx, e) {
+			// A reservation has no sandbox: its record says it is held.
+			// (Executions are in creation order: a booking is taken up
+			// before the jobs in it.)
+			live[e.ID] = true
+			continue
+		}
 		ex := p.cfg.Executors[e.Spec.Executor]
 		if e.State == job.StateRunning && ex != nil && present[e.ID] {
 			live[e.ID] = true
@@ -493,6 +503,7 @@ func (p *Provider) recover(ctx context.Context) error {
 		}
 		p.log.Warn("execution lost with an earlier run", "execution", e.ID)
 	}
+	p.endOrphanReservations(ctx)
 	for name, ex := range p.cfg.Executors {
 		rec, ok := ex.(exec.Reconciler)
 		if !ok {
@@ -513,7 +524,7 @@ func (p *Provider) recover(ctx context.Context) error {
 // reattach supervises an execution started by an earlier run of the daemon.
 func (p *Provider) reattach(ctx context.Context, e store.Execution, ex exec.Executor) {
 	p.mu.Lock()
-	if _, err := p.ledger.Reserve(e.ID, e.Spec.Resources); err != nil {
+	if err := p.reserveOnRestartLocked(e); err != nil {
 		p.log.Warn("reattached execution exceeds the current share", "execution", e.ID, "err", err)
 	}
 	p.running[e.ID] = &running{requester: e.Requester}
@@ -571,7 +582,13 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	if _, dup := p.running[req.ExecutionID]; dup {
 		return inventory.Allocation{}, nil, fmt.Errorf("execution %s is already running", req.ExecutionID)
 	}
-	alloc, err := p.ledger.Reserve(req.ExecutionID, spec.Resources)
+	var alloc inventory.Allocation
+	var err error
+	if spec.InBooking() {
+		alloc, err = p.admitBookedLocked(req.ExecutionID, &spec, requester) // within the booking's capacity
+	} else {
+		alloc, err = p.ledger.Reserve(req.ExecutionID, spec.Resources)
+	}
 	if err != nil {
 		return alloc, nil, err
 	}
@@ -604,7 +621,9 @@ func (p *Provider) admitsLocked(requester string, spec *job.Spec, bal operator.B
 func (p *Provider) release(id string) {
 	p.mu.Lock()
 	delete(p.running, id)
-	_ = p.ledger.Release(id)
+	if !p.releaseBookedLocked(id) {
+		_ = p.ledger.Release(id)
+	}
 	p.mu.Unlock()
 	p.kick()
 }

@@ -63,8 +63,11 @@ func (p *Provider) quote(ctx context.Context, req *market.QuoteRequest, requeste
 	for _, id := range alloc.GPUs {
 		models = append(models, gpus[id].Model)
 	}
-	price, err := pricer.Price(ctx, market.PriceRequest{JobID: req.JobID, Executor: req.Spec.Executor,
-		Resources: req.Spec.Resources, GPUModels: models, Timeout: req.Spec.Timeout, Requester: requester})
+	var price market.Price // a job in a booking is free: the booking pays for the time
+	if !req.Spec.InBooking() {
+		price, err = pricer.Price(ctx, market.PriceRequest{JobID: req.JobID, Executor: req.Spec.Executor,
+			Resources: req.Spec.Resources, GPUModels: models, Timeout: req.Spec.Timeout, Requester: requester})
+	}
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("price the task: %w", err)
@@ -158,6 +161,6 @@ func (p *Provider) commitDeal(req *market.TaskRequest, requester string) (invent
 		return inventory.Allocation{}, nil, errors.New("no reservation for this deal (the quote expired or was used)")
 	}
 	r.quoteExpires = time.Time{} // committed: no longer expires
-	alloc, _ := p.ledger.Allocation(req.ExecutionID)
+	alloc, _ := p.allocationLocked(req.ExecutionID)
 	return alloc, p.cfg.Executors[req.Spec.Executor], nil
 }

@@ -277,6 +277,9 @@ func (p *Provider) wasKilled(id string) bool {
 
 // execute prepares, starts and waits for the execution, streaming logs.
 func (p *Provider) execute(ctx context.Context, ex exec.Executor, req *market.TaskRequest, gpus []string, vendor string, out *sender) (exec.Result, error) {
+	if req.Spec.IsBooking() {
+		return p.hold(ctx, req, out) // a reservation: no sandbox (booking.go)
+	}
 	dir := p.execDir(req.ExecutionID)
 	task := exec.Task{JobID: req.JobID, ExecutionID: req.ExecutionID, TaskIndex: req.TaskIndex, Spec: req.Spec,
 		GPUIDs: gpus, GPUVendor: vendor, OutputsDir: p.outputsDir(req.ExecutionID), Network: req.Spec.Network.Outbound}
@@ -542,6 +545,9 @@ func (p *Provider) cancel(ctx context.Context, id, requester string) error {
 
 // killSandbox kills an execution's sandbox (best effort).
 func (p *Provider) killSandbox(ctx context.Context, id string) {
+	if p.killHeld(id) {
+		return // a booking reservation has no sandbox
+	}
 	rec, err := p.cfg.Store.GetExecution(ctx, id)
 	if err != nil {
 		return
