@@ -278,16 +278,21 @@ func TestServiceProviderStopsMidStream(t *testing.T) {
 	req, stopping, good := net.Nodes[0], net.Nodes[1], net.Nodes[2]
 	entered := make(chan struct{})
 	released := make(chan struct{})
+	cancelled := make(chan struct{})
 	var once atomic.Bool
 	var n atomic.Int64
 	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		if r.URL.Path == "/slow" && once.CompareAndSwap(false, true) {
+			// (Read the body first: net/http notices a closed connection,
+			// and ends r.Context(), only once the body was read.)
+			_, _ = io.ReadAll(r.Body)
 			close(entered)
-			// Held until the provider's node is gone, or the test ends:
-			// the stopped node's request to it is not always cancelled.
+			// Held until the stopping provider cancels its request (the
+			// test checks it does), or the test ends.
 			select {
 			case <-r.Context().Done():
+				close(cancelled)
 			case <-released:
 			}
 			return
@@ -307,9 +312,11 @@ func TestServiceProviderStopsMidStream(t *testing.T) {
 			t.Fatalf("request %d: %d from %s", i, code, h.Get(service.ProviderHeader))
 		}
 	}
+	closed := make(chan struct{})
 	go func() {
 		<-entered
 		stopping.Close()
+		close(closed)
 	}()
 	code, body, h := callProxy(t, url+"/slow")
 	if code != http.StatusOK || body != "ok" || h.Get(service.ProviderHeader) != good.PeerID() {
@@ -324,4 +331,16 @@ func TestServiceProviderStopsMidStream(t *testing.T) {
 		t.Fatalf("requester promised the stopped provider %s for %d served requests: more than one request's loss", promised, before)
 	}
 	t.Logf("stopped provider holds vouchers for %s: %d served requests and the one it stopped in", promised, before)
+	// The stopped provider cancelled its call to the endpoint, and its
+	// Close returned: nothing of it is left holding the request.
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stopped provider's request to its endpoint was not cancelled")
+	}
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the provider's Close did not return")
+	}
 }
