@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/devnet"
 	"github.com/deco-network/deco/internal/exec/exectest"
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/requester"
@@ -238,5 +240,45 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 			t.Fatalf("timed out waiting until %s", what)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestDisputeCallsInValidatorsOneByOne: under replicate(1) a cheating
+// provider and its one validator disagree; a quorum is 2, so the
+// requester asks one more validator, which agrees with the first, and
+// the two sign the verdict against the provider.
+func TestDisputeCallsInValidatorsOneByOne(t *testing.T) {
+	net, c := verifyNet(t, 1)
+	d, v := verification(t, c, verifiedSpec(t, "replicate(1)"))
+	if d.State != job.StateCompleted || v.Outcome != "disputed" {
+		t.Fatalf("job %s (%s), outcome %q; want completed after a dispute", d.State, d.Error, v.Outcome)
+	}
+	if v.Wanted != 1 || len(v.Asked) != 2 || len(d.Validators) != 2 || len(v.Runs) != 3 {
+		t.Fatalf("wanted %d, asked %v, %d validator runs, %d runs; want one validator wanted and one more asked",
+			v.Wanted, v.Asked, len(d.Validators), len(v.Runs))
+	}
+	asked := false
+	for _, e := range d.Events {
+		asked = asked || strings.Contains(e.Message, "asked 1 more validators")
+	}
+	if !asked {
+		t.Fatal("no event says one more validator was asked")
+	}
+	if len(v.Verdicts) != 1 || v.Verdicts[0].Accused != net.Nodes[1].PeerID() || v.Verdicts[0].Tx == "" || len(v.Verdicts[0].Signers) != 2 {
+		t.Fatalf("verdicts %+v: want node 1 slashed, signed by the two validators", v.Verdicts)
+	}
+	var validators []identity.Address
+	for _, run := range v.Runs {
+		if run.Role == "validator" && slices.Contains(v.Asked, run.Node) {
+			validators = append(validators, run.Address)
+		}
+	}
+	for _, s := range v.Verdicts[0].Signers {
+		if !slices.Contains(validators, s) {
+			t.Fatalf("verdict signer %s is not one of the validators asked %v", s, validators)
+		}
+	}
+	if got := readFile(t, filepath.Join(outputs(t, c, d.ID), "answer.txt")); got != "42" {
+		t.Fatalf("answer.txt = %q", got)
 	}
 }
