@@ -185,8 +185,10 @@ func (p *Provider) lessWrittenOff(ctx context.Context, requester identity.Addres
 	return total - ch.WrittenOff, err
 }
 
-// report signs, records and sends the execution's next usage report.
+// report signs, records and sends the execution's next usage report
+// (with the time-lock attestation of the interval it closes).
 func (p *Provider) report(ctx context.Context, id string, out *sender, final bool) {
+	p.sampleTimeLockClosing(ctx, id)
 	p.payMu.Lock()
 	m := p.meters[id]
 	if m == nil || m.started.IsZero() {
@@ -200,6 +202,7 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 		p.log.Error("usage report", "execution", id, "err", err)
 		return
 	}
+	tl := p.closeTimeLock(ctx, m, u) // before the total: it writes off a failed interval
 	total, err := p.cfg.Store.PutUsage(context.WithoutCancel(ctx), store.RoleProvider, store.Usage{JobID: m.deal.Quote.JobID,
 		Requester: m.requester, Provider: p.cfg.Settlement.Address(), Report: u, At: p.now()})
 	var due money.Amount
@@ -216,7 +219,7 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 	}
 	m.seq, m.amount, m.required, m.run = u.Seq, u.AmountDue, due, run
 	p.payMu.Unlock()
-	out.send(market.TaskEvent{Type: market.EventUsage, Usage: &u})
+	out.send(market.TaskEvent{Type: market.EventUsage, Usage: &u, TimeLock: tl})
 }
 
 // stopFor kills an execution the provider will not let run on (its

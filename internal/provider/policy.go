@@ -45,6 +45,10 @@ type Policy struct {
 	// A custom resource in the share without a command is declared: the
 	// owner says the machine has it.
 	CustomCommands map[string][]string `json:"customCommands,omitempty"`
+	// NvidiaSMI is the nvidia-smi program (and any arguments before the
+	// query) the proof of time-lock samples GPUs with: "nvidia-smi" on
+	// the PATH when empty; tests name a stand-in script.
+	NvidiaSMI []string `json:"nvidiaSmi,omitempty"`
 	// Validator opts the node in to re-running other providers' tasks
 	// that a job's verification policy samples (its offer says so).
 	Validator bool `json:"validator,omitempty"`

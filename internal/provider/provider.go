@@ -152,6 +152,9 @@ type Provider struct {
 	// held are the booking reservations held here, by execution (see
 	// booking.go).
 	held map[string]*held
+	// timeLocks are the running executions' proofs of time-lock (see
+	// timelock.go).
+	timeLocks timeLocks
 
 	// stop ends supervision (not the sandboxes) when the daemon stops.
 	stop      context.Context

@@ -44,6 +44,7 @@ func (p *Provider) sampleInterval() time.Duration {
 func (p *Provider) sampleUse(ctx context.Context, rec store.Execution) {
 	us, ok := p.cfg.Executors[rec.Spec.Executor].(useSampler)
 	if !ok {
+		p.sampleTimeLock(ctx, rec, 0)
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.sampleInterval())
@@ -54,8 +55,10 @@ func (p *Provider) sampleUse(ctx context.Context, rec store.Execution) {
 			p.cfg.Metrics.Sampled(err)
 			p.log.Debug("sample use", "execution", rec.ID, "err", err)
 		}
+		p.sampleTimeLock(ctx, rec, 0) // a booking reservation runs no sandbox
 		return
 	}
+	defer p.sampleTimeLock(ctx, rec, s.CPU)
 	p.mu.Lock()
 	alloc, _ := p.ledger.Allocation(rec.ID)
 	p.mu.Unlock()
@@ -105,6 +108,7 @@ func (p *Provider) seedUse(id string, u market.Use) {
 // endUse forgets an ended execution's meter and records its run time.
 func (p *Provider) endUse(rec store.Execution, res exec.Result) {
 	p.cfg.Meters.End(rec.ID)
+	p.endTimeLock(rec.ID)
 	if !res.StartedAt.IsZero() && res.FinishedAt.After(res.StartedAt) {
 		p.cfg.Metrics.ExecutionEnded(rec.Spec.Executor, string(rec.State), res.FinishedAt.Sub(res.StartedAt))
 	}

@@ -112,7 +112,7 @@ func TestHostileUsageReports(t *testing.T) {
 		if err := p2p.ReadMsg(s, &ev, market.MaxTaskEvent); err != nil {
 			t.Fatal(err)
 		}
-		r.pay(ctx, j, s, ev.Usage)
+		r.pay(ctx, j, s, ev.Usage, ev.TimeLock)
 	}
 	report := func(key *identity.Key, edit func(*market.UsageReport)) market.UsageReport {
 		u, err := market.NewUsageReport(key, &d, 1, 30*time.Second, false)

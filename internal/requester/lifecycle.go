@@ -543,7 +543,7 @@ func (r *Requester) attach(ctx context.Context, j *store.Job, pid peer.ID, jl *j
 func (r *Requester) apply(ctx context.Context, j *store.Job, pid peer.ID, s network.Stream, ev market.TaskEvent, jl *jobLog) (done bool, err error) {
 	switch ev.Type {
 	case market.EventUsage:
-		r.pay(ctx, j, s, ev.Usage)
+		r.pay(ctx, j, s, ev.Usage, ev.TimeLock)
 	case market.EventHeartbeat, market.EventAccepted:
 	case market.EventState:
 		switch {

@@ -13,6 +13,7 @@ import (
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/store"
+	"github.com/deco-network/deco/internal/telemetry"
 )
 
 // Pay as you go, the requester's side: before a task goes to a provider
@@ -39,6 +40,9 @@ type payTrack struct {
 	// execution (its pay hook). A report refused as invalid is the
 	// provider's fault, and does not count.
 	withheld bool
+	// timeLockEnd is where the last time-lock attestation accepted ended
+	// (zero before the first; see timelock.go).
+	timeLockEnd time.Time
 }
 
 func (r *Requester) usageSlack() time.Duration {
@@ -146,6 +150,7 @@ func (r *Requester) resumePaying(ctx context.Context, j *store.Job) {
 	if us, err := r.cfg.Store.Usages(ctx, store.RoleRequester, j.ExecutionID); err == nil && len(us) > 0 {
 		t.lastSeq, t.amount, t.use = us[len(us)-1].Report.Seq, us[len(us)-1].Report.AmountDue, us[len(us)-1].Report.Use
 	}
+	r.resumeTimeLock(ctx, t, j.ExecutionID)
 	r.payMu.Lock()
 	r.pays[j.ExecutionID] = t
 	r.payMu.Unlock()
@@ -170,7 +175,7 @@ func (r *Requester) stopPaying(execution string) {
 // pay checks a usage report and answers it on s with a voucher for the
 // channel's new total. A report that fails the checks is not paid (the
 // provider will stop the task).
-func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *market.UsageReport) {
+func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *market.UsageReport, tl *telemetry.Attestation) {
 	if u == nil || r.cfg.Settlement == nil {
 		return
 	}
@@ -198,8 +203,15 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 		r.log.Error("record usage report", "job", j.ID, "err", err)
 		return
 	}
+	// A time-locked task's interval that fails its proof is not paid: the
+	// voucher is the channel's total less every interval withheld on it.
+	withheld, err := r.checkTimeLock(ctx, j, t, u, tl)
+	if err != nil {
+		r.log.Error("record time-lock attestation", "job", j.ID, "err", err)
+		return
+	}
 	t.lastSeq, t.amount, t.use = u.Seq, u.AmountDue, u.Use
-	v, err := r.cfg.Settlement.SignVoucher(prov, total)
+	v, err := r.cfg.Settlement.SignVoucher(prov, total-withheld)
 	if err != nil {
 		r.log.Error("sign voucher", "job", j.ID, "err", err)
 		return

@@ -72,16 +72,23 @@ type Runner interface {
 // nvidia-smi.
 type NvidiaSampler struct {
 	Runner Runner
+	// Command is the nvidia-smi program and any arguments before the
+	// query ("nvidia-smi" when empty).
+	Command []string
 }
 
 // Sample reads the GPUs named by uuids (all of the machine's when none is
 // named: the node's metrics).
 func (s NvidiaSampler) Sample(ctx context.Context, uuids []string) ([]GPUReading, error) {
-	args := NvidiaQuery
-	if len(uuids) > 0 {
-		args = append(append([]string(nil), NvidiaQuery...), "--id="+strings.Join(uuids, ","))
+	cmd := s.Command
+	if len(cmd) == 0 {
+		cmd = []string{"nvidia-smi"}
 	}
-	out, err := s.Runner.Run(ctx, "nvidia-smi", args...)
+	args := append(append([]string(nil), cmd[1:]...), NvidiaQuery...)
+	if len(uuids) > 0 {
+		args = append(args, "--id="+strings.Join(uuids, ","))
+	}
+	out, err := s.Runner.Run(ctx, cmd[0], args...)
 	if err != nil {
 		return nil, fmt.Errorf("nvidia-smi: %w", err)
 	}

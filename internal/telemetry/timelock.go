@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 )
 
@@ -189,4 +191,35 @@ func Check(a *Attestation, e Expect) (Verdict, error) {
 		return VerdictForeign, nil
 	}
 	return VerdictClean, nil
+}
+
+// Withheld is the payment withheld for an interval judged v, whose usage
+// report raised the execution's amount due from before to after: all of
+// the interval's amount (the first interval's includes the fixed price)
+// when v withholds, else nothing. Provider and requester both compute it,
+// so the provider writes off exactly what the requester leaves out.
+func Withheld(v Verdict, before, after money.Amount) money.Amount {
+	if !v.Withholds() {
+		return 0
+	}
+	return max(after-before, 0)
+}
+
+// Reason says why an interval failed: the gap's reason (Check's error),
+// or its foreign processes; empty for a clean one.
+func Reason(a *Attestation, gap error) string {
+	if gap != nil {
+		return gap.Error()
+	}
+	if a == nil {
+		return ""
+	}
+	var fs []string
+	for _, f := range a.Foreign() {
+		fs = append(fs, fmt.Sprintf("pid %d on %s (%d MiB)", f.PID, f.GPU, f.Memory>>20))
+	}
+	if len(fs) == 0 {
+		return ""
+	}
+	return "foreign process: " + strings.Join(fs, ", ")
 }

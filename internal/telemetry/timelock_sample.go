@@ -201,6 +201,16 @@ func (s TimeLockSampler) Apps(ctx context.Context, containers []string) ([]Proce
 	return procs, nil
 }
 
+// Utilization reads the utilisation and memory of the GPUs named by
+// uuids with the same nvidia-smi command (NvidiaQuery).
+func (s TimeLockSampler) Utilization(ctx context.Context, uuids []string) ([]GPUReading, error) {
+	cmd := s.NvidiaSMI
+	if len(cmd) == 0 {
+		cmd = []string{"nvidia-smi"}
+	}
+	return NvidiaSampler{Runner: s.Runner, Command: cmd}.Sample(ctx, uuids)
+}
+
 // Window gathers one execution's time-lock samples over an interval and
 // closes it into an attestation. Not safe for concurrent use.
 type Window struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/money"
 )
 
 const (
@@ -235,5 +236,27 @@ func TestAttestationHashMatchesGoEthereum(t *testing.T) {
 	}
 	if got := a.Hash(); !bytes.Equal(got, want) {
 		t.Fatalf("hash %x, go-ethereum %x", got, want)
+	}
+}
+
+func TestWithheld(t *testing.T) {
+	tests := []struct {
+		name          string
+		v             Verdict
+		before, after money.Amount
+		want          money.Amount
+	}{
+		{"clean interval: nothing", VerdictClean, 100, 250, 0},
+		{"foreign process: the interval's amount", VerdictForeign, 100, 250, 150},
+		{"gap: the interval's amount", VerdictGap, 100, 250, 150},
+		{"first interval: fixed price included", VerdictForeign, 0, 1_000_007, 1_000_007},
+		{"interval that added nothing (at the deal's maximum)", VerdictGap, 500, 500, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Withheld(tt.v, tt.before, tt.after); got != tt.want {
+				t.Fatalf("Withheld(%s, %s, %s) = %s, want %s", tt.v, tt.before, tt.after, got, tt.want)
+			}
+		})
 	}
 }

@@ -1,0 +1,26 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/moby/moby/client"
+
+	"github.com/deco-network/deco/internal/exec"
+)
+
+// ContainerIDs are the engine's full IDs of an execution's containers (one
+// per execution), by which the provider's proof of time-lock tells the
+// task's processes on a GPU from foreign ones (their cgroup paths name
+// the ID). An unknown execution's error wraps exec.ErrNotFound.
+func (e *Executor) ContainerIDs(ctx context.Context, executionID string) ([]string, error) {
+	ins, err := e.cli.ContainerInspect(ctx, containerName(executionID), client.ContainerInspectOptions{})
+	if err != nil {
+		return nil, notFound(executionID, fmt.Errorf("inspect execution %s: %w", executionID, err))
+	}
+	c := ins.Container
+	if c.Config == nil || c.Config.Labels[LabelExecution] != executionID || (e.opts.nodeID != "" && c.Config.Labels[LabelNode] != e.opts.nodeID) {
+		return nil, fmt.Errorf("execution %s: %w", executionID, exec.ErrNotFound)
+	}
+	return []string{c.ID}, nil
+}
