@@ -163,7 +163,11 @@ func (d *Dashboard) checkCSRF(w http.ResponseWriter, r *http.Request, s session)
 	}
 	tok := r.Header.Get(CSRFHeader)
 	if tok == "" {
-		if err := r.ParseMultipartForm(MaxFormBody); err != nil && err != http.ErrNotMultipart {
+		err := r.ParseForm()
+		if err == nil {
+			err = r.ParseMultipartForm(MaxFormBody)
+		}
+		if err != nil && !errors.Is(err, http.ErrNotMultipart) {
 			if tooLarge(err) {
 				d.plainError(w, http.StatusRequestEntityTooLarge, "the form is larger than the dashboard takes (1 MiB)")
 				return false

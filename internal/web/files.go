@@ -20,7 +20,7 @@ const maxListedFiles = 500
 // resultFile is one file of a job's result.
 type resultFile struct {
 	Path string
-	Size int64
+	Size uint64
 }
 
 // resultFiles lists a completed job's result files (or says why none).
@@ -47,7 +47,7 @@ func (d *Dashboard) resultFiles(ctx context.Context, id string, state job.State)
 		if err != nil {
 			return err
 		}
-		out = append(out, resultFile{Path: p, Size: info.Size()})
+		out = append(out, resultFile{Path: p, Size: uint64(info.Size())})
 		return nil
 	})
 	if err != nil {

@@ -120,7 +120,7 @@ type jobData struct {
 // payment is one usage report and the voucher that paid it.
 type payment struct {
 	store.Usage
-	Paid  money.Amount
+	Paid    money.Amount
 	Voucher bool
 }
 

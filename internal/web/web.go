@@ -133,6 +133,13 @@ func (d *Dashboard) routes() {
 	d.mux.HandleFunc("GET /{$}", d.authed(func(w http.ResponseWriter, r *http.Request, s session) {
 		http.Redirect(w, r, "/ui/jobs", http.StatusSeeOther)
 	}))
+	d.mux.HandleFunc("GET /ui", d.authed(func(w http.ResponseWriter, r *http.Request, s session) {
+		http.Redirect(w, r, "/ui/jobs", http.StatusSeeOther)
+	}))
+	// Any other path under /ui/ needs a session too, to learn it is none.
+	d.mux.HandleFunc("/ui/", d.authed(func(w http.ResponseWriter, r *http.Request, s session) {
+		d.plainError(w, http.StatusNotFound, "no dashboard page here")
+	}))
 	d.mux.HandleFunc("GET /login", d.login)
 	d.mux.HandleFunc("POST /logout", d.authed(d.logout))
 	d.mux.HandleFunc("GET /ui/{$}", d.authed(func(w http.ResponseWriter, r *http.Request, s session) {
