@@ -130,7 +130,7 @@ func (s *server) fail(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusUnprocessableEntity, Error{Error: err.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, Error{Error: err.Error()})
-	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, requester.ErrNotForwardable), errors.Is(err, ErrNoOutputs), errors.Is(err, settle.ErrNoSettlement),
+	case errors.Is(err, requester.ErrNotRunning), errors.Is(err, requester.ErrNotForwardable), errors.Is(err, requester.ErrBookingEnded), errors.Is(err, ErrNoOutputs), errors.Is(err, settle.ErrNoSettlement),
 		errors.Is(err, settle.ErrNoWithdrawRequest), errors.Is(err, settle.ErrWithdrawTooEarly),
 		errors.Is(err, settle.ErrInsufficientFunds):
 		writeJSON(w, http.StatusConflict, Error{Error: err.Error()})

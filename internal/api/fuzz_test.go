@@ -139,11 +139,17 @@ func FuzzDecodeServiceRegistration(f *testing.F) {
 func TestFuzzTargetsCoverEveryBody(t *testing.T) {
 	fuzzed := map[string]bool{"POST /v1/jobs": true, "PUT /v1/onboarding": true, "POST /v1/wallet/deposit": true,
 		"POST /v1/wallet/withdraw": true, "POST /v1/wallet/redeem": true, "POST /v1/wallet/stake": true,
-		"PUT /v1/operator/cert": true, "POST /v1/operator/policies": true, "POST /v1/operator/billing": true,
+		"PUT /v1/operator/cert": true, "POST /v1/operator/policies": true, "POST /v1/operator/billing": true, "POST /v1/bookings": true,
 		"POST /v1/services": true}
 	for _, rt := range routes() {
 		if rt.maxBody > 0 && !fuzzed[rt.method+" "+rt.pattern] {
 			t.Errorf("%s %s takes a body and has no fuzz target", rt.method, rt.pattern)
 		}
 	}
+}
+
+func FuzzDecodeBookingRequest(f *testing.F) {
+	fuzzSeeds(f, `{"nodes":2,"resources":{"cpu":"1","memory":"1Gi","gpus":1},"duration":"2h"}`, `{"nodes":1,"duration":"1h","maxPricePerHour":"0.5","constraints":{"region":"eu"}}`,
+		`{"nodes":-1,"duration":"-1h"}`, `{"nodes":1e9,"duration":"1h"}`)
+	f.Fuzz(func(t *testing.T, body []byte, pad bool) { fuzzBody(t, "POST", "/v1/bookings", body, pad) })
 }

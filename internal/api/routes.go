@@ -7,6 +7,7 @@ import (
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/operator"
 	"github.com/deco-network/deco/internal/provider"
+	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
@@ -96,6 +97,11 @@ func routes() []route {
 		{method: "POST", pattern: "/v1/operator/billing", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: operator.BillingRequest{}, response: OperatorBilling{}, handle: (*server).operatorBilling},
 		{method: "GET", pattern: "/v1/billing", query: []string{"role", "from", "to", "by", "records"}, status: 200, response: Billing{}, handle: (*server).billing},
+		{method: "POST", pattern: "/v1/bookings", maxBody: maxBookingBody, mediaTypes: []string{mediaJSON}, status: 201,
+			request: requester.BookingRequest{}, response: requester.Booking{}, handle: (*server).book},
+		{method: "GET", pattern: "/v1/bookings", query: []string{"limit"}, status: 200, response: []requester.Booking{}, handle: (*server).bookings},
+		{method: "GET", pattern: "/v1/bookings/{id}", status: 200, response: requester.Booking{}, handle: (*server).booking},
+		{method: "POST", pattern: "/v1/bookings/{id}/cancel", status: 202, handle: (*server).cancelBooking},
 		{method: "GET", pattern: "/v1/services", query: []string{"source"}, status: 200, response: []service.Listing{}, handle: (*server).services},
 		{method: "POST", pattern: "/v1/services", maxBody: maxWalletBody, mediaTypes: []string{mediaJSON}, status: 200,
 			request: ServiceRegistration{}, response: ServiceRegistered{}, handle: (*server).registerService},

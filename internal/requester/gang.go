@@ -102,10 +102,10 @@ func (r *Requester) submitGang(ctx context.Context, spec job.Spec) (store.Job, e
 	var nq *NoQuoteError
 	switch {
 	case err == nil:
-	case errors.As(err, &nf) && nf.Report.CanWait():
+	case errors.As(err, &nf) && nf.Report.CanWait() && !spec.IsBooking():
 		g.Placement, _ = json.Marshal(nf.Report)
 		g.State, tasks = job.StateQueued, nil
-	case errors.As(err, &nq) && !nq.Permanent:
+	case errors.As(err, &nq) && !nq.Permanent && !spec.IsBooking():
 		g.State, tasks = job.StateQueued, nil
 	default:
 		return store.Job{}, err
@@ -153,6 +153,14 @@ func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.J
 		return nil, &rep, err
 	}
 	g.Placement, _ = json.Marshal(rep)
+	deals, err := r.quoteSlots(ctx, tasks, rep.Gang.Slots)
+	return deals, &rep, err
+}
+
+// quoteSlots asks slots[i] for a quote of task i, all in parallel, and
+// countersigns them: the deals in task order with each task's Provider
+// set, or a *NoQuoteError with every quote that was given released.
+func (r *Requester) quoteSlots(ctx context.Context, tasks []store.Job, slots []string) ([]market.Deal, error) {
 	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	deals := make([]market.Deal, len(tasks))
@@ -160,7 +168,7 @@ func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.J
 	var wg sync.WaitGroup
 	for i := range tasks {
 		wg.Go(func() {
-			q, err := r.askQuote(qctx, &tasks[i], rep.Gang.Slots[i])
+			q, err := r.askQuote(qctx, &tasks[i], slots[i])
 			if err == nil {
 				deals[i], err = market.Accept(*q, r.cfg.Key)
 			}
@@ -172,12 +180,12 @@ func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.J
 	failed, permanent := false, true
 	for i, err := range errs {
 		if err != nil {
-			answers[i] = fmt.Sprintf("task %d on %s: %v", i, rep.Gang.Slots[i], err)
+			answers[i] = fmt.Sprintf("task %d on %s: %v", i, slots[i], err)
 			failed, permanent = true, permanent && errors.Is(err, errAboveMaxPrice)
 			continue
 		}
-		answers[i] = fmt.Sprintf("task %d on %s: quoted %s/h", i, rep.Gang.Slots[i], deals[i].Quote.Terms.PerHour)
-		tasks[i].Provider = rep.Gang.Slots[i]
+		answers[i] = fmt.Sprintf("task %d on %s: quoted %s/h", i, slots[i], deals[i].Quote.Terms.PerHour)
+		tasks[i].Provider = slots[i]
 	}
 	if failed {
 		// All or none: the quotes that were given are released (a task
@@ -186,9 +194,9 @@ func (r *Requester) placeGang(ctx context.Context, g *store.Job, tasks []store.J
 		for i := range tasks {
 			tasks[i].Provider = ""
 		}
-		return nil, &rep, &NoQuoteError{Answers: answers, Permanent: permanent}
+		return nil, &NoQuoteError{Answers: answers, Permanent: permanent}
 	}
-	return deals, &rep, nil
+	return deals, nil
 }
 
 // members are the providers of every task of j's gang in task order, told

@@ -101,6 +101,10 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 				r.fail(&j, "not placed again on its own: the job network of a job with links names every task's provider")
 				return
 			}
+			if j.Spec.InBooking() {
+				r.fail(&j, "not placed again: a job in a booking runs only on the booking's nodes, under the deal it was sent with")
+				return
+			}
 			if j.Role == store.RoleValidator {
 				// Its job calls in another validator instead, in the
 				// seed's order (verifyResult).

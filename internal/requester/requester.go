@@ -213,6 +213,9 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	if err := r.resolveResults(ctx, &spec); err != nil {
 		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
+	if spec.InBooking() {
+		return r.submitInBooking(ctx, spec)
+	}
 	if spec.TaskCount() > 1 {
 		return r.submitGang(ctx, spec)
 	}
@@ -232,11 +235,12 @@ func (r *Requester) Submit(ctx context.Context, spec job.Spec) (store.Job, error
 	switch {
 	case err == nil:
 		j.Provider = deals[0].Quote.Provider
-	case errors.As(err, &nf) && nf.Report.CanWait():
-		// Nothing fits now but something may later: the job is queued.
+	case errors.As(err, &nf) && nf.Report.CanWait() && !spec.IsBooking():
+		// Nothing fits now but something may later: the job is queued
+		// (not a booking: it is for now or refused).
 		j.Placement, _ = json.Marshal(nf.Report)
 		j.State = job.StateQueued
-	case errors.As(err, &nq) && !nq.Permanent:
+	case errors.As(err, &nq) && !nq.Permanent && !spec.IsBooking():
 		// Providers that fit were busy when asked: the job is queued.
 		j.State = job.StateQueued
 	default:
