@@ -32,7 +32,7 @@ func (a *app) chainServeCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve an in-process EVM dev chain with the token and escrow deployed",
+		Short: "Serve an in-process EVM dev chain with the token, escrow and service registry deployed",
 		Long: `Start an EVM dev chain in this process, served over JSON-RPC HTTP on
 loopback (it mines a block for each transaction), deploy the DECO token and
 the Escrow contract, and fund the --fund addresses with gas money and DECO.
@@ -107,8 +107,8 @@ must not be given.`,
 					return err
 				}
 			} else {
-				fmt.Fprintf(a.stdout, "deco dev chain\n\n  rpc         %s\n  chain id    %d\n  token       %s\n  escrow      %s\n  funded      %d accounts with %s DECO each\n",
-					info.RPCURL, info.ChainID, info.Token, info.Escrow, len(cfg.Fund), cfg.FundTokens)
+				fmt.Fprintf(a.stdout, "deco dev chain\n\n  rpc         %s\n  chain id    %d\n  token       %s\n  escrow      %s\n  services    %s\n  funded      %d accounts with %s DECO each\n",
+					info.RPCURL, info.ChainID, info.Token, info.Escrow, info.ServiceRegistry, len(cfg.Fund), cfg.FundTokens)
 				fmt.Fprintf(a.stdout, "  validators  %s\n", validatorSummary(cfg.Validators, cfg.Quorum))
 				if out != "" {
 					fmt.Fprintf(a.stdout, "  written     %s\n", out)

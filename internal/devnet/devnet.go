@@ -30,6 +30,7 @@ import (
 	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/settle/devchain"
+	"github.com/deco-network/deco/internal/verify"
 	"github.com/deco-network/deco/internal/volume"
 )
 
@@ -79,6 +80,9 @@ type Config struct {
 	// TamperOutputs are providers' node.Config.TamperOutputs by node
 	// index (tests: providers that return wrong results).
 	TamperOutputs map[int]func(dir string) error
+	// TamperCommitments are nodes' node.Config.TamperCommitment by node
+	// index (tests: runners that copy another's commitment).
+	TamperCommitments map[int]func(jobID string, own verify.Commitment) verify.Commitment
 	// ServiceSignHooks and ServiceRequestHooks are nodes'
 	// node.Config.ServiceSignHook and ServiceRequestHook by node index.
 	ServiceSignHooks    map[int]func(*service.Response)
@@ -409,6 +413,7 @@ func (n *Net) payments(nc *node.Config, i int) {
 		nc.PayHook = c.PayHook
 	}
 	nc.TamperOutputs = c.TamperOutputs[i]
+	nc.TamperCommitment = c.TamperCommitments[i]
 	nc.ServiceSignHook = c.ServiceSignHooks[i]
 	nc.ServiceRequestHook = c.ServiceRequestHooks[i]
 }

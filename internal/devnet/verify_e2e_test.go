@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/verify"
 )
 
 // verifyNet is a five-node devnet for verified jobs: node 0 submits,
@@ -28,7 +30,13 @@ import (
 // wrong results.
 func verifyNet(t *testing.T, tamper ...int) (*devnet.Net, *client.Client) {
 	t.Helper()
-	cfg := devnet.Config{Nodes: 5, NoDocker: true, TamperOutputs: map[int]func(string) error{}}
+	return verifyNetWith(t, devnet.Config{}, tamper...)
+}
+
+// verifyNetWith is verifyNet with more of cfg set.
+func verifyNetWith(t *testing.T, cfg devnet.Config, tamper ...int) (*devnet.Net, *client.Client) {
+	t.Helper()
+	cfg.Nodes, cfg.NoDocker, cfg.TamperOutputs = 5, true, map[int]func(string) error{}
 	for _, i := range tamper {
 		cfg.TamperOutputs[i] = func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, "forged.txt"), []byte("not what the task computed"), 0o644)
@@ -280,5 +288,75 @@ func TestDisputeCallsInValidatorsOneByOne(t *testing.T) {
 	}
 	if got := readFile(t, filepath.Join(outputs(t, c, d.ID), "answer.txt")); got != "42" {
 		t.Fatalf("answer.txt = %q", got)
+	}
+}
+
+// TestCopiedCommitmentGainsNothing: the first validator to finish copies
+// the provider's commitment (leaked to it, as by a colluding provider)
+// instead of sending its own. A commitment is bound to its runner, so the
+// copy is refused as not the validator's, its run counts for nothing, and
+// another validator is asked in its place: the job is verified by
+// validators that committed to their own results.
+func TestCopiedCommitmentGainsNothing(t *testing.T) {
+	var net *devnet.Net
+	var copier atomic.Int32 // the copier's node index, once one copied
+	// copyAs returns node i's hook: the first validator to commit waits
+	// for node 1 (the provider) to commit to the job and sends that
+	// instead of its own; the others send their own.
+	copyAs := func(i int) func(string, verify.Commitment) verify.Commitment {
+		return func(jobID string, own verify.Commitment) verify.Commitment {
+			if !copier.CompareAndSwap(0, -1) {
+				return own
+			}
+			ctx := context.Background()
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				execs, _ := net.Nodes[1].Store().ListExecutions(ctx, 100)
+				for _, e := range execs {
+					rec, err := net.Nodes[1].Store().GetCommitment(ctx, e.ID)
+					var c verify.Commitment
+					if err == nil && e.JobID == jobID && json.Unmarshal(rec.Commitment, &c) == nil {
+						copier.Store(int32(i))
+						return c
+					}
+				}
+			}
+			return own
+		}
+	}
+	net, c := verifyNetWith(t, devnet.Config{TamperCommitments: map[int]func(string, verify.Commitment) verify.Commitment{
+		2: copyAs(2), 3: copyAs(3), 4: copyAs(4)}})
+	d, v := verification(t, c, verifiedSpec(t, "replicate(2)"))
+	if d.State != job.StateCompleted || v.Outcome != "accepted" || d.Provider != net.Nodes[1].PeerID() {
+		t.Fatalf("job %s (%s) on %s, outcome %q; want completed on node 1 and accepted", d.State, d.Error, d.Provider, v.Outcome)
+	}
+	i := copier.Load()
+	if i <= 0 {
+		t.Fatal("no validator copied the provider's commitment: the test tested nothing")
+	}
+	cheat := net.Nodes[i].PeerID()
+	if len(v.Asked) != 3 || len(d.Validators) != 3 {
+		t.Fatalf("asked %v, %d validator runs; want the two and one in the copier's place", v.Asked, len(d.Validators))
+	}
+	for _, vr := range d.Validators {
+		if vr.Provider == cheat && (vr.State != job.StateFailed || !strings.Contains(vr.Error, "a copied commitment?")) {
+			t.Fatalf("copier %s's run %s (%s); want failed with its commitment refused", cheat, vr.State, vr.Error)
+		}
+	}
+	// What decided the job: the provider and two validators with their
+	// own commitments, not the copier.
+	agreeing := 0
+	for _, run := range v.Runs {
+		if run.Invalid == "" && run.Digest == d.ResultDigest {
+			if run.Node == cheat {
+				t.Fatalf("copier %s counted towards the result", cheat)
+			}
+			if run.Commitment == nil || run.Commitment.Runner != run.Address {
+				t.Fatalf("run %s: a counted run's commitment is not its own", run.Node)
+			}
+			agreeing++
+		}
+	}
+	if agreeing != 3 {
+		t.Fatalf("%d runs agreeing: want the provider and two validators of their own: %+v", agreeing, v.Runs)
 	}
 }

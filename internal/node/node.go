@@ -51,6 +51,7 @@ import (
 	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/store"
 	"github.com/deco-network/deco/internal/telemetry"
+	"github.com/deco-network/deco/internal/verify"
 )
 
 // DBFile is the SQLite database in the data directory.
@@ -149,6 +150,9 @@ type Config struct {
 	// their digest is taken (tests: a provider that returns a wrong
 	// result; see provider.Config.TamperOutputs).
 	TamperOutputs func(dir string) error
+	// TamperCommitment, when set, replaces the commitments this node sends
+	// as a runner of verified tasks (see provider.Config.TamperCommitment).
+	TamperCommitment func(jobID string, own verify.Commitment) verify.Commitment
 	// OperatorCert, when set, is the certificate of the operator that runs
 	// this node (deco node run --operator): it is installed at start, as
 	// PUT /v1/operator/cert does.
@@ -305,7 +309,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
 		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, InputAllowHosts: cfg.InputAllowHosts, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
-		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, Forward: n.forward, TamperOutputs: cfg.TamperOutputs,
+		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, Forward: n.forward, TamperOutputs: cfg.TamperOutputs, TamperCommitment: cfg.TamperCommitment,
 		Meters: n.metrics.meters, Metrics: n.metrics.events, GPUSampler: telemetry.NvidiaSampler{Runner: inventory.ExecRunner{}}})
 	if err != nil {
 		return n, err

@@ -26,6 +26,7 @@ import (
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 	"github.com/deco-network/deco/internal/telemetry"
+	"github.com/deco-network/deco/internal/verify"
 	"github.com/deco-network/deco/internal/volume"
 )
 
@@ -116,6 +117,10 @@ type Config struct {
 	// directory before its digest is taken (tests: a provider that
 	// returns a wrong result).
 	TamperOutputs func(dir string) error
+	// TamperCommitment, when set, replaces the commitment this node sends
+	// for a verified execution of job jobID (its own, own, is kept; tests:
+	// a runner that copies another runner's commitment).
+	TamperCommitment func(jobID string, own verify.Commitment) verify.Commitment
 	// Meters, when set, keep the measured use of running executions (the
 	// node reads them for its metrics); nil: the provider keeps its own.
 	Meters *telemetry.Meters

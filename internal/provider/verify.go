@@ -43,6 +43,9 @@ func (p *Provider) commit(ctx context.Context, rec store.Execution, digest strin
 		Commitment: cb, Opening: ob, CreatedAt: p.now()}); err != nil {
 		return nil, err
 	}
+	if tamper := p.cfg.TamperCommitment; tamper != nil {
+		c = tamper(rec.JobID, c)
+	}
 	return &c, nil
 }
 

@@ -1,6 +1,6 @@
 // Package devchain runs deco's dev settlement chain in process, served over
-// JSON-RPC HTTP on loopback, with the DecoToken and Escrow contracts
-// deployed and accounts funded with gas money and tokens. `deco devnet` and
+// JSON-RPC HTTP on loopback, with the DecoToken, Escrow and ServiceRegistry
+// contracts deployed and accounts funded with gas money and tokens. `deco devnet` and
 // `deco chain serve` run it; tests settle on it.
 //
 // The chain is go-ethereum's own state transition (core.ApplyTransaction on
@@ -88,6 +88,9 @@ type Info struct {
 	ChainID uint64           `json:"chainID"`
 	Token   identity.Address `json:"token"`
 	Escrow  identity.Address `json:"escrow"`
+	// ServiceRegistry is the ServiceRegistry contract (pay-per-request
+	// services registered on chain).
+	ServiceRegistry identity.Address `json:"serviceRegistry"`
 }
 
 // DevPollInterval is how often a node polls the dev chain for receipts.
@@ -99,7 +102,7 @@ const DevPollInterval = 50 * time.Millisecond
 func (i Info) Settlement() evm.Config {
 	return evm.Config{
 		RPCURL: i.RPCURL, ChainID: i.ChainID,
-		Escrow: common.Address(i.Escrow), Token: common.Address(i.Token),
+		Escrow: common.Address(i.Escrow), Token: common.Address(i.Token), ServiceRegistry: common.Address(i.ServiceRegistry),
 		Confirmations: 1, PollInterval: DevPollInterval,
 	}
 }
@@ -290,6 +293,11 @@ func (c *Chain) deploy(ctx context.Context) error {
 	}
 	c.info.Token = identity.Address(tokenAddr)
 	c.info.Escrow = identity.Address(r.ContractAddress)
+	r, err = c.sendLocked(ctx, nil, common.FromHex(bindings.ServiceRegistryMetaData.Bin), nil)
+	if err != nil {
+		return fmt.Errorf("deploy service registry: %w", err)
+	}
+	c.info.ServiceRegistry = identity.Address(r.ContractAddress)
 	return nil
 }
 

@@ -43,6 +43,9 @@ type Config struct {
 	// Escrow and Token are the contract addresses.
 	Escrow common.Address `json:"escrow"`
 	Token  common.Address `json:"token"`
+	// ServiceRegistry is the ServiceRegistry contract's address (zero:
+	// the chain has none; services are then only gossiped).
+	ServiceRegistry common.Address `json:"serviceRegistry,omitempty"`
 	// Confirmations is how many blocks (the including one counts) a
 	// transaction needs before a call returns; default 1.
 	Confirmations int `json:"confirmations,omitempty"`
@@ -103,9 +106,10 @@ type Client struct {
 	signer  types.Signer
 	domain  Domain
 
-	escrow *bindings.Escrow
-	token  *bindings.DecoToken
-	abis   []abi.ABI // escrow, token: to name revert reasons
+	escrow   *bindings.Escrow
+	token    *bindings.DecoToken
+	registry *bindings.ServiceRegistry
+	abis     []abi.ABI // escrow, token, registry: to name revert reasons
 
 	nonceMu    sync.Mutex // held while a transaction is built, signed and sent
 	nonce      uint64
@@ -150,12 +154,12 @@ func New(ctx context.Context, cfg Config, backend Backend, key *identity.Key, lo
 	c := &Client{
 		cfg: cfg, eth: backend, id: key, key: priv, from: crypto.PubkeyToAddress(priv.PublicKey),
 		chainID: new(big.Int).SetUint64(cfg.ChainID),
-		escrow:  bindings.NewEscrow(), token: bindings.NewDecoToken(),
+		escrow:  bindings.NewEscrow(), token: bindings.NewDecoToken(), registry: bindings.NewServiceRegistry(),
 	}
 	c.log = logger.With("account", identity.Address(c.from))
 	c.signer = types.LatestSignerForChainID(c.chainID)
 	c.domain = Domain{ChainID: c.chainID, Contract: cfg.Escrow}
-	c.abis = []abi.ABI{c.escrow.GetABI(), c.token.GetABI()}
+	c.abis = []abi.ABI{c.escrow.GetABI(), c.token.GetABI(), c.registry.GetABI()}
 	var id *big.Int
 	err = c.retry(ctx, func() (err error) { id, err = backend.ChainID(ctx); return err })
 	if err != nil {

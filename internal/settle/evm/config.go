@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // configJSON is Config on disk, with the poll interval as a duration string ("50ms").
@@ -14,6 +16,7 @@ type configJSON struct {
 	ChainID       uint64 `json:"chainID"`
 	Escrow        string `json:"escrow"`
 	Token         string `json:"token"`
+	Registry      string `json:"serviceRegistry,omitempty"`
 	Confirmations int    `json:"confirmations,omitempty"`
 	PollInterval  string `json:"pollInterval,omitempty"`
 	Retries       int    `json:"retries,omitempty"`
@@ -28,6 +31,9 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	}
 	if c.PollInterval > 0 {
 		j.PollInterval = c.PollInterval.String()
+	}
+	if c.ServiceRegistry != (common.Address{}) {
+		j.Registry = c.ServiceRegistry.Hex()
 	}
 	return json.Marshal(j)
 }
@@ -47,6 +53,11 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	}
 	if err := out.Token.UnmarshalText([]byte(j.Token)); err != nil {
 		return fmt.Errorf("token: %w", err)
+	}
+	if j.Registry != "" {
+		if err := out.ServiceRegistry.UnmarshalText([]byte(j.Registry)); err != nil {
+			return fmt.Errorf("serviceRegistry: %w", err)
+		}
 	}
 	if j.PollInterval != "" {
 		d, err := time.ParseDuration(j.PollInterval)
