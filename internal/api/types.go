@@ -60,6 +60,9 @@ type TaskDetail struct {
 	// what each one was paid can be checked after the fact.
 	EarlierUsage    []store.Usage   `json:"earlierUsage,omitempty"`
 	EarlierVouchers []store.Voucher `json:"earlierVouchers,omitempty"`
+	// TimeLock are a time-locked task's intervals, its executions' in
+	// order: each one's attestation, verdict and payment withheld.
+	TimeLock []store.TimeLock `json:"timeLock,omitempty"`
 }
 
 // OnboardingView answers GET /v1/onboarding: what the machine has and

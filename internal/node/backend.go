@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"sort"
 
 	"github.com/deco-network/deco/internal/api"
@@ -112,6 +113,21 @@ func (b backend) detail(ctx context.Context, j store.Job) (api.TaskDetail, error
 			return d, err
 		}
 		d.EarlierUsage, d.EarlierVouchers = append(d.EarlierUsage, us...), append(d.EarlierVouchers, vs...)
+	}
+	if j.Spec.TimeLocked() {
+		wire := j.ID // the job ID the deal names: a multi-task job's, for its tasks
+		if j.Parent != "" {
+			wire = j.Parent
+		}
+		ts, err := b.n.store.JobTimeLocks(ctx, store.RoleRequester, wire)
+		if err != nil {
+			return d, err
+		}
+		for _, t := range ts { // a multi-task job's rows are its tasks'
+			if t.Execution == j.ExecutionID || slices.ContainsFunc(attempts, func(a store.Attempt) bool { return a.ExecutionID == t.Execution }) {
+				d.TimeLock = append(d.TimeLock, t)
+			}
+		}
 	}
 	return d, nil
 }
