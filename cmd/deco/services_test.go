@@ -42,14 +42,24 @@ func TestServiceCLIAgainstDevnet(t *testing.T) {
 		t.Fatalf("register with a bad endpoint: %v", err)
 	}
 	out, _, err := deco(t, append(prov, "service", "register", "echo", "--price", "0.001", "--endpoint", ep.URL)...)
-	if err != nil || !strings.Contains(out, "serving echo at 0.001 DECO a request") {
+	if err != nil || !strings.Contains(out, "serving echo at 0.001 DECO a request") || !strings.Contains(out, "registered on chain: transaction 0x") {
 		t.Fatalf("register: %v\n%s", err, out)
+	}
+	// Registered again with the same terms: no second transaction.
+	if out, _, err = deco(t, append(prov, "service", "register", "echo", "--price", "0.001", "--endpoint", ep.URL)...); err != nil || strings.Contains(out, "registered on chain") {
+		t.Fatalf("register again: %v\n%s", err, out)
+	}
+	// Anyone lists it from the chain's logs, without gossip.
+	var onChain []service.Listing
+	if out, _, err = deco(t, append(req, "services", "--source", "chain", "-o", "json")...); err != nil || json.Unmarshal([]byte(out), &onChain) != nil ||
+		len(onChain) != 1 || !onChain[0].OnChain || onChain[0].Gossiped || onChain[0].Provider != net0.Nodes[1].PeerID() || onChain[0].Price.String() != "0.001" {
+		t.Fatalf("services --source chain: %v\n%s", err, out)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		out, _, err = deco(t, append(req, "services", "-o", "json", "--where", `name == "echo" and price <= 0.001`)...)
 		var ls []service.Listing
-		if err == nil && json.Unmarshal([]byte(out), &ls) == nil && len(ls) == 1 && ls[0].Provider == net0.Nodes[1].PeerID() {
+		if err == nil && json.Unmarshal([]byte(out), &ls) == nil && len(ls) == 1 && ls[0].Provider == net0.Nodes[1].PeerID() && ls[0].Gossiped && ls[0].OnChain {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -122,5 +132,8 @@ func TestServiceCLIAgainstDevnet(t *testing.T) {
 	}
 	if _, _, err = deco(t, append(prov, "service", "remove", "echo")...); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("remove twice: %v", err)
+	}
+	if out, _, err = deco(t, append(req, "services", "--source", "chain", "-o", "json")...); err != nil || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("services --source chain after the removal: %v\n%s", err, out)
 	}
 }

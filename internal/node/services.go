@@ -17,9 +17,11 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle"
+	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -169,9 +171,26 @@ func (b backend) Services(ctx context.Context, source string) ([]service.Listing
 }
 
 // RegisteredServices lists the services the chain's service registry
-// holds, from its logs (nil when the chain has none).
+// holds, from its logs (nil when the chain has none). A registration whose
+// peer ID is not its registrant's key is left out: nobody can list a
+// service under another node's identity.
 func (n *Node) RegisteredServices(ctx context.Context) ([]service.Listing, error) {
-	return nil, nil
+	if n.settlement == nil || !n.settlement.HasServiceRegistry() {
+		return nil, nil
+	}
+	recs, err := n.settlement.ServiceRecords(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []service.Listing
+	for _, r := range recs {
+		if a, err := identity.PeerAddress(r.PeerID); err != nil || a != r.Provider {
+			continue
+		}
+		out = append(out, service.Listing{Name: r.Name, Type: r.Kind, Price: r.Price, UnitPrice: r.UnitPrice, MaxUnits: r.MaxUnits,
+			Verification: r.Verification, Provider: r.PeerID, Address: r.Provider, OnChain: true})
+	}
+	return out, nil
 }
 
 func (b backend) RegisterService(ctx context.Context, r api.ServiceRegistration) (api.ServiceRegistered, error) {
@@ -233,7 +252,23 @@ func (b backend) RegisterService(ctx context.Context, r api.ServiceRegistration)
 // registerOnChain registers o's terms in the chain's service registry
 // (nil, nil when the chain has none or they are registered already).
 func (n *Node) registerOnChain(ctx context.Context, o service.Offer) (*settle.TxResult, error) {
-	return nil, nil
+	if n.settlement == nil || !n.settlement.HasServiceRegistry() {
+		return nil, nil
+	}
+	want := evm.ServiceRecord{Provider: n.Address(), Name: o.Name, Kind: o.Type, Price: o.Price, UnitPrice: o.UnitPrice,
+		MaxUnits: o.MaxUnits, Verification: o.Verification, PeerID: n.PeerID()}
+	have, ok, err := n.settlement.RegisteredService(ctx, n.Address(), o.Name)
+	if err != nil {
+		return nil, fmt.Errorf("read the service registry: %w", err)
+	}
+	if have.Block = 0; ok && have == want {
+		return nil, nil
+	}
+	res, err := n.settlement.RegisterService(ctx, want)
+	if err != nil {
+		return nil, fmt.Errorf("register %s on chain (it is gossiped): %w", o.Name, err)
+	}
+	return &res, nil
 }
 
 func (b backend) RemoveService(ctx context.Context, name string) error {
@@ -254,7 +289,20 @@ func (n *Node) RemoveService(ctx context.Context, name string) error {
 	return n.unregisterOnChain(ctx, name)
 }
 
-func (n *Node) unregisterOnChain(ctx context.Context, name string) error { return nil }
+// unregisterOnChain removes this node's service name from the chain's
+// registry, when it is there.
+func (n *Node) unregisterOnChain(ctx context.Context, name string) error {
+	if n.settlement == nil || !n.settlement.HasServiceRegistry() {
+		return nil
+	}
+	if _, ok, err := n.settlement.RegisteredService(ctx, n.Address(), name); err != nil || !ok {
+		return err
+	}
+	if _, err := n.settlement.RemoveService(ctx, name); err != nil {
+		return fmt.Errorf("remove %s from the chain's registry: %w", name, err)
+	}
+	return nil
+}
 
 // ServiceProxy is the node's one proxy to service name (what it learnt
 // of bad providers is kept across connections).
