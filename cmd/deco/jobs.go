@@ -609,6 +609,7 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 				}
 			}
 			printPayments(w, d)
+			describeTimeLock(w, d)
 			fmt.Fprintln(w, "\nEvents:")
 			for _, e := range d.Events {
 				fmt.Fprintf(w, "  %s  %-10s %s\n", e.At.Local().Format("15:04:05.000"), e.State, e.Message)
