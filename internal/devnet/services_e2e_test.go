@@ -41,8 +41,14 @@ func echoEndpoint(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // requester node heard the offer.
 func offerService(t *testing.T, ctx context.Context, prov, req *node.Node, name, endpoint string, price money.Amount) service.Offer {
 	t.Helper()
+	return offerServiceVerified(t, ctx, prov, req, name, endpoint, price, service.VerifySignature)
+}
+
+// offerServiceVerified is offerService with the offer's verification.
+func offerServiceVerified(t *testing.T, ctx context.Context, prov, req *node.Node, name, endpoint string, price money.Amount, verification string) service.Offer {
+	t.Helper()
 	o, err := prov.AddService(ctx, service.Local{Endpoint: endpoint,
-		Offer: service.Offer{Name: name, Type: service.TypeHTTP, Price: price, Verification: service.VerifySignature}})
+		Offer: service.Offer{Name: name, Type: service.TypeHTTP, Price: price, Verification: verification}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +97,9 @@ func callProxy(t *testing.T, url string) (int, string, http.Header) {
 
 func startServiceNet(t *testing.T, cfg devnet.Config) *devnet.Net {
 	t.Helper()
-	cfg.Nodes = 3
+	if cfg.Nodes == 0 {
+		cfg.Nodes = 3
+	}
 	// No automatic redeem: the tests redeem once, by hand.
 	cfg.RedeemThreshold = 1000 * money.Unit
 	cfg.RedeemPoll = time.Hour
@@ -342,5 +350,84 @@ func TestServiceProviderStopsMidStream(t *testing.T) {
 	case <-closed:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the provider's Close did not return")
+	}
+}
+
+// TestServiceReplicateDropsTheOddOne: a replicate service of three
+// providers, the cheapest of which answers differently. The first request
+// is asked of the two cheapest, who disagree; the third decides, the odd
+// one is dropped and the majority's response answered; later requests go
+// to the two honest providers, who agree.
+func TestServiceReplicateDropsTheOddOne(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	net := startServiceNet(t, devnet.Config{Nodes: 4})
+	defer net.Close()
+	req, odd, honest1, honest2 := net.Nodes[0], net.Nodes[1], net.Nodes[2], net.Nodes[3]
+	good, served := echoEndpoint(t)
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "a wrong answer")
+	}))
+	defer bad.Close()
+	offerServiceVerified(t, ctx, odd, req, "digits", bad.URL, servicePrice, service.VerifyReplicate)
+	offerServiceVerified(t, ctx, honest1, req, "digits", good.URL, 2*servicePrice, service.VerifyReplicate)
+	offerServiceVerified(t, ctx, honest2, req, "digits", good.URL, 3*servicePrice, service.VerifyReplicate)
+	for _, prov := range []*node.Node{odd, honest1, honest2} {
+		serviceDeposit(t, ctx, req, prov, money.Unit)
+	}
+	p, url := serviceProxy(t, req, "digits")
+	code, body, h := callProxy(t, url+"/predict")
+	if code != http.StatusOK || body != "POST /predict hi" || h.Get(service.ReplicasHeader) != "2" {
+		t.Fatalf("first request: %d %q replicas %q", code, body, h.Get(service.ReplicasHeader))
+	}
+	if h.Get(service.ProviderHeader) != honest1.PeerID() {
+		t.Fatalf("answered by %s, want the cheaper honest provider", h.Get(service.ProviderHeader))
+	}
+	if why := p.Dropped()[odd.PeerID()]; !strings.Contains(why, "replica mismatch") || len(p.Dropped()) != 1 {
+		t.Fatalf("dropped %v, want only the odd provider for a replica mismatch", p.Dropped())
+	}
+	for i := range 3 {
+		code, body, h := callProxy(t, url+"/predict")
+		if code != http.StatusOK || body != "POST /predict hi" || h.Get(service.ReplicasHeader) != "2" || h.Get(service.ProviderHeader) != honest1.PeerID() {
+			t.Fatalf("request %d: %d %q replicas %q from %s", i, code, body, h.Get(service.ReplicasHeader), h.Get(service.ProviderHeader))
+		}
+	}
+	// Each request was paid to every provider asked: the odd one once,
+	// the honest ones four times each.
+	for _, c := range []struct {
+		prov *node.Node
+		want money.Amount
+	}{{odd, servicePrice}, {honest1, 4 * 2 * servicePrice}, {honest2, 4 * 3 * servicePrice}} {
+		if got, _ := req.Requester().ChannelTotal(ctx, c.prov.Address()); got != c.want {
+			t.Fatalf("promised %s to %s, want %s", got, c.prov.PeerID(), c.want)
+		}
+	}
+	if served.Load() != 8 {
+		t.Fatalf("the honest endpoint served %d requests, want 8 (4 requests, 2 replicas each)", served.Load())
+	}
+}
+
+// TestServiceReplicateTwoDisagree: with two providers only and no third
+// to decide, a disagreement fails the request (502) and drops nobody.
+func TestServiceReplicateTwoDisagree(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	net := startServiceNet(t, devnet.Config{})
+	defer net.Close()
+	req, a, b := net.Nodes[0], net.Nodes[1], net.Nodes[2]
+	good, _ := echoEndpoint(t)
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "other") }))
+	defer bad.Close()
+	offerServiceVerified(t, ctx, a, req, "digits", bad.URL, servicePrice, service.VerifyReplicate)
+	offerServiceVerified(t, ctx, b, req, "digits", good.URL, 2*servicePrice, service.VerifyReplicate)
+	serviceDeposit(t, ctx, req, a, money.Unit)
+	serviceDeposit(t, ctx, req, b, money.Unit)
+	p, url := serviceProxy(t, req, "digits")
+	code, body, _ := callProxy(t, url+"/predict")
+	if code != http.StatusBadGateway || !strings.Contains(body, "answered differently") || !strings.Contains(body, "no third provider") {
+		t.Fatalf("two disagreeing replicas: %d %q, want 502", code, body)
+	}
+	if len(p.Dropped()) != 0 {
+		t.Fatalf("dropped %v: with two replicas nobody can be told wrong", p.Dropped())
 	}
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,6 +104,9 @@ func (p *Proxy) isDropped(id string) bool {
 const (
 	ProviderHeader = "X-Deco-Provider"
 	AmountHeader   = "X-Deco-Amount"
+	// ReplicasHeader says, for a replicate service, how many providers
+	// answered the response (1: no second provider could be asked).
+	ReplicasHeader = "X-Deco-Replicas"
 )
 
 // outcome of one try on one provider.
@@ -139,36 +144,115 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("deco: no provider of service %q is known (or every one was dropped)", p.cfg.Service), http.StatusBadGateway)
 		return
 	}
-	var reasons []string
-	var short []string
-	for _, o := range offers {
-		resp, out, why := p.try(r.Context(), o, r.Method, path, header, body)
+	call := &call{method: r.Method, path: path, header: header, body: body}
+	a, next, ok := p.serveOne(r.Context(), offers, 0, call)
+	if ok && a.offer.Verification == VerifyReplicate {
+		var err error
+		if a, err = p.replicate(r.Context(), a, offers, next, call); err != nil {
+			http.Error(w, "deco: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+	}
+	if !ok {
+		if len(call.short) > 0 {
+			http.Error(w, "deco: payment required: "+strings.Join(call.short, "; "), http.StatusPaymentRequired)
+			return
+		}
+		http.Error(w, "deco: every provider of "+p.cfg.Service+" failed: "+strings.Join(call.reasons, "; "), http.StatusBadGateway)
+		return
+	}
+	for k, vs := range a.resp.Header {
+		if !hopHeader(k) {
+			w.Header()[k] = vs
+		}
+	}
+	w.Header().Set(ProviderHeader, a.offer.Provider)
+	w.Header().Set(AmountHeader, a.resp.Amount.String())
+	if a.replicas > 0 {
+		w.Header().Set(ReplicasHeader, strconv.Itoa(a.replicas))
+	}
+	w.WriteHeader(a.resp.Status)
+	_, _ = w.Write(a.resp.Body)
+}
+
+// call is one HTTP request the proxy carries, and why providers did not
+// serve it.
+type call struct {
+	method, path string
+	header       http.Header
+	body         []byte
+	reasons      []string // failures and refusals, by provider
+	short        []string // deposits that cannot pay
+}
+
+// answer is one provider's served, verified response.
+type answer struct {
+	offer Offer
+	resp  *Response
+	// replicas is how many providers answered the same (replicate only).
+	replicas int
+}
+
+// serveOne asks offers[from:] in order until one serves the call; it
+// returns that answer and the index after its offer.
+func (p *Proxy) serveOne(ctx context.Context, offers []Offer, from int, c *call) (answer, int, bool) {
+	for i := from; i < len(offers); i++ {
+		o := offers[i]
+		resp, out, why := p.try(ctx, o, c.method, c.path, c.header, c.body)
 		switch out {
 		case served:
-			for k, vs := range resp.Header {
-				if !hopHeader(k) {
-					w.Header()[k] = vs
-				}
-			}
-			w.Header().Set(ProviderHeader, o.Provider)
-			w.Header().Set(AmountHeader, resp.Amount.String())
-			w.WriteHeader(resp.Status)
-			_, _ = w.Write(resp.Body)
-			return
+			return answer{offer: o, resp: resp}, i + 1, true
 		case unpaid:
-			short = append(short, why)
+			c.short = append(c.short, why)
 		default:
-			reasons = append(reasons, fmt.Sprintf("%s: %s", o.Provider, why))
+			c.reasons = append(c.reasons, fmt.Sprintf("%s: %s", o.Provider, why))
 		}
-		if r.Context().Err() != nil {
+		if ctx.Err() != nil {
 			break
 		}
 	}
-	if len(short) > 0 {
-		http.Error(w, "deco: payment required: "+strings.Join(short, "; "), http.StatusPaymentRequired)
-		return
+	return answer{}, len(offers), false
+}
+
+// ResponseDigest is what replicate compares: the SHA-256 of a response's
+// status and body (headers such as Date differ between honest servers).
+func ResponseDigest(r *Response) []byte { return httpDigest(r.Status, "", "", nil, r.Body) }
+
+// replicate checks a against a second provider of the service: the same
+// request, paid again, must get a response of the same digest. When the
+// two differ a third provider decides: the one of the three that differs
+// from the other two is dropped and the majority's answer returned; with
+// no third answer, or three different ones, nobody can be told wrong, the
+// call fails and nobody is dropped. With no second provider able to
+// answer, a is returned as it is (replicas 1).
+func (p *Proxy) replicate(ctx context.Context, a answer, offers []Offer, next int, c *call) (answer, error) {
+	a.replicas = 1
+	b, next, ok := p.serveOne(ctx, offers, next, c)
+	if !ok {
+		return a, nil
 	}
-	http.Error(w, "deco: every provider of "+p.cfg.Service+" failed: "+strings.Join(reasons, "; "), http.StatusBadGateway)
+	da, db := ResponseDigest(a.resp), ResponseDigest(b.resp)
+	if bytes.Equal(da, db) {
+		a.replicas = 2
+		return a, nil
+	}
+	d, _, ok := p.serveOne(ctx, offers, next, c)
+	if !ok {
+		return a, fmt.Errorf("replicate: %s and %s answered differently (digests %x and %x) and no third provider answered to decide",
+			a.offer.Provider, b.offer.Provider, da[:8], db[:8])
+	}
+	dd := ResponseDigest(d.resp)
+	switch {
+	case bytes.Equal(dd, da):
+		p.drop(b.offer, fmt.Sprintf("replica mismatch: its response (digest %x) differed from %s's and %s's (%x)", db[:8], a.offer.Provider, d.offer.Provider, da[:8]))
+		a.replicas = 2
+		return a, nil
+	case bytes.Equal(dd, db):
+		p.drop(a.offer, fmt.Sprintf("replica mismatch: its response (digest %x) differed from %s's and %s's (%x)", da[:8], b.offer.Provider, d.offer.Provider, db[:8]))
+		b.replicas = 2
+		return b, nil
+	}
+	return a, fmt.Errorf("replicate: %s, %s and %s answered three different responses", a.offer.Provider, b.offer.Provider, d.offer.Provider)
 }
 
 // candidates are the live offers of the service not dropped, cheapest first.
