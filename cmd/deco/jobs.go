@@ -25,6 +25,7 @@ import (
 
 type runFlags struct {
 	cpu, memory, disk, timeout, maxPrice, name, gpuModel, gpuVendor, wasm, verify string
+	booking                                                                       string
 	gpus, tasks                                                                   int
 	env                                                                           []string
 	network, links, detach, service, deterministic                                bool
@@ -120,6 +121,7 @@ docs/verification.md.`,
 	fl.StringVar(&f.verify, "verify", "", "verification policy: none, replicate:K (K validators re-run the task) or spotcheck:P (one re-runs it with probability P); see docs/verification.md")
 	fl.BoolVar(&f.deterministic, "deterministic", false, "declare the container deterministic (no network, fixed seeds) so that it can be verified by re-running it")
 	fl.StringVar(&f.name, "name", "", "a label for the job")
+	fl.StringVar(&f.booking, "booking", "", "run in this booking (deco book): on its nodes, within what it holds, paid by it")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "print the job ID and return without following")
 	fl.StringVar(&f.image, "image", "", "the container image (instead of the IMAGE argument)")
@@ -209,36 +211,53 @@ func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 		}
 	}
 	s.Command = cmdArgs
+	s.Booking = f.booking
 	if err := f.addInputs(&s); err != nil {
 		return s, err
 	}
+	if err := f.addResources(&s); err != nil {
+		return s, err
+	}
+	return f.finishSpec(s)
+}
+
+// addResources sets the spec's resources from --cpu, --memory, --disk,
+// --gpus, --gpu-vendor and --gpu-model.
+func (f *runFlags) addResources(s *job.Spec) error {
 	var err error
 	if f.cpu != "" {
 		if s.Resources.CPU, err = job.ParseMilliCPU(f.cpu); err != nil {
-			return s, fmt.Errorf("--cpu: %w", err)
+			return fmt.Errorf("--cpu: %w", err)
 		}
 		if s.Resources.CPU == 0 {
-			return s, zeroFlagError("cpu", "resources.cpu")
+			return zeroFlagError("cpu", "resources.cpu")
 		}
 	}
 	if f.memory != "" {
 		if s.Resources.Memory, err = job.ParseByteSize(f.memory); err != nil {
-			return s, fmt.Errorf("--memory: %w", err)
+			return fmt.Errorf("--memory: %w", err)
 		}
 		if s.Resources.Memory == 0 {
-			return s, zeroFlagError("memory", "resources.memory")
+			return zeroFlagError("memory", "resources.memory")
 		}
 	}
 	if f.disk != "" {
 		if s.Resources.Disk, err = job.ParseByteSize(f.disk); err != nil {
-			return s, fmt.Errorf("--disk: %w", err)
+			return fmt.Errorf("--disk: %w", err)
 		}
 		if s.Resources.Disk == 0 {
-			return s, zeroFlagError("disk", "resources.disk")
+			return zeroFlagError("disk", "resources.disk")
 		}
 	}
 	s.Resources.GPUs = f.gpus
 	s.Resources.GPU = job.GPUSelector{Vendor: f.gpuVendor, Model: f.gpuModel}
+	return nil
+}
+
+// finishSpec sets the rest of the spec from the flags: timeout, price,
+// environment, defaults; and validates it.
+func (f *runFlags) finishSpec(s job.Spec) (job.Spec, error) {
+	var err error
 	if f.timeout != "" {
 		if s.Timeout, err = job.ParseDuration(f.timeout); err != nil {
 			return s, fmt.Errorf("--timeout: %w", err)

@@ -100,7 +100,7 @@ bearer token there.`,
 	_ = root.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions([]string{"debug", "info", "warn", "error"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(a.nodeCmd(), a.idCmd(), a.onboardCmd(), a.offboardCmd(), a.peersCmd(), a.offersCmd(), a.servicesCmd(), a.serviceCmd(),
 		a.chainCmd(), a.walletCmd(), withCompletion(a.completeProvider, a.reputationCmd())[0],
-		a.runCmd(), a.jobCmd(), a.operatorCmd(), a.billingCmd(), withCompletion(a.completeJobID, a.forwardCmd())[0], a.devnetCmd(), a.dashboardCmd(), a.versionCmd())
+		a.runCmd(), a.jobCmd(), a.bookCmd(), a.bookingsCmd(), a.bookingCmd(), a.operatorCmd(), a.billingCmd(), withCompletion(a.completeJobID, a.forwardCmd())[0], a.devnetCmd(), a.dashboardCmd(), a.versionCmd())
 	return root
 }
 

@@ -1,0 +1,241 @@
+package devnet_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/store"
+)
+
+// waitBooking polls a booking until it is in state want.
+func waitBooking(t *testing.T, c *client.Client, id string, want job.State, within time.Duration) requester.Booking {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		b, err := c.Booking(context.Background(), id)
+		if err == nil && b.State == want {
+			return b
+		}
+		if err == nil && b.State.Terminal() {
+			t.Fatalf("booking %s ended %s (%s) while waiting for %s", id, b.State, b.Error, want)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("booking %s never reached %s (last %+v, %v)", id, want, b, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitEnded polls a job until it is in a terminal state.
+func waitEnded(t *testing.T, c *client.Client, id string, within time.Duration) store.Job {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		d, err := c.Job(context.Background(), id)
+		if err == nil && d.State.Terminal() {
+			return d.Job
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s did not end (last %v %v)", id, d.State, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// charged is what the signed usage reports of job id's executions came to
+// (its tasks', for a multi-task job), with the last report of each.
+func charged(t *testing.T, c *client.Client, id string) (money.Amount, []market.UsageReport) {
+	t.Helper()
+	u, err := c.JobUsage(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum money.Amount
+	var last []market.UsageReport
+	for _, e := range u.Executions {
+		if n := len(e.Reports); n > 0 {
+			sum += e.Reports[n-1].Report.AmountDue
+			last = append(last, e.Reports[n-1].Report)
+		}
+	}
+	return sum, last
+}
+
+func bookingSpec(booking string, tasks int, cpu job.MilliCPU, script string) job.Spec {
+	s := sleepSpec(script)
+	s.Booking, s.Tasks, s.Timeout = booking, tasks, job.Duration(5*time.Minute)
+	s.Resources = job.Resources{CPU: cpu, Memory: 128 << 20, Disk: 64 << 20}
+	return s
+}
+
+// TestBookingEndToEnd books both providers of a devnet for ten minutes as
+// one gang, runs a two-task job in the booking (on the booked nodes in
+// task order, with no placement of its own, charged nothing), refuses a
+// job asking more than the booking holds, then cancels the booking early
+// while a job runs in it: that job is stopped, the bill is the time the
+// booking was held (its signed reports, far below the window's price),
+// and a job sent into the ended booking is refused.
+func TestBookingEndToEnd(t *testing.T) {
+	needDocker(t)
+	net := startWith(t, devnet.Config{UsageInterval: 500 * time.Millisecond})
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	window := 10 * time.Minute
+	b, err := c.Book(ctx, requester.BookingRequest{Name: "two-nodes", Nodes: 2, Duration: job.Duration(window),
+		Resources: job.Resources{CPU: 1000, Memory: 512 << 20, Disk: 512 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+	providers := []string{net.Nodes[1].PeerID(), net.Nodes[2].PeerID()}
+	var booked []string
+	for _, n := range b.Nodes {
+		booked = append(booked, n.Provider)
+		if n.PerHour <= 0 {
+			t.Fatalf("node %d of the booking is not priced per hour: %+v", n.Task, n)
+		}
+	}
+	if len(booked) != 2 || !slices.Contains(booked, providers[0]) || !slices.Contains(booked, providers[1]) {
+		t.Fatalf("booked %v, want both providers %v", booked, providers)
+	}
+	if b.EndsAt == nil || b.EndsAt.Sub(*b.StartsAt) != window {
+		t.Fatalf("window %v to %v, want %s", b.StartsAt, b.EndsAt, window)
+	}
+	bookedAt := *b.StartsAt
+	t.Logf("booking %s on %v at %s/h", b.ID, booked, b.PerHour)
+
+	// A job into the booking runs on its nodes, in task order, unplaced.
+	j, err := c.Submit(ctx, bookingSpec(b.ID, 2, 500, `echo "task $DECO_TASK_INDEX in the booking"; sleep 1`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := waitEnded(t, c, j.ID, 60*time.Second)
+	if done.State != job.StateCompleted {
+		t.Fatalf("job in the booking ended %s: %s", done.State, done.Error)
+	}
+	d, err := c.Job(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Placement) > 0 {
+		t.Fatalf("the job in the booking was placed: %s", d.Placement)
+	}
+	for i, tk := range d.Tasks {
+		if tk.Provider != booked[i] {
+			t.Fatalf("task %d ran on %s, want the booking's node %d, %s", i, tk.Provider, i, booked[i])
+		}
+	}
+	if sum, reports := charged(t, c, j.ID); sum != 0 || len(reports) != 2 {
+		t.Fatalf("the job in the booking was charged %s in %d final reports, want nothing of its own in 2", sum, len(reports))
+	}
+
+	// More than the booking holds on a node is refused, with the figures.
+	if _, err := c.Submit(ctx, bookingSpec(b.ID, 1, 2000, "true")); err == nil || !strings.Contains(err.Error(), "holds 1 CPU") {
+		t.Fatalf("a job asking 2 cores in a booking of 1 per node: %v", err)
+	}
+
+	// A long job in the booking, then the booking is cancelled early.
+	long, err := c.Submit(ctx, bookingSpec(b.ID, 1, 500, "sleep 300"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, long.ID, job.StateRunning)
+	time.Sleep(time.Second)
+	cancelledAt := time.Now()
+	if err := c.CancelBooking(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	b = waitBooking(t, c, b.ID, job.StateCancelled, 30*time.Second)
+	stopped := waitEnded(t, c, long.ID, 30*time.Second)
+	if stopped.State != job.StateFailed || !strings.Contains(stopped.Error, "the booking it ran in ended") {
+		t.Fatalf("the job running in the cancelled booking ended %s (%q)", stopped.State, stopped.Error)
+	}
+
+	// The bill is the time held: each node's final signed report claims no
+	// more than the time from the booking to its cancel (plus an interval
+	// of slack), and is exactly its per-hour price for that time.
+	held := cancelledAt.Sub(bookedAt)
+	sum, reports := charged(t, c, b.ID)
+	if len(reports) != 2 {
+		t.Fatalf("%d final reports for the booking's 2 nodes", len(reports))
+	}
+	for i, r := range reports {
+		run := time.Duration(r.RunMillis) * time.Millisecond
+		if run > held+2*time.Second || run < held/2 {
+			t.Fatalf("node %d reported %s held, the booking was held %s", i, run, held)
+		}
+	}
+	full := money.Amount(int64(b.PerHour) * int64(window) / int64(time.Hour))
+	if sum <= 0 || sum != b.Charged || sum*10 > full {
+		t.Fatalf("charged %s (view %s) for %s held; the window would cost %s", sum, b.Charged, held, full)
+	}
+	t.Logf("held %s of %s: charged %s, the window would be %s", held.Round(time.Millisecond), window, sum, full)
+
+	// A job into the ended booking is refused.
+	_, err = c.Submit(ctx, bookingSpec(b.ID, 1, 500, "true"))
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusConflict || !strings.Contains(ce.Message, "has ended") {
+		t.Fatalf("a job into the cancelled booking: %v", err)
+	}
+	if len(b.Jobs) != 2 {
+		t.Fatalf("the booking lists jobs %v, want the 2 that ran in it", b.Jobs)
+	}
+}
+
+// TestBookingReachesItsDeadline books one node for a few seconds with a
+// job running in it: at the deadline the booking completes by itself, the
+// job in it is stopped, and a job sent after is refused.
+func TestBookingReachesItsDeadline(t *testing.T) {
+	needDocker(t)
+	net := startWith(t, devnet.Config{UsageInterval: 500 * time.Millisecond})
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	window := 6 * time.Second
+	b, err := c.Book(ctx, requester.BookingRequest{Nodes: 1, Duration: job.Duration(window),
+		Resources: job.Resources{CPU: 1000, Memory: 512 << 20, Disk: 512 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+	long, err := c.Submit(ctx, bookingSpec(b.ID, 1, 1000, "sleep 300"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, long.ID, job.StateRunning)
+	b = waitBooking(t, c, b.ID, job.StateCompleted, window+20*time.Second)
+	stopped := waitEnded(t, c, long.ID, 30*time.Second)
+	if stopped.State != job.StateFailed || !strings.Contains(stopped.Error, "the booking it ran in ended") {
+		t.Fatalf("the job running at the booking's deadline ended %s (%q)", stopped.State, stopped.Error)
+	}
+	_, reports := charged(t, c, b.ID)
+	if len(reports) != 1 {
+		t.Fatalf("%d final reports for a booking of one node", len(reports))
+	}
+	if run := time.Duration(reports[0].RunMillis) * time.Millisecond; run < window-time.Second || run > window+2*time.Second {
+		t.Fatalf("the booking of %s reported %s held", window, run)
+	}
+	_, err = c.Submit(ctx, bookingSpec(b.ID, 1, 500, "true"))
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusConflict || !strings.Contains(ce.Message, "has ended") {
+		t.Fatalf("a job into the booking past its deadline: %v", err)
+	}
+}
