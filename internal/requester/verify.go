@@ -550,12 +550,16 @@ func (r *Requester) revealAll(ctx context.Context, j *store.Job, v *Verification
 		runs = append(runs, run)
 		commitments = append(commitments, *run.Commitment)
 	}
+	// Every runner is asked at once: each reveal is a round trip (up to
+	// three, a second apart, to one that cannot be reached).
+	var wg sync.WaitGroup
 	for i := range runs {
 		if runs[i].Digest == "" && (runs[i].Invalid == "" || mayRetry(runs[i].Invalid)) {
 			runs[i].Invalid = ""
-			r.reveal(ctx, &runs[i], commitments)
+			wg.Go(func() { r.reveal(ctx, &runs[i], commitments) })
 		}
 	}
+	wg.Wait()
 	v.Runs = runs
 	r.saveVerification(j.ID, v)
 	return runs
