@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/exec"
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
@@ -77,6 +78,8 @@ type Config struct {
 	RedeemPoll      time.Duration
 	// PayHook is node 0's pay hook (see node.Config.PayHook).
 	PayHook func(market.UsageReport) bool
+	// WrapExecutors are nodes' node.Config.WrapExecutor by node index.
+	WrapExecutors map[int]func(exec.Executor) exec.Executor
 	// TamperOutputs are providers' node.Config.TamperOutputs by node
 	// index (tests: providers that return wrong results).
 	TamperOutputs map[int]func(dir string) error
@@ -413,6 +416,7 @@ func (n *Net) payments(nc *node.Config, i int) {
 		nc.PayHook = c.PayHook
 	}
 	nc.TamperOutputs = c.TamperOutputs[i]
+	nc.WrapExecutor = c.WrapExecutors[i]
 	nc.TamperCommitment = c.TamperCommitments[i]
 	nc.ServiceSignHook = c.ServiceSignHooks[i]
 	nc.ServiceRequestHook = c.ServiceRequestHooks[i]

@@ -146,6 +146,11 @@ type Config struct {
 	// ServiceRequestHook, when set, sees every service request this
 	// node's proxies sign (tests make a hostile requester with it).
 	ServiceRequestHook func(*service.Request)
+	// WrapExecutor, when set, is put in front of each of the node's
+	// executors (tests: one that starts a task's container without the
+	// GPU device request a machine with no GPU cannot grant, so that a
+	// time-lock test runs a task on a GPU the provider was told it has).
+	WrapExecutor func(exec.Executor) exec.Executor
 	// TamperOutputs, when set, is run on each execution's outputs before
 	// their digest is taken (tests: a provider that returns a wrong
 	// result; see provider.Config.TamperOutputs).
@@ -303,6 +308,11 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		n.executors[w.Name()] = w
 	}
 
+	if cfg.WrapExecutor != nil {
+		for name, ex := range n.executors {
+			n.executors[name] = cfg.WrapExecutor(ex)
+		}
+	}
 	n.catalog = offer.NewCatalog(cfg.Clock)
 	n.loadCatalog(ctx)
 	n.provider, err = provider.New(ctx, provider.Config{Logger: n.log, Clock: cfg.Clock, Key: n.key, Host: n.host,

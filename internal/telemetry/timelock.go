@@ -65,6 +65,9 @@ type Process struct {
 	// Container is the ID of the execution's container it runs in; empty
 	// for a foreign process.
 	Container string `json:"container,omitempty"`
+	// gone: the process had ended when its cgroup was read (not signed:
+	// the window attributes it from earlier samples).
+	gone bool
 }
 
 // Foreign reports whether the process runs outside the execution's

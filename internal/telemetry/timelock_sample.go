@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,9 +85,19 @@ func (p Procfs) path(elem ...string) string {
 // nested cgroups below them included). Empty when it runs in none of
 // them, or has ended.
 func (p Procfs) ContainerOf(pid uint32, containers []string) string {
+	c, _ := p.containerOf(pid, containers)
+	return c
+}
+
+// containerOf is ContainerOf, and whether the process had ended (its
+// cgroup file is gone).
+func (p Procfs) containerOf(pid uint32, containers []string) (string, bool) {
 	b, err := os.ReadFile(p.path(strconv.FormatUint(uint64(pid), 10), "cgroup"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", true
+	}
 	if err != nil {
-		return ""
+		return "", false
 	}
 	for line := range strings.Lines(string(b)) {
 		// hierarchy-ID:controllers:path
@@ -100,11 +111,11 @@ func (p Procfs) ContainerOf(pid uint32, containers []string) string {
 		}
 		for _, c := range containers {
 			if len(c) >= 12 && strings.Contains(path, c) {
-				return c
+				return c, false
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 // HostCPU is the CPU time every CPU of the host spent busy since boot
@@ -196,7 +207,8 @@ func (s TimeLockSampler) Apps(ctx context.Context, containers []string) ([]Proce
 	}
 	procs := make([]Process, len(apps))
 	for i, a := range apps {
-		procs[i] = Process{PID: a.PID, GPU: a.GPU, Memory: a.Memory, Container: s.Procfs.ContainerOf(a.PID, containers)}
+		procs[i] = Process{PID: a.PID, GPU: a.GPU, Memory: a.Memory}
+		procs[i].Container, procs[i].gone = s.Procfs.containerOf(a.PID, containers)
 	}
 	return procs, nil
 }
@@ -225,13 +237,19 @@ type Window struct {
 	// (the last reading of the interval before); *Last the latest.
 	hostFirst, hostLast time.Duration
 	taskFirst, taskLast time.Duration
+	// task are the PIDs seen in the execution's containers, with their
+	// container: one that has ended by the time its cgroup is read (the
+	// task exiting) is still the task's. An ended PID never seen in them
+	// is foreign.
+	task map[uint32]string
 }
 
 // NewWindow opens interval index (1 for an execution's first) of an
 // execution renting devices (GPU UUIDs), starting at start. The task's
 // CPU time counts from zero, so its first interval holds all of it.
 func NewWindow(execution string, devices []string, index uint64, start time.Time) *Window {
-	return &Window{execution: execution, devices: slices.Clone(devices), index: max(index, 1), start: start, maxUtil: map[string]uint32{}}
+	return &Window{execution: execution, devices: slices.Clone(devices), index: max(index, 1), start: start, maxUtil: map[string]uint32{},
+		task: map[uint32]string{}}
 }
 
 // Add folds one successful sample in: the processes on rented devices
@@ -243,6 +261,12 @@ func (w *Window) Add(r TimeLockReading) {
 		if !slices.Contains(w.devices, p.GPU) {
 			continue
 		}
+		if p.Container != "" {
+			w.task[p.PID] = p.Container
+		} else if c := w.task[p.PID]; c != "" && p.gone {
+			p.Container = c
+		}
+		p.gone = false
 		i := slices.IndexFunc(w.procs, func(q Process) bool { return q.PID == p.PID && q.GPU == p.GPU })
 		if i < 0 {
 			w.procs = append(w.procs, p)

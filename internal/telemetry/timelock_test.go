@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"os"
@@ -258,5 +259,58 @@ func TestWithheld(t *testing.T) {
 				t.Fatalf("Withheld(%s, %s, %s) = %s, want %s", tt.v, tt.before, tt.after, got, tt.want)
 			}
 		})
+	}
+}
+
+// scripted is a Runner that answers every run with out.
+type scripted struct {
+	out  []byte
+	args [][]string
+}
+
+func (s *scripted) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	s.args = append(s.args, append([]string{name}, args...))
+	return s.out, nil
+}
+
+func TestSamplerMapsProcesses(t *testing.T) {
+	const task = "97190b4f4a197bb1df88e383efd28c41bebe25fad69f374e1ab98a6a39fe0ae1"
+	out, err := os.ReadFile(filepath.Join("testdata", "nvidia-smi-compute-apps", "two-gpus.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := fakeProcfs(t, map[string]string{
+		"21345": "0::/docker/" + task + "\n",
+		"9001":  "0::/user.slice\n",
+		// 21377 has ended: no /proc entry.
+	}, "cpu 1 0 0 0\n")
+	run := &scripted{out: out}
+	s := TimeLockSampler{Runner: run, NvidiaSMI: []string{"/opt/nv/nvidia-smi", "-i", "0"}, Procfs: fs}
+	procs, err := s.Apps(context.Background(), []string{task})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run.args[0]; !reflect.DeepEqual(got, append([]string{"/opt/nv/nvidia-smi", "-i", "0"}, ComputeAppsQuery...)) {
+		t.Fatalf("ran %q: the configured command, then the query", got)
+	}
+	if procs[0].Container != task || procs[1].Container != "" || !procs[1].gone || procs[2].Container != "" || procs[2].gone {
+		t.Fatalf("mapped %+v", procs)
+	}
+	// In a window: an ended PID seen before in the task's container is
+	// the task's (it exited); one never seen there is foreign.
+	t0 := time.Now()
+	w := NewWindow("x1", []string{gpu0, gpu1}, 1, t0)
+	w.Add(TimeLockReading{Apps: []Process{{PID: 21377, GPU: gpu0, Container: task}}})
+	w.Add(TimeLockReading{Apps: procs})
+	a := w.Close(t0.Add(time.Second))
+	want := []Process{{PID: 21345, GPU: gpu0, Memory: 40211 << 20, Container: task}, {PID: 21377, GPU: gpu0, Memory: 1024 << 20, Container: task},
+		{PID: 9001, GPU: gpu1, Memory: 512 << 20}}
+	if !reflect.DeepEqual(a.Processes, want) {
+		t.Fatalf("attested\n %+v\nwant\n %+v", a.Processes, want)
+	}
+	w2 := NewWindow("x2", []string{gpu0}, 1, t0)
+	w2.Add(TimeLockReading{Apps: procs})
+	if f := w2.Close(t0.Add(time.Second)).Foreign(); len(f) != 1 || f[0].PID != 21377 {
+		t.Fatalf("an ended PID never seen in the task: foreign %+v, want pid 21377", f)
 	}
 }
