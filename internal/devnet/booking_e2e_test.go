@@ -239,3 +239,70 @@ func TestBookingReachesItsDeadline(t *testing.T) {
 		t.Fatalf("a job into the booking past its deadline: %v", err)
 	}
 }
+
+// TestBookingSurvivesRestarts: the booked provider's daemon restarts and
+// takes its reservation up again from its store (the requester reattaches
+// to it, and a job sent into the booking after runs there), then the
+// requester's daemon restarts and still has the booking, running; it is
+// cancelled from there, and the bill covers the time held.
+func TestBookingSurvivesRestarts(t *testing.T) {
+	needDocker(t)
+	// A provider stops a task its requester leaves unpaid for more than
+	// an interval: the requester's restart must fit in one.
+	net := startWith(t, devnet.Config{UsageInterval: 4 * time.Second})
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b, err := c.Book(ctx, requester.BookingRequest{Nodes: 1, Duration: job.Duration(5 * time.Minute),
+		Resources: job.Resources{CPU: 1000, Memory: 512 << 20, Disk: 512 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+	prov := 1
+	if b.Nodes[0].Provider == net.Nodes[2].PeerID() {
+		prov = 2
+	}
+	if err := net.Restart(ctx, prov); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range net.Nodes[prov].Addrs() { // it listens on new ports
+		if net.Nodes[0].Connect(ctx, a) == nil {
+			break
+		}
+	}
+	j, err := c.Submit(ctx, bookingSpec(b.ID, 1, 500, "echo after the restart"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := waitEnded(t, c, j.ID, 60*time.Second); done.State != job.StateCompleted || done.Provider != b.Nodes[0].Provider {
+		t.Fatalf("job into the booking after its provider restarted: %s on %s (%s)", done.State, done.Provider, done.Error)
+	}
+
+	if err := net.Restart(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = client.FromDataDir(net.DataDir(0)); err != nil {
+		t.Fatal(err)
+	}
+	after := waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+	if after.Nodes[0].Execution != b.Nodes[0].Execution {
+		t.Fatalf("the booking's execution was %s, after the restarts %s: want the same reservation", b.Nodes[0].Execution, after.Nodes[0].Execution)
+	}
+	time.Sleep(time.Second) // paid across the restarts
+	heldFor := time.Since(*b.StartsAt)
+	if err := c.CancelBooking(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitBooking(t, c, b.ID, job.StateCancelled, 30*time.Second)
+	_, reports := charged(t, c, b.ID)
+	if len(reports) != 1 {
+		t.Fatalf("%d final reports", len(reports))
+	}
+	if run := time.Duration(reports[0].RunMillis) * time.Millisecond; run < heldFor/2 || run > heldFor+5*time.Second {
+		t.Fatalf("reported %s held across the restarts, held %s", run, heldFor)
+	}
+}
