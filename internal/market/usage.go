@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/settle"
@@ -130,13 +131,49 @@ type UsageCheck struct {
 	// Last is the measured use of the last report accepted (zero: none):
 	// a report's cumulative use may not fall below it.
 	Last Use
+	// Resources are the task's allotment (the spec's): a report may not
+	// claim more CPU or GPU time than its run time on that many cores or
+	// GPUs, nor more memory than its limit (checked where set).
+	Resources job.Resources
+}
+
+// Allotment tolerances: CPU and GPU time are sampled and the run time is
+// rounded, so a report may claim a tenth more than exact plus one slack
+// of time on every core; memory may exceed its limit by a twentieth (the
+// kernel counts a little beyond the limit while it reclaims).
+const (
+	useTimeTolerance   = 1.1
+	useMemoryTolerance = 1.05
+)
+
+// CheckAllotment says how u's cumulative use exceeds what r allows in
+// u's run time plus slack (nil when it does not, or r is zero: unknown).
+func CheckAllotment(u UsageReport, r job.Resources, slack time.Duration) error {
+	if r.CPU == 0 && r.Memory == 0 && r.GPUs == 0 {
+		return nil // not known
+	}
+	run := float64(u.RunMillis) + float64(slack/time.Millisecond)
+	if r.CPU > 0 {
+		if most := run * float64(r.CPU) / 1000 * useTimeTolerance; float64(u.CPUMillis) > most {
+			return fmt.Errorf("%w: %d ms of CPU time in %d ms of run time on %s cores", ErrUsageUse, u.CPUMillis, u.RunMillis, r.CPU)
+		}
+	}
+	if r.Memory > 0 {
+		if most := float64(r.Memory) * useMemoryTolerance; float64(u.MemoryPeak) > most {
+			return fmt.Errorf("%w: a memory peak of %d bytes with a limit of %s", ErrUsageUse, u.MemoryPeak, r.Memory)
+		}
+	}
+	if most := run * float64(r.GPUs) * useTimeTolerance; float64(u.GPUMillis) > most {
+		return fmt.Errorf("%w: %d ms of GPU time in %d ms of run time on %d GPUs", ErrUsageUse, u.GPUMillis, u.RunMillis, r.GPUs)
+	}
+	return nil
 }
 
 // CheckUsage verifies a report against the deal: the deal's provider signed
 // it, its seq follows the last one, its run time is not more than has
 // passed (plus slack), and its amount is exactly the terms' amount for that
 // run time (so never above MaxAmount), and its measured use does not fall
-// below the last report's.
+// below the last report's nor exceed the allotment (CheckAllotment).
 func CheckUsage(u UsageReport, c UsageCheck) error {
 	q := c.Deal.Quote
 	if u.Execution != q.ExecutionID {
@@ -158,7 +195,7 @@ func CheckUsage(u UsageReport, c UsageCheck) error {
 	if l := c.Last; u.CPUMillis < l.CPUMillis || u.MemoryPeak < l.MemoryPeak || u.GPUMillis < l.GPUMillis || u.GPUMemoryPeak < l.GPUMemoryPeak {
 		return fmt.Errorf("%w: cumulative use %+v fell below the last report's %+v", ErrUsageUse, u.Use, l)
 	}
-	return nil
+	return CheckAllotment(u, c.Resources, c.Slack)
 }
 
 // Payment is what a requester writes on a task or attach stream after its

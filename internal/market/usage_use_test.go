@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 )
 
@@ -94,5 +95,38 @@ func TestUsageReportHashMatchesGoEthereum(t *testing.T) {
 	}
 	if got := u.Hash(); !bytes.Equal(got, want) {
 		t.Fatalf("hash %x, go-ethereum %x", got, want)
+	}
+}
+
+func TestCheckAllotment(t *testing.T) {
+	prov, _ := identity.Generate(rand.Reader)
+	req, _ := identity.Generate(rand.Reader)
+	d := testDeal(t, prov, req, Terms{PerHour: 3600 * money.Unit, MaxAmount: 5 * money.Unit})
+	two := job.Resources{CPU: 2000, Memory: 256 << 20}
+	gpu := job.Resources{CPU: 1000, Memory: 1 << 30, GPUs: 1}
+	for _, c := range []struct {
+		name string
+		use  Use
+		r    job.Resources
+		ok   bool
+	}{
+		{"within two cores", Use{CPUMillis: 2 * 4000, MemoryPeak: 200 << 20}, two, true},
+		{"two cores and the tolerance", Use{CPUMillis: 11000}, two, true}, // (4 s + 1 s slack) × 2 × 1.1
+		{"more than two cores can", Use{CPUMillis: 11001}, two, false},
+		{"memory at its limit", Use{MemoryPeak: 256 << 20}, two, true},
+		{"memory far over its limit", Use{MemoryPeak: 300 << 20}, two, false},
+		{"GPU time on no GPU", Use{GPUMillis: 1}, two, false},
+		{"GPU time on one GPU", Use{GPUMillis: 5000}, gpu, true},
+		{"GPU time beyond one GPU", Use{GPUMillis: 5501}, gpu, false},
+		{"allotment unknown", Use{CPUMillis: 1 << 40, GPUMillis: 1}, job.Resources{}, true},
+	} {
+		u, err := NewMeteredReport(prov, d, 2, 4*time.Second, c.use, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = CheckUsage(u, UsageCheck{Deal: d, LastSeq: 1, Elapsed: 4 * time.Second, Slack: time.Second, Resources: c.r})
+		if c.ok != (err == nil) || (err != nil && !errors.Is(err, ErrUsageUse)) {
+			t.Errorf("%s: CheckUsage = %v, want ok %v", c.name, err, c.ok)
+		}
 	}
 }

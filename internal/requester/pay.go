@@ -186,7 +186,8 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 		r.log.Warn("usage report for an execution not paid for", "job", j.ID, "execution", u.Execution)
 		return
 	}
-	err := market.CheckUsage(*u, market.UsageCheck{Deal: t.deal, LastSeq: t.lastSeq, Elapsed: r.now().Sub(t.accepted), Slack: r.usageSlack(), Last: t.use})
+	err := market.CheckUsage(*u, market.UsageCheck{Deal: t.deal, LastSeq: t.lastSeq, Elapsed: r.now().Sub(t.accepted), Slack: r.usageSlack(), Last: t.use,
+		Resources: j.Spec.Resources})
 	if err != nil {
 		r.log.Warn("usage report refused", "job", j.ID, "err", err)
 		r.update(j, j.State, fmt.Sprintf("usage report %d refused: %v", u.Seq, err))
