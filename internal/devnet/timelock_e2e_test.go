@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/devnet"
 	executor "github.com/deco-network/deco/internal/exec"
 	"github.com/deco-network/deco/internal/exec/docker"
@@ -40,25 +41,27 @@ const fakeGPU = "GPU-7e57a100-0000-4000-8000-000000000001"
 // nvidiaStandIn writes an nvidia-smi stand-in that answers the
 // compute-apps query with the file apps (NVIDIA's CSV format, header
 // first) and the utilisation query with one busy GPU, and counts the
-// compute-apps queries it answered in calls, a line each. The test
-// scripts the processes by rewriting apps.
-func nvidiaStandIn(t *testing.T) (script, apps, calls string) {
+// compute-apps queries it answered in calls, a line each; while the file
+// fail exists it fails as nvidia-smi does when it cannot reach the driver.
+// The test scripts the processes by rewriting apps.
+func nvidiaStandIn(t *testing.T) (script, apps, calls, fail string) {
 	t.Helper()
 	dir := t.TempDir()
-	apps, calls = filepath.Join(dir, "apps.csv"), filepath.Join(dir, "calls")
+	apps, calls, fail = filepath.Join(dir, "apps.csv"), filepath.Join(dir, "calls"), filepath.Join(dir, "fail")
 	script = filepath.Join(dir, "nvidia-smi")
 	body := fmt.Sprintf(`#!/bin/sh
+if [ -e %q ]; then echo "Failed to initialize NVML: Driver/library version mismatch"; exit 18; fi
 case "$*" in
 *--query-compute-apps*) cat %q; echo >> %q ;;
 *--query-gpu*) echo "%s, 87, 30001" ;;
 *) echo "stand-in nvidia-smi: unexpected arguments $*" >&2; exit 2 ;;
 esac
-`, apps, calls, fakeGPU)
+`, fail, apps, calls, fakeGPU)
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	writeApps(t, apps)
-	return script, apps, calls
+	return script, apps, calls, fail
 }
 
 // queries is how many compute-apps queries the stand-in answered.
@@ -88,18 +91,23 @@ func writeApps(t *testing.T, path string, procs ...[2]int) {
 	}
 }
 
-// TestTimeLockForeignProcess runs a service job on a GPU (the provider's,
-// with an nvidia-smi stand-in) on a devnet with real Docker and the dev
-// chain. While the task's own process uses the GPU its intervals are
-// clean and paid; a foreign process (this test's, outside the task's
-// container) appears on the GPU mid-window and goes: that interval alone
-// is withheld, to the exact amount it added, on the requester's vouchers
-// and in the provider's write-off alike, the task goes on running
-// (neither side stops it), the requester attests timelock-broken against
-// the provider, and the job's detail shows the timeline.
-func TestTimeLockForeignProcess(t *testing.T) {
+// timeLockRun is a time-locked service job running on a devnet's
+// provider (node 1) that was told it has one NVIDIA GPU, sampled with the
+// stand-in: the task's container's init process uses the GPU.
+type timeLockRun struct {
+	t                 *testing.T
+	ctx               context.Context
+	net               *devnet.Net
+	c                 *client.Client
+	jobID, execution  string
+	container         string
+	taskPID           int
+	apps, calls, fail string
+}
+
+func startTimeLocked(t *testing.T, ctx context.Context) *timeLockRun {
 	needDocker(t)
-	script, apps, calls := nvidiaStandIn(t)
+	script, apps, calls, fail := nvidiaStandIn(t)
 	wrap := func(ex executor.Executor) executor.Executor {
 		if d, ok := ex.(*docker.Executor); ok {
 			return noGPUDevices{d}
@@ -108,10 +116,7 @@ func TestTimeLockForeignProcess(t *testing.T) {
 	}
 	net := startWith(t, devnet.Config{Nodes: 2, UsageInterval: time.Second,
 		WrapExecutors: map[int]func(executor.Executor) executor.Executor{1: wrap}})
-	defer net.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-
+	t.Cleanup(func() { net.Close() })
 	prov := net.Nodes[1]
 	ob := prov.Provider().Onboarding()
 	ob.Machine.GPUs = append(ob.Machine.GPUs, inventory.GPU{Index: 0, UUID: fakeGPU, Vendor: inventory.VendorNVIDIA, Model: "NVIDIA A100-SXM4-80GB", VRAM: 80 << 30})
@@ -130,7 +135,6 @@ func TestTimeLockForeignProcess(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-
 	c, err := client.FromDataDir(net.DataDir(0))
 	if err != nil {
 		t.Fatal(err)
@@ -143,69 +147,158 @@ func TestTimeLockForeignProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	running := waitState(t, c, j.ID, job.StateRunning)
-
+	r := &timeLockRun{t: t, ctx: ctx, net: net, c: c, jobID: j.ID, execution: running.ExecutionID, apps: apps, calls: calls, fail: fail}
 	// The task's own process on the GPU: its container's init.
-	out, err := exec.Command("docker", "ps", "-q", "--no-trunc", "--filter", "label="+docker.LabelExecution+"="+running.ExecutionID).Output()
+	out, err := exec.Command("docker", "ps", "-q", "--no-trunc", "--filter", "label="+docker.LabelExecution+"="+r.execution).Output()
 	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
 		t.Fatalf("the task's container: %q, %v", out, err)
 	}
-	container := strings.TrimSpace(string(out))
-	out, err = exec.Command("docker", "inspect", "-f", "{{.State.Pid}}", container).Output()
+	r.container = strings.TrimSpace(string(out))
+	out, err = exec.Command("docker", "inspect", "-f", "{{.State.Pid}}", r.container).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var taskPID int
-	if _, err := fmt.Sscan(string(out), &taskPID); err != nil || taskPID == 0 {
+	if _, err := fmt.Sscan(string(out), &r.taskPID); err != nil || r.taskPID == 0 {
 		t.Fatalf("the container's pid: %q, %v", out, err)
 	}
-	writeApps(t, apps, [2]int{taskPID, 30000})
+	writeApps(t, apps, [2]int{r.taskPID, 30000})
+	return r
+}
 
-	// intervals are the requester's time-lock rows so far.
-	intervals := func() []store.TimeLock {
-		d, err := c.Job(ctx, j.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d.TimeLock
+// intervals are the requester's time-lock rows so far.
+func (r *timeLockRun) intervals() []store.TimeLock {
+	d, err := r.c.Job(r.ctx, r.jobID)
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	waitIntervals := func(n int) []store.TimeLock {
-		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); ; {
-			if ts := intervals(); len(ts) >= n {
-				return ts
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("fewer than %d time-lock intervals after 30 s: %+v", n, intervals())
-			}
-			time.Sleep(100 * time.Millisecond)
+	return d.TimeLock
+}
+
+// waitIntervals waits for n intervals.
+func (r *timeLockRun) waitIntervals(n int) []store.TimeLock {
+	r.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if ts := r.intervals(); len(ts) >= n {
+			return ts
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("fewer than %d time-lock intervals after 30 s: %+v", n, r.intervals())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitQueries waits until the stand-in answered n more compute-apps
+// queries.
+func (r *timeLockRun) waitQueries(n int) {
+	r.t.Helper()
+	want := queries(r.t, r.calls) + n
+	for deadline := time.Now().Add(10 * time.Second); queries(r.t, r.calls) < want; {
+		if time.Now().After(deadline) {
+			r.t.Fatal("the provider stopped sampling the GPU")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop cancels the job and returns its detail once the final report's
+// voucher is in; the service must have run until the cancel (neither side
+// stopped it for the withheld intervals).
+func (r *timeLockRun) stop() api.JobDetail {
+	r.t.Helper()
+	if err := r.c.Cancel(r.ctx, r.jobID); err != nil {
+		r.t.Fatal(err)
+	}
+	end := waitState(r.t, r.c, r.jobID, job.StateCancelled)
+	if strings.Contains(end.Error, "pay") {
+		r.t.Fatalf("the service ended %s (%s)", end.State, end.Error)
+	}
+	time.Sleep(1500 * time.Millisecond) // the final report's voucher
+	d, err := r.c.Job(r.ctx, r.jobID)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return d
+}
+
+// checkWithheld checks the failed intervals' arithmetic on both sides:
+// each withheld exactly what its report added to the amount due, the last
+// voucher is the amount due less them all, the provider judged its own
+// intervals the same and wrote off as much; and the requester attested
+// timelock-broken against the provider. It returns the amount withheld.
+func (r *timeLockRun) checkWithheld(d api.JobDetail, failed []store.TimeLock) money.Amount {
+	t := r.t
+	t.Helper()
+	due := map[uint64]money.Amount{}
+	for _, u := range d.Usage {
+		due[u.Report.Seq] = u.Report.AmountDue
+	}
+	var want money.Amount
+	for _, tl := range failed {
+		if w := due[tl.Index] - due[tl.Index-1]; tl.Withheld != w || w <= 0 {
+			t.Fatalf("interval %d withheld %s, its report added %s", tl.Index, tl.Withheld, w)
+		}
+		want += tl.Withheld
+	}
+	last := d.Usage[len(d.Usage)-1].Report
+	paid := d.Vouchers[len(d.Vouchers)-1].Voucher.Cumulative
+	if paid != last.AmountDue-want {
+		t.Fatalf("last voucher %s, want the amount due %s less the %s withheld", paid, last.AmountDue, want)
+	}
+	prov := r.net.Nodes[1]
+	provTs, err := prov.Store().TimeLocks(r.ctx, store.RoleProvider, r.execution)
+	if err != nil || len(provTs) != len(d.TimeLock) {
+		t.Fatalf("the provider holds %d intervals (%v), the requester %d", len(provTs), err, len(d.TimeLock))
+	}
+	for i, tl := range d.TimeLock {
+		if provTs[i].Verdict != tl.Verdict || provTs[i].Withheld != tl.Withheld {
+			t.Fatalf("interval %d: the provider says %s (%s withheld), the requester %s (%s)", i+1,
+				provTs[i].Verdict, provTs[i].Withheld, tl.Verdict, tl.Withheld)
 		}
 	}
+	ch, err := prov.Store().PayChannel(r.ctx, store.RoleProvider, r.net.Nodes[0].Address(), prov.Address())
+	if err != nil || ch.WrittenOff != want || ch.Latest.Cumulative != paid {
+		t.Fatalf("the provider's channel: written off %s (want %s), latest voucher %s (want %s), %v", ch.WrittenOff, want, ch.Latest.Cumulative, paid, err)
+	}
+	rep, err := r.c.Reputation(r.ctx, prov.PeerID(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var broken bool
+	for _, a := range rep.Attestations {
+		broken = broken || (a.Kind == reputation.KindTimeLockBroken && a.ExecutionID == r.execution && a.Attester == r.net.Nodes[0].PeerID())
+	}
+	if !broken {
+		t.Fatalf("no timelock-broken attestation about the provider: %+v", rep)
+	}
+	return want
+}
+
+// TestTimeLockForeignProcess runs a service job on a GPU (the provider's,
+// with an nvidia-smi stand-in) on a devnet with real Docker and the dev
+// chain. While the task's own process uses the GPU its intervals are
+// clean and paid; a foreign process (this test's, outside the task's
+// container) appears on the GPU mid-window and goes: that interval alone
+// is withheld, to the exact amount it added, on the requester's vouchers
+// and in the provider's write-off alike, the task goes on running
+// (neither side stops it), the requester attests timelock-broken against
+// the provider, and the job's detail shows the timeline.
+func TestTimeLockForeignProcess(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	r := startTimeLocked(t, ctx)
 	// Two whole intervals with the task's process on the GPU.
-	before := waitIntervals(len(waitIntervals(1)) + 2)
+	before := r.waitIntervals(len(r.waitIntervals(1)) + 2)
 
 	// A foreign process appears mid-window and goes again once two
 	// samples saw it (the second started after it appeared): sampled,
 	// not watched, the time-lock sees a process that lives past a sample.
-	n := queries(t, calls)
-	writeApps(t, apps, [2]int{taskPID, 30000}, [2]int{os.Getpid(), 2048})
-	for deadline := time.Now().Add(10 * time.Second); queries(t, calls) < n+2; {
-		if time.Now().After(deadline) {
-			t.Fatal("the provider stopped sampling the GPU")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	writeApps(t, apps, [2]int{taskPID, 30000})
-	after := waitIntervals(len(before) + 4)
-	if err := c.Cancel(ctx, j.ID); err != nil {
-		t.Fatal(err)
-	}
-	end := waitState(t, c, j.ID, job.StateCancelled)
-	time.Sleep(1500 * time.Millisecond) // the final report's voucher
+	writeApps(t, r.apps, [2]int{r.taskPID, 30000}, [2]int{os.Getpid(), 2048})
+	r.waitQueries(2)
+	writeApps(t, r.apps, [2]int{r.taskPID, 30000})
+	after := r.waitIntervals(len(before) + 4)
+	d := r.stop()
 
-	d, err := c.Job(ctx, j.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ts := d.TimeLock
 	var foreign []store.TimeLock
 	for i, tl := range ts {
@@ -231,8 +324,8 @@ func TestTimeLockForeignProcess(t *testing.T) {
 		}
 		if int(tl.Index) > len(before) && tl.Verdict == telemetry.VerdictClean {
 			for _, p := range a.Processes { // the task's process is told for what it is
-				if p.PID == uint32(taskPID) && p.Container != container {
-					t.Fatalf("interval %d: the task's pid %d mapped to %q, want its container %s", tl.Index, taskPID, p.Container, container)
+				if p.PID == uint32(r.taskPID) && p.Container != r.container {
+					t.Fatalf("interval %d: the task's pid %d mapped to %q, want its container %s", tl.Index, r.taskPID, p.Container, r.container)
 				}
 			}
 		}
@@ -249,54 +342,51 @@ func TestTimeLockForeignProcess(t *testing.T) {
 	if len(after) < len(before)+4 || ts[len(ts)-1].Verdict != telemetry.VerdictClean {
 		t.Fatalf("no clean interval after the foreign process left: %+v", ts)
 	}
+	want := r.checkWithheld(d, foreign)
+	t.Logf("%d intervals, %d foreign (%v), %s of %s DECO withheld", len(ts), len(foreign), foreign[0].Reason, want, d.Usage[len(d.Usage)-1].Report.AmountDue)
+}
 
-	// Withheld: exactly what the foreign intervals added to the amount due.
-	due := map[uint64]money.Amount{}
-	for _, u := range d.Usage {
-		due[u.Report.Seq] = u.Report.AmountDue
-	}
-	var want money.Amount
-	for _, tl := range foreign {
-		if w := due[tl.Index] - due[tl.Index-1]; tl.Withheld != w || w <= 0 {
-			t.Fatalf("interval %d withheld %s, its report added %s", tl.Index, tl.Withheld, w)
-		}
-		want += tl.Withheld
-	}
-	last := d.Usage[len(d.Usage)-1].Report
-	paid := d.Vouchers[len(d.Vouchers)-1].Voucher.Cumulative
-	if paid != last.AmountDue-want {
-		t.Fatalf("last voucher %s, want the amount due %s less the %s withheld", paid, last.AmountDue, want)
-	}
-	// The provider judged its own intervals the same and wrote off what was withheld.
-	provTs, err := prov.Store().TimeLocks(ctx, store.RoleProvider, running.ExecutionID)
-	if err != nil || len(provTs) != len(ts) {
-		t.Fatalf("the provider holds %d intervals (%v), the requester %d", len(provTs), err, len(ts))
-	}
-	for i := range provTs {
-		if provTs[i].Verdict != ts[i].Verdict || provTs[i].Withheld != ts[i].Withheld {
-			t.Fatalf("interval %d: the provider says %s (%s withheld), the requester %s (%s)", i+1,
-				provTs[i].Verdict, provTs[i].Withheld, ts[i].Verdict, ts[i].Withheld)
-		}
-	}
-	ch, err := prov.Store().PayChannel(ctx, store.RoleProvider, net.Nodes[0].Address(), prov.Address())
-	if err != nil || ch.WrittenOff != want || ch.Latest.Cumulative != paid {
-		t.Fatalf("the provider's channel: written off %s (want %s), latest voucher %s (want %s), %v", ch.WrittenOff, want, ch.Latest.Cumulative, paid, err)
-	}
-	// Neither side stopped the service: it ran until cancelled.
-	if end.State != job.StateCancelled || strings.Contains(end.Error, "pay") {
-		t.Fatalf("the service ended %s (%s)", end.State, end.Error)
-	}
-	// The requester attested against the provider.
-	rep, err := c.Reputation(ctx, prov.PeerID(), 10)
-	if err != nil {
+// TestTimeLockGapWithheld: nvidia-smi fails on the provider for a few
+// seconds (the driver unreachable): the intervals it could not sample are
+// gaps, attested with no sample, withheld on both sides to the exact
+// amount; the intervals before and after are clean and paid, and the
+// service runs on.
+func TestTimeLockGapWithheld(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	r := startTimeLocked(t, ctx)
+	before := r.waitIntervals(len(r.waitIntervals(1)) + 2)
+	if err := os.WriteFile(r.fail, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var broken bool
-	for _, a := range rep.Attestations {
-		broken = broken || (a.Kind == reputation.KindTimeLockBroken && a.ExecutionID == running.ExecutionID && a.Attester == net.Nodes[0].PeerID())
+	r.waitIntervals(len(before) + 3)
+	if err := os.Remove(r.fail); err != nil {
+		t.Fatal(err)
 	}
-	if !broken {
-		t.Fatalf("no timelock-broken attestation about the provider: %+v", rep)
+	r.waitQueries(1)
+	r.waitIntervals(len(r.intervals()) + 2)
+	d := r.stop()
+
+	var gaps []store.TimeLock
+	for _, tl := range d.TimeLock {
+		switch {
+		case tl.Verdict == telemetry.VerdictGap:
+			if tl.Attestation == nil || tl.Attestation.Samples != 0 || !strings.Contains(tl.Reason, "no sample") {
+				t.Fatalf("gap interval %d: %+v (%s)", tl.Index, tl.Attestation, tl.Reason)
+			}
+			gaps = append(gaps, tl)
+		case tl.Verdict != telemetry.VerdictClean:
+			t.Fatalf("interval %d: %s (%s)", tl.Index, tl.Verdict, tl.Reason)
+		}
 	}
-	t.Logf("%d intervals, %d foreign (%v), %s of %s DECO withheld", len(ts), len(foreign), foreign[0].Reason, want, last.AmountDue)
+	for _, tl := range before {
+		if tl.Verdict != telemetry.VerdictClean {
+			t.Fatalf("interval %d before nvidia-smi failed: %s (%s)", tl.Index, tl.Verdict, tl.Reason)
+		}
+	}
+	if len(gaps) < 2 || d.TimeLock[len(d.TimeLock)-1].Verdict != telemetry.VerdictClean {
+		t.Fatalf("%d gaps, then %s: want at least 2 gaps and clean intervals after them: %+v", len(gaps), d.TimeLock[len(d.TimeLock)-1].Verdict, d.TimeLock)
+	}
+	want := r.checkWithheld(d, gaps)
+	t.Logf("%d intervals, %d gaps, %s of %s DECO withheld", len(d.TimeLock), len(gaps), want, d.Usage[len(d.Usage)-1].Report.AmountDue)
 }
