@@ -78,13 +78,34 @@ func (p *Provider) admitPayment(ctx context.Context, d *market.Deal) error {
 		return nil
 	}
 	q := d.Quote
-	me := p.cfg.Settlement.Address()
-	latest, err := p.latestVoucher(ctx, q.RequesterAddress)
-	if err != nil {
-		return err
+	var latest settle.SignedVoucher
+	if q.Terms.MaxAmount > 0 {
+		var err error
+		if latest, err = p.latestVoucher(ctx, q.RequesterAddress); err != nil {
+			return err
+		}
 	}
 	p.payMu.Lock()
 	defer p.payMu.Unlock()
+	// A deal that can cost nothing (a job in a booking, which pays for its
+	// time) needs no deposit; it is metered all the same.
+	if q.Terms.MaxAmount > 0 {
+		if err := p.coveredLocked(ctx, q, latest); err != nil {
+			return err
+		}
+	}
+	if err := p.cfg.Store.PutSetting(ctx, dealSettingPrefix+q.ExecutionID, d); err != nil {
+		return err
+	}
+	p.meters[q.ExecutionID] = &meter{deal: d, requester: q.RequesterAddress}
+	return nil
+}
+
+// coveredLocked checks that the requester's channel holds enough for the
+// quote beyond what it owes already (unredeemed vouchers, running tasks;
+// p.payMu held).
+func (p *Provider) coveredLocked(ctx context.Context, q market.Quote, latest settle.SignedVoucher) error {
+	me := p.cfg.Settlement.Address()
 	var committed money.Amount
 	for _, m := range p.meters {
 		if m.requester == q.RequesterAddress {
@@ -100,7 +121,7 @@ func (p *Provider) admitPayment(ctx context.Context, d *market.Deal) error {
 		}
 		unredeemed := max(latest.Cumulative-ch.Claimed, 0)
 		if avail := ch.Balance - unredeemed - committed; avail >= q.Terms.MaxAmount {
-			break
+			return nil
 		}
 		if fresh {
 			return fmt.Errorf("deposit too small: the channel from %s to %s holds %s DECO, of which %s is promised in unredeemed vouchers and %s to running tasks; this task may cost up to %s (deco wallet deposit %s AMOUNT)",
@@ -108,11 +129,6 @@ func (p *Provider) admitPayment(ctx context.Context, d *market.Deal) error {
 		}
 		p.channels.Invalidate(q.RequesterAddress, me)
 	}
-	if err := p.cfg.Store.PutSetting(ctx, dealSettingPrefix+q.ExecutionID, d); err != nil {
-		return err
-	}
-	p.meters[q.ExecutionID] = &meter{deal: d, requester: q.RequesterAddress}
-	return nil
 }
 
 // resumeMeter restores the meter of an execution reattached after a

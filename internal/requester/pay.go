@@ -67,6 +67,9 @@ func (r *Requester) checkPayable(ctx context.Context, d *market.Deal) error {
 	if q.Escrow != r.cfg.Escrow {
 		return fmt.Errorf("provider settles on %s, this node on %s", q.Escrow, r.cfg.Escrow)
 	}
+	if q.Terms.MaxAmount == 0 {
+		return nil // a deal that can cost nothing (a job in a booking) needs no deposit
+	}
 	me, prov := r.cfg.Settlement.Address(), q.ProviderAddress
 	r.depositMu.Lock()
 	defer r.depositMu.Unlock()
