@@ -3,8 +3,9 @@
 # providers) settling on an in-process dev chain, a container job placed on
 # a provider found over the peer-to-peer network, its output, where it ran
 # and its checked result; an array job of three tasks over both providers;
-# two tasks talking over their job network (as root);
-# then money moving: the deposit, usage reports and
+# two tasks talking over their job network (as root); a verified job; a
+# paid request to a pay-per-request service through the requester's
+# proxy; then money moving: the deposit, usage reports and
 # vouchers during a run, the provider's redeem, final balances and a check
 # that the token supply is conserved.
 set -euo pipefail
@@ -97,15 +98,40 @@ echo "== pay as you go: deco run deco-busybox:latest -- sh -c 'for i in 1 2 3 4 
 "$deco" run deco-busybox:latest -- sh -c 'for i in 1 2 3 4 5; do echo working $i; sleep 1; done'
 id=$("$deco" job ls -q --limit 1)
 "$deco" job describe "$id" | sed -n '/^Payments/,/^$/p'
+# A paid request: node 1 serves a local HTTP server (busybox httpd) as
+# the pay-per-request service "hello"; the requester deposits on its
+# channel, and plain curl calls it through the requester's paid proxy,
+# each request signed and carrying a voucher, each response signed.
+echo
+echo "== pay per request: node 1 serves 'hello' at 0.001 DECO a request; curl calls it through deco service proxy"
+mkdir -p "$dir/www" && echo "hello from a paid service" >"$dir/www/hello.txt"
+busybox httpd -f -p 127.0.0.1:18080 -h "$dir/www" &
+httpd=$!
+svc=$(DECO_DATA_DIR="$PWD/$dir/node1" "$deco" id -o json | grep -o '"address": *"0x[0-9a-fA-F]*"' | grep -o '0x[0-9a-fA-F]*')
+DECO_DATA_DIR="$PWD/$dir/node1" "$deco" service register hello --price 0.001 --endpoint http://127.0.0.1:18080
+for _ in $(seq 1 100); do "$deco" services -o json | grep -q '"hello"' && break; sleep 0.1; done
+"$deco" services
+"$deco" wallet deposit "$svc" 0.01
+"$deco" service proxy hello --listen 127.0.0.1:18085 &
+proxy=$!
+trap 'kill $devnet $httpd $proxy 2>/dev/null; wait $devnet 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18085/ 2>/dev/null && break; sleep 0.1; done
+for i in 1 2 3; do
+	echo "\$ curl -s http://127.0.0.1:18085/hello.txt   # request $i"
+	curl -s -D - http://127.0.0.1:18085/hello.txt | grep -E '^(HTTP|X-Deco)|hello'
+done
+kill $proxy $httpd 2>/dev/null || true
+echo
 echo "== the requester's wallet (deposit, paid, signed in vouchers)"
 "$deco" wallet
-provider_dir=""
-for d in "$dir"/node1 "$dir"/node2; do
-	if DECO_DATA_DIR="$PWD/$d" "$deco" wallet -o json | grep -q '"latest"'; then provider_dir="$PWD/$d"; fi
-done
 echo
-echo "== the provider redeems its vouchers on chain (deco wallet redeem)"
-DECO_DATA_DIR="$provider_dir" "$deco" wallet redeem
+echo "== each provider redeems its vouchers on chain, jobs and requests alike, one transaction each (deco wallet redeem)"
+for d in "$dir"/node1 "$dir"/node2; do
+	if DECO_DATA_DIR="$PWD/$d" "$deco" wallet -o json | grep -q '"latest"'; then
+		echo "$(basename "$d"):"
+		DECO_DATA_DIR="$PWD/$d" "$deco" wallet redeem
+	fi
+done
 echo
 echo "== final balances"
 total=0
