@@ -52,6 +52,7 @@ import (
 	"github.com/deco-network/deco/internal/store"
 	"github.com/deco-network/deco/internal/telemetry"
 	"github.com/deco-network/deco/internal/verify"
+	"github.com/deco-network/deco/internal/web"
 )
 
 // DBFile is the SQLite database in the data directory.
@@ -197,6 +198,8 @@ type Node struct {
 	apiSrv *http.Server
 	apiURL string
 	token  string
+	// dash is the web dashboard, served on the API's address.
+	dash *web.Dashboard
 
 	runCtx context.Context
 	cancel context.CancelFunc
@@ -419,6 +422,10 @@ func (n *Node) serveAPI(reg *prometheus.Registry) error {
 	}
 	n.apiURL = "http://" + n.apiLn.Addr().String()
 	handler := api.New(backend{n}, n.token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n.log, append(apiOpts, api.WithClock(n.cfg.Clock))...)
+	// The dashboard answers "/", /login, /logout and /ui/...; every other
+	// path (/v1/..., /metrics) is the REST API's, as before.
+	n.dash = web.New(web.Config{Backend: backend{n}, Logger: n.log.With("part", "dashboard"), Clock: n.cfg.Clock})
+	handler = web.Mount(handler, n.dash)
 	n.apiSrv = api.NewServer(handler, n.log)
 	n.wg.Add(1)
 	go func() {

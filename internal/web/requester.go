@@ -207,10 +207,11 @@ func (d *Dashboard) jobLogs(w http.ResponseWriter, r *http.Request, s session) {
 	}
 	d.renderFragment(w, "job", "logs", struct {
 		ID       string
+		State    job.State
 		Logs     string
 		Cut      bool
 		Terminal bool
-	}{id, buf.String(), buf.cut, state.Terminal()})
+	}{id, state, buf.String(), buf.cut, state.Terminal()})
 }
 
 // tailBuffer keeps the last max bytes written to it.

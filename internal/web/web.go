@@ -171,8 +171,10 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	// The login URL carries its code: no page sends it on as a Referer.
-	h.Set("Referrer-Policy", "no-referrer")
+	// The login URL carries its code: no page sends it to another site as
+	// a Referer. (no-referrer would make the browser send "Origin: null"
+	// with the dashboard's own forms, which the origin check refuses.)
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	if len(r.URL.RequestURI()) > api.MaxURL {
 		d.plainError(w, http.StatusRequestURITooLong, "the request URL is too long")

@@ -1,0 +1,297 @@
+package devnet_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/job"
+)
+
+// screenshots, when set, is where TestDashboardInABrowser saves a PNG of
+// every page (docs/screenshots is made with
+// go test ./internal/devnet/ -run TestDashboardInABrowser -dashboard.screenshots=$PWD/docs/screenshots).
+var screenshots = flag.String("dashboard.screenshots", "", "directory to save the dashboard's screenshots in")
+
+// needBrowser returns Debian's chromium, or skips without it unless
+// DECO_REQUIRE_BROWSER is set.
+func needBrowser(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("DECO_REQUIRE_BROWSER") != "" {
+		t.Fatal("DECO_REQUIRE_BROWSER is set and no chromium is installed (apt-get install chromium)")
+	}
+	t.Skip("no chromium (apt-get install chromium)")
+	return ""
+}
+
+// browserSpec is the job the test submits from the YAML editor: it runs
+// long enough to be seen running and writes one result file.
+const browserSpec = `apiVersion: deco/v1
+name: from-the-browser
+image: deco-busybox:latest
+command: [sh, -c, "echo started in the browser test; sleep 6; echo 42 > /outputs/answer.txt; echo done"]
+resources: {cpu: 500m, memory: 128MiB}
+timeout: 2m
+`
+
+// TestDashboardInABrowser drives the dashboard of a devnet's requester in
+// headless chromium: log in through the link `deco dashboard` prints,
+// submit a job from the YAML editor, watch it run and complete on the
+// job page (the page updates itself), download its result file, see a
+// field error of the form, filter offers, and onboard the node as a
+// provider from its page (then another node sees its offer).
+func TestDashboardInABrowser(t *testing.T) {
+	needDocker(t)
+	chrome := needBrowser(t)
+	net := startWith(t, devnet.Config{Nodes: 3})
+	defer net.Close()
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	login, err := c.DashboardLogin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(login.URL, net.Nodes[0].APIURL()+"/login?code=") {
+		t.Fatalf("login URL %q", login.URL)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Headless,
+		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer bcancel()
+	downloads := t.TempDir()
+	// The first action starts the browser, bound to bctx (not to a step's
+	// shorter context).
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	// run runs steps in the tab, each batch within a minute; on failure
+	// the page is logged.
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(bctx, time.Minute)
+		defer scancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			page, _ := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("html")))
+			at, _ := chromedp.Run(bctx, chromedp.Location())
+			t.Fatalf("%s: %v\npage at %s:\n%s", what, err, at, page)
+		}
+	}
+	// text is the text of the element sel matches.
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	location := func() string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// waitFor waits until the JavaScript expression is true on the page;
+	// the page may reload meanwhile (the job page does when its job ends).
+	waitFor := func(what, expr string, timeout time.Duration) {
+		t.Helper()
+		for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+			ectx, ecancel := context.WithTimeout(bctx, 5*time.Second)
+			ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool]("!!("+expr+")"))
+			ecancel()
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				page, _ := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("html")))
+				t.Fatalf("%s: not true within %s: %s (last error %v)\n%s", what, timeout, expr, err, page)
+			}
+		}
+	}
+	shot := func(name string) {
+		t.Helper()
+		if *screenshots == "" {
+			return
+		}
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(*screenshots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := net.Nodes[0].APIURL()
+
+	// Without a session the dashboard is the login page.
+	run("login page", chromedp.Navigate(base+"/ui/jobs"))
+	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior,
+		browser.SetDownloadBehaviorParams{Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("main"); !strings.Contains(got, "deco dashboard") {
+		t.Fatalf("without a session: %q", got)
+	}
+	shot("login")
+
+	// The printed link logs in and lands on the jobs list.
+	run("log in", chromedp.Navigate(login.URL), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if loc := location(); loc != base+"/ui/jobs" {
+		t.Fatalf("after login at %s", loc)
+	}
+	// The link works once: a second browser tab opening it is refused.
+	tab, tcancel := chromedp.NewContext(bctx)
+	if err := chromedp.Do(tab, chromedp.Navigate(login.URL)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("main")))
+	tcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(again, "not valid") {
+		t.Fatalf("second use of the link: %q", again)
+	}
+
+	// A form problem is shown at its field.
+	run("field error", chromedp.Navigate(base+"/ui/jobs/new"), chromedp.WaitVisible(chromedp.CSS("#job-form")),
+		chromedp.SetValue(chromedp.CSS(`#job-form input[name="resources.memory"]`), "1KiB"),
+		chromedp.Click(chromedp.CSS("#submit-form")),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="resources.memory"] + .field-error`)))
+	if fieldErr := text(`input[name="resources.memory"] + .field-error`); !strings.Contains(fieldErr, "at least 4MiB") {
+		t.Fatalf("memory field error %q", fieldErr)
+	}
+	shot("submit")
+
+	// Submit from the YAML editor: the browser lands on the job's page.
+	run("submit", chromedp.Navigate(base+"/ui/jobs/new"), chromedp.WaitVisible(chromedp.CSS("#yaml-form")),
+		chromedp.SetValue(chromedp.CSS(`#yaml-form textarea[name="spec"]`), browserSpec),
+		chromedp.Click(chromedp.CSS("#submit-yaml")),
+		chromedp.WaitVisible(chromedp.CSS("#job-state")))
+	loc := location()
+	m := regexp.MustCompile(`/ui/jobs/([0-9a-z]{26})$`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("after submit at %s", loc)
+	}
+	id := m[1]
+	// The page follows the job by itself: running, then completed.
+	waitFor("see it running", `document.querySelector("#job-state").textContent === "running"`, 60*time.Second)
+	waitFor("see it completed", `document.querySelector("#job-state").textContent === "completed" && document.querySelector("#files")`, 60*time.Second)
+	waitFor("see its logs", `document.querySelector("#logs pre").textContent.includes("done")`, 10*time.Second)
+	d, err := c.Job(ctx, id)
+	if err != nil || d.State != job.StateCompleted {
+		t.Fatalf("job %s: %v %v", id, d.State, err)
+	}
+	if logs := text("#logs pre"); !strings.Contains(logs, "started in the browser test") {
+		t.Fatalf("logs on the page: %q", logs)
+	}
+	shot("job")
+
+	// Download the result file by its link.
+	run("download", chromedp.Click(chromedp.CSS(`#files a[href$="/files/answer.txt"]`)))
+	var got []byte
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got, err = os.ReadFile(filepath.Join(downloads, "answer.txt")); err == nil && len(got) > 0 {
+			break
+		}
+	}
+	if string(got) != "42\n" {
+		t.Fatalf("downloaded answer.txt: %q (%v)", got, err)
+	}
+
+	// The jobs list, filtered by state.
+	run("jobs", chromedp.Navigate(base+"/ui/jobs?state=completed"))
+	if got := text("#jobs"); !strings.Contains(got, id[:8]) || !strings.Contains(got, "from-the-browser") {
+		t.Fatalf("completed jobs: %q", got)
+	}
+	shot("jobs")
+	run("spend", chromedp.Navigate(base+"/ui/spend"), chromedp.WaitVisible(chromedp.CSS(".chart canvas")))
+	if got := text("#spend-due"); got == "0" {
+		t.Fatalf("spend after a paid job: %q", got)
+	}
+	shot("spend")
+
+	// Offers, filtered with the --where language: node 1 is the cheaper.
+	run("network", chromedp.Navigate(base+"/ui/network"), chromedp.WaitVisible(chromedp.CSS("#where-form")),
+		chromedp.SetValue(chromedp.CSS(`#where-form input[name="where"]`), `price.cpu_hour <= 5`),
+		chromedp.Submit(chromedp.CSS(`#where-form input[name="where"]`)))
+	waitFor("filtered", `location.search.includes("where=") && document.querySelector(".chart canvas")`, 10*time.Second)
+	p1, p2 := net.Nodes[1].PeerID(), net.Nodes[2].PeerID()
+	if got := text("#offers"); !strings.Contains(got, p1[len(p1)-8:]) || strings.Contains(got, p2[len(p2)-8:]) {
+		t.Fatalf("offers at most 5 DECO per core-hour: %q (want node1 %s, not node2 %s)", got, p1, p2)
+	}
+	shot("network")
+	run("operator", chromedp.Navigate(base+"/ui/operator"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	shot("operator")
+
+	// Onboard the requester as a provider from its page.
+	run("onboard", chromedp.Navigate(base+"/ui/provider"), chromedp.WaitVisible(chromedp.CSS("#onboard-form")))
+	if got := text("#onboarded"); !strings.Contains(got, "Not onboarded") {
+		t.Fatalf("before onboarding: %q", got)
+	}
+	run("fill the share", chromedp.SetValue(chromedp.CSS(`#onboard-form input[name="cpu"]`), "1"),
+		chromedp.SetValue(chromedp.CSS(`#onboard-form input[name="memory"]`), "512MiB"),
+		chromedp.SetValue(chromedp.CSS(`#onboard-form input[name="disk"]`), "1GiB"),
+		chromedp.SetValue(chromedp.CSS(`#onboard-form input[name="price.cpu"]`), "2.5"),
+		chromedp.SetValue(chromedp.CSS(`#onboard-form input[name="region"]`), "browser-land"),
+		chromedp.Click(chromedp.CSS("#onboard")), chromedp.WaitVisible(chromedp.CSS("#notice")))
+	if got := text("#onboarded"); !strings.Contains(got, "Onboarded") {
+		t.Fatalf("after onboarding: %q", got)
+	}
+	v, err := c.Onboarding(ctx)
+	if err != nil || v.Current == nil || v.Current.Policy.Share.CPU != 1000 || v.Current.Policy.Prices.CPUHour.String() != "2.5" ||
+		v.Current.Policy.Region != "browser-land" {
+		t.Fatalf("onboarding after the form: %+v %v", v.Current, err)
+	}
+	// Node 1 now sees node 0's offer too.
+	if err := net.WaitForOffers(ctx, 1, 2); err != nil {
+		t.Fatalf("node 1 never saw the new provider's offer: %v", err)
+	}
+	run("provider page", chromedp.Navigate(base+"/ui/provider"), chromedp.WaitVisible(chromedp.CSS("#machine")))
+	shot("provider")
+	// A provider that ran the job shows its earnings.
+	plogin, err := mustClient(t, net.DataDir(1)).DashboardLogin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("provider's earnings", chromedp.Navigate(plogin.URL), chromedp.Navigate(net.Nodes[1].APIURL()+"/ui/provider"),
+		chromedp.WaitVisible(chromedp.CSS("#channels")))
+	if text("#earned") == "0" {
+		t.Fatalf("node 1 ran a paid job and shows no earnings")
+	}
+	shot("provider-earnings")
+}
+
+func mustClient(t *testing.T, dir string) *client.Client {
+	t.Helper()
+	c, err := client.FromDataDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
