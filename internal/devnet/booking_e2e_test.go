@@ -72,6 +72,42 @@ func charged(t *testing.T, c *client.Client, id string) (money.Amount, []market.
 	return sum, last
 }
 
+// bookingNet starts a devnet whose tasks report usage every interval and
+// returns node 0's client.
+func bookingNet(t *testing.T, interval time.Duration) (*devnet.Net, *client.Client) {
+	t.Helper()
+	net := startWith(t, devnet.Config{UsageInterval: interval})
+	t.Cleanup(net.Close)
+	c, err := client.FromDataDir(net.DataDir(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net, c
+}
+
+// book books nodes providers of 1 core each for window, and waits until
+// it holds them.
+func book(t *testing.T, c *client.Client, nodes int, window time.Duration) requester.Booking {
+	t.Helper()
+	b, err := c.Book(context.Background(), requester.BookingRequest{Nodes: nodes, Duration: job.Duration(window),
+		Resources: job.Resources{CPU: 1000, Memory: 512 << 20, Disk: 512 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+}
+
+// refusedAsEnded checks that a job sent into ended booking id is refused
+// (409, "has ended").
+func refusedAsEnded(t *testing.T, c *client.Client, id string) {
+	t.Helper()
+	_, err := c.Submit(context.Background(), bookingSpec(id, 1, 500, "true"))
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusConflict || !strings.Contains(ce.Message, "has ended") {
+		t.Fatalf("a job into the ended booking: %v", err)
+	}
+}
+
 func bookingSpec(booking string, tasks int, cpu job.MilliCPU, script string) job.Spec {
 	s := sleepSpec(script)
 	s.Booking, s.Tasks, s.Timeout = booking, tasks, job.Duration(5*time.Minute)
@@ -88,20 +124,22 @@ func bookingSpec(booking string, tasks int, cpu job.MilliCPU, script string) job
 // and a job sent into the ended booking is refused.
 func TestBookingEndToEnd(t *testing.T) {
 	needDocker(t)
-	net := startWith(t, devnet.Config{UsageInterval: 500 * time.Millisecond})
-	defer net.Close()
-	c, err := client.FromDataDir(net.DataDir(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	net, c := bookingNet(t, 500*time.Millisecond)
 	ctx := context.Background()
 	window := 10 * time.Minute
-	b, err := c.Book(ctx, requester.BookingRequest{Name: "two-nodes", Nodes: 2, Duration: job.Duration(window),
-		Resources: job.Resources{CPU: 1000, Memory: 512 << 20, Disk: 512 << 20}})
-	if err != nil {
-		t.Fatal(err)
+	// Three nodes of their own on a devnet of two providers: refused now,
+	// with the placement report, and nothing is kept (never queued).
+	_, err := c.Book(ctx, requester.BookingRequest{Nodes: 3, Duration: job.Duration(window), Resources: job.Resources{CPU: 1000}})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("booking 3 nodes of 2: %v", err)
 	}
-	b = waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+	if bs, err := c.Bookings(ctx, 0); err != nil || len(bs) != 0 {
+		t.Fatalf("after a refused booking: %v, %v", bs, err)
+	}
+	t.Logf("refused: %s", ce.Message)
+
+	b := book(t, c, 2, window)
 	providers := []string{net.Nodes[1].PeerID(), net.Nodes[2].PeerID()}
 	var booked []string
 	for _, n := range b.Nodes {
@@ -118,6 +156,15 @@ func TestBookingEndToEnd(t *testing.T) {
 	}
 	bookedAt := *b.StartsAt
 	t.Logf("booking %s on %v at %s/h", b.ID, booked, b.PerHour)
+
+	// The booking holds the providers' capacity: a job outside it waits.
+	outside, err := c.Submit(ctx, sleepSpec("true"))
+	if err != nil || outside.State != job.StateQueued {
+		t.Fatalf("a job outside the booking while it holds every core: %+v, %v", outside, err)
+	}
+	if err := c.Cancel(ctx, outside.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	// A job into the booking runs on its nodes, in task order, unplaced.
 	j, err := c.Submit(ctx, bookingSpec(b.ID, 2, 500, `echo "task $DECO_TASK_INDEX in the booking"; sleep 1`))
@@ -186,12 +233,7 @@ func TestBookingEndToEnd(t *testing.T) {
 	}
 	t.Logf("held %s of %s: charged %s, the window would be %s", held.Round(time.Millisecond), window, sum, full)
 
-	// A job into the ended booking is refused.
-	_, err = c.Submit(ctx, bookingSpec(b.ID, 1, 500, "true"))
-	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Status != http.StatusConflict || !strings.Contains(ce.Message, "has ended") {
-		t.Fatalf("a job into the cancelled booking: %v", err)
-	}
+	refusedAsEnded(t, c, b.ID)
 	if len(b.Jobs) != 2 {
 		t.Fatalf("the booking lists jobs %v, want the 2 that ran in it", b.Jobs)
 	}
@@ -202,20 +244,10 @@ func TestBookingEndToEnd(t *testing.T) {
 // job in it is stopped, and a job sent after is refused.
 func TestBookingReachesItsDeadline(t *testing.T) {
 	needDocker(t)
-	net := startWith(t, devnet.Config{UsageInterval: 500 * time.Millisecond})
-	defer net.Close()
-	c, err := client.FromDataDir(net.DataDir(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := bookingNet(t, 500*time.Millisecond)
 	ctx := context.Background()
 	window := 6 * time.Second
-	b, err := c.Book(ctx, requester.BookingRequest{Nodes: 1, Duration: job.Duration(window),
-		Resources: job.Resources{CPU: 1000, Memory: 512 << 20, Disk: 512 << 20}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+	b := book(t, c, 1, window)
 	long, err := c.Submit(ctx, bookingSpec(b.ID, 1, 1000, "sleep 300"))
 	if err != nil {
 		t.Fatal(err)
@@ -233,11 +265,7 @@ func TestBookingReachesItsDeadline(t *testing.T) {
 	if run := time.Duration(reports[0].RunMillis) * time.Millisecond; run < window-time.Second || run > window+2*time.Second {
 		t.Fatalf("the booking of %s reported %s held", window, run)
 	}
-	_, err = c.Submit(ctx, bookingSpec(b.ID, 1, 500, "true"))
-	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Status != http.StatusConflict || !strings.Contains(ce.Message, "has ended") {
-		t.Fatalf("a job into the booking past its deadline: %v", err)
-	}
+	refusedAsEnded(t, c, b.ID)
 }
 
 // TestBookingSurvivesRestarts: the booked provider's daemon restarts and
@@ -249,19 +277,9 @@ func TestBookingSurvivesRestarts(t *testing.T) {
 	needDocker(t)
 	// A provider stops a task its requester leaves unpaid for more than
 	// an interval: the requester's restart must fit in one.
-	net := startWith(t, devnet.Config{UsageInterval: 4 * time.Second})
-	defer net.Close()
-	c, err := client.FromDataDir(net.DataDir(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	net, c := bookingNet(t, 4*time.Second)
 	ctx := context.Background()
-	b, err := c.Book(ctx, requester.BookingRequest{Nodes: 1, Duration: job.Duration(5 * time.Minute),
-		Resources: job.Resources{CPU: 1000, Memory: 512 << 20, Disk: 512 << 20}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = waitBooking(t, c, b.ID, job.StateRunning, 30*time.Second)
+	b := book(t, c, 1, 5*time.Minute)
 	prov := 1
 	if b.Nodes[0].Provider == net.Nodes[2].PeerID() {
 		prov = 2
