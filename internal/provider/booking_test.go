@@ -2,14 +2,17 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/p2p"
+	"github.com/deco-network/deco/internal/store"
 )
 
 // askQuote asks the provider for a quote of spec from h (key k).
@@ -184,5 +187,74 @@ func TestBookingReachesItsDeadline(t *testing.T) {
 	until(t, events, isRunning)
 	if ev := until(t, events, hasExited); ev.State != job.StateCompleted {
 		t.Fatalf("booking at its deadline ended %s (%s)", ev.State, ev.Message)
+	}
+}
+
+// TestBookingHandsOutItsGPUs: a reservation holds the GPUs it was given,
+// and the jobs in its booking get theirs from those, one job's not
+// another's, until none is left.
+func TestBookingHandsOutItsGPUs(t *testing.T) {
+	gpus := []inventory.GPU{
+		{Index: 0, UUID: "GPU-t4-0", Vendor: inventory.VendorNVIDIA, Model: "Tesla T4"},
+		{Index: 1, UUID: "GPU-a100-1", Vendor: inventory.VendorNVIDIA, Model: "NVIDIA A100-SXM4-80GB"},
+		{Index: 2, UUID: "GPU-t4-2", Vendor: inventory.VendorNVIDIA, Model: "Tesla T4"},
+		{Index: 3, UUID: "GPU-a100-3", Vendor: inventory.VendorNVIDIA, Model: "NVIDIA A100-SXM4-80GB"},
+	}
+	p := &Provider{ledger: inventory.NewLedger(job.Resources{CPU: 8000, Memory: 32 << 30, Disk: 100 << 30, GPUs: 4}, gpus),
+		held: map[string]*held{}, now: time.Now}
+	booking := job.Spec{APIVersion: job.APIVersion, Kind: job.KindBooking, Timeout: job.Duration(time.Hour),
+		Resources: job.Resources{CPU: 4000, Memory: 8 << 30, Disk: 10 << 30, GPUs: 2, GPU: job.GPUSelector{Model: "A100"}}}
+	alloc, err := p.ledger.Reserve("reservation", booking.Resources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range alloc.GPUs {
+		if !strings.HasPrefix(id, "GPU-a100") {
+			t.Fatalf("the reservation of 2 A100s holds %v", alloc.GPUs)
+		}
+	}
+	now := time.Now()
+	p.mu.Lock()
+	p.openHeldLocked(store.Execution{ID: "reservation", Spec: booking},
+		store.Reservation{Execution: "reservation", Booking: "b", Requester: "r", StartedAt: now, EndsAt: now.Add(time.Hour)})
+	p.mu.Unlock()
+	into := func(gpus int) *job.Spec {
+		return &job.Spec{Booking: "b", Resources: job.Resources{CPU: 1000, Memory: 1 << 30, Disk: 1 << 30, GPUs: gpus}}
+	}
+	admit := func(id string, gpus int) (inventory.Allocation, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.admitBookedLocked(id, into(gpus), "r")
+	}
+	a1, err := admit("job1", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, err := admit("job2", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{a1.GPUs[0], a2.GPUs[0]}
+	if got[0] == got[1] || !slices.Contains(alloc.GPUs, got[0]) || !slices.Contains(alloc.GPUs, got[1]) {
+		t.Fatalf("the jobs got GPUs %v; the reservation holds %v", got, alloc.GPUs)
+	}
+	if _, err := admit("job3", 1); err == nil || !strings.Contains(err.Error(), "2 GPUs") {
+		t.Fatalf("a third GPU job in a booking of 2: %v", err)
+	}
+	p.mu.Lock()
+	released := p.releaseBookedLocked("job1")
+	p.mu.Unlock()
+	if !released {
+		t.Fatal("job1 was not in the booking")
+	}
+	if a3, err := admit("job3", 1); err != nil || a3.GPUs[0] != got[0] {
+		t.Fatalf("after job1 ended: %+v, %v (want its GPU %s)", a3, err, got[0])
+	}
+	// The node's own ledger still holds the reservation, and nothing more.
+	if free, _ := p.ledger.Free(); free.GPUs != 2 || free.CPU != 4000 {
+		t.Fatalf("the node's free capacity %+v, want what the reservation left", free)
+	}
+	if _, ok := p.allocationLocked("job2"); !ok {
+		t.Fatal("job2's allocation is not found")
 	}
 }
