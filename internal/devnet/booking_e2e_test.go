@@ -1,9 +1,12 @@
 package devnet_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -108,6 +111,25 @@ func refusedAsEnded(t *testing.T, c *client.Client, id string) {
 	}
 }
 
+// httpGet asks GET / of job id's port through the node's forward.
+func httpGet(ctx context.Context, c *client.Client, id, port string) (string, error) {
+	conn, err := c.Forward(ctx, id, 0, port)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.0\r\nHost: task\r\n\r\n"); err != nil {
+		return "", err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.Status + " " + string(b), err
+}
+
 func bookingSpec(booking string, tasks int, cpu job.MilliCPU, script string) job.Spec {
 	s := sleepSpec(script)
 	s.Booking, s.Tasks, s.Timeout = booking, tasks, job.Duration(5*time.Minute)
@@ -118,8 +140,9 @@ func bookingSpec(booking string, tasks int, cpu job.MilliCPU, script string) job
 // TestBookingEndToEnd books both providers of a devnet for ten minutes as
 // one gang, runs a two-task job in the booking (on the booked nodes in
 // task order, with no placement of its own, charged nothing), refuses a
-// job asking more than the booking holds, then cancels the booking early
-// while a job runs in it: that job is stopped, the bill is the time the
+// job asking more than the booking holds, runs a service job in it
+// (reached through deco forward, as root), then cancels the booking early
+// while that job runs: it is stopped, the bill is the time the
 // booking was held (its signed reports, far below the window's price),
 // and a job sent into the ended booking is refused.
 func TestBookingEndToEnd(t *testing.T) {
@@ -197,11 +220,30 @@ func TestBookingEndToEnd(t *testing.T) {
 	}
 
 	// A long job in the booking, then the booking is cancelled early.
-	long, err := c.Submit(ctx, bookingSpec(b.ID, 1, 500, "sleep 300"))
+	// A service job in the booking (where this node may forward: as root),
+	// reached through deco forward; else a batch job that runs on.
+	spec := bookingSpec(b.ID, 1, 500, "sleep 300")
+	serve := os.Geteuid() == 0
+	if serve {
+		spec = bookingSpec(b.ID, 1, 500, `mkdir -p /tmp/www && echo "served in the booking" > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /tmp/www`)
+		spec.Kind, spec.Ports = job.KindService, []job.Port{{Name: "http", Port: 8080}}
+	}
+	long, err := c.Submit(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, c, long.ID, job.StateRunning)
+	if serve {
+		var body string
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if body, err = httpGet(ctx, c, long.ID, "http"); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
+		if err != nil || body != "200 OK served in the booking\n" {
+			t.Fatalf("the service job in the booking through deco forward: %q, %v", body, err)
+		}
+	}
 	time.Sleep(time.Second)
 	cancelledAt := time.Now()
 	if err := c.CancelBooking(ctx, b.ID); err != nil {
