@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/deco
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build demo test test-short fuzz image contracts-check bench chaos clean completions deb compose-test
+.PHONY: build demo test test-short fuzz image contracts-check bench chaos clean completions deb compose-test web-assets
 
 # A static binary (no cgo): it runs on any Linux without a matching libc and
 # starts ~2 ms sooner, without the dynamic loader. go-ethereum then signs
@@ -78,6 +78,17 @@ CHAOS_PARALLEL ?= 2
 chaos:
 	$(GO) test -count=1 -timeout 0 -run '^TestChaos$$' ./internal/chaos -v \
 		$(if $(SEED),-chaos.seed=$(SEED),-chaos.n=$(CHAOS_N) -chaos.first=$(CHAOS_FIRST) -chaos.parallel=$(CHAOS_PARALLEL))
+
+# The dashboard's front-end pieces (internal/web/assets/README), fetched
+# from the npm registry at pinned versions and committed built.
+HTMX_VERSION  ?= 2.0.11
+UPLOT_VERSION ?= 1.6.32
+web-assets:
+	tmp=$$(mktemp -d) && cd $$tmp && npm install --no-audit --no-fund --no-save htmx.org@$(HTMX_VERSION) uplot@$(UPLOT_VERSION) && \
+	cp node_modules/htmx.org/dist/htmx.min.js $(CURDIR)/internal/web/assets/htmx.min.js && \
+	cp node_modules/htmx.org/LICENSE $(CURDIR)/internal/web/assets/htmx.LICENSE && \
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(CURDIR)/internal/web/assets/ && \
+	cp node_modules/uplot/LICENSE $(CURDIR)/internal/web/assets/uPlot.LICENSE && rm -rf $$tmp
 
 clean:
 	rm -rf bin dist .devnet
