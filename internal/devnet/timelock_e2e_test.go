@@ -19,6 +19,7 @@ import (
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/reputation"
+	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/store"
 	"github.com/deco-network/deco/internal/telemetry"
 )
@@ -105,7 +106,10 @@ type timeLockRun struct {
 	apps, calls, fail string
 }
 
-func startTimeLocked(t *testing.T, ctx context.Context) *timeLockRun {
+// timeLockNet starts a devnet whose provider (node 1) was told it has one
+// NVIDIA GPU, sampled with the stand-in, and returns it with the run's
+// files and node 0's client.
+func timeLockNet(t *testing.T, ctx context.Context) *timeLockRun {
 	needDocker(t)
 	script, apps, calls, fail := nvidiaStandIn(t)
 	wrap := func(ex executor.Executor) executor.Executor {
@@ -139,17 +143,36 @@ func startTimeLocked(t *testing.T, ctx context.Context) *timeLockRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := job.Spec{APIVersion: job.APIVersion, Image: image, Kind: job.KindService,
+	return &timeLockRun{t: t, ctx: ctx, net: net, c: c, apps: apps, calls: calls, fail: fail}
+}
+
+// gpuSleeper is a task that holds the GPU (as the stand-in says) until
+// stopped.
+func gpuSleeper(kind string) job.Spec {
+	return job.Spec{APIVersion: job.APIVersion, Image: image, Kind: kind,
 		Command: []string{"sh", "-c", "exec sleep 600"}, Timeout: job.Duration(10 * time.Minute),
 		Resources: job.Resources{GPUs: 1}}
-	j, err := c.Submit(ctx, spec)
+}
+
+// startTimeLocked runs a time-locked service job on the GPU.
+func startTimeLocked(t *testing.T, ctx context.Context) *timeLockRun {
+	r := timeLockNet(t, ctx)
+	j, err := r.c.Submit(ctx, gpuSleeper(job.KindService))
 	if err != nil {
 		t.Fatal(err)
 	}
-	running := waitState(t, c, j.ID, job.StateRunning)
-	r := &timeLockRun{t: t, ctx: ctx, net: net, c: c, jobID: j.ID, execution: running.ExecutionID, apps: apps, calls: calls, fail: fail}
-	// The task's own process on the GPU: its container's init.
-	out, err := exec.Command("docker", "ps", "-q", "--no-trunc", "--filter", "label="+docker.LabelExecution+"="+r.execution).Output()
+	r.jobID = j.ID
+	r.execution = waitState(t, r.c, j.ID, job.StateRunning).ExecutionID
+	r.onGPU(r.execution)
+	return r
+}
+
+// onGPU makes execution's container's init the process the stand-in
+// shows on the GPU.
+func (r *timeLockRun) onGPU(execution string) {
+	t := r.t
+	t.Helper()
+	out, err := exec.Command("docker", "ps", "-q", "--no-trunc", "--filter", "label="+docker.LabelExecution+"="+execution).Output()
 	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
 		t.Fatalf("the task's container: %q, %v", out, err)
 	}
@@ -161,8 +184,7 @@ func startTimeLocked(t *testing.T, ctx context.Context) *timeLockRun {
 	if _, err := fmt.Sscan(string(out), &r.taskPID); err != nil || r.taskPID == 0 {
 		t.Fatalf("the container's pid: %q, %v", out, err)
 	}
-	writeApps(t, apps, [2]int{r.taskPID, 30000})
-	return r
+	writeApps(t, r.apps, [2]int{r.taskPID, 30000})
 }
 
 // intervals are the requester's time-lock rows so far.
@@ -389,4 +411,69 @@ func TestTimeLockGapWithheld(t *testing.T) {
 	}
 	want := r.checkWithheld(d, gaps)
 	t.Logf("%d intervals, %d gaps, %s of %s DECO withheld", len(d.TimeLock), len(gaps), want, d.Usage[len(d.Usage)-1].Report.AmountDue)
+}
+
+// TestTimeLockBooking books the GPU provider and runs a job in the
+// booking: the reservation is time-locked, the job's container's process
+// on the GPU is the renter's (a job in the booking), and a foreign process
+// withholds the reservation's interval, as for a service job.
+func TestTimeLockBooking(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	r := timeLockNet(t, ctx)
+	b, err := r.c.Book(ctx, requester.BookingRequest{Nodes: 1, Duration: job.Duration(10 * time.Minute),
+		Resources: job.Resources{CPU: 500, Memory: 256 << 20, Disk: 256 << 20, GPUs: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = waitBooking(t, r.c, b.ID, job.StateRunning, 30*time.Second)
+	r.jobID = b.ID
+	d, err := r.c.Job(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.execution = d.ExecutionID
+	in := gpuSleeper("")
+	in.Booking = b.ID
+	in.Resources = job.Resources{CPU: 250, Memory: 64 << 20, Disk: 64 << 20, GPUs: 1}
+	j, err := r.c.Submit(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside := waitState(t, r.c, j.ID, job.StateRunning)
+	r.onGPU(inside.ExecutionID)
+	before := r.waitIntervals(len(r.intervals()) + 2)
+	writeApps(t, r.apps, [2]int{r.taskPID, 30000}, [2]int{os.Getpid(), 2048})
+	r.waitQueries(2)
+	writeApps(t, r.apps, [2]int{r.taskPID, 30000})
+	r.waitIntervals(len(r.intervals()) + 2)
+	d = r.stop()
+
+	var foreign []store.TimeLock
+	sawTask := false
+	for _, tl := range d.TimeLock {
+		if tl.Execution != r.execution {
+			t.Fatalf("interval %d of execution %s: the booking's is %s", tl.Index, tl.Execution, r.execution)
+		}
+		switch tl.Verdict {
+		case telemetry.VerdictForeign:
+			foreign = append(foreign, tl)
+		case telemetry.VerdictClean:
+			for _, p := range tl.Attestation.Processes {
+				sawTask = sawTask || (p.PID == uint32(r.taskPID) && p.Container == r.container)
+			}
+		default:
+			if int(tl.Index) > len(before) { // before the job's process was scripted the GPU was idle: clean too
+				t.Fatalf("interval %d: %s (%s)", tl.Index, tl.Verdict, tl.Reason)
+			}
+		}
+	}
+	if !sawTask {
+		t.Fatalf("the job in the booking was never attested as the renter's: %+v", d.TimeLock)
+	}
+	if len(foreign) == 0 || len(foreign) > 2 {
+		t.Fatalf("%d foreign intervals, want 1 (2 across a boundary): %+v", len(foreign), d.TimeLock)
+	}
+	want := r.checkWithheld(d, foreign)
+	t.Logf("booking: %d intervals, %d foreign, %s of %s DECO withheld", len(d.TimeLock), len(foreign), want, d.Usage[len(d.Usage)-1].Report.AmountDue)
 }
