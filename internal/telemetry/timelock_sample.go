@@ -269,7 +269,7 @@ func (w *Window) Add(r TimeLockReading) {
 		p.gone = false
 		i := slices.IndexFunc(w.procs, func(q Process) bool { return q.PID == p.PID && q.GPU == p.GPU })
 		if i < 0 {
-			w.procs = append(w.procs, p)
+			w.addProcess(p)
 			continue
 		}
 		w.procs[i].Memory = max(w.procs[i].Memory, p.Memory)
@@ -291,6 +291,26 @@ func (w *Window) Add(r TimeLockReading) {
 	}
 	if r.TaskCPU > 0 {
 		w.taskLast = max(w.taskLast, r.TaskCPU)
+	}
+}
+
+// MaxProcesses caps the processes one attestation lists (it travels in a
+// task event of at most market.MaxTaskEvent bytes).
+const MaxProcesses = 1024
+
+// addProcess lists a process new to the interval. Past MaxProcesses a
+// foreign one takes the place of one of the task's (the verdict needs
+// it); another of the task's is left out.
+func (w *Window) addProcess(p Process) {
+	if len(w.procs) < MaxProcesses {
+		w.procs = append(w.procs, p)
+		return
+	}
+	if p.Container != "" {
+		return
+	}
+	if i := slices.IndexFunc(w.procs, func(q Process) bool { return q.Container != "" }); i >= 0 {
+		w.procs[i] = p
 	}
 }
 

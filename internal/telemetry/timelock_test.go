@@ -314,3 +314,20 @@ func TestSamplerMapsProcesses(t *testing.T) {
 		t.Fatalf("an ended PID never seen in the task: foreign %+v, want pid 21377", f)
 	}
 }
+
+func TestWindowCapsProcesses(t *testing.T) {
+	w := NewWindow("x1", []string{gpu0}, 1, time.Now())
+	var many []Process
+	for i := range MaxProcesses + 10 {
+		many = append(many, Process{PID: uint32(i + 1), GPU: gpu0, Container: "c1"})
+	}
+	w.Add(TimeLockReading{Apps: many})
+	w.Add(TimeLockReading{Apps: []Process{{PID: 99999, GPU: gpu0}}})
+	a := w.Close(time.Now())
+	if len(a.Processes) != MaxProcesses {
+		t.Fatalf("%d processes attested, want at most %d", len(a.Processes), MaxProcesses)
+	}
+	if f := a.Foreign(); len(f) != 1 || f[0].PID != 99999 {
+		t.Fatalf("the foreign process past the cap was dropped: %+v", f)
+	}
+}
