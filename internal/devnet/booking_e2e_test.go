@@ -366,3 +366,53 @@ func TestBookingSurvivesRestarts(t *testing.T) {
 		t.Fatalf("reported %s held across the restarts, held %s", run, heldFor)
 	}
 }
+
+// TestBookingEndsWhileItsProviderIsDown: the booked provider's daemon is
+// down when the window ends, with a job of the booking still running in
+// its container. Started again, it ends the reservation (completed, the
+// time it was down not billed) and stops the job.
+func TestBookingEndsWhileItsProviderIsDown(t *testing.T) {
+	needDocker(t)
+	net, c := bookingNet(t, 2*time.Second)
+	ctx := context.Background()
+	window := 3 * time.Second
+	b := book(t, c, 1, window)
+	long, err := c.Submit(ctx, bookingSpec(b.ID, 1, 500, "sleep 300"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, long.ID, job.StateRunning)
+	prov := 1
+	if b.Nodes[0].Provider == net.Nodes[2].PeerID() {
+		prov = 2
+	}
+	net.Stop(prov)
+	down := time.Now()
+	time.Sleep(window + time.Second) // the window ends meanwhile
+	if err := net.Start(ctx, prov); err != nil {
+		t.Fatal(err)
+	}
+	downFor := time.Since(down)
+	for _, a := range net.Nodes[prov].Addrs() {
+		if net.Nodes[0].Connect(ctx, a) == nil {
+			break
+		}
+	}
+	waitBooking(t, c, b.ID, job.StateCompleted, 20*time.Second)
+	stopped := waitEnded(t, c, long.ID, 30*time.Second)
+	if stopped.State != job.StateFailed || !strings.Contains(stopped.Error, "the booking it ran in ended") {
+		t.Fatalf("the job whose booking ended while its provider was down ended %s (%q)", stopped.State, stopped.Error)
+	}
+	// The provider's last signed report (the requester, attaching after
+	// the end, may not have seen it) claims the time it was up, not the
+	// time it was down.
+	us, err := net.Nodes[prov].Store().Usages(ctx, store.RoleProvider, b.Nodes[0].Execution)
+	if err != nil || len(us) == 0 {
+		t.Fatalf("the provider's reports of the reservation: %d, %v", len(us), err)
+	}
+	last := us[len(us)-1].Report
+	if run := time.Duration(last.RunMillis) * time.Millisecond; !last.Final || run > down.Sub(*b.StartsAt)+time.Second {
+		t.Fatalf("final %v report of %s held; the provider was up %s of it, then down %s", last.Final, run, down.Sub(*b.StartsAt), downFor)
+	}
+	refusedAsEnded(t, c, b.ID)
+}

@@ -271,7 +271,13 @@ func (p *Provider) resumeHeld(ctx context.Context, e store.Execution) bool {
 	p.running[e.ID] = &running{requester: e.Requester}
 	h := p.openHeldLocked(e, r)
 	p.mu.Unlock()
-	p.resumeMeter(ctx, e.ID, r.StartedAt)
+	// The meter resumes from the run time last reported: the time the
+	// daemon was down is not billed (the deadline stays where it was).
+	started := p.now()
+	if us, err := p.cfg.Store.Usages(ctx, store.RoleProvider, e.ID); err == nil && len(us) > 0 {
+		started = started.Add(-time.Duration(us[len(us)-1].Report.RunMillis) * time.Millisecond)
+	}
+	p.resumeMeter(ctx, e.ID, started)
 	out := p.newFeed(e.ID, job.StateRunning)
 	p.log.Info("took up a booking reservation of an earlier run", "execution", e.ID, "booking", r.Booking, "until", r.EndsAt)
 	p.wg.Add(1)
@@ -282,19 +288,27 @@ func (p *Provider) resumeHeld(ctx context.Context, e store.Execution) bool {
 	return true
 }
 
-// endOrphanReservations marks ended the reservations recorded as held
-// whose execution did not come back with this start.
-func (p *Provider) endOrphanReservations(ctx context.Context) {
+// reconcileBookings, after a restart, marks ended the reservations
+// recorded as held whose execution did not come back (live lists those
+// that did), and stops the jobs found running in a booking that is no
+// longer held here (it ended while the daemon was down).
+func (p *Provider) reconcileBookings(ctx context.Context, execs []store.Execution, live map[string]bool) {
 	rs, err := p.cfg.Store.HeldReservations(ctx)
 	if err != nil {
 		p.log.Warn("list reservations", "err", err)
-		return
 	}
 	p.mu.Lock()
-	var orphans []string
+	var orphans, stray []string
 	for _, r := range rs {
 		if p.held[r.Execution] == nil {
 			orphans = append(orphans, r.Execution)
+		}
+	}
+	for _, e := range execs {
+		if e.Spec.InBooking() && live[e.ID] {
+			if _, ok := p.allocationLocked(e.ID); !ok {
+				stray = append(stray, e.ID)
+			}
 		}
 	}
 	p.mu.Unlock()
@@ -302,5 +316,9 @@ func (p *Provider) endOrphanReservations(ctx context.Context) {
 		if err := p.cfg.Store.EndReservation(ctx, id, p.now()); err != nil {
 			p.log.Warn("end reservation", "execution", id, "err", err)
 		}
+	}
+	for _, id := range stray {
+		p.log.Info("the booking of a reattached job is no longer held; stopping it", "execution", id)
+		p.stopFor(ctx, id, ErrBookingEnded)
 	}
 }

@@ -511,7 +511,7 @@ func (p *Provider) recover(ctx context.Context) error {
 		}
 		p.log.Warn("execution lost with an earlier run", "execution", e.ID)
 	}
-	p.endOrphanReservations(ctx)
+	p.reconcileBookings(ctx, execs, live)
 	for name, ex := range p.cfg.Executors {
 		rec, ok := ex.(exec.Reconciler)
 		if !ok {
