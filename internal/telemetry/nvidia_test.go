@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -29,23 +28,7 @@ func TestParseNvidiaUse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			out, err := os.ReadFile(filepath.Join("testdata", "nvidia-smi-use", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := ParseNvidiaUse(out)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %+v\nwant %+v", got, tt.want)
-			}
+			checkParse(t, filepath.Join("testdata", "nvidia-smi-use", tt.file), ParseNvidiaUse, tt.want, tt.wantErr)
 		})
 	}
 }

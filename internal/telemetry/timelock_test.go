@@ -41,24 +41,31 @@ func TestParseComputeApps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			out, err := os.ReadFile(filepath.Join("testdata", "nvidia-smi-compute-apps", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := ParseComputeApps(out)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %+v, want %+v", got, tt.want)
-			}
+			checkParse(t, filepath.Join("testdata", "nvidia-smi-compute-apps", tt.file), ParseComputeApps, tt.want, tt.wantErr)
 		})
+	}
+}
+
+// checkParse parses the testdata file with parse and checks the result is
+// want, or the error holds wantErr when one is wanted.
+func checkParse[T any](t *testing.T, file string, parse func([]byte) (T, error), want T, wantErr string) {
+	t.Helper()
+	out, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := parse(out)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want one containing %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 }
 

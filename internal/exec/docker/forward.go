@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-
-	"github.com/moby/moby/client"
-
-	"github.com/deco-network/deco/internal/exec"
 )
 
 // DialPort connects to TCP port on the loopback of a running execution's
@@ -18,13 +14,9 @@ func (e *Executor) DialPort(ctx context.Context, executionID string, port int) (
 	if port < 1 || port > 65535 {
 		return nil, fmt.Errorf("port %d is out of range", port)
 	}
-	ins, err := e.cli.ContainerInspect(ctx, containerName(executionID), client.ContainerInspectOptions{})
+	c, err := e.own(ctx, executionID)
 	if err != nil {
-		return nil, notFound(executionID, fmt.Errorf("inspect execution %s: %w", executionID, err))
-	}
-	c := ins.Container
-	if c.Config == nil || c.Config.Labels[LabelExecution] != executionID || (e.opts.nodeID != "" && c.Config.Labels[LabelNode] != e.opts.nodeID) {
-		return nil, fmt.Errorf("execution %s: %w", executionID, exec.ErrNotFound)
+		return nil, err
 	}
 	if c.State == nil || !c.State.Running || c.State.Pid == 0 {
 		return nil, fmt.Errorf("execution %s is not running", executionID)
