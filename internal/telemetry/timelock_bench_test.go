@@ -22,7 +22,9 @@ func cpuTime(b *testing.B) time.Duration {
 	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids); err != nil {
 		b.Fatal(err)
 	}
-	tv := func(t syscall.Timeval) time.Duration { return time.Duration(t.Sec)*time.Second + time.Duration(t.Usec)*time.Microsecond }
+	tv := func(t syscall.Timeval) time.Duration {
+		return time.Duration(t.Sec)*time.Second + time.Duration(t.Usec)*time.Microsecond
+	}
 	return tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime)
 }
 
