@@ -206,11 +206,50 @@ func (s TimeLockSampler) Apps(ctx context.Context, containers []string) ([]Proce
 		return nil, fmt.Errorf("nvidia-smi compute apps: %w", err)
 	}
 	procs := make([]Process, len(apps))
+	gone := false
 	for i, a := range apps {
 		procs[i] = Process{PID: a.PID, GPU: a.GPU, Memory: a.Memory}
 		procs[i].Container, procs[i].gone = s.Procfs.containerOf(a.PID, containers)
+		gone = gone || procs[i].gone
+	}
+	if gone && s.Procfs.HidesProcesses() {
+		// A process missing from /proc may be one it hides, not one that
+		// ended: nothing can be told of it.
+		return nil, ErrProcfsHidden
 	}
 	return procs, nil
+}
+
+// ErrProcfsHidden means the node's /proc hides other users' processes
+// (hidepid, systemd's ProtectProc=invisible), so the time-lock cannot map
+// GPU processes to containers.
+var ErrProcfsHidden = errors.New("/proc hides other users' processes (hidepid, ProtectProc=invisible): the time-lock cannot tell the task's GPU processes from foreign ones (a GPU provider's unit sets ProtectProc=default: deploy/deco-gpu.conf)")
+
+// HidesProcesses reports whether the procfs is mounted with hidepid set
+// to hide other users' processes (the mount's options in
+// /proc/self/mountinfo: hidepid=1, 2, noaccess or invisible).
+func (p Procfs) HidesProcesses() bool {
+	b, err := os.ReadFile(p.path("self", "mountinfo"))
+	if err != nil {
+		return false
+	}
+	root := p.Root
+	if root == "" {
+		root = "/proc"
+	}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		// id parent major:minor root mountpoint options ... - fstype source superoptions
+		if len(f) < 10 || f[4] != root {
+			continue
+		}
+		for _, o := range strings.Split(f[len(f)-1], ",") {
+			if v, ok := strings.CutPrefix(o, "hidepid="); ok && v != "0" && v != "off" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Utilization reads the utilisation and memory of the GPUs named by

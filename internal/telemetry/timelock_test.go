@@ -338,3 +338,37 @@ func TestWindowCapsProcesses(t *testing.T) {
 		t.Fatalf("the foreign process past the cap was dropped: %+v", f)
 	}
 }
+
+func TestSamplerRefusesHiddenProcfs(t *testing.T) {
+	out, err := os.ReadFile(filepath.Join("testdata", "nvidia-smi-compute-apps", "two-gpus.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, super string
+		want        error
+	}{
+		{"hidepid=invisible (systemd ProtectProc=invisible)", "rw,hidepid=invisible", ErrProcfsHidden},
+		{"hidepid=2", "rw,hidepid=2", ErrProcfsHidden},
+		{"hidepid=0", "rw,hidepid=0", nil},
+		{"no hidepid", "rw", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := fakeProcfs(t, map[string]string{"21345": "0::/\n"}, "cpu 1 0 0 0\n") // 21377 and 9001 absent
+			if err := os.MkdirAll(filepath.Join(fs.Root, "self"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			mi := "22 27 0:21 / " + fs.Root + " rw,relatime - proc proc " + tt.super + "\n"
+			if err := os.WriteFile(filepath.Join(fs.Root, "self", "mountinfo"), []byte(mi), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := TimeLockSampler{Runner: &scripted{out: out}, Procfs: fs}.Apps(context.Background(), nil)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if (Procfs{}).HidesProcesses() {
+		t.Log("this host's /proc hides other users' processes")
+	}
+}
