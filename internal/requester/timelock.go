@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
@@ -34,10 +35,14 @@ func (r *Requester) checkTimeLock(ctx context.Context, j *store.Job, t *payTrack
 			Verdict: verdict, Reason: telemetry.Reason(a, why), Withheld: telemetry.Withheld(verdict, t.amount, u.AmountDue), At: r.now()}
 		if a != nil && !errors.Is(why, telemetry.ErrTimeLockSignature) {
 			// The provider's own statement, even of a gap: kept, and the
-			// next interval starts at its end (one bad interval is not
-			// every later one).
+			// next interval starts at its end.
 			row.Attestation, row.Start, row.End = a, a.Start, a.End
 			t.timeLockEnd = a.End
+		} else {
+			// No statement of the provider's: the interval is withheld,
+			// and the next may start anywhere (one missing interval is
+			// not every later one).
+			t.timeLockEnd = time.Time{}
 		}
 		if err := r.cfg.Store.PutTimeLock(ctx, store.RoleRequester, row); err != nil {
 			return 0, err
