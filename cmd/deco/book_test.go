@@ -1,11 +1,20 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/deco-network/deco/internal/devnet"
+	dockerexec "github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/requester"
 )
 
 func TestBookFlags(t *testing.T) {
@@ -42,5 +51,85 @@ func TestBookFlags(t *testing.T) {
 	}
 	if br.Nodes != 2 || br.Duration != job.Duration(90*time.Minute) || br.Resources.GPUs != 1 || br.Resources.CPU != 4000 || br.MaxPricePerHour.String() != "0.5" {
 		t.Fatalf("request %+v", br)
+	}
+}
+
+// TestBookCLIAgainstDevnet books a node with deco book, lists and
+// describes it, runs a job in it with deco run --booking (its output and
+// exit code come back as from any run), and cancels it.
+func TestBookCLIAgainstDevnet(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	d, derr := dockerexec.New(ctx, dockerexec.Config{})
+	cancel()
+	if derr != nil {
+		if os.Getenv("DECO_REQUIRE_DOCKER") != "" {
+			t.Fatalf("DECO_REQUIRE_DOCKER is set: %v", derr)
+		}
+		t.Skipf("no Docker engine: %v", derr)
+	}
+	d.Close()
+	if out, err := exec.Command(filepath.Join("..", "..", "scripts", "build-busybox-image.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("build image: %v\n%s", err, out)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: t.TempDir()})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+	req := []string{"--data-dir", net.DataDir(0)}
+
+	out, _, err := deco(t, append(req, "book", "--nodes", "1", "--cpu", "1", "--hours", "0.5", "--name", "cli", "-o", "json")...)
+	if err != nil {
+		t.Fatalf("book: %v\n%s", err, out)
+	}
+	var b requester.Booking
+	if err := json.Unmarshal([]byte(out), &b); err != nil || b.ID == "" || b.Duration != job.Duration(30*time.Minute) {
+		t.Fatalf("book -o json: %v %+v", err, b)
+	}
+	// It holds its node once its reservation runs.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, _, err = deco(t, append(req, "booking", "describe", b.ID)...)
+		if err == nil && strings.Contains(out, "State:     running") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("describe: %v\n%s", err, out)
+		}
+	}
+	for _, want := range []string{"Booking:   " + b.ID, "Name:      cli", "Each node: 1 CPU", "Window:    30m0s", "DECO per hour"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("describe lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, net.Nodes[1].PeerID()) && !strings.Contains(out, net.Nodes[2].PeerID()) {
+		t.Fatalf("describe names no provider of the devnet:\n%s", out)
+	}
+	if out, _, err = deco(t, append(req, "bookings")...); err != nil || !strings.Contains(out, b.ID) || !strings.Contains(out, "running") {
+		t.Fatalf("bookings: %v\n%s", err, out)
+	}
+	out, errOut, err := deco(t, append(req, "run", "--booking", b.ID, "--cpu", "0.5", "deco-busybox:latest", "--", "sh", "-c", "echo in the booking; exit 4")...)
+	var ee exitError
+	if !errors.As(err, &ee) || ee.code != 4 || out != "in the booking\n" {
+		t.Fatalf("run --booking: err %v out %q stderr %q", err, out, errOut)
+	}
+	if out, _, err = deco(t, append(req, "booking", "describe", b.ID)...); err != nil || !strings.Contains(out, "Jobs in it: 1") {
+		t.Fatalf("describe after a job: %v\n%s", err, out)
+	}
+	if out, _, err = deco(t, append(req, "booking", "cancel", b.ID)...); err != nil || !strings.Contains(out, "cancelling booking "+b.ID) {
+		t.Fatalf("cancel: %v\n%s", err, out)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, _, err = deco(t, append(req, "bookings")...)
+		if err == nil && strings.Contains(out, "cancelled") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bookings after cancel: %v\n%s", err, out)
+		}
+	}
+	if _, _, err = deco(t, append(req, "run", "--booking", b.ID, "deco-busybox:latest", "--", "true")...); err == nil || !strings.Contains(err.Error(), "has ended") {
+		t.Fatalf("run into the cancelled booking: %v", err)
 	}
 }
