@@ -98,7 +98,7 @@ func TestBookCLIAgainstDevnet(t *testing.T) {
 			t.Fatalf("describe: %v\n%s", err, out)
 		}
 	}
-	for _, want := range []string{"Booking:   " + b.ID, "Name:      cli", "Each node: 1 CPU", "Window:    30m0s", "DECO per hour"} {
+	for _, want := range []string{"Booking:   " + b.ID, "Name:      cli", "Each node: 1 CPU", "Window:    30m, from ", "DECO per hour"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("describe lacks %q:\n%s", want, out)
 		}
