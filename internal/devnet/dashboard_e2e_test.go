@@ -2,6 +2,7 @@ package devnet_test
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"os"
 	"os/exec"
@@ -16,7 +17,10 @@ import (
 
 	"github.com/deco-network/deco/client"
 	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/operator"
 )
 
 // screenshots, when set, is where TestDashboardInABrowser saves a PNG of
@@ -237,17 +241,16 @@ func TestDashboardInABrowser(t *testing.T) {
 	shot("spend")
 
 	// Offers, filtered with the --where language: node 1 is the cheaper.
-	run("network", chromedp.Navigate(base+"/ui/network"), chromedp.WaitVisible(chromedp.CSS("#where-form")),
-		chromedp.SetValue(chromedp.CSS(`#where-form input[name="where"]`), `price.cpu_hour <= 5`),
+	run("network", chromedp.Navigate(base+"/ui/network"), chromedp.WaitVisible(chromedp.CSS("#offers-chart")))
+	shot("network")
+	run("filter offers", chromedp.SetValue(chromedp.CSS(`#where-form input[name="where"]`), `price.cpu_hour <= 5`),
 		chromedp.Submit(chromedp.CSS(`#where-form input[name="where"]`)))
-	waitFor("filtered", `location.search.includes("where=") && document.querySelector(".chart canvas")`, 10*time.Second)
+	waitFor("filtered", `location.search.includes("where=") && document.querySelector("#offers-chart rect.free")`, 10*time.Second)
 	p1, p2 := net.Nodes[1].PeerID(), net.Nodes[2].PeerID()
 	if got := text("#offers"); !strings.Contains(got, p1[len(p1)-8:]) || strings.Contains(got, p2[len(p2)-8:]) {
 		t.Fatalf("offers at most 5 DECO per core-hour: %q (want node1 %s, not node2 %s)", got, p1, p2)
 	}
-	shot("network")
-	run("operator", chromedp.Navigate(base+"/ui/operator"), chromedp.WaitVisible(chromedp.CSS("h1")))
-	shot("operator")
+	shot("network-filtered")
 
 	// Onboard the requester as a provider from its page.
 	run("onboard", chromedp.Navigate(base+"/ui/provider"), chromedp.WaitVisible(chromedp.CSS("#onboard-form")))
@@ -285,6 +288,37 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatalf("node 1 ran a paid job and shows no earnings")
 	}
 	shot("provider-earnings")
+
+	// An operator certifies nodes 1 and 2 and publishes its pools and
+	// specs: node 1's operator page shows them.
+	op, err := identity.Generate(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{1, 2} {
+		cert, err := operator.Issue(op, net.Nodes[i].PeerID(), time.Now(), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mustClient(t, net.DataDir(i)).SetOperatorCert(ctx, cert); err != nil {
+			t.Fatal(err)
+		}
+	}
+	version := publish(ctx, t, op, mustClient(t, net.DataDir(1)), operator.Body{
+		Groups: []operator.Group{{Name: "lab-1", Members: []identity.Address{net.Nodes[0].Address()}}},
+		Specs:  []operator.Spec{{Name: "small", Resources: job.Resources{CPU: 500, Memory: 256 << 20}, PricePerHour: 36 * money.Unit}},
+		Pools: []operator.Pool{{Name: "farm-a", Nodes: []string{net.Nodes[1].PeerID()}, Specs: []string{"small"}},
+			{Name: "lab", Nodes: []string{net.Nodes[2].PeerID()}, Groups: []string{"lab-1"}}},
+	})
+	waitPolicyOn(t, net, op.Address(), version, 1, 2)
+	run("operator", chromedp.Navigate(net.Nodes[1].APIURL()+"/ui/operator"), chromedp.WaitVisible(chromedp.CSS("#operator-cert")))
+	if got := text("#operator-cert"); !strings.Contains(got, op.Address().String()) || !strings.Contains(got, "farm-a") {
+		t.Fatalf("operator page of node 1: %q", got)
+	}
+	if got := text("main"); !strings.Contains(got, "small") || !strings.Contains(got, "lab-1") {
+		t.Fatalf("operator page lacks the policy's spec or group: %q", got)
+	}
+	shot("operator")
 }
 
 func mustClient(t *testing.T, dir string) *client.Client {

@@ -174,7 +174,7 @@ func TestUsageTotalMigration(t *testing.T) {
 	// later migrations).
 	for _, q := range []string{"DROP TABLE usage_samples", "ALTER TABLE usage_reports DROP COLUMN cpu_millis", "ALTER TABLE usage_reports DROP COLUMN memory_peak",
 		"ALTER TABLE usage_reports DROP COLUMN gpu_millis", "ALTER TABLE usage_reports DROP COLUMN gpu_memory_peak",
-		"DROP TABLE verifications", "DROP TABLE commitments", "ALTER TABLE jobs DROP COLUMN role", "DROP INDEX jobs_listing", "DROP INDEX jobs_state_listing", "DROP INDEX jobs_parent", "ALTER TABLE jobs DROP COLUMN task_index", "ALTER TABLE jobs DROP COLUMN parent_id",
+		"DROP TABLE verifications", "DROP TABLE commitments", "ALTER TABLE jobs DROP COLUMN role", "DROP INDEX jobs_listing", "DROP INDEX jobs_state_listing", "DROP INDEX jobs_find", "DROP INDEX jobs_parent", "ALTER TABLE jobs DROP COLUMN task_index", "ALTER TABLE jobs DROP COLUMN parent_id",
 		"DELETE FROM pay_channels", "ALTER TABLE pay_channels DROP COLUMN usage_total", "PRAGMA user_version = 6", "DROP TABLE schema_migrations"} {
 		if _, err := s.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/operator"
@@ -15,11 +16,10 @@ import (
 // drawn by assets/app.js.
 type chart struct {
 	Title string `json:"title"`
-	// Time: X are Unix seconds (else categories named by Labels).
+	// Time: X are Unix seconds.
 	Time   bool      `json:"time"`
 	Bars   bool      `json:"bars"`
 	X      []float64 `json:"x"`
-	Labels []string  `json:"labels,omitempty"`
 	Series []series  `json:"series"`
 }
 
@@ -120,27 +120,45 @@ func dayChart(from time.Time, days int, lines []operator.Line, label string) *ch
 // decimal is an amount in whole tokens.
 func decimal(a money.Amount) float64 { return float64(a) / float64(money.Unit) }
 
+// offerBar is one offer's row of the offers chart, drawn as inline SVG:
+// free and total CPU as bars on one scale, the CPU price as a bar on
+// another (widths in pixels of barWidth).
+type offerBar struct {
+	Node, Label        string
+	Free, Total, Price string
+	FreeW, TotalW      int
+	PriceW             int
+}
+
+// barWidth is the widest bar of the offers chart, in pixels.
+const barWidth = 320
+
 // offersChart draws each offer's free and total CPU (cores) and its CPU
-// price per core-hour.
-func offersChart(offers []offer.Offer) *chart {
-	if len(offers) == 0 {
-		return nil
+// price per core-hour, scaled to the largest of each.
+func offersChart(offers []offer.Offer) []offerBar {
+	var maxCPU job.MilliCPU
+	var maxPrice money.Amount
+	for _, o := range offers {
+		maxCPU, maxPrice = max(maxCPU, o.Total.CPU, o.Free.CPU), max(maxPrice, o.Prices.CPUHour)
 	}
-	c := &chart{Title: "offered capacity and prices", Bars: true,
-		Series: []series{{Label: "free CPU (cores)"}, {Label: "total CPU (cores)"}, {Label: "price (DECO per core-hour)", Axis: 1}}}
-	for i, o := range offers {
-		c.X = append(c.X, float64(i))
-		name := o.Node
-		if len(name) > 8 {
-			name = "…" + name[len(name)-6:]
+	scale := func(v, top float64) int {
+		if top <= 0 {
+			return 0
+		}
+		return int(v / top * barWidth)
+	}
+	var out []offerBar
+	for _, o := range offers {
+		label := o.Node
+		if len(label) > 8 {
+			label = "…" + label[len(label)-8:]
 		}
 		if o.Region != "" {
-			name += " " + o.Region
+			label += " " + o.Region
 		}
-		c.Labels = append(c.Labels, name)
-		c.Series[0].Values = append(c.Series[0].Values, ptr(float64(o.Free.CPU)/1000))
-		c.Series[1].Values = append(c.Series[1].Values, ptr(float64(o.Total.CPU)/1000))
-		c.Series[2].Values = append(c.Series[2].Values, ptr(decimal(o.Prices.CPUHour)))
+		out = append(out, offerBar{Node: o.Node, Label: label, Free: o.Free.CPU.String(), Total: o.Total.CPU.String(), Price: o.Prices.CPUHour.String(),
+			FreeW: scale(float64(o.Free.CPU), float64(maxCPU)), TotalW: scale(float64(o.Total.CPU), float64(maxCPU)),
+			PriceW: scale(float64(o.Prices.CPUHour), float64(maxPrice))})
 	}
-	return c
+	return out
 }

@@ -20,7 +20,7 @@ type networkData struct {
 	Where string
 	// WhereError is the query's problem, shown at its field.
 	WhereError string
-	Chart      *chart
+	Bars       []offerBar
 }
 
 // networkPage lists peers and offers, the offers filtered with the query
@@ -45,6 +45,6 @@ func (d *Dashboard) networkPage(w http.ResponseWriter, r *http.Request, s sessio
 	if status == http.StatusOK {
 		data.Offers = offers
 	}
-	data.Chart = offersChart(data.Offers)
+	data.Bars = offersChart(data.Offers)
 	d.render(w, status, "network", s, data)
 }

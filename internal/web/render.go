@@ -76,7 +76,8 @@ func funcs() template.FuncMap {
 			return t.UTC().Format("15:04:05.000")
 		},
 		"millis": func(ms uint64) string { return (time.Duration(ms) * time.Millisecond).String() },
-		"bytes":  func(n uint64) string { return job.ByteSize(n).String() },
+		"bytes":  human,
+		"size":   func(b job.ByteSize) string { return human(uint64(b)) },
 		"dash": func(s string) string {
 			if s == "" {
 				return "-"
@@ -102,7 +103,26 @@ func funcs() template.FuncMap {
 		},
 		"terminal": func(s job.State) bool { return s.Terminal() },
 		"join":     strings.Join,
-		"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", f) },
-		"score":    func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"add":      func(a, b int) int { return a + b },
+		// row and rows lay out the offers chart: 28 px a row under a
+		// 24 px header.
+		"row":   func(i int) int { return 24 + 28*i },
+		"rows":  func(n int) int { return 24 + 28*n + 4 },
+		"pct":   func(f float64) string { return fmt.Sprintf("%.0f%%", f) },
+		"score": func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	}
+}
+
+// human formats a byte count for reading: 3.9MiB, 23.5GiB.
+func human(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%dB", n)
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 5 {
+		v /= unit
+		i++
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", v), ".0") + []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}[i]
 }

@@ -57,6 +57,9 @@ func (d *Dashboard) submit(w http.ResponseWriter, r *http.Request, s session) {
 		data.Values[f] = r.PostFormValue(f)
 	}
 	data.YAML = r.PostFormValue("spec")
+	if data.Mode != "yaml" && data.YAML == "" {
+		data.YAML = exampleSpec // the other editor, as a new page has it
+	}
 	var spec job.Spec
 	var err error
 	switch data.Mode {

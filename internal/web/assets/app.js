@@ -13,25 +13,28 @@
     var series = [{}];
     var axes = [{}];
     var right = false;
+    // Bars stand side by side around their x.
     c.series.forEach(function (s, i) {
       data.push(s.values);
-      var o = { label: s.label, stroke: colors[i % colors.length], width: 2, scale: s.axis ? "r" : "y", spanGaps: true };
+      var color = colors[i % colors.length];
+      var o = { label: s.label, stroke: color, width: 2, scale: s.axis ? "r" : "y", spanGaps: true };
       if (c.bars) {
-        o.fill = colors[i % colors.length] + "99";
-        o.paths = uPlot.paths.bars({ size: [0.6 / c.series.length, 60], align: 0 });
+        o.fill = color + "99";
+        o.paths = uPlot.paths.bars({ size: [0.7 / c.series.length, 80], align: c.series.length === 1 ? 0 : (i === 0 ? -1 : 1) });
         o.points = { show: false };
       }
       if (s.axis) right = true;
       series.push(o);
     });
-    if (!c.time) {
-      axes[0] = { values: function (u, vals) { return vals.map(function (v) { return c.labels && Number.isInteger(v) ? (c.labels[v] || "") : ""; }); } };
-    }
     axes.push({ scale: "y" });
     if (right) axes.push({ scale: "r", side: 1, grid: { show: false } });
     var opts = {
       title: c.title, width: Math.max(320, el.clientWidth - 16), height: 240,
-      scales: { x: { time: !!c.time, range: c.time ? undefined : function (u, min, max) { return [min - 0.5, max + 0.5]; } } },
+      // Bars need room beside the first and last x.
+      scales: { x: { time: !!c.time, range: !c.bars ? undefined : function (u, min, max) {
+        var step = c.x.length > 1 ? c.x[1] - c.x[0] : 1;
+        return [min - 0.6 * step, max + 0.6 * step];
+      } } },
       series: series, axes: axes
     };
     el.dataset.drawn = "1";
