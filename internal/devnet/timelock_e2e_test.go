@@ -109,7 +109,7 @@ type timeLockRun struct {
 // timeLockNet starts a devnet whose provider (node 1) was told it has one
 // NVIDIA GPU, sampled with the stand-in, and returns it with the run's
 // files and node 0's client.
-func timeLockNet(t *testing.T, ctx context.Context) *timeLockRun {
+func timeLockNet(t *testing.T, ctx context.Context, interval time.Duration) *timeLockRun {
 	needDocker(t)
 	script, apps, calls, fail := nvidiaStandIn(t)
 	wrap := func(ex executor.Executor) executor.Executor {
@@ -118,7 +118,7 @@ func timeLockNet(t *testing.T, ctx context.Context) *timeLockRun {
 		}
 		return ex
 	}
-	net := startWith(t, devnet.Config{Nodes: 2, UsageInterval: time.Second,
+	net := startWith(t, devnet.Config{Nodes: 2, UsageInterval: interval,
 		WrapExecutors: map[int]func(executor.Executor) executor.Executor{1: wrap}})
 	t.Cleanup(func() { net.Close() })
 	prov := net.Nodes[1]
@@ -154,9 +154,10 @@ func gpuSleeper(kind string) job.Spec {
 		Resources: job.Resources{GPUs: 1}}
 }
 
-// startTimeLocked runs a time-locked service job on the GPU.
-func startTimeLocked(t *testing.T, ctx context.Context) *timeLockRun {
-	r := timeLockNet(t, ctx)
+// startTimeLocked runs a time-locked service job on the GPU, with usage
+// reports every interval.
+func startTimeLocked(t *testing.T, ctx context.Context, interval time.Duration) *timeLockRun {
+	r := timeLockNet(t, ctx, interval)
 	j, err := r.c.Submit(ctx, gpuSleeper(job.KindService))
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +309,7 @@ func (r *timeLockRun) checkWithheld(d api.JobDetail, failed []store.TimeLock) mo
 func TestTimeLockForeignProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r := startTimeLocked(t, ctx)
+	r := startTimeLocked(t, ctx, time.Second)
 	// Two whole intervals with the task's process on the GPU.
 	before := r.waitIntervals(len(r.waitIntervals(1)) + 2)
 
@@ -376,7 +377,7 @@ func TestTimeLockForeignProcess(t *testing.T) {
 func TestTimeLockGapWithheld(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r := startTimeLocked(t, ctx)
+	r := startTimeLocked(t, ctx, time.Second)
 	before := r.waitIntervals(len(r.waitIntervals(1)) + 2)
 	if err := os.WriteFile(r.fail, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -420,7 +421,7 @@ func TestTimeLockGapWithheld(t *testing.T) {
 func TestTimeLockBooking(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r := timeLockNet(t, ctx)
+	r := timeLockNet(t, ctx, time.Second)
 	b, err := r.c.Book(ctx, requester.BookingRequest{Nodes: 1, Duration: job.Duration(10 * time.Minute),
 		Resources: job.Resources{CPU: 500, Memory: 256 << 20, Disk: 256 << 20, GPUs: 1}})
 	if err != nil {
@@ -476,4 +477,40 @@ func TestTimeLockBooking(t *testing.T) {
 	}
 	want := r.checkWithheld(d, foreign)
 	t.Logf("booking: %d intervals, %d foreign, %s of %s DECO withheld", len(d.TimeLock), len(foreign), want, d.Usage[len(d.Usage)-1].Report.AmountDue)
+}
+
+// TestTimeLockAcrossProviderRestart restarts the provider's daemon while
+// a time-locked service job runs on it: the task is reattached and its
+// time-lock goes on from the last interval the provider kept, with no
+// index skipped and each interval starting where the one before ended
+// (the one spanning the restart included), all clean and paid.
+func TestTimeLockAcrossProviderRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// Reports every 5 s: the requester reattaches within one interval of
+	// the restart (0.5 to 3.5 s here), as the provider requires to run on.
+	r := startTimeLocked(t, ctx, 5*time.Second)
+	before := r.waitIntervals(len(r.waitIntervals(1)) + 1)
+	if err := r.net.Restart(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	r.waitIntervals(len(before) + 2)
+	d := r.stop()
+	ts := d.TimeLock
+	if d.ExecutionID != r.execution {
+		t.Fatalf("the job ran again as execution %s: the restart lost %s", d.ExecutionID, r.execution)
+	}
+	for i, tl := range ts {
+		if tl.Index != uint64(i+1) || tl.Verdict != telemetry.VerdictClean || tl.Attestation == nil {
+			t.Fatalf("interval %d: index %d, %s (%s): %+v", i+1, tl.Index, tl.Verdict, tl.Reason, ts)
+		}
+		if i > 0 && !tl.Attestation.Start.Equal(ts[i-1].Attestation.End) {
+			t.Fatalf("interval %d starts at %s, interval %d ended at %s", tl.Index, tl.Attestation.Start, i, ts[i-1].Attestation.End)
+		}
+	}
+	last := d.Usage[len(d.Usage)-1].Report
+	if paid := d.Vouchers[len(d.Vouchers)-1].Voucher.Cumulative; paid != last.AmountDue {
+		t.Fatalf("last voucher %s, the amount due %s: nothing should be withheld", paid, last.AmountDue)
+	}
+	t.Logf("%d intervals across the restart (%d before it), all clean; %s DECO paid", len(ts), len(before), last.AmountDue)
 }
