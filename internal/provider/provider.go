@@ -600,6 +600,10 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 	if err != nil {
 		return alloc, nil, err
 	}
+	if err := timeLockProvable(spec, alloc); err != nil {
+		_ = p.ledger.Release(req.ExecutionID)
+		return inventory.Allocation{}, nil, err
+	}
 	p.running[req.ExecutionID] = &running{requester: requester}
 	return alloc, ex, nil
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -55,6 +56,16 @@ type timeLockState struct {
 	// containers caches the container IDs of the executions whose
 	// processes are the renter's.
 	containers map[string][]string
+}
+
+// timeLockProvable refuses a time-locked task (not one in a booking: the
+// booking's reservation is the one time-locked) whose GPUs nvidia-smi
+// cannot sample: its every interval would be a gap, unpaid.
+func timeLockProvable(spec job.Spec, alloc inventory.Allocation) error {
+	if !spec.TimeLocked() || spec.InBooking() || len(alloc.GPUs) == 0 || alloc.Vendor == job.VendorNVIDIA {
+		return nil
+	}
+	return fmt.Errorf("this provider cannot prove a time-lock on %s GPUs (it samples NVIDIA GPUs only): a service job, booking or timeLock job needs NVIDIA GPUs here", alloc.Vendor)
 }
 
 // timeLockSampler is the sampler of the time-lock, with the policy's
