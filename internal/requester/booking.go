@@ -115,12 +115,20 @@ func (r *Requester) Booking(ctx context.Context, id string) (Booking, error) {
 	if !j.Spec.IsBooking() || j.Parent != "" {
 		return Booking{}, fmt.Errorf("job %s is not a booking: %w", j.ID, store.ErrNotFound)
 	}
-	return r.bookingView(ctx, j)
+	jobs, err := r.cfg.Store.ListJobs(ctx, "", maxBookingJobs)
+	if err != nil {
+		return Booking{}, err
+	}
+	return r.bookingView(ctx, j, jobs)
 }
+
+// maxBookingJobs is how many of the latest jobs are looked through for
+// those run in a booking.
+const maxBookingJobs = 1000
 
 // Bookings lists this node's bookings, newest first.
 func (r *Requester) Bookings(ctx context.Context, limit int) ([]Booking, error) {
-	jobs, err := r.cfg.Store.ListJobs(ctx, "", max(limit, 1000))
+	jobs, err := r.cfg.Store.ListJobs(ctx, "", max(limit, maxBookingJobs))
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +137,7 @@ func (r *Requester) Bookings(ctx context.Context, limit int) ([]Booking, error) 
 		if !j.Spec.IsBooking() {
 			continue
 		}
-		b, err := r.bookingView(ctx, j)
+		b, err := r.bookingView(ctx, j, jobs)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +168,9 @@ func (r *Requester) bookingRows(ctx context.Context, b store.Job) ([]store.Job, 
 	return r.cfg.Store.Tasks(ctx, b.ID)
 }
 
-func (r *Requester) bookingView(ctx context.Context, j store.Job) (Booking, error) {
+// bookingView is booking j as shown, with the jobs among jobs that ran in
+// it.
+func (r *Requester) bookingView(ctx context.Context, j store.Job, jobs []store.Job) (Booking, error) {
 	b := Booking{ID: j.ID, Name: j.Name, State: j.State, Resources: j.Spec.Resources, Duration: j.Spec.Timeout,
 		CreatedAt: j.CreatedAt, Error: j.Error, Nodes: []BookedNode{}, Jobs: []string{}}
 	rows, err := r.bookingRows(ctx, j)
@@ -200,10 +210,6 @@ func (r *Requester) bookingView(ctx context.Context, j store.Job) (Booking, erro
 		end := b.StartsAt.Add(j.Spec.Timeout.Std())
 		b.EndsAt = &end
 	}
-	jobs, err := r.cfg.Store.ListJobs(ctx, "", 1000)
-	if err != nil {
-		return b, err
-	}
 	for _, o := range jobs {
 		if o.Spec.Booking == j.ID {
 			b.Jobs = append(b.Jobs, o.ID)
@@ -228,7 +234,7 @@ func (r *Requester) openBooking(ctx context.Context, id string) (store.Job, []st
 	if b.State != job.StateRunning {
 		return b, nil, fmt.Errorf("%w: booking %s is %s: jobs run in it once it holds all its nodes", ErrBookingEnded, id, b.State)
 	}
-	v, err := r.bookingView(ctx, b)
+	v, err := r.bookingView(ctx, b, nil)
 	if err != nil {
 		return b, nil, err
 	}
