@@ -28,7 +28,7 @@ type runFlags struct {
 	booking                                                                       string
 	gpus, tasks                                                                   int
 	env                                                                           []string
-	network, links, detach, service, deterministic                                bool
+	network, links, detach, service, deterministic, timeLock                      bool
 	ports                                                                         []string
 
 	image, wasmURL, wasmSHA256            string
@@ -120,6 +120,7 @@ docs/verification.md.`,
 	fl.StringArrayVar(&f.ports, "port", nil, "a service's TCP port, NAME=PORT or PORT (named tcp-PORT) (repeatable; with --service)")
 	fl.StringVar(&f.verify, "verify", "", "verification policy: none, replicate:K (K validators re-run the task) or spotcheck:P (one re-runs it with probability P); see docs/verification.md")
 	fl.BoolVar(&f.deterministic, "deterministic", false, "declare the container deterministic (no network, fixed seeds) so that it can be verified by re-running it")
+	fl.BoolVar(&f.timeLock, "time-lock", false, "ask for a proof of time-lock: an attestation per usage interval that no foreign process used the task's GPUs, an interval without one unpaid (service jobs always have it; see docs/rentals.md)")
 	fl.StringVar(&f.name, "name", "", "a label for the job")
 	fl.StringVar(&f.booking, "booking", "", "run in this booking (deco book): on its nodes, within what it holds, paid by it")
 	fl.StringVar(&f.wasm, "wasm", "", "run this WebAssembly (WASI) module instead of an image")
@@ -166,7 +167,7 @@ func (f *runFlags) addService(s *job.Spec) error {
 // spec builds the job spec from the flags and IMAGE -- CMD arguments.
 func (f *runFlags) spec(args []string, dash int) (job.Spec, error) {
 	s := job.Spec{APIVersion: job.APIVersion, Name: f.name, Network: job.NetworkPolicy{Outbound: f.network, Links: f.links},
-		Verification: f.verify, Deterministic: f.deterministic}
+		Verification: f.verify, Deterministic: f.deterministic, TimeLock: f.timeLock}
 	switch {
 	case f.tasks < 1:
 		return s, fmt.Errorf("--tasks: must be at least 1, got %d", f.tasks)

@@ -55,3 +55,16 @@ func TestDescribeTimeLock(t *testing.T) {
 		t.Errorf("a batch job prints a time-lock section: %q", b.String())
 	}
 }
+
+func TestRunTimeLockFlag(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		f := runFlags{tasks: 1, timeLock: on, cpu: "1", memory: "256MiB", disk: "64MiB", timeout: "1h"}
+		s, err := f.spec([]string{"deco-busybox:latest", "true"}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.TimeLock != on || s.TimeLocked() != on {
+			t.Fatalf("--time-lock=%v: spec timeLock %v, time-locked %v", on, s.TimeLock, s.TimeLocked())
+		}
+	}
+}
