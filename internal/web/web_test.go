@@ -29,11 +29,13 @@ type fakeNode struct {
 	onboarded []provider.Policy
 	outputs   string
 	jobs      map[string]store.Job
+	// details answer Job for these IDs as given.
+	details map[string]api.JobDetail
 }
 
 const fakeID = "01jd5x0000000000000000000a"
 
-func newFakeNode(t *testing.T) *fakeNode {
+func newFakeNode(t testing.TB) *fakeNode {
 	out := t.TempDir()
 	if err := os.WriteFile(filepath.Join(out, "answer.txt"), []byte("42\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -71,6 +73,9 @@ func (f *fakeNode) Jobs(_ context.Context, state job.State, limit int) ([]store.
 	return out, nil
 }
 func (f *fakeNode) Job(_ context.Context, id string) (api.JobDetail, error) {
+	if d, ok := f.details[id]; ok {
+		return d, nil
+	}
 	j, ok := f.jobs[id]
 	if !ok {
 		return api.JobDetail{}, store.ErrNotFound
@@ -117,13 +122,13 @@ func (c *fakeClock) add(d time.Duration) {
 }
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	d     *Dashboard
 	node  *fakeNode
 	clock *fakeClock
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
 	node := newFakeNode(t)
