@@ -194,8 +194,7 @@ func writeBooking(w io.Writer, b requester.Booking) {
 		fmt.Fprintf(w, "Name:      %s\n", b.Name)
 	}
 	fmt.Fprintf(w, "State:     %s\n", b.State)
-	r := b.Resources
-	fmt.Fprintf(w, "Each node: %s CPU, %s memory, %s disk, %d GPUs\n", r.CPU, r.Memory, r.Disk, r.GPUs)
+	fmt.Fprintf(w, "Each node: %s\n", b.Resources.Summary())
 	fmt.Fprintf(w, "Window:    %s, from %s to %s\n", b.Duration, timeOrDash(b.StartsAt), timeOrDash(b.EndsAt))
 	fmt.Fprintf(w, "Price:     %s DECO per hour; charged so far %s\n", b.PerHour, b.Charged)
 	if b.Error != "" {

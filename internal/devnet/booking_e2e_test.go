@@ -233,6 +233,10 @@ func TestBookingEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, c, long.ID, job.StateRunning)
+	// Beside it, the provider admits only what is left of the booking.
+	if _, err := c.Submit(ctx, bookingSpec(b.ID, 1, 600, "true")); err == nil || !strings.Contains(err.Error(), "free now") {
+		t.Fatalf("a job asking 0.6 cores beside one of 0.5 in a booking of 1: %v", err)
+	}
 	if serve {
 		var body string
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {

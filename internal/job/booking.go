@@ -1,5 +1,7 @@
 package job
 
+import "fmt"
+
 // KindBooking is a reservation of Tasks providers for the window of its
 // Timeout, billed by the hour: each task holds its Resources on one
 // provider (a provider of its own) and runs nothing. Jobs that name the
@@ -50,4 +52,14 @@ func validateInBooking(v *validator, s Spec) {
 	if s.ResourceSpec != "" {
 		v.add("spec", "a job in a booking asks for resources within the booking's, not for an operator's resource spec")
 	}
+}
+
+// Summary writes resources for people: "2 CPU, 4GiB memory, 10GiB disk"
+// and the GPUs when there are any.
+func (r Resources) Summary() string {
+	s := fmt.Sprintf("%s CPU, %s memory, %s disk", r.CPU, r.Memory, r.Disk)
+	if r.GPUs > 0 {
+		s += fmt.Sprintf(", %d GPUs", r.GPUs)
+	}
+	return s
 }

@@ -73,19 +73,10 @@ func (p *Provider) admitBookedLocked(id string, spec *job.Spec, requester string
 		total, _ := h.capacity.Total()
 		free, _ := h.capacity.Free()
 		return alloc, fmt.Errorf("booking %s holds %s here (%s free now); the job asks for more: %w",
-			spec.Booking, describeResources(total), describeResources(free), err)
+			spec.Booking, total.Summary(), free.Summary(), err)
 	}
 	h.jobs[id] = true
 	return alloc, nil
-}
-
-// describeResources writes resources for an error message.
-func describeResources(r job.Resources) string {
-	s := fmt.Sprintf("%s CPU, %s memory, %s disk", r.CPU, r.Memory, r.Disk)
-	if r.GPUs > 0 {
-		s += fmt.Sprintf(", %d GPUs", r.GPUs)
-	}
-	return s
 }
 
 // allocationLocked is execution id's allocation, in the ledger or inside

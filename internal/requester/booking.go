@@ -255,9 +255,13 @@ func (r *Requester) openBooking(ctx context.Context, id string) (store.Job, []st
 // task i on the booking's node i, quoted there (at zero, the booking
 // paying) within the booking's capacity, all or none.
 func (r *Requester) submitInBooking(ctx context.Context, spec job.Spec) (store.Job, error) {
-	_, nodes, err := r.openBooking(ctx, spec.Booking)
+	b, nodes, err := r.openBooking(ctx, spec.Booking)
 	if err != nil {
 		return store.Job{}, err
+	}
+	if !spec.Resources.Fits(b.Spec.Resources) {
+		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, job.FieldErrors{{Field: "resources",
+			Problem: fmt.Sprintf("booking %s holds %s on each node; the job asks for %s per task", spec.Booking, b.Spec.Resources.Summary(), spec.Resources.Summary())}})
 	}
 	if n := spec.TaskCount(); n > len(nodes) {
 		return store.Job{}, fmt.Errorf("%w: %w", ErrInvalidSpec, job.FieldErrors{{Field: "tasks",
