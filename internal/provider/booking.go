@@ -93,6 +93,14 @@ func (p *Provider) allocationLocked(id string) (inventory.Allocation, bool) {
 	return inventory.Allocation{}, false
 }
 
+// unholdLocked frees what execution id holds: inside its booking for a
+// job in one, else in the ledger (p.mu held).
+func (p *Provider) unholdLocked(id string) {
+	if !p.releaseBookedLocked(id) {
+		_ = p.ledger.Release(id)
+	}
+}
+
 // releaseBookedLocked frees a job's resources inside its booking (p.mu
 // held); false when id is no job in a booking.
 func (p *Provider) releaseBookedLocked(id string) bool {

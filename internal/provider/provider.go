@@ -601,7 +601,7 @@ func (p *Provider) admit(req *market.TaskRequest, requester string) (inventory.A
 		return alloc, nil, err
 	}
 	if err := timeLockProvable(spec, alloc); err != nil {
-		_ = p.ledger.Release(req.ExecutionID)
+		p.unholdLocked(req.ExecutionID)
 		return inventory.Allocation{}, nil, err
 	}
 	p.running[req.ExecutionID] = &running{requester: requester}
@@ -633,9 +633,7 @@ func (p *Provider) admitsLocked(requester string, spec *job.Spec, bal operator.B
 func (p *Provider) release(id string) {
 	p.mu.Lock()
 	delete(p.running, id)
-	if !p.releaseBookedLocked(id) {
-		_ = p.ledger.Release(id)
-	}
+	p.unholdLocked(id)
 	p.mu.Unlock()
 	p.kick()
 }
