@@ -2,6 +2,7 @@ package requester
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -194,10 +195,10 @@ func (r *Requester) bookingView(ctx context.Context, j store.Job, jobs []store.J
 				at := a.StartedAt
 				b.StartsAt = &at
 			}
-		}
-		var d market.Deal
-		if ok, err := r.cfg.Store.GetSetting(ctx, paySettingPrefix+t.ExecutionID, &d); err == nil && ok {
-			n.PerHour = d.Quote.Terms.PerHour
+			var d market.Deal
+			if len(a.Deal) > 0 && json.Unmarshal(a.Deal, &d) == nil {
+				n.PerHour = d.Quote.Terms.PerHour
+			}
 		}
 		if us, err := r.cfg.Store.Usages(ctx, store.RoleRequester, t.ExecutionID); err == nil && len(us) > 0 {
 			n.Charged = us[len(us)-1].Report.AmountDue

@@ -383,8 +383,9 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 			r.declineDeals(j, deals[i+1:])
 		}
 		now := r.now()
+		deal, _ := json.Marshal(deals[i]) // the terms it runs under (a booking's price per hour)
 		if err := r.cfg.Store.PutAttempt(context.Background(), store.Attempt{ExecutionID: j.ExecutionID, JobID: j.ID, Provider: node,
-			State: job.StatePreparing, StartedAt: now, LogOffset: jl.startAttempt()}); err != nil {
+			State: job.StatePreparing, Deal: deal, StartedAt: now, LogOffset: jl.startAttempt()}); err != nil {
 			r.log.Warn("record attempt", "job", j.ID, "err", err)
 		}
 		r.startPaying(ctx, j.ExecutionID, &deals[i], r.now())
