@@ -256,8 +256,8 @@ func (s *server) jobs(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	state := job.State(q.Get("state"))
-	if state != "" && !slices.Contains(jobStates(), state) {
-		s.fail(w, fmt.Errorf("%w: state %s: want one of %v", ErrBadRequest, quoteShort(string(state)), jobStates()))
+	if state != "" && !slices.Contains(JobStates(), state) {
+		s.fail(w, fmt.Errorf("%w: state %s: want one of %v", ErrBadRequest, quoteShort(string(state)), JobStates()))
 		return
 	}
 	jobs, err := s.b.Jobs(r.Context(), state, limit)
@@ -274,8 +274,9 @@ func (s *server) jobs(w http.ResponseWriter, r *http.Request) {
 // MaxJobsLimit is the largest limit GET /v1/jobs takes.
 const MaxJobsLimit = 1000
 
-// jobStates are the states GET /v1/jobs filters by.
-func jobStates() []job.State {
+// JobStates are the states GET /v1/jobs (and the dashboard's jobs list)
+// filter by.
+func JobStates() []job.State {
 	return []job.State{job.StatePending, job.StateQueued, job.StatePreparing, job.StateRunning,
 		job.StateVerifying, job.StateCompleted, job.StateFailed, job.StateCancelled, job.StateLost}
 }

@@ -46,7 +46,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusRequestURITooLong, Error{Error: fmt.Sprintf("request URL is %d bytes; the limit is %d", len(target), MaxURL)})
 		return
 	}
-	if err := checkPath(r.URL.Path); err != nil {
+	if err := CheckPath(r.URL.Path); err != nil {
 		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 		return
 	}
@@ -134,11 +134,12 @@ func (g *guard) serve(rt route) http.HandlerFunc {
 	}
 }
 
-// checkPath refuses paths with dot segments, empty segments or control
+// CheckPath refuses paths with dot segments, empty segments or control
 // characters, sent plainly or percent-encoded (r.URL.Path is decoded): no
 // route has them, ServeMux would answer them with a redirect to the
-// cleaned path, and that would hide a traversal attempt.
-func checkPath(p string) error {
+// cleaned path, and that would hide a traversal attempt. The dashboard
+// (internal/web) checks its paths with it too.
+func CheckPath(p string) error {
 	for _, c := range p {
 		if c < 0x20 || c == 0x7f {
 			return fmt.Errorf("request path %s contains a control character", quoteShort(p))

@@ -19,10 +19,6 @@ import (
 	"github.com/deco-network/deco/internal/store"
 )
 
-// jobStates are the states the jobs list filters by.
-var jobStates = []job.State{job.StatePending, job.StateQueued, job.StatePreparing, job.StateRunning,
-	job.StateVerifying, job.StateCompleted, job.StateFailed, job.StateCancelled, job.StateLost}
-
 type jobsData struct {
 	State  job.State
 	States []job.State
@@ -34,10 +30,10 @@ type jobsData struct {
 }
 
 func (d *Dashboard) jobsPage(w http.ResponseWriter, r *http.Request, s session) {
-	data := jobsData{States: jobStates, Limit: pageJobs}
+	data := jobsData{States: api.JobStates(), Limit: pageJobs}
 	q := r.URL.Query()
 	if v := q.Get("state"); v != "" {
-		if !slices.Contains(jobStates, job.State(v)) {
+		if !slices.Contains(data.States, job.State(v)) {
 			data.Problem = "no such state: " + strconv.Quote(cut(v, 32))
 			d.render(w, http.StatusBadRequest, "jobs", s, data)
 			return

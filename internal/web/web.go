@@ -180,8 +180,8 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.plainError(w, http.StatusRequestURITooLong, "the request URL is too long")
 		return
 	}
-	if !cleanPath(r.URL.Path) {
-		d.plainError(w, http.StatusBadRequest, "the request path is not clean (dot or empty segments, control characters)")
+	if err := api.CheckPath(r.URL.Path); err != nil {
+		d.plainError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if !Owns(r.URL.Path) {
@@ -192,23 +192,6 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxFormBody)
 	}
 	d.mux.ServeHTTP(w, r)
-}
-
-// cleanPath refuses dot segments, empty segments and control characters
-// (ServeMux would redirect them to the cleaned path).
-func cleanPath(p string) bool {
-	for _, c := range p {
-		if c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	segs := strings.Split(p, "/")
-	for i, seg := range segs {
-		if seg == "." || seg == ".." || seg == "" && i > 0 && i < len(segs)-1 {
-			return false
-		}
-	}
-	return true
 }
 
 func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request, _ session) {
