@@ -117,6 +117,13 @@ func TestBookCLIAgainstDevnet(t *testing.T) {
 	if out, _, err = deco(t, append(req, "booking", "describe", b.ID)...); err != nil || !strings.Contains(out, "Jobs in it: 1") {
 		t.Fatalf("describe after a job: %v\n%s", err, out)
 	}
+	inside := strings.TrimSpace(out[strings.LastIndex(out, "\n  ")+3:])
+	if out, _, err = deco(t, append(req, "job", "describe", inside)...); err != nil || !strings.Contains(out, "Booking:    runs in "+b.ID) {
+		t.Fatalf("job describe of the job in the booking: %v\n%s", err, out)
+	}
+	if out, _, err = deco(t, append(req, "job", "describe", b.ID)...); err != nil || !strings.Contains(out, "Booking:    1 node(s) for 30m") {
+		t.Fatalf("job describe of the booking: %v\n%s", err, out)
+	}
 	if out, _, err = deco(t, append(req, "booking", "cancel", b.ID)...); err != nil || !strings.Contains(out, "cancelling booking "+b.ID) {
 		t.Fatalf("cancel: %v\n%s", err, out)
 	}

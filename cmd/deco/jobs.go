@@ -573,6 +573,12 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 				}
 				fmt.Fprintf(w, "Service:    ports %s (deco forward %s PORT)\n", orDash(strings.Join(ports, ", ")), shortID(d.ID))
 			}
+			switch {
+			case d.Spec.IsBooking():
+				fmt.Fprintf(w, "Booking:    %d node(s) for %s (deco booking describe %s)\n", d.Spec.TaskCount(), d.Spec.Timeout, shortID(d.ID))
+			case d.Spec.InBooking():
+				fmt.Fprintf(w, "Booking:    runs in %s, on its nodes, paid by it\n", d.Spec.Booking)
+			}
 			fmt.Fprintf(w, "Spec:       %s\nProvider:   %s\nExecution:  %s\nExit code:  %s\n", d.SpecDigest, orDash(d.Provider), orDash(d.ExecutionID), exitString(d.ExitCode))
 			if d.ResultDigest != "" {
 				fmt.Fprintf(w, "Result:     %s\n", d.ResultDigest)
