@@ -48,10 +48,12 @@ type ProxyConfig struct {
 // request to a provider of the service, paid with a voucher, and answers
 // with the provider's verified response.
 type Proxy struct {
-	cfg   ProxyConfig
-	log   *slog.Logger
-	nonce atomic.Uint64
-	mu    sync.Mutex
+	cfg      ProxyConfig
+	log      *slog.Logger
+	sessions *sessions
+	verifier *Verifier
+	nonce    atomic.Uint64
+	mu       sync.Mutex
 	// dropped are providers (peer IDs) this proxy stopped using, and why.
 	dropped map[string]string
 }
@@ -70,7 +72,8 @@ func NewProxy(cfg ProxyConfig) (*Proxy, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
 	}
-	p := &Proxy{cfg: cfg, log: cfg.Logger.With("component", "service-proxy", "service", cfg.Service), dropped: map[string]string{}}
+	p := &Proxy{cfg: cfg, log: cfg.Logger.With("component", "service-proxy", "service", cfg.Service), dropped: map[string]string{},
+		sessions: &sessions{key: cfg.Key, now: cfg.Now}, verifier: NewVerifier(cfg.Now)}
 	p.nonce.Store(uint64(cfg.Now().UnixNano()))
 	return p, nil
 }
@@ -287,10 +290,12 @@ func (p *Proxy) try(ctx context.Context, o Offer, method, path string, header ht
 	if p.cfg.RequestHook != nil {
 		p.cfg.RequestHook(req)
 	}
-	if err := req.Sign(p.cfg.Key); err != nil {
+	sess, err := p.sessions.get()
+	if err != nil {
 		p.settle(ctx, o, most, most, false)
-		return nil, refused, "sign request: " + err.Error()
+		return nil, refused, "session key: " + err.Error()
 	}
+	req.Sign(sess)
 	resp, err := p.exchange(ctx, o.Provider, req)
 	if err != nil {
 		// The provider holds the voucher and may redeem it: this request
@@ -303,7 +308,7 @@ func (p *Proxy) try(ctx context.Context, o Offer, method, path string, header ht
 		return nil, failed, why
 	}
 	hash := req.Hash()
-	if signer, err := ResponseSigner(hash, resp); err != nil || signer != prov {
+	if signer, err := ResponseSigner(p.verifier, hash, resp); err != nil || signer != prov {
 		p.settle(ctx, o, most, most, false)
 		p.drop(o, "bad response signature")
 		return nil, failed, "bad response signature"

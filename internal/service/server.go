@@ -55,10 +55,12 @@ type ServerConfig struct {
 // Server is the provider's side: it serves requests to its services on
 // Proto streams, each only when the requester's vouchers cover it.
 type Server struct {
-	cfg ServerConfig
-	log *slog.Logger
-	mu  sync.RWMutex
-	svc map[string]*local
+	cfg      ServerConfig
+	log      *slog.Logger
+	mu       sync.RWMutex
+	svc      map[string]*local
+	sessions *sessions
+	verifier *Verifier
 	// ctx ends with Close: every request in flight is cancelled, its
 	// endpoint call with it; inflight counts the requests being handled.
 	ctx      context.Context
@@ -84,7 +86,8 @@ func NewServer(cfg ServerConfig) *Server {
 		cfg.Timeout = 60 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{cfg: cfg, log: cfg.Logger.With("component", "service"), svc: map[string]*local{}, ctx: ctx, cancel: cancel}
+	return &Server{cfg: cfg, log: cfg.Logger.With("component", "service"), svc: map[string]*local{}, ctx: ctx, cancel: cancel,
+		sessions: &sessions{key: cfg.Key, now: cfg.Now}, verifier: NewVerifier(cfg.Now)}
 }
 
 // Close stops serving: requests in flight are cancelled (their calls to
@@ -180,10 +183,12 @@ func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
 		return
 	}
 	resp := s.serve(ctx, &req, remote)
-	if err := SignResponse(s.cfg.Key, req.Hash(), resp); err != nil {
-		s.log.Error("sign service response", "err", err)
+	sess, err := s.sessions.get()
+	if err != nil {
+		s.log.Error("service session key", "err", err)
 		return
 	}
+	SignResponse(sess, req.Hash(), resp)
 	if s.cfg.SignHook != nil {
 		s.cfg.SignHook(resp)
 	}
@@ -231,7 +236,7 @@ func (s *Server) admit(ctx context.Context, req *Request, remote string) (*local
 		return nil, refuse(CodeUnknownService, "no service %q here", req.Service)
 	}
 	me := s.cfg.Key.Address()
-	signer, err := req.Signer()
+	signer, err := req.Signer(s.verifier)
 	if err != nil {
 		return nil, fmt.Errorf("request signature: %w", err)
 	}

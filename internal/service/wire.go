@@ -1,6 +1,7 @@
 package service
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -67,8 +68,10 @@ type Request struct {
 	// Voucher is the requester's cumulative voucher on its channel to the
 	// provider, covering everything owed including Max for this request.
 	Voucher settle.SignedVoucher `json:"voucher"`
-	// Signature is the requester's EIP-712 signature over Hash.
-	Signature []byte `json:"signature"`
+	// Session is the requester's session certificate; Signature is its
+	// session key's ed25519 signature over Hash.
+	Session   SessionCert `json:"session"`
+	Signature []byte      `json:"signature"`
 }
 
 // Response is a provider's answer to a Request, signed whether served or
@@ -85,8 +88,10 @@ type Response struct {
 	Amount money.Amount `json:"amount"`
 	// Units is how many units the endpoint reported (X-Deco-Units).
 	Units uint64 `json:"units,omitempty"`
-	// Signature is the provider's EIP-712 signature over ResponseHash.
-	Signature []byte `json:"signature"`
+	// Session is the provider's session certificate; Signature is its
+	// session key's ed25519 signature over ResponseHash.
+	Session   SessionCert `json:"session"`
+	Signature []byte      `json:"signature"`
 }
 
 const (
@@ -103,16 +108,15 @@ func (r *Request) Hash() []byte {
 		httpDigest(0, r.Method, r.Path, r.Header, r.Body), amountWord(r.Max), amountWord(r.Voucher.Cumulative)))
 }
 
-// Sign signs r as the requester with k.
-func (r *Request) Sign(k *identity.Key) error {
-	sig, err := k.SignHash(r.Hash())
-	r.Signature = sig
-	return err
+// Sign signs r as the requester with its session s.
+func (r *Request) Sign(s *Session) {
+	r.Session = s.Cert()
+	r.Signature = s.sign(r.Hash())
 }
 
-// Signer is the address that signed r.
-func (r *Request) Signer() (identity.Address, error) {
-	return identity.RecoverAddress(r.Hash(), r.Signature)
+// Signer is the address whose session signed r.
+func (r *Request) Signer(v *Verifier) (identity.Address, error) {
+	return v.Signer(r.Session, r.Hash(), r.Signature)
 }
 
 // ResponseHash is the EIP-712 digest a response's Signature covers: the
@@ -125,16 +129,16 @@ func ResponseHash(request []byte, resp *Response) []byte {
 }
 
 // SignResponse signs resp, the answer to the request whose Hash is
-// request, as the provider with k.
-func SignResponse(k *identity.Key, request []byte, resp *Response) error {
-	sig, err := k.SignHash(ResponseHash(request, resp))
-	resp.Signature = sig
-	return err
+// request, as the provider with its session s.
+func SignResponse(s *Session, request []byte, resp *Response) {
+	resp.Session = s.Cert()
+	resp.Signature = s.sign(ResponseHash(request, resp))
 }
 
-// ResponseSigner is the address that signed resp as the answer to request.
-func ResponseSigner(request []byte, resp *Response) (identity.Address, error) {
-	return identity.RecoverAddress(ResponseHash(request, resp), resp.Signature)
+// ResponseSigner is the address whose session signed resp as the answer
+// to request.
+func ResponseSigner(v *Verifier, request []byte, resp *Response) (identity.Address, error) {
+	return v.Signer(resp.Session, ResponseHash(request, resp), resp.Signature)
 }
 
 // Check validates a decoded request's fields (not its signature).
@@ -152,8 +156,8 @@ func (r *Request) Check() error {
 		return fmt.Errorf("body of %d bytes, at most %d", len(r.Body), MaxBody)
 	case r.Max < 0 || r.Voucher.Cumulative < 0:
 		return errors.New("negative amount")
-	case len(r.Signature) != 65:
-		return errors.New("request signature must be 65 bytes")
+	case len(r.Signature) != ed25519.SignatureSize:
+		return errors.New("request signature must be 64 bytes (ed25519)")
 	}
 	return nil
 }
@@ -167,8 +171,8 @@ func (r *Response) Check() error {
 		return errors.New("negative amount")
 	case r.Code == "" && (r.Status < 100 || r.Status > 999):
 		return fmt.Errorf("bad status %d", r.Status)
-	case len(r.Signature) != 65:
-		return errors.New("response signature must be 65 bytes")
+	case len(r.Signature) != ed25519.SignatureSize:
+		return errors.New("response signature must be 64 bytes (ed25519)")
 	}
 	return nil
 }

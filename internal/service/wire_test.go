@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,10 +29,10 @@ func TestRequestResponseSignatures(t *testing.T) {
 	req := &Request{Service: "echo", Provider: prov.Address(), Nonce: 7, Method: "POST", Path: "/v1/x",
 		Header: http.Header{"A": {"1"}}, Body: []byte("hi"), Max: 5,
 		Voucher: settle.SignedVoucher{Requester: user.Address(), Provider: prov.Address(), Cumulative: 15, Signature: make([]byte, 65)}}
-	if err := req.Sign(user); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := req.Signer(); err != nil || got != user.Address() {
+	us, ps := testSession(t, user), testSession(t, prov)
+	v := NewVerifier(nil)
+	req.Sign(us)
+	if got, err := req.Signer(v); err != nil || got != user.Address() {
 		t.Fatalf("signer %s, %v", got, err)
 	}
 	for name, tamper := range map[string]func(r *Request){
@@ -44,25 +45,23 @@ func TestRequestResponseSignatures(t *testing.T) {
 	} {
 		c := *req
 		tamper(&c)
-		if got, _ := c.Signer(); got == user.Address() {
+		if got, _ := c.Signer(v); got == user.Address() {
 			t.Errorf("%s changed and the signature still recovers the requester", name)
 		}
 	}
 	resp := &Response{Status: 200, Body: []byte("ok"), Amount: 5}
-	if err := SignResponse(prov, req.Hash(), resp); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := ResponseSigner(req.Hash(), resp); err != nil || got != prov.Address() {
+	SignResponse(ps, req.Hash(), resp)
+	if got, err := ResponseSigner(v, req.Hash(), resp); err != nil || got != prov.Address() {
 		t.Fatalf("response signer %s, %v", got, err)
 	}
 	other := *resp
 	other.Amount = 6
-	if got, _ := ResponseSigner(req.Hash(), &other); got == prov.Address() {
+	if got, _ := ResponseSigner(v, req.Hash(), &other); got == prov.Address() {
 		t.Error("amount changed and the response signature still recovers the provider")
 	}
 	other = *resp
 	other.Body = []byte("ko")
-	if got, _ := ResponseSigner(req.Hash(), &other); got == prov.Address() {
+	if got, _ := ResponseSigner(v, req.Hash(), &other); got == prov.Address() {
 		t.Error("body changed and the response signature still recovers the provider")
 	}
 }
@@ -97,7 +96,7 @@ func TestOfferVerify(t *testing.T) {
 }
 
 func TestRequestCheck(t *testing.T) {
-	ok := Request{Service: "echo", Method: "GET", Path: "/", Signature: make([]byte, 65)}
+	ok := Request{Service: "echo", Method: "GET", Path: "/", Signature: make([]byte, 64)}
 	if err := ok.Check(); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +105,7 @@ func TestRequestCheck(t *testing.T) {
 		"no method":  func(r *Request) { r.Method = "" },
 		"bad path":   func(r *Request) { r.Path = "x" },
 		"negative":   func(r *Request) { r.Max = -1 },
-		"short sig":  func(r *Request) { r.Signature = r.Signature[:64] },
+		"short sig":  func(r *Request) { r.Signature = r.Signature[:63] },
 	} {
 		c := ok
 		f(&c)
@@ -120,8 +119,9 @@ func TestRequestCheck(t *testing.T) {
 // under the cap, checked and hashed without a panic.
 func FuzzRequestDecode(f *testing.F) {
 	k := testKey(f)
-	req := &Request{Service: "echo", Method: "GET", Path: "/", Signature: make([]byte, 65)}
-	_ = req.Sign(k)
+	req := &Request{Service: "echo", Method: "GET", Path: "/"}
+	req.Sign(testSession(f, k))
+	v := NewVerifier(nil)
 	var buf bytes.Buffer
 	_ = p2p.WriteMsg(&buf, req)
 	f.Add(buf.Bytes())
@@ -132,14 +132,75 @@ func FuzzRequestDecode(f *testing.F) {
 			return
 		}
 		if r.Check() == nil {
-			_, _ = r.Signer()
+			_, _ = r.Signer(v)
 		}
 		var resp Response
 		if len(b) > 4 && binary.BigEndian.Uint32(b) == uint32(len(b)-4) {
 			_ = p2p.ReadMsg(bytes.NewReader(b), &resp, MaxResponse)
 			_ = resp.Check()
-			_, _ = ResponseSigner(r.Hash(), &resp)
+			_, _ = ResponseSigner(v, r.Hash(), &resp)
 		}
 		_, _ = DecodeOffer(b[min(len(b), 4):])
 	})
+}
+
+func testSession(t testing.TB, k *identity.Key) *Session {
+	s, err := NewSession(k, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestSessionCert: a session signature verifies only under a certificate
+// its owner signed, unexpired, with the key that made it; a certificate
+// once verified is not recovered again.
+func TestSessionCert(t *testing.T) {
+	alice, mallory := testKey(t), testKey(t)
+	s := testSession(t, alice)
+	h := make([]byte, 32)
+	sig := s.sign(h)
+	v := NewVerifier(nil)
+	if got, err := v.Signer(s.Cert(), h, sig); err != nil || got != alice.Address() {
+		t.Fatalf("signer %s %v", got, err)
+	}
+	if len(v.certs) != 1 {
+		t.Fatalf("%d certificates cached, want 1", len(v.certs))
+	}
+	m := testSession(t, mallory)
+	for name, c := range map[string]func() (SessionCert, []byte){
+		"another owner claimed": func() (SessionCert, []byte) {
+			c := m.Cert()
+			c.Owner = alice.Address()
+			return c, m.sign(h)
+		},
+		"another key in alice's certificate": func() (SessionCert, []byte) {
+			c := s.Cert()
+			c.Key = m.Cert().Key
+			return c, m.sign(h)
+		},
+		"expiry moved": func() (SessionCert, []byte) {
+			c := s.Cert()
+			c.Expires = c.Expires.Add(time.Hour)
+			return c, sig
+		},
+		"wrong signature": func() (SessionCert, []byte) { return s.Cert(), m.sign(h) },
+		"short key": func() (SessionCert, []byte) {
+			c := s.Cert()
+			c.Key = c.Key[:31]
+			return c, sig
+		},
+	} {
+		cert, sg := c()
+		if got, err := v.Signer(cert, h, sg); err == nil {
+			t.Errorf("%s: verified as %s", name, got)
+		}
+	}
+	old, err := NewSession(alice, time.Now().Add(-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Signer(old.Cert(), h, old.sign(h)); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("expired certificate: %v", err)
+	}
 }
