@@ -205,6 +205,23 @@ func TestDashboardInABrowser(t *testing.T) {
 	id := m[1]
 	// The page follows the job by itself: running, then completed.
 	waitFor("see it running", `document.querySelector("#job-state").textContent === "running"`, 60*time.Second)
+	// Meanwhile the provider's page (node 1, the cheaper) lists it running.
+	// Its session is its own: the browser keeps cookies by host, and each
+	// node names its cookie by its port.
+	plogin, err := mustClient(t, net.DataDir(1)).DashboardLogin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptab, ptcancel := chromedp.NewContext(bctx)
+	if err := chromedp.Do(ptab, chromedp.Navigate(plogin.URL), chromedp.Navigate(net.Nodes[1].APIURL()+"/ui/provider"),
+		chromedp.WaitVisible(chromedp.CSS("#running"))); err != nil {
+		t.Fatalf("provider's running tasks: %v", err)
+	}
+	running, err := chromedp.Run(ptab, chromedp.Text(chromedp.CSS("#running")))
+	ptcancel()
+	if err != nil || !strings.Contains(running, id[:8]) {
+		t.Fatalf("node 1's running tasks: %q %v (want job %s)", running, err, id)
+	}
 	waitFor("see it completed", `document.querySelector("#job-state").textContent === "completed" && document.querySelector("#files")`, 60*time.Second)
 	waitFor("see its logs", `document.querySelector("#logs pre").textContent.includes("done")`, 10*time.Second)
 	d, err := c.Job(ctx, id)
@@ -277,17 +294,33 @@ func TestDashboardInABrowser(t *testing.T) {
 	}
 	run("provider page", chromedp.Navigate(base+"/ui/provider"), chromedp.WaitVisible(chromedp.CSS("#machine")))
 	shot("provider")
-	// A provider that ran the job shows its earnings.
-	plogin, err := mustClient(t, net.DataDir(1)).DashboardLogin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run("provider's earnings", chromedp.Navigate(plogin.URL), chromedp.Navigate(net.Nodes[1].APIURL()+"/ui/provider"),
-		chromedp.WaitVisible(chromedp.CSS("#channels")))
+	// The provider that ran the job shows its earnings (its session from
+	// the other tab is the browser's), redeems them and stakes more.
+	run("provider's earnings", chromedp.Navigate(net.Nodes[1].APIURL()+"/ui/provider"), chromedp.WaitVisible(chromedp.CSS("#channels")))
 	if text("#earned") == "0" {
 		t.Fatalf("node 1 ran a paid job and shows no earnings")
 	}
 	shot("provider-earnings")
+	before, err := mustClient(t, net.DataDir(1)).Wallet(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("redeem", chromedp.Click(chromedp.CSS("#redeem")), chromedp.WaitVisible(chromedp.CSS("#notice")))
+	if got := text("#notice"); !strings.Contains(got, "Redeemed") {
+		t.Fatalf("after redeem: %q", got)
+	}
+	run("stake", chromedp.SetValue(chromedp.CSS(`input[name="amount"]`), "1.5"), chromedp.Click(chromedp.CSS("#stake")),
+		chromedp.WaitVisible(chromedp.CSS("#notice")))
+	after, err := mustClient(t, net.DataDir(1)).Wallet(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Stake.Amount != before.Stake.Amount+money.Amount(1.5*float64(money.Unit)) {
+		t.Fatalf("stake %s after staking 1.5 from %s", after.Stake.Amount, before.Stake.Amount)
+	}
+	if len(after.Earnings) == 0 || after.Earnings[0].Redeemed == 0 || after.Earnings[0].Pending != 0 {
+		t.Fatalf("channels after redeem: %+v", after.Earnings)
+	}
 
 	// An operator certifies nodes 1 and 2 and publishes its pools and
 	// specs: node 1's operator page shows them.

@@ -5,13 +5,28 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
-// SessionCookie is the name of the dashboard's session cookie.
+// SessionCookie is the name of the dashboard's session cookie, followed
+// by "_PORT" when the node is reached on a port (see cookieName).
 const SessionCookie = "deco_session"
+
+// cookieName is the session cookie's name for r's node. Browsers keep
+// cookies by host, not by port: two nodes on one machine (a devnet, or a
+// provider beside a requester) would overwrite each other's session under
+// one name.
+func cookieName(r *http.Request) string {
+	_, port, err := net.SplitHostPort(r.Host)
+	if err != nil || port == "" || strings.Trim(port, "0123456789") != "" {
+		return SessionCookie
+	}
+	return SessionCookie + "_" + port
+}
 
 // CSRFField is the form field (and CSRFHeader the header, for htmx
 // requests) that carries a session's CSRF token.
@@ -118,7 +133,7 @@ func (d *Dashboard) newSession() (string, error) {
 
 // session returns r's live session.
 func (d *Dashboard) session(r *http.Request) (session, string, bool) {
-	c, err := r.Cookie(SessionCookie)
+	c, err := r.Cookie(cookieName(r))
 	if err != nil || len(c.Value) != 64 {
 		return session{}, "", false
 	}
@@ -210,7 +225,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.plainError(w, http.StatusInternalServerError, "start a session: "+err.Error())
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r), Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil, MaxAge: int(SessionTTL / time.Second)})
 	http.Redirect(w, r, "/ui/jobs", http.StatusSeeOther)
 }
@@ -221,7 +236,7 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, _ session) {
 		delete(d.sessions, id)
 		d.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r), Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -533,3 +533,32 @@ func TestMount(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionCookiePerPort: two nodes on one host (a devnet) keep
+// separate sessions in one browser, which keeps cookies by host.
+func TestSessionCookiePerPort(t *testing.T) {
+	h := newHarness(t)
+	code, _, _ := h.d.LoginCode()
+	req := httptest.NewRequest("GET", "http://127.0.0.1:7351/login?code="+code, nil)
+	rec := httptest.NewRecorder()
+	h.d.ServeHTTP(rec, req)
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 || cookies[0].Name != "deco_session_7351" {
+		t.Fatalf("cookies %+v, want deco_session_7351", cookies)
+	}
+	// The cookie of another port is no session here.
+	req = httptest.NewRequest("GET", "http://127.0.0.1:7352/ui/jobs", nil)
+	req.AddCookie(&http.Cookie{Name: "deco_session_7351", Value: cookies[0].Value})
+	rec = httptest.NewRecorder()
+	h.d.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("another port's cookie: %d", rec.Code)
+	}
+	req = httptest.NewRequest("GET", "http://127.0.0.1:7351/ui/jobs", nil)
+	req.AddCookie(&http.Cookie{Name: "deco_session_7351", Value: cookies[0].Value})
+	rec = httptest.NewRecorder()
+	h.d.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("its own port's cookie: %d", rec.Code)
+	}
+}
