@@ -87,7 +87,8 @@ and the log, the API and 'deco id' say so. Never keep real funds on it.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "deco node %s\n  address  %s\n  api      %s\n", n.PeerID(), n.Address(), n.APIURL())
+			fmt.Fprintf(a.stderr, "deco node %s\n  address  %s\n  api      %s\n  web      %s/ (log in with: deco dashboard)\n",
+				n.PeerID(), n.Address(), n.APIURL(), n.APIURL())
 			for _, addr := range n.Addrs() {
 				fmt.Fprintf(a.stderr, "  listen   %s\n", addr)
 			}
