@@ -83,7 +83,7 @@ Point the CLI at a node with DECO_DATA_DIR (printed once the network is up).`,
 					fmt.Fprintf(a.stdout, "  every provider staked %s DECO of it: a verdict signed by %d validators slashes it\n", st, net.Validators.Quorum)
 				}
 			}
-			fmt.Fprintf(a.stdout, "\nPoint the CLI at a node, e.g. the requester:\n\n  export DECO_DATA_DIR=%s\n  deco offers\n  deco run deco-busybox:latest -- sh -c 'echo hi'\n\n", net.DataDir(0))
+			fmt.Fprintf(a.stdout, "\nPoint the CLI at a node, e.g. the requester:\n\n  export DECO_DATA_DIR=%s\n  deco offers\n  deco run deco-busybox:latest -- sh -c 'echo hi'\n  deco dashboard    # a login link to its web dashboard\n\n", net.DataDir(0))
 			if !net.HasDocker() {
 				fmt.Fprintln(a.stdout, "Note: no Docker engine is reachable, so providers run only WebAssembly tasks.\nStart one (sudo systemctl start docker, or dockerd &) and restart the devnet for container jobs.")
 			}
