@@ -279,7 +279,7 @@ func (p *Proxy) try(ctx context.Context, o Offer, method, path string, header ht
 	if why, ok := p.covered(ctx, prov, most); !ok {
 		return nil, unpaid, why
 	}
-	v, err := p.cfg.Store.ReserveService(ctx, me, prov, most, func(total money.Amount) (settle.SignedVoucher, error) {
+	v, err := p.cfg.Store.ReserveService(ctx, o.Name, me, prov, most, func(total money.Amount) (settle.SignedVoucher, error) {
 		return p.cfg.Settlement.SignVoucher(prov, total)
 	}, p.cfg.Now())
 	if err != nil {

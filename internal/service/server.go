@@ -270,7 +270,7 @@ func (s *Server) admit(ctx context.Context, req *Request, remote string) (*local
 		}
 		s.cfg.Channels.Invalidate(v.Requester, me)
 	}
-	if err := s.cfg.Store.AcceptService(context.WithoutCancel(ctx), v, l.Offer.Max(), s.cfg.Now()); err != nil {
+	if err := s.cfg.Store.AcceptService(context.WithoutCancel(ctx), l.Offer.Name, v, l.Offer.Max(), s.cfg.Now()); err != nil {
 		if errors.Is(err, store.ErrNotCovered) {
 			return nil, refuse(CodePaymentRequired, "%v", err)
 		}

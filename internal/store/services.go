@@ -29,9 +29,11 @@ type ServiceCalls struct {
 // request may cost) to what the channel owes and signs, with sign, a
 // voucher for the new total, in one transaction, so that vouchers signed
 // at the same time for jobs and requests on the channel never go down.
-func (s *Store) ReserveService(ctx context.Context, requester, provider identity.Address, amount money.Amount,
+// The request is counted to service as served at amount in the same
+// transaction; SettleService corrects that when it was not, or cost less.
+func (s *Store) ReserveService(ctx context.Context, service string, requester, provider identity.Address, amount money.Amount,
 	sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (settle.SignedVoucher, error) {
-	tx, err := s.begin(ctx, sqlAddUsage, sqlChannelTotals, sqlPutChannel)
+	tx, err := s.begin(ctx, sqlAddUsage, sqlChannelTotals, sqlPutChannel, sqlServiceCall)
 	if err != nil {
 		return settle.SignedVoucher{}, err
 	}
@@ -51,6 +53,9 @@ func (s *Store) ReserveService(ctx context.Context, requester, provider identity
 	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleRequester), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
 		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
 	}
+	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleRequester), service, req, prov, 1, int64(amount), at.UnixNano()); err != nil {
+		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
+	}
 	return v, tx.Commit()
 }
 
@@ -58,8 +63,11 @@ func (s *Store) ReserveService(ctx context.Context, requester, provider identity
 // channel's latest voucher, and then, when the latest voucher covers what
 // the channel owes plus amount, adds amount to what it owes. It returns
 // ErrNotCovered (wrapped, with the figures) when not; v was kept all the same.
-func (s *Store) AcceptService(ctx context.Context, v settle.SignedVoucher, amount money.Amount, at time.Time) error {
-	tx, err := s.begin(ctx, sqlPutChannel, sqlChannelTotals, sqlServiceWrittenOff, sqlAddUsage)
+// An accepted request is counted to service as served at amount in the
+// same transaction; SettleService corrects that when it was not, or cost
+// less.
+func (s *Store) AcceptService(ctx context.Context, service string, v settle.SignedVoucher, amount money.Amount, at time.Time) error {
+	tx, err := s.begin(ctx, sqlPutChannel, sqlChannelTotals, sqlServiceWrittenOff, sqlAddUsage, sqlServiceCall)
 	if err != nil {
 		return err
 	}
@@ -86,32 +94,41 @@ func (s *Store) AcceptService(ctx context.Context, v settle.SignedVoucher, amoun
 	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(RoleProvider), req, prov, int64(amount), at.UnixNano()); err != nil {
 		return fmt.Errorf("accept service request: %w", err)
 	}
+	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleProvider), service, req, prov, 1, int64(amount), at.UnixNano()); err != nil {
+		return fmt.Errorf("accept service request: %w", err)
+	}
 	return tx.Commit()
 }
 
-// SettleService records one request to service on a channel once its
-// cost is known: reserved was added to what the channel owes (by
-// ReserveService or AcceptService), charged is what it cost; the
-// difference goes back off what the channel owes. served says whether
-// the request was served (counted).
+// SettleService corrects the record of one request to service once its
+// cost is known: reserved was added to what the channel owes and counted
+// as served (by ReserveService or AcceptService), charged is what it
+// cost; the difference goes back off what the channel owes and the
+// count. served says whether the request was served. A request served at
+// what was reserved (a service priced per request) needs no correction
+// and costs no transaction.
 func (s *Store) SettleService(ctx context.Context, role Role, service string, requester, provider identity.Address,
 	reserved, charged money.Amount, served bool, at time.Time) error {
+	back := reserved - charged
+	if back == 0 && served {
+		return nil
+	}
 	tx, err := s.begin(ctx, sqlAddUsage, sqlServiceCall)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	req, prov := requester.String(), provider.String()
-	if back := reserved - charged; back != 0 {
+	if back != 0 {
 		if _, err := s.txExec(ctx, tx, sqlAddUsage, string(role), req, prov, -int64(back), at.UnixNano()); err != nil {
 			return fmt.Errorf("settle service request: %w", err)
 		}
 	}
 	n := 0
-	if served {
-		n = 1
+	if !served {
+		n = -1
 	}
-	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(role), service, req, prov, n, int64(charged), at.UnixNano()); err != nil {
+	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(role), service, req, prov, n, -int64(back), at.UnixNano()); err != nil {
 		return fmt.Errorf("settle service request: %w", err)
 	}
 	return tx.Commit()
