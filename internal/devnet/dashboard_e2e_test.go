@@ -218,9 +218,14 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatalf("provider's running tasks: %v", err)
 	}
 	running, err := chromedp.Run(ptab, chromedp.Text(chromedp.CSS("#running")))
-	ptcancel()
 	if err != nil || !strings.Contains(running, id[:8]) {
 		t.Fatalf("node 1's running tasks: %q %v (want job %s)", running, err, id)
+	}
+	// and that the task holds half of its 1-core share.
+	use, err := chromedp.Run(ptab, chromedp.TextContent(chromedp.CSS("#share-use")))
+	ptcancel()
+	if err != nil || !strings.Contains(use, "0.5 of 1 (50%)") {
+		t.Fatalf("node 1's share in use: %q %v", use, err)
 	}
 	waitFor("see it completed", `document.querySelector("#job-state").textContent === "completed" && document.querySelector("#files")`, 60*time.Second)
 	waitFor("see its logs", `document.querySelector("#logs pre").textContent.includes("done")`, 10*time.Second)
@@ -309,8 +314,8 @@ func TestDashboardInABrowser(t *testing.T) {
 	if got := text("#notice"); !strings.Contains(got, "Redeemed") {
 		t.Fatalf("after redeem: %q", got)
 	}
-	run("stake", chromedp.SetValue(chromedp.CSS(`input[name="amount"]`), "1.5"), chromedp.Click(chromedp.CSS("#stake")),
-		chromedp.WaitVisible(chromedp.CSS("#notice")))
+	run("stake", chromedp.SetValue(chromedp.CSS(`input[name="amount"]`), "1.5"), chromedp.Click(chromedp.CSS("#stake")))
+	waitFor("staked", `document.querySelector("#notice") && document.querySelector("#notice").textContent === "Staked."`, 30*time.Second)
 	after, err := mustClient(t, net.DataDir(1)).Wallet(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/requester"
@@ -110,4 +111,20 @@ func FuzzSubmitForm(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestShareUse(t *testing.T) {
+	share := inventory.Share{CPU: 2000, Memory: 4 * job.GiB, Disk: 10 * job.GiB}
+	running := []store.Execution{
+		{Spec: job.Spec{Resources: job.Resources{CPU: 500, Memory: job.GiB, Disk: job.GiB}}},
+		{Spec: job.Spec{Resources: job.Resources{CPU: 1000, Memory: job.GiB}}},
+	}
+	got := shareUse(share, running)
+	if len(got) != 3 || got[0].Pct != 75 || got[0].Used != "1.5" || got[1].Pct != 50 || got[1].Used != "2GiB" || got[2].Pct != 10 ||
+		got[0].UsedW != barWidth*3/4 {
+		t.Fatalf("share use %+v", got)
+	}
+	if got := shareUse(inventory.Share{}, running); got[0].Pct != 0 || got[0].UsedW != 0 {
+		t.Fatalf("no share: %+v", got[0])
+	}
 }

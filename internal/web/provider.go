@@ -2,11 +2,13 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/deco-network/deco/internal/api"
+	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/operator"
@@ -35,6 +37,44 @@ type providerData struct {
 	Wallet   *api.Wallet
 	Earnings operator.Line
 	Chart    *chart
+	// Use is the share in use by the running tasks, by resource.
+	Use []useBar
+}
+
+// useBar is one resource of the share and how much of it running tasks
+// hold, drawn as a bar (widths in pixels of barWidth).
+type useBar struct {
+	Resource, Used, Share string
+	Pct                   float64
+	UsedW                 int
+}
+
+// shareUse sums the running executions' resources against the share.
+func shareUse(share inventory.Share, running []store.Execution) []useBar {
+	var r job.Resources
+	for _, e := range running {
+		r.CPU += e.Spec.Resources.CPU
+		r.Memory += e.Spec.Resources.Memory
+		r.Disk += e.Spec.Resources.Disk
+		r.GPUs += e.Spec.Resources.GPUs
+	}
+	bar := func(name string, used, total float64, u, t string) useBar {
+		b := useBar{Resource: name, Used: u, Share: t}
+		if total > 0 {
+			b.Pct = min(100, 100*used/total)
+			b.UsedW = int(b.Pct / 100 * barWidth)
+		}
+		return b
+	}
+	out := []useBar{
+		bar("CPU", float64(r.CPU), float64(share.CPU), r.CPU.String(), share.CPU.String()),
+		bar("memory", float64(r.Memory), float64(share.Memory), human(uint64(r.Memory)), human(uint64(share.Memory))),
+		bar("disk", float64(r.Disk), float64(share.Disk), human(uint64(r.Disk)), human(uint64(share.Disk))),
+	}
+	if len(share.GPUs) > 0 {
+		out = append(out, bar("GPUs", float64(r.GPUs), float64(len(share.GPUs)), fmt.Sprint(r.GPUs), fmt.Sprint(len(share.GPUs))))
+	}
+	return out
 }
 
 func (d *Dashboard) providerPage(w http.ResponseWriter, r *http.Request, s session) {
@@ -79,6 +119,9 @@ func (d *Dashboard) providerData(ctx context.Context) providerData {
 				}
 			}
 		}
+	}
+	if data.View != nil && data.View.Current != nil {
+		data.Use = shareUse(data.View.Current.Policy.Share, data.Running)
 	}
 	if wb, ok := d.b.(api.WalletBackend); ok {
 		if wal, err := wb.Wallet(ctx); err == nil {
