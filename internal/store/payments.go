@@ -365,7 +365,7 @@ const (
 // on another escrow, where its channels start from zero. The records stay;
 // they just no longer count.
 func (s *Store) ArchiveChannels(ctx context.Context, escrow string, at time.Time) (int, error) {
-	tx, err := s.begin(ctx, sqlArchiveChannels, sqlClearChannels, sqlArchiveUsage, sqlArchiveTimeLocks)
+	tx, err := s.begin(ctx, sqlArchiveChannels, sqlClearChannels, sqlArchiveUsage, sqlArchiveTimeLocks, sqlArchiveHolds)
 	if err != nil {
 		return 0, err
 	}
@@ -382,6 +382,9 @@ func (s *Store) ArchiveChannels(ctx context.Context, escrow string, at time.Time
 	}
 	if _, err := s.txExec(ctx, tx, sqlArchiveTimeLocks, escrow); err != nil {
 		return 0, fmt.Errorf("archive time-lock attestations: %w", err)
+	}
+	if _, err := s.txExec(ctx, tx, sqlArchiveHolds, escrow); err != nil {
+		return 0, fmt.Errorf("archive verification holds: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), tx.Commit()
