@@ -14,7 +14,7 @@ import (
 	"github.com/deco-network/deco/internal/store"
 )
 
-func startWith(t *testing.T, cfg devnet.Config) *devnet.Net {
+func startWith(t testing.TB, cfg devnet.Config) *devnet.Net {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -37,7 +37,7 @@ func sleepSpec(script string) job.Spec {
 }
 
 // waitState polls a job until it reaches state (or fails the test).
-func waitState(t *testing.T, c *client.Client, id string, want job.State) store.Job {
+func waitState(t testing.TB, c *client.Client, id string, want job.State) store.Job {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

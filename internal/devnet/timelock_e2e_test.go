@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/reputation"
 	"github.com/deco-network/deco/internal/requester"
@@ -45,7 +47,7 @@ const fakeGPU = "GPU-7e57a100-0000-4000-8000-000000000001"
 // compute-apps queries it answered in calls, a line each; while the file
 // fail exists it fails as nvidia-smi does when it cannot reach the driver.
 // The test scripts the processes by rewriting apps.
-func nvidiaStandIn(t *testing.T) (script, apps, calls, fail string) {
+func nvidiaStandIn(t testing.TB) (script, apps, calls, fail string) {
 	t.Helper()
 	dir := t.TempDir()
 	apps, calls, fail = filepath.Join(dir, "apps.csv"), filepath.Join(dir, "calls"), filepath.Join(dir, "fail")
@@ -66,7 +68,7 @@ esac
 }
 
 // queries is how many compute-apps queries the stand-in answered.
-func queries(t *testing.T, calls string) int {
+func queries(t testing.TB, calls string) int {
 	b, err := os.ReadFile(calls)
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
@@ -76,7 +78,7 @@ func queries(t *testing.T, calls string) int {
 
 // writeApps replaces the processes the stand-in reports: pid and MiB per
 // process, all on the fake GPU.
-func writeApps(t *testing.T, path string, procs ...[2]int) {
+func writeApps(t testing.TB, path string, procs ...[2]int) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("pid, used_gpu_memory [MiB], gpu_uuid\n")
@@ -96,7 +98,7 @@ func writeApps(t *testing.T, path string, procs ...[2]int) {
 // provider (node 1) that was told it has one NVIDIA GPU, sampled with the
 // stand-in: the task's container's init process uses the GPU.
 type timeLockRun struct {
-	t                 *testing.T
+	t                 testing.TB
 	ctx               context.Context
 	net               *devnet.Net
 	c                 *client.Client
@@ -109,7 +111,7 @@ type timeLockRun struct {
 // timeLockNet starts a devnet whose provider (node 1) was told it has one
 // NVIDIA GPU, sampled with the stand-in, and returns it with the run's
 // files and node 0's client.
-func timeLockNet(t *testing.T, ctx context.Context, interval time.Duration) *timeLockRun {
+func timeLockNet(t testing.TB, ctx context.Context, interval time.Duration) *timeLockRun {
 	needDocker(t)
 	script, apps, calls, fail := nvidiaStandIn(t)
 	wrap := func(ex executor.Executor) executor.Executor {
@@ -513,4 +515,60 @@ func TestTimeLockAcrossProviderRestart(t *testing.T) {
 		t.Fatalf("last voucher %s, the amount due %s: nothing should be withheld", paid, last.AmountDue)
 	}
 	t.Logf("%d intervals across the restart (%d before it), all clean; %s DECO paid", len(ts), len(before), last.AmountDue)
+}
+
+// processCPU is the CPU time this process (both nodes of the devnet, its
+// chain) and its waited-for children (nvidia-smi runs) used so far.
+func processCPU(tb testing.TB) time.Duration {
+	var self, kids syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
+		tb.Fatal(err)
+	}
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids); err != nil {
+		tb.Fatal(err)
+	}
+	tv := func(t syscall.Timeval) time.Duration {
+		return time.Duration(t.Sec)*time.Second + time.Duration(t.Usec)*time.Microsecond
+	}
+	return tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime)
+}
+
+// BenchmarkTimeLockOverheadE2E measures, on a devnet at the default
+// intervals (a sample every 2 s, a usage report every 10 s), the CPU the
+// whole process (requester, provider, dev chain) uses over 20 s while a
+// task holds the provider's GPU: as a batch job (not time-locked), as a
+// service job (time-locked: sampled with the nvidia-smi stand-in, an
+// attestation per report, checked by the requester), then as a batch job
+// again, each after the last one's container is gone; the batch figure is
+// the mean of the two. The difference is the time-lock's cost on a
+// running task.
+func BenchmarkTimeLockOverheadE2E(b *testing.B) {
+	ctx := context.Background()
+	r := timeLockNet(b, ctx, market.DefaultUsageInterval)
+	const window = 20 * time.Second
+	measure := func(kind string) float64 {
+		j, err := r.c.Submit(ctx, gpuSleeper(kind))
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.onGPU(waitState(b, r.c, j.ID, job.StateRunning).ExecutionID)
+		time.Sleep(2 * time.Second) // past the start
+		before := processCPU(b)
+		time.Sleep(window)
+		used := processCPU(b) - before
+		if err := r.c.Cancel(ctx, j.ID); err != nil {
+			b.Fatal(err)
+		}
+		waitState(b, r.c, j.ID, job.StateCancelled)
+		time.Sleep(3 * time.Second) // its container removed, its last voucher in
+		return 100 * float64(used) / float64(window)
+	}
+	for b.Loop() {
+		off := measure("")
+		on := measure(job.KindService)
+		off = (off + measure("")) / 2
+		b.ReportMetric(off, "cpu%-batch")
+		b.ReportMetric(on, "cpu%-timelocked")
+		b.ReportMetric(on-off, "cpu%-added")
+	}
 }
