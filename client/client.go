@@ -209,12 +209,18 @@ func (c *Client) Logs(ctx context.Context, id string, follow bool, w io.Writer) 
 // carries the TCP connection's bytes both ways until either side closes.
 func (c *Client) Forward(ctx context.Context, id string, task int, port string) (io.ReadWriteCloser, error) {
 	path := "/v1/jobs/" + url.PathEscape(id) + "/forward/" + url.PathEscape(port) + "?task=" + strconv.Itoa(task)
+	return c.upgrade(ctx, "forward", path, api.ForwardProtocol)
+}
+
+// upgrade sends GET path asking to switch to protocol and returns the
+// switched connection.
+func (c *Client) upgrade(ctx context.Context, what, path, protocol string) (io.ReadWriteCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", api.ForwardProtocol)
+	req.Header.Set("Upgrade", protocol)
 	resp, err := c.send(ctx, req)
 	if err != nil {
 		return nil, err
@@ -222,7 +228,7 @@ func (c *Client) Forward(ctx context.Context, id string, task int, port string) 
 	conn, ok := resp.Body.(io.ReadWriteCloser)
 	if resp.StatusCode != http.StatusSwitchingProtocols || !ok {
 		resp.Body.Close()
-		return nil, fmt.Errorf("forward %s: the node answered %s, not a switch to %s", path, resp.Status, api.ForwardProtocol)
+		return nil, fmt.Errorf("%s %s: the node answered %s, not a switch to %s", what, path, resp.Status, protocol)
 	}
 	return conn, nil
 }

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -38,21 +37,5 @@ func (c *Client) RemoveService(ctx context.Context, name string) error {
 // to it are paid for and carried to a provider, and their responses come
 // back on it.
 func (c *Client) ServiceProxy(ctx context.Context, name string) (io.ReadWriteCloser, error) {
-	path := "/v1/services/" + url.PathEscape(name) + "/proxy"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", api.ServiceProxyProtocol)
-	resp, err := c.send(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	conn, ok := resp.Body.(io.ReadWriteCloser)
-	if resp.StatusCode != http.StatusSwitchingProtocols || !ok {
-		resp.Body.Close()
-		return nil, fmt.Errorf("service proxy %s: the node answered %s, not a switch to %s", path, resp.Status, api.ServiceProxyProtocol)
-	}
-	return conn, nil
+	return c.upgrade(ctx, "service proxy", "/v1/services/"+url.PathEscape(name)+"/proxy", api.ServiceProxyProtocol)
 }

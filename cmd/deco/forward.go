@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 
@@ -64,29 +65,35 @@ interrupted (Ctrl-C).`,
 			defer l.Close()
 			context.AfterFunc(ctx, func() { l.Close() })
 			fmt.Fprintf(a.stderr, "forwarding %s to job %s task %d port %s (%d); Ctrl-C stops\n", l.Addr(), shortID(d.ID), task, p.Name, p.Port)
-			for {
-				conn, err := l.Accept()
-				if err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
-					return err
-				}
-				go func() {
-					remote, err := c.Forward(ctx, d.ID, task, p.Name)
-					if err != nil {
-						fmt.Fprintf(a.stderr, "connection from %s: %v\n", conn.RemoteAddr(), err)
-						conn.Close()
-						return
-					}
-					if _, _, err := p2p.Pipe(conn, remote); err != nil && !errors.Is(err, net.ErrClosed) {
-						fmt.Fprintf(a.stderr, "connection from %s: %v\n", conn.RemoteAddr(), err)
-					}
-				}()
-			}
+			return a.pipeEach(ctx, l, func() (io.ReadWriteCloser, error) { return c.Forward(ctx, d.ID, task, p.Name) })
 		},
 	}
 	cmd.Flags().IntVar(&task, "task", 0, "the task of a multi-task job")
 	cmd.Flags().StringVar(&address, "address", "127.0.0.1", "the local address to listen on")
 	return cmd
+}
+
+// pipeEach accepts connections on l until ctx ends and carries each to a
+// stream dial opens (a forward, a service proxy), both ways.
+func (a *app) pipeEach(ctx context.Context, l net.Listener, dial func() (io.ReadWriteCloser, error)) error {
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		go func() {
+			remote, err := dial()
+			if err != nil {
+				fmt.Fprintf(a.stderr, "connection from %s: %v\n", conn.RemoteAddr(), err)
+				conn.Close()
+				return
+			}
+			if _, _, err := p2p.Pipe(conn, remote); err != nil && !errors.Is(err, net.ErrClosed) {
+				fmt.Fprintf(a.stderr, "connection from %s: %v\n", conn.RemoteAddr(), err)
+			}
+		}()
+	}
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"time"
@@ -13,7 +13,6 @@ import (
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/offer/query"
-	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/service"
 )
 
@@ -207,26 +206,7 @@ Runs until interrupted (Ctrl-C).`,
 			defer l.Close()
 			context.AfterFunc(ctx, func() { l.Close() })
 			fmt.Fprintf(a.stderr, "proxying http://%s/ to service %s through this node; Ctrl-C stops\n", l.Addr(), name)
-			for {
-				conn, err := l.Accept()
-				if err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
-					return err
-				}
-				go func() {
-					remote, err := c.ServiceProxy(ctx, name)
-					if err != nil {
-						fmt.Fprintf(a.stderr, "connection from %s: %v\n", conn.RemoteAddr(), err)
-						conn.Close()
-						return
-					}
-					if _, _, err := p2p.Pipe(conn, remote); err != nil && !errors.Is(err, net.ErrClosed) {
-						fmt.Fprintf(a.stderr, "connection from %s: %v\n", conn.RemoteAddr(), err)
-					}
-				}()
-			}
+			return a.pipeEach(ctx, l, func() (io.ReadWriteCloser, error) { return c.ServiceProxy(ctx, name) })
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8085", "the local address to listen on (loopback)")

@@ -3,6 +3,7 @@ package devnet_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	osexec "os/exec"
@@ -26,6 +27,13 @@ import (
 // proxy` does. It returns the local address.
 func serviceProxyPort(t *testing.T, c *client.Client, name string) string {
 	t.Helper()
+	return pipeListener(t, func() (io.ReadWriteCloser, error) { return c.ServiceProxy(context.Background(), name) })
+}
+
+// pipeListener listens on a free port of 127.0.0.1 and carries each
+// connection to a stream dial opens, both ways; it returns the address.
+func pipeListener(t *testing.T, dial func() (io.ReadWriteCloser, error)) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +46,7 @@ func serviceProxyPort(t *testing.T, c *client.Client, name string) string {
 				return
 			}
 			go func() {
-				remote, err := c.ServiceProxy(context.Background(), name)
+				remote, err := dial()
 				if err != nil {
 					conn.Close()
 					return

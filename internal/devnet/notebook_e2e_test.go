@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,7 +22,6 @@ import (
 	"github.com/deco-network/deco/internal/devnet"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
-	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/store"
 )
 
@@ -36,28 +34,7 @@ const notebookImage = "deco-notebook:latest"
 // `deco forward` does. It returns the local address.
 func forwardPort(t *testing.T, c *client.Client, id, port string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				remote, err := c.Forward(context.Background(), id, 0, port)
-				if err != nil {
-					conn.Close()
-					return
-				}
-				_, _, _ = p2p.Pipe(conn, remote)
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return pipeListener(t, func() (io.ReadWriteCloser, error) { return c.Forward(context.Background(), id, 0, port) })
 }
 
 // jupyterMsg is a message of Jupyter's messaging protocol as the
