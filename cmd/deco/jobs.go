@@ -722,6 +722,14 @@ job's outputs are one directory per task: task-0/ … task-(N-1)/.`,
 	return cmd
 }
 
+// withheldOf is the payment withheld from a run that lost ("" when none).
+func withheldOf(r requester.VerifiedRun) string {
+	if r.Withheld == 0 {
+		return ""
+	}
+	return r.Withheld.String()
+}
+
 // describeVerification prints a verified job's runners, what each
 // revealed, the outcome, verdicts and cost.
 func describeVerification(w io.Writer, raw json.RawMessage) {
@@ -737,10 +745,10 @@ func describeVerification(w io.Writer, raw json.RawMessage) {
 		if r.Invalid != "" {
 			what = "invalid: " + r.Invalid
 		}
-		rows = append(rows, []string{"  " + r.Role, r.Node, r.ExecutionID, what, r.Paid.String()})
+		rows = append(rows, []string{"  " + r.Role, r.Node, r.ExecutionID, what, r.Paid.String(), orDash(withheldOf(r))})
 	}
 	if len(rows) > 0 {
-		table(w, []string{"  ROLE", "NODE", "EXECUTION", "REVEALED", "PAID"}, rows)
+		table(w, []string{"  ROLE", "NODE", "EXECUTION", "REVEALED", "PAID", "WITHHELD"}, rows)
 	}
 	for _, vd := range v.Verdicts {
 		if vd.Error != "" {

@@ -221,6 +221,11 @@ func (p *Provider) report(ctx context.Context, id string, out *sender, final boo
 	tl := p.closeTimeLock(ctx, m, u) // before the total: it writes off a failed interval
 	total, err := p.cfg.Store.PutUsage(context.WithoutCancel(ctx), store.RoleProvider, store.Usage{JobID: m.deal.Quote.JobID,
 		Requester: m.requester, Provider: p.cfg.Settlement.Address(), Report: u, At: p.now()})
+	if err == nil {
+		// A verified task's final interval is paid when its verification
+		// decides, not now (latepay.go).
+		err = p.holdFinal(context.WithoutCancel(ctx), id, m, u)
+	}
 	var due money.Amount
 	if err == nil {
 		due, err = p.lessWrittenOff(context.WithoutCancel(ctx), m.requester, total)
@@ -319,7 +324,7 @@ func (p *Provider) recoverWrittenOff(ctx context.Context, execution string, requ
 	p.payMu.Lock()
 	off := p.writtenOff[execution]
 	p.payMu.Unlock()
-	if off == 0 {
+	if off == 0 || raised <= 0 {
 		return
 	}
 	took, err := p.cfg.Store.Recover(context.WithoutCancel(ctx), requester, p.cfg.Settlement.Address(), min(off, raised), p.now())
@@ -333,6 +338,19 @@ func (p *Provider) recoverWrittenOff(ctx context.Context, execution string, requ
 	if p.writtenOff[execution] -= took; p.writtenOff[execution] <= 0 {
 		delete(p.writtenOff, execution)
 	}
+	p.dueAgainLocked(requester, took)
+}
+
+// dueAgain counts took, recovered from what was written off on
+// requester's channel, as due again: the running executions' reports
+// stay due on top of it.
+func (p *Provider) dueAgain(requester identity.Address, took money.Amount) {
+	p.payMu.Lock()
+	defer p.payMu.Unlock()
+	p.dueAgainLocked(requester, took)
+}
+
+func (p *Provider) dueAgainLocked(requester identity.Address, took money.Amount) {
 	for _, m := range p.meters {
 		if m.requester == requester && m.seq > 0 {
 			m.required += took
@@ -426,7 +444,9 @@ func (p *Provider) takePayment(ctx context.Context, execution string, pay market
 		store.Voucher{Execution: execution, Seq: pay.Seq, Voucher: v, At: p.now()}); err != nil {
 		return err
 	}
-	p.recoverWrittenOff(ctx, execution, requester, v.Cumulative-latest.Cumulative)
+	raised := v.Cumulative - latest.Cumulative
+	raised -= p.recoverHeld(ctx, execution, requester, raised)
+	p.recoverWrittenOff(ctx, execution, requester, raised)
 	p.payMu.Lock()
 	close(p.paid)
 	p.paid = make(chan struct{})

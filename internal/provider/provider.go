@@ -259,6 +259,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	h.Handle(p2p.ProtocolID(market.ProtoForward, 1), 0, p.serveForward)
 	h.Handle(p2p.ProtocolID(market.ProtoReveal, 1), 10*time.Second, p.serveReveal)
 	h.Handle(p2p.ProtocolID(market.ProtoVerdict, 1), 30*time.Second, p.serveVerdict)
+	h.Handle(p2p.ProtocolID(market.ProtoPay, 1), 10*time.Second, p.serveLatePay)
 	if err := p.recover(ctx); err != nil {
 		return nil, err
 	}

@@ -214,8 +214,18 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 		r.log.Error("record time-lock attestation", "job", j.ID, "err", err)
 		return
 	}
+	// A verified task's final interval is held until its verification
+	// decides (withhold.go), and left out of every voucher meanwhile.
+	held, wasHeld, err := r.holdFinal(ctx, j, t, u, s.Conn().RemotePeer().String())
+	if err != nil {
+		r.log.Error("hold the final interval", "job", j.ID, "err", err)
+		return
+	}
 	t.lastSeq, t.amount, t.use = u.Seq, u.AmountDue, u.Use
-	v, err := r.cfg.Settlement.SignVoucher(prov, total-withheld)
+	if wasHeld {
+		return
+	}
+	v, err := r.cfg.Settlement.SignVoucher(prov, total-withheld-held)
 	if err != nil {
 		r.log.Error("sign voucher", "job", j.ID, "err", err)
 		return

@@ -86,7 +86,10 @@ type VerifiedRun struct {
 	// counts for nothing.
 	Digest  string       `json:"digest,omitempty"`
 	Invalid string       `json:"invalid,omitempty"`
-	Paid    money.Amount `json:"paid"`
+	// Paid is what this node owes the run by its reports, less Withheld:
+	// its final interval, never paid when it lost (withhold.go).
+	Paid     money.Amount `json:"paid"`
+	Withheld money.Amount `json:"withheld,omitempty"`
 }
 
 // VerdictRecord is a verdict against one runner and its execution.
@@ -387,9 +390,23 @@ func (r *Requester) afterRun(ctx context.Context, j *store.Job, t *tracked) {
 	}
 	if j.State == job.StateVerifying {
 		r.verifyResult(ctx, j, t)
+	} else {
+		r.stopValidators(j.ID)
+	}
+	r.releaseUndecided(j)
+}
+
+// releaseUndecided pays the holds of a verified job whose verification
+// ended without a decision (nobody lost); it does nothing for a decided
+// one (conclude settled it) or while the daemon stops (the verification
+// goes on after the restart).
+func (r *Requester) releaseUndecided(j *store.Job) {
+	if r.stop.Err() != nil {
 		return
 	}
-	r.stopValidators(j.ID)
+	if _, notes := r.settleHolds(r.stop, j.ID, nil); len(notes) > 0 {
+		r.log.Warn("release held payments", "job", j.ID, "notes", notes)
+	}
 }
 
 // stopValidators cancels the validator runs of job id still running.
@@ -430,6 +447,7 @@ func (r *Requester) resumeVerifying(j store.Job) {
 		ctx, stop := withTotalTimeout(runCtx, j)
 		defer stop()
 		r.verifyResult(ctx, &j, t)
+		r.releaseUndecided(&j)
 	}()
 }
 
@@ -666,12 +684,25 @@ func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification,
 			v.Verdicts = append(v.Verdicts, r.slash(ctx, j, v, runs, out.Quorum, i))
 		}
 	}
-	v.Cost = 0
+	// The final interval of every run that did not reveal the decided
+	// result is withheld for good; the others are paid now.
+	lost := map[string]bool{}
 	for _, run := range runs {
-		if run.Role == roleValidator {
-			v.Cost += run.Paid
+		if run.Digest != out.Digest {
+			lost[run.ExecutionID] = true
 		}
 	}
+	withheld, notes := r.settleHolds(ctx, j.ID, lost)
+	v.Notes = append(v.Notes, notes...)
+	v.Cost = 0
+	for i := range runs {
+		runs[i].Withheld = withheld[runs[i].ExecutionID]
+		runs[i].Paid -= runs[i].Withheld
+		if runs[i].Role == roleValidator {
+			v.Cost += runs[i].Paid
+		}
+	}
+	v.Runs = runs
 	for i, run := range runs {
 		if run.Digest == out.Digest {
 			r.attest(ctx, reputation.KindVerified, j, run)
