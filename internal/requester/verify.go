@@ -84,8 +84,8 @@ type VerifiedRun struct {
 	Receipt     *verify.Receipt    `json:"receipt,omitempty"`
 	// Digest is the revealed result digest; Invalid says why the run
 	// counts for nothing.
-	Digest  string       `json:"digest,omitempty"`
-	Invalid string       `json:"invalid,omitempty"`
+	Digest  string `json:"digest,omitempty"`
+	Invalid string `json:"invalid,omitempty"`
 	// Paid is what this node owes the run by its reports, less Withheld:
 	// its final interval, never paid when it lost (withhold.go).
 	Paid     money.Amount `json:"paid"`
