@@ -274,14 +274,11 @@ func (p *Proxy) candidates() []Offer {
 
 // try sends one request to one provider.
 func (p *Proxy) try(ctx context.Context, o Offer, method, path string, header http.Header, body []byte) (*Response, outcome, string) {
-	me, prov := p.cfg.Key.Address(), o.Address
-	most := o.Max()
-	if why, ok := p.covered(ctx, prov, most); !ok {
+	prov, most := o.Address, o.Max()
+	v, why, err := p.reserve(ctx, o, most)
+	if why != "" {
 		return nil, unpaid, why
 	}
-	v, err := p.cfg.Store.ReserveService(ctx, o.Name, me, prov, most, func(total money.Amount) (settle.SignedVoucher, error) {
-		return p.cfg.Settlement.SignVoucher(prov, total)
-	}, p.cfg.Now())
 	if err != nil {
 		return nil, refused, "sign voucher: " + err.Error()
 	}
@@ -331,29 +328,38 @@ func (p *Proxy) try(ctx context.Context, o Offer, method, path string, header ht
 	return resp, served, ""
 }
 
-// covered checks that the channel to prov has deposit left for a request
-// of most beyond what this node promised and was not redeemed.
-func (p *Proxy) covered(ctx context.Context, prov identity.Address, most money.Amount) (string, bool) {
-	me := p.cfg.Key.Address()
-	signed, err := p.cfg.Store.PayChannel(ctx, store.RoleRequester, me, prov)
-	if err != nil {
-		return err.Error(), false
-	}
+// errShort is a channel's deposit that cannot cover a request.
+type errShort struct{ free money.Amount }
+
+func (e *errShort) Error() string { return "short" }
+
+// reserve adds the request's most to what the channel to o's provider
+// owes and signs a voucher for the new total, in one transaction, when
+// the channel has deposit left for it beyond what this node promised and
+// was not redeemed (the deposit read from the cache, then afresh once
+// before saying no: why).
+func (p *Proxy) reserve(ctx context.Context, o Offer, most money.Amount) (settle.SignedVoucher, string, error) {
+	me, prov := p.cfg.Key.Address(), o.Address
 	for fresh := false; ; fresh = true {
 		ch, err := p.cfg.Channels.Channel(ctx, me, prov)
 		if err != nil {
-			return "read the payment channel: " + err.Error(), false
+			return settle.SignedVoucher{}, "read the payment channel: " + err.Error(), nil
 		}
-		owed, err := p.cfg.Store.UsageTotal(ctx, store.RoleRequester, me, prov)
-		if err != nil {
-			return err.Error(), false
+		v, err := p.cfg.Store.ReserveService(ctx, o.Name, me, prov, most, func(owed, signed money.Amount) error {
+			if free := ch.Balance - (max(signed, owed) - ch.Claimed); free < most {
+				return &errShort{free: free}
+			}
+			return nil
+		}, func(total money.Amount) (settle.SignedVoucher, error) {
+			return p.cfg.Settlement.SignVoucher(prov, total)
+		}, p.cfg.Now())
+		var short *errShort
+		if !errors.As(err, &short) {
+			return v, "", err
 		}
-		promised := max(signed.Latest.Cumulative, owed) - ch.Claimed
-		if free := ch.Balance - promised; free >= most {
-			return "", true
-		} else if fresh {
-			return fmt.Sprintf("the deposit on the channel to %s is used up (%s DECO left free, a request costs up to %s): deco wallet deposit %s AMOUNT",
-				prov, max(free, 0), most, prov), false
+		if fresh {
+			return v, fmt.Sprintf("the deposit on the channel to %s is used up (%s DECO left free, a request costs up to %s): deco wallet deposit %s AMOUNT",
+				prov, max(short.free, 0), most, prov), nil
 		}
 		p.cfg.Channels.Invalidate(me, prov)
 	}

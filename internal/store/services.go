@@ -31,8 +31,11 @@ type ServiceCalls struct {
 // at the same time for jobs and requests on the channel never go down.
 // The request is counted to service as served at amount in the same
 // transaction; SettleService corrects that when it was not, or cost less.
+// check, when set, sees what the channel owed before the request and its
+// latest voucher's amount, and refuses the request with an error (nothing
+// is then recorded or signed).
 func (s *Store) ReserveService(ctx context.Context, service string, requester, provider identity.Address, amount money.Amount,
-	sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (settle.SignedVoucher, error) {
+	check func(owed, signed money.Amount) error, sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (settle.SignedVoucher, error) {
 	tx, err := s.begin(ctx, sqlAddUsage, sqlChannelTotals, sqlPutChannel, sqlServiceCall)
 	if err != nil {
 		return settle.SignedVoucher{}, err
@@ -45,6 +48,11 @@ func (s *Store) ReserveService(ctx context.Context, service string, requester, p
 	var total, cum int64
 	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleRequester), req, prov).Scan(&total, &cum); err != nil {
 		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
+	}
+	if check != nil {
+		if err := check(money.Amount(total)-amount, money.Amount(cum)); err != nil {
+			return settle.SignedVoucher{}, err
+		}
 	}
 	v, err := sign(money.Amount(max(total, cum)))
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func TestServiceRecordFolded(t *testing.T) {
 		reserved, charged money.Amount
 		served            bool
 	}{{10, 10, true}, {10, 4, true}, {10, 0, false}} {
-		v, err := s.ReserveService(ctx, "echo", req, prov, c.reserved, sign, at)
+		v, err := s.ReserveService(ctx, "echo", req, prov, c.reserved, nil, sign, at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,6 +57,22 @@ func TestServiceRecordFolded(t *testing.T) {
 	}
 	if total, _ := s.UsageTotal(ctx, RoleRequester, req, prov); total != 14 {
 		t.Fatalf("requester's usage total %s, want 14", total)
+	}
+	// A check that refuses records and signs nothing; it sees what was
+	// owed before the request and the latest voucher's amount.
+	var sawOwed, sawSigned money.Amount
+	refused := errors.New("no")
+	if _, err := s.ReserveService(ctx, "echo", req, prov, 10, func(owed, signed money.Amount) error {
+		sawOwed, sawSigned = owed, signed
+		return refused
+	}, sign, at); !errors.Is(err, refused) {
+		t.Fatalf("refused reservation: %v", err)
+	}
+	if sawOwed != 14 || sawSigned != 24 {
+		t.Fatalf("check saw owed %s signed %s, want 0.000014 and 0.000024", sawOwed, sawSigned)
+	}
+	if total, _ := s.UsageTotal(ctx, RoleRequester, req, prov); total != 14 {
+		t.Fatalf("usage total %s after a refused reservation, want 14", total)
 	}
 	// Provider: a voucher covering one request of 10 is accepted and
 	// counted; the next, not covered, is refused and not counted.
