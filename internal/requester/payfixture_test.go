@@ -37,6 +37,7 @@ type payFixture struct {
 	events          chan market.TaskEvent
 	payments        chan market.Payment
 	s               network.Stream
+	provHost        *p2p.Host
 	start           time.Time
 	// claims are what the requester attested (its reputation book).
 	claims *claimLog
@@ -111,7 +112,7 @@ func newPayFixture(t *testing.T, ctx context.Context, spec job.Spec) *payFixture
 	}
 	r.startPaying(ctx, j.ExecutionID, &d, start)
 	f := &payFixture{t: t, ctx: ctx, r: r, st: st, j: j, d: d, q: q, provKey: provKey, reqKey: reqKey,
-		events: make(chan market.TaskEvent), payments: make(chan market.Payment, 16), start: start, claims: claims}
+		events: make(chan market.TaskEvent), payments: make(chan market.Payment, 16), start: start, claims: claims, provHost: provHost}
 	provHost.Handle(p2p.ProtocolID(market.ProtoTask, 1), 0, func(ctx context.Context, s network.Stream) {
 		go func() {
 			for {
