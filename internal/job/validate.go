@@ -229,6 +229,7 @@ func (s Spec) Validate() error {
 	validateTasks(v, s)
 	validateService(v, s)
 	validateInBooking(v, s)
+	validateTimeLock(v, s)
 	switch {
 	case s.ResourceSpec == "":
 		validateResources(v, s.Resources)
