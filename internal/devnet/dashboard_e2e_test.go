@@ -54,6 +54,16 @@ resources: {cpu: 500m, memory: 128MiB}
 timeout: 2m
 `
 
+// verifiedBrowserSpec is a deterministic job that one validator re-runs.
+const verifiedBrowserSpec = `apiVersion: deco/v1
+name: verified-from-the-browser
+image: deco-busybox:latest
+command: [sh, -c, "echo 42 > /outputs/answer.txt"]
+resources: {cpu: 500m, memory: 128MiB}
+deterministic: true
+verification: replicate(1)
+`
+
 // TestDashboardInABrowser drives the dashboard of a devnet's requester in
 // headless chromium: log in through the link `deco dashboard` prints,
 // submit a job from the YAML editor, watch it run and complete on the
@@ -250,9 +260,19 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatalf("downloaded answer.txt: %q (%v)", got, err)
 	}
 
+	// A verified job: its page shows the verification's outcome.
+	run("submit a verified job", chromedp.Navigate(base+"/ui/jobs/new"), chromedp.WaitVisible(chromedp.CSS("#yaml-form")),
+		chromedp.SetValue(chromedp.CSS(`#yaml-form textarea[name="spec"]`), verifiedBrowserSpec),
+		chromedp.Click(chromedp.CSS("#submit-yaml")), chromedp.WaitVisible(chromedp.CSS("#job-state")))
+	waitFor("verified", `document.querySelector("#job-state").textContent === "completed" && document.querySelector("#verification")`, 90*time.Second)
+	if got := text("#verification"); !strings.Contains(got, "replicate(1): outcome accepted") {
+		t.Fatalf("verification on the page: %q", got)
+	}
+	shot("job-verified")
+
 	// The jobs list, filtered by state.
 	run("jobs", chromedp.Navigate(base+"/ui/jobs?state=completed"))
-	if got := text("#jobs"); !strings.Contains(got, id[:8]) || !strings.Contains(got, "from-the-browser") {
+	if got := text("#jobs"); !strings.Contains(got, id[:8]) || !strings.Contains(got, "verified-from-the-browser") {
 		t.Fatalf("completed jobs: %q", got)
 	}
 	shot("jobs")
