@@ -20,6 +20,7 @@ import (
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
+	"github.com/deco-network/deco/internal/store"
 	"github.com/deco-network/deco/internal/verify"
 )
 
@@ -133,6 +134,61 @@ func TestVerifiedJobHonestRunsAgree(t *testing.T) {
 			t.Fatalf("node %d stake %s, %v; want %s", i, st.Amount, err, net.Stake())
 		}
 	}
+	// Every runner ends paid exactly what it reported: the final
+	// interval, held until the verification decided, is paid since.
+	for _, run := range v.Runs {
+		ch := runnerChannelOf(t, net, run)
+		t.Logf("%s %s: reported %s, held %s, voucher %s", run.Role, run.Node, ch.reported, ch.held, ch.latest)
+		if ch.held <= 0 || ch.hold != store.HoldReleased {
+			t.Fatalf("%s %s: final interval held %s (%s); want a positive amount held, then released", run.Role, run.Node, ch.held, ch.hold)
+		}
+		if ch.latest != ch.reported || ch.signed != ch.reported || run.Withheld != 0 || run.Paid != ch.reported {
+			t.Fatalf("%s %s: reported %s, the provider holds a voucher for %s, the requester signed %s, the record says paid %s withheld %s; want all paid",
+				run.Role, run.Node, ch.reported, ch.latest, ch.signed, run.Paid, run.Withheld)
+		}
+	}
+}
+
+// runnerChannel is the payment channel from node 0 to a run's node, as
+// both sides see it.
+type runnerChannel struct {
+	// reported is the usage the runner reported on the channel, latest
+	// the latest voucher it holds, signed the latest node 0 signed.
+	reported, latest, signed money.Amount
+	// held is the run's final interval held for the verification, hold
+	// what became of it on the requester's side.
+	held money.Amount
+	hold store.HoldState
+}
+
+func runnerChannelOf(t *testing.T, net *devnet.Net, run requester.VerifiedRun) runnerChannel {
+	t.Helper()
+	ctx := context.Background()
+	req := net.Nodes[0]
+	for _, n := range net.Nodes[1:] {
+		if n.PeerID() != run.Node {
+			continue
+		}
+		var ch runnerChannel
+		var err error
+		if ch.reported, err = n.Store().UsageTotal(ctx, store.RoleProvider, req.Address(), n.Address()); err != nil {
+			t.Fatal(err)
+		}
+		pc, err := n.Store().PayChannel(ctx, store.RoleProvider, req.Address(), n.Address())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch.latest = pc.Latest.Cumulative
+		if ch.signed, err = req.Requester().ChannelTotal(ctx, n.Address()); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := req.Store().GetHold(ctx, store.RoleRequester, run.ExecutionID); err == nil {
+			ch.held, ch.hold = h.Amount, h.State
+		}
+		return ch
+	}
+	t.Fatalf("run on %s: no such provider", run.Node)
+	return runnerChannel{}
 }
 
 func TestSpotcheckZeroAndOne(t *testing.T) {
@@ -177,6 +233,27 @@ func TestCheatingProviderIsSlashed(t *testing.T) {
 		t.Fatalf("node 1 stake %s, %v; want %s - %s", st.Amount, err, net.Stake(), vd.Amount)
 	}
 	t.Logf("slash: %s, gas %d, mismatch to verdict on chain %s", vd.Amount, vd.GasUsed, vd.At.Sub(v.MismatchAt).Round(time.Millisecond))
+	// The cheat's final interval is never paid: its latest voucher is
+	// below what it reported by exactly the amount held; the validators
+	// that agreed are paid in full.
+	for _, run := range v.Runs {
+		ch := runnerChannelOf(t, net, run)
+		t.Logf("%s %s: reported %s, held %s (%s), voucher %s", run.Role, run.Node, ch.reported, ch.held, ch.hold, ch.latest)
+		if ch.held <= 0 {
+			t.Fatalf("%s %s: nothing held", run.Role, run.Node)
+		}
+		if run.Node == net.Nodes[1].PeerID() {
+			if ch.hold != store.HoldWithheld || ch.latest != ch.reported-ch.held || ch.signed != ch.latest || run.Withheld != ch.held || run.Paid != ch.reported-ch.held {
+				t.Fatalf("the cheat reported %s, holds a voucher for %s (signed %s), %s held (%s), record paid %s withheld %s; want its final interval withheld",
+					ch.reported, ch.latest, ch.signed, ch.held, ch.hold, run.Paid, run.Withheld)
+			}
+			continue
+		}
+		if ch.hold != store.HoldReleased || ch.latest != ch.reported || ch.signed != ch.reported || run.Withheld != 0 {
+			t.Fatalf("validator %s reported %s, holds a voucher for %s (signed %s), hold %s, withheld %s; want paid in full",
+				run.Node, ch.reported, ch.latest, ch.signed, ch.hold, run.Withheld)
+		}
+	}
 	// Its reputation is gone at once, and the next job avoids it.
 	waitFor(t, 10*time.Second, "node 1's reputation drops to 0", func() bool {
 		rep, ok := net.Nodes[0].Reputation().Reputation(net.Nodes[1].PeerID())
