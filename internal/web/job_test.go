@@ -12,6 +12,7 @@ import (
 	"github.com/deco-network/deco/internal/inventory"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/requester"
 	"github.com/deco-network/deco/internal/sched"
 	"github.com/deco-network/deco/internal/settle"
@@ -30,7 +31,7 @@ func richDetail() api.JobDetail {
 			{Node: "16Uiu2small", Filter: "resources", Code: "unschedulable", Reason: "memory: wants 2GiB, has 1GiB free"}},
 		Gang: &sched.GangReport{Tasks: 2, Sets: []sched.GangSet{{Nodes: 2, Capacity: 2, Total: 2, Chosen: true}}}})
 	ver, _ := json.Marshal(requester.Verification{Policy: "replicate(1)", Outcome: "disputed", Quorum: 1, Cost: 5,
-		Runs: []requester.VerifiedRun{{Role: "provider", Node: "16Uiu2chosen", ExecutionID: "x1", Digest: "sha256:aa", Paid: 10},
+		Runs: []requester.VerifiedRun{{Role: "provider", Node: "16Uiu2chosen", ExecutionID: "x1", Digest: "sha256:aa", Paid: 10, Withheld: 7},
 			{Role: "validator", Node: "16Uiu2other", ExecutionID: "x2", Invalid: "revealed late"}},
 		Verdicts: []requester.VerdictRecord{{Accused: "16Uiu2chosen", Amount: 100}}, Notes: []string{"a note"}})
 	task := func(i int, st job.State) api.TaskDetail {
@@ -65,6 +66,7 @@ func TestJobPageDrawsEveryPart(t *testing.T) {
 		"3 offers considered, 2 feasible", "rejected by the resources check</span>: memory: wants 2GiB, has 1GiB free",
 		"2 tasks, placed all or none", "<strong>chosen</strong>",
 		`id="verification">replicate(1): outcome <strong>disputed</strong>`, "invalid: revealed late", "Verdict against 16Uiu2chosen: slashed",
+		"<th>withheld</th>", "<td>" + money.Amount(10).String() + "</td><td>" + money.Amount(7).String() + "</td>",
 		`<td>0</td><td><span class="state live">running</span>`, `<td>1</td><td><span class="state bad">failed</span>`,
 		// the cost is the amount due of the latest paid report (not the
 		// channel's cumulative voucher)
