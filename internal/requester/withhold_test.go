@@ -154,3 +154,67 @@ func TestVerifiedFinalIntervalHeld(t *testing.T) {
 		t.Fatalf("channel total %s", total)
 	}
 }
+
+// TestHeldPaymentSurvivesRestart: a hold made before the requester
+// restarts is still left out of the channel's vouchers after it, and the
+// restarted requester releases it when the verification decides.
+func TestHeldPaymentSurvivesRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := newPayFixture(t, ctx, job.Spec{APIVersion: job.APIVersion, Image: "deco-busybox:latest", Command: []string{"true"},
+		Timeout: job.Duration(time.Hour), Verification: "replicate(1)", Deterministic: true})
+	late := make(chan market.Payment, 4)
+	f.provHost.Handle(p2p.ProtocolID(market.ProtoPay, 1), 5*time.Second, func(_ context.Context, s network.Stream) {
+		var pay market.Payment
+		if err := p2p.ReadMsg(s, &pay, market.MaxPayment); err == nil {
+			late <- pay
+			_ = p2p.WriteMsg(s, market.PayReply{})
+		}
+	})
+	due := func(ms uint64) money.Amount { return market.AmountDue(f.q.Terms, ms) }
+	r1 := f.report(f.provKey, 1, 30_000)
+	f.deliver(market.TaskEvent{Type: market.EventUsage, Usage: &r1})
+	if p := f.paid(2 * time.Second); p == nil || p.Voucher.Cumulative != due(30_000) {
+		t.Fatalf("first report paid %+v", p)
+	}
+	final, err := market.NewUsageReport(f.provKey, &f.d, 2, 50*time.Second, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(market.TaskEvent{Type: market.EventUsage, Usage: &final})
+	if p := f.paid(300 * time.Millisecond); p != nil {
+		t.Fatalf("the final report was paid: %+v", p)
+	}
+	// Restart: a new requester on the same store (the job ended meanwhile,
+	// so that nothing resumes on its own).
+	cfg := f.r.cfg
+	f.r.Close()
+	done := *f.j
+	done.State = job.StateCompleted
+	if err := f.st.UpdateJob(ctx, done, "done"); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := New(ctx, Config{Host: cfg.Host, Store: f.st, Key: f.reqKey, DataDir: t.TempDir(), Clock: cfg.Clock,
+		Settlement: cfg.Settlement, Escrow: cfg.Escrow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	r2.payMu.Lock()
+	owed, err := r2.owed(ctx, f.provKey.Address())
+	r2.payMu.Unlock()
+	if err != nil || owed != due(30_000) {
+		t.Fatalf("after the restart the channel owes %s (%v), want %s: the hold was lost", owed, err, due(30_000))
+	}
+	if _, notes := r2.settleHolds(ctx, f.j.ID, nil); len(notes) != 0 {
+		t.Fatal(notes)
+	}
+	select {
+	case p := <-late:
+		if p.Execution != f.j.ExecutionID || p.Voucher.Cumulative != due(50_000) {
+			t.Fatalf("late payment %+v, want %s", p, due(50_000))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the restarted requester never paid the held interval")
+	}
+}
