@@ -25,32 +25,7 @@ import (
 func TestForgedAndReplayedVouchers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var reqS, otherS *evm.Client
-	var provAddr identity.Address
-	e := newHostileEnvWith(t, func(e *hostileEnv, c *Config) {
-		chain, err := devchain.Start(ctx, devchain.Config{Fund: []identity.Address{e.provKey.Address(), e.reqKey.Address(), e.otherKey.Address()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { chain.Close() })
-		info := chain.Info()
-		dial := func(k *identity.Key) *evm.Client {
-			s, err := evm.Dial(ctx, info.Settlement(), k, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-		provS := dial(e.provKey)
-		reqS, otherS = dial(e.reqKey), dial(e.otherKey)
-		provAddr = provS.Address()
-		if _, err := reqS.Deposit(ctx, provAddr, 10*money.Unit); err != nil {
-			t.Fatal(err)
-		}
-		c.Settlement, c.Escrow = provS, fmt.Sprintf("%d:%s", info.ChainID, info.Escrow)
-		c.UsageInterval = 100 * time.Millisecond
-	})
+	e, reqS, otherS, provAddr := newPaidEnv(t, ctx, 10*money.Unit)
 	e.ex.block = make(chan struct{})
 	defer close(e.ex.block)
 
@@ -153,6 +128,39 @@ func TestForgedAndReplayedVouchers(t *testing.T) {
 			t.Errorf("channel from %s holds %s (%v): another requester's voucher was taken", who, ch.Latest.Cumulative, err)
 		}
 	}
+}
+
+// newPaidEnv is a hostile env whose provider settles on a dev chain
+// (usage every 100 ms), with the requester's and the stranger's
+// settlement clients; the requester has deposited deposit for the
+// provider.
+func newPaidEnv(t *testing.T, ctx context.Context, deposit money.Amount) (e *hostileEnv, reqS, otherS *evm.Client, provAddr identity.Address) {
+	t.Helper()
+	e = newHostileEnvWith(t, func(e *hostileEnv, c *Config) {
+		chain, err := devchain.Start(ctx, devchain.Config{Fund: []identity.Address{e.provKey.Address(), e.reqKey.Address(), e.otherKey.Address()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { chain.Close() })
+		info := chain.Info()
+		dial := func(k *identity.Key) *evm.Client {
+			s, err := evm.Dial(ctx, info.Settlement(), k, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		provS := dial(e.provKey)
+		reqS, otherS = dial(e.reqKey), dial(e.otherKey)
+		provAddr = provS.Address()
+		if _, err := reqS.Deposit(ctx, provAddr, deposit); err != nil {
+			t.Fatal(err)
+		}
+		c.Settlement, c.Escrow = provS, fmt.Sprintf("%d:%s", info.ChainID, info.Escrow)
+		c.UsageInterval = 100 * time.Millisecond
+	})
+	return e, reqS, otherS, provAddr
 }
 
 // waitChannel waits until the provider's record of the channel holds want.

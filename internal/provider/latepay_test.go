@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/settle"
-	"github.com/deco-network/deco/internal/settle/devchain"
 	"github.com/deco-network/deco/internal/settle/evm"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -28,33 +26,8 @@ import (
 func TestHeldFinalIntervalPaidLate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var reqS, otherS *evm.Client
-	var provAddr identity.Address
 	const deposit = 10 * money.Unit
-	e := newHostileEnvWith(t, func(e *hostileEnv, c *Config) {
-		chain, err := devchain.Start(ctx, devchain.Config{Fund: []identity.Address{e.provKey.Address(), e.reqKey.Address(), e.otherKey.Address()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { chain.Close() })
-		info := chain.Info()
-		dial := func(k *identity.Key) *evm.Client {
-			s, err := evm.Dial(ctx, info.Settlement(), k, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-		provS := dial(e.provKey)
-		reqS, otherS = dial(e.reqKey), dial(e.otherKey)
-		provAddr = provS.Address()
-		if _, err := reqS.Deposit(ctx, provAddr, deposit); err != nil {
-			t.Fatal(err)
-		}
-		c.Settlement, c.Escrow = provS, fmt.Sprintf("%d:%s", info.ChainID, info.Escrow)
-		c.UsageInterval = 100 * time.Millisecond
-	})
+	e, reqS, otherS, provAddr := newPaidEnv(t, ctx, deposit)
 	e.ex.block = make(chan struct{})
 	spec := testSpec()
 	spec.Verification, spec.Deterministic = "replicate(1)", true
