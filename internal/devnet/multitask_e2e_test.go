@@ -150,7 +150,13 @@ func TestArrayJobFailureStopsTheOthers(t *testing.T) {
 // every task; each provider is paid for what its task ran.
 func TestArrayJobAcrossRestartThenCancel(t *testing.T) {
 	needDocker(t)
-	net := start(t, t.TempDir())
+	// The requester's restart must fit within one usage interval, or a
+	// provider stops its task as unpaid (docs/payments.md); at the default
+	// 2 s a report sent while the requester is down is sometimes the one
+	// that goes unpaid too long, and the task is rerun. This test is about
+	// reattaching, so the interval leaves the restart room.
+	const interval = 4 * time.Second
+	net := startWith(t, devnet.Config{Dir: t.TempDir(), UsageInterval: interval})
 	defer net.Close()
 	c, err := client.FromDataDir(net.DataDir(0))
 	if err != nil {
@@ -178,7 +184,7 @@ func TestArrayJobAcrossRestartThenCancel(t *testing.T) {
 	}
 	c, _ = client.FromDataDir(net.DataDir(0))
 	waitState(t, c, j.ID, job.StateRunning)
-	time.Sleep(3 * time.Second) // a usage report or more per task
+	time.Sleep(interval + time.Second) // a usage report or more per task
 	if err := c.Cancel(ctx, j.ID); err != nil {
 		t.Fatal(err)
 	}
