@@ -1,18 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/deco-network/deco/internal/devnet"
-	dockerexec "github.com/deco-network/deco/internal/exec/docker"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/requester"
 )
@@ -58,26 +52,7 @@ func TestBookFlags(t *testing.T) {
 // describes it, runs a job in it with deco run --booking (its output and
 // exit code come back as from any run), and cancels it.
 func TestBookCLIAgainstDevnet(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	d, derr := dockerexec.New(ctx, dockerexec.Config{})
-	cancel()
-	if derr != nil {
-		if os.Getenv("DECO_REQUIRE_DOCKER") != "" {
-			t.Fatalf("DECO_REQUIRE_DOCKER is set: %v", derr)
-		}
-		t.Skipf("no Docker engine: %v", derr)
-	}
-	d.Close()
-	if out, err := exec.Command(filepath.Join("..", "..", "scripts", "build-busybox-image.sh")).CombinedOutput(); err != nil {
-		t.Fatalf("build image: %v\n%s", err, out)
-	}
-	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: t.TempDir()})
-	cancel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer net.Close()
+	net := dockerDevnet(t)
 	req := []string{"--data-dir", net.DataDir(0)}
 
 	out, _, err := deco(t, append(req, "book", "--nodes", "1", "--cpu", "1", "--hours", "0.5", "--name", "cli", "-o", "json")...)

@@ -71,26 +71,7 @@ func TestRunArgumentErrors(t *testing.T) {
 }
 
 func TestCLIAgainstDevnet(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	d, derr := dockerexec.New(ctx, dockerexec.Config{})
-	cancel()
-	if derr != nil {
-		if os.Getenv("DECO_REQUIRE_DOCKER") != "" {
-			t.Fatalf("DECO_REQUIRE_DOCKER is set: %v", derr)
-		}
-		t.Skipf("no Docker engine: %v", derr)
-	}
-	d.Close()
-	if out, err := exec.Command(filepath.Join("..", "..", "scripts", "build-busybox-image.sh")).CombinedOutput(); err != nil {
-		t.Fatalf("build image: %v\n%s", err, out)
-	}
-	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
-	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: t.TempDir()})
-	cancel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer net.Close()
+	net := dockerDevnet(t)
 	req := []string{"--data-dir", net.DataDir(0)}
 
 	out, _, err := deco(t, append(req, "offers", "-o", "json")...)
@@ -179,4 +160,32 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if err != nil || !strings.Contains(out, net.Nodes[0].PeerID()) {
 		t.Fatalf("id: %v %s", err, out)
 	}
+}
+
+// dockerDevnet starts a 3-node devnet with the busybox image built, or
+// skips without a Docker engine (fails with DECO_REQUIRE_DOCKER set); it
+// closes with the test.
+func dockerDevnet(t *testing.T) *devnet.Net {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	d, derr := dockerexec.New(ctx, dockerexec.Config{})
+	cancel()
+	if derr != nil {
+		if os.Getenv("DECO_REQUIRE_DOCKER") != "" {
+			t.Fatalf("DECO_REQUIRE_DOCKER is set: %v", derr)
+		}
+		t.Skipf("no Docker engine: %v", derr)
+	}
+	d.Close()
+	if out, err := exec.Command(filepath.Join("..", "..", "scripts", "build-busybox-image.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("build image: %v\n%s", err, out)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	net, err := devnet.Start(ctx, devnet.Config{Nodes: 3, Dir: t.TempDir()})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(net.Close)
+	return net
 }
