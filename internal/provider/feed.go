@@ -37,6 +37,11 @@ type sender struct {
 	// log bytes it already holds (a stream that reattached holds some).
 	sinks map[network.Stream]int64
 	final *market.TaskEvent
+	// usage is the latest usage report sent: a stream that attaches gets
+	// it again, since its answer may have been lost with the stream it was
+	// sent on (the requester restarting, a network cut), and the provider
+	// stops a task whose report goes unpaid past the next interval.
+	usage *market.TaskEvent
 	done  chan struct{}
 }
 
@@ -75,6 +80,12 @@ func (x *sender) send(ev market.TaskEvent) {
 	defer x.mu.Unlock()
 	if ev.Type == market.EventState && ev.State != "" {
 		x.state = ev.State
+	}
+	if ev.Type == market.EventUsage {
+		if ev.At.IsZero() {
+			ev.At = x.now()
+		}
+		x.usage = &ev
 	}
 	x.write(ev)
 }
@@ -166,6 +177,11 @@ func (x *sender) attach(s network.Stream, offset int64) error {
 	}
 	if x.final != nil {
 		return p2p.WriteMsg(s, *x.final)
+	}
+	if x.usage != nil {
+		if err := p2p.WriteMsg(s, *x.usage); err != nil {
+			return err
+		}
 	}
 	x.sinks[s] = max(offset, x.logSize)
 	return nil

@@ -15,7 +15,8 @@ import (
 // TestHostileUsageReports: a provider sends usage reports on a paid task's
 // stream that are forged, replayed, for another execution, claim more run
 // time than has passed, or ask more than the terms give. The requester
-// signs no voucher for any of them, and pays the genuine report after them.
+// signs no voucher for any of them, answers the genuine report sent again
+// with the voucher it signed for it, and pays the next report after them.
 func TestHostileUsageReports(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -45,7 +46,7 @@ func TestHostileUsageReports(t *testing.T) {
 	hostile := map[string]market.UsageReport{
 		"signed by another key":   report(otherKey, func(u *market.UsageReport) { u.Seq = 2 }),
 		"amount after signing":    forgedAmount,
-		"replayed report":         first,
+		"replayed and changed":    report(f.provKey, func(u *market.UsageReport) { u.RunMillis++ }),
 		"for another execution":   report(f.provKey, func(u *market.UsageReport) { u.Seq, u.Execution = 2, job.NewID() }),
 		"more run time than real": report(f.provKey, func(u *market.UsageReport) { u.Seq, u.RunMillis = 2, uint64(time.Hour/time.Millisecond) }),
 		"more than the terms":     report(f.provKey, func(u *market.UsageReport) { u.Seq, u.RunMillis, u.AmountDue = 2, 40_000, money.Unit/2 }),
@@ -55,6 +56,12 @@ func TestHostileUsageReports(t *testing.T) {
 		if pay := f.paid(100 * time.Millisecond); pay != nil {
 			t.Fatalf("%s: paid with a voucher for %s", name, pay.Voucher.Cumulative)
 		}
+	}
+	// The first report sent again, as a provider does to a stream that
+	// reattaches: answered with the voucher already signed, none new.
+	f.deliver(usage(first))
+	if pay := f.paid(5 * time.Second); pay == nil || pay.Voucher.Cumulative != first.AmountDue || pay.Seq != 1 {
+		t.Fatalf("replayed report: answered with %+v, want the voucher for %s again", pay, first.AmountDue)
 	}
 	second := report(f.provKey, func(u *market.UsageReport) {
 		u.Seq, u.RunMillis, u.AmountDue = 2, 45_000, market.AmountDue(f.q.Terms, 45_000)

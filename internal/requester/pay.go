@@ -1,6 +1,7 @@
 package requester
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,10 @@ type payTrack struct {
 	deal     *market.Deal
 	accepted time.Time
 	lastSeq  uint64
-	amount   money.Amount
+	// lastSig is the signature of the last report paid: the same report
+	// sent again (on a reattached stream) is answered, not paid twice.
+	lastSig []byte
+	amount  money.Amount
 	// use is the measured use of the last report accepted.
 	use market.Use
 	// withheld: this node chose not to pay a valid report of the
@@ -151,7 +155,8 @@ func (r *Requester) resumePaying(ctx context.Context, j *store.Job) {
 		}
 	}
 	if us, err := r.cfg.Store.Usages(ctx, store.RoleRequester, j.ExecutionID); err == nil && len(us) > 0 {
-		t.lastSeq, t.amount, t.use = us[len(us)-1].Report.Seq, us[len(us)-1].Report.AmountDue, us[len(us)-1].Report.Use
+		last := us[len(us)-1].Report
+		t.lastSeq, t.lastSig, t.amount, t.use = last.Seq, last.Signature, last.AmountDue, last.Use
 	}
 	r.resumeTimeLock(ctx, t, j.ExecutionID)
 	r.payMu.Lock()
@@ -189,6 +194,14 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 		r.log.Warn("usage report for an execution not paid for", "job", j.ID, "execution", u.Execution)
 		return
 	}
+	if u.Seq > 0 && u.Seq == t.lastSeq && bytes.Equal(u.Signature, t.lastSig) {
+		// The provider sends its latest report again to a stream that
+		// reattaches: this node's answer may have been lost with the old
+		// stream. The channel's latest voucher answers it (it covers the
+		// report, and raises nothing).
+		r.resendVoucher(ctx, j, s, u, t)
+		return
+	}
 	err := market.CheckUsage(*u, market.UsageCheck{Deal: t.deal, LastSeq: t.lastSeq, Elapsed: r.now().Sub(t.accepted), Slack: r.usageSlack(), Last: t.use,
 		Resources: j.Spec.Resources})
 	if err != nil {
@@ -221,7 +234,7 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 		r.log.Error("hold the final interval", "job", j.ID, "err", err)
 		return
 	}
-	t.lastSeq, t.amount, t.use = u.Seq, u.AmountDue, u.Use
+	t.lastSeq, t.lastSig, t.amount, t.use = u.Seq, u.Signature, u.AmountDue, u.Use
 	if wasHeld {
 		return
 	}
@@ -236,6 +249,19 @@ func (r *Requester) pay(ctx context.Context, j *store.Job, s network.Stream, u *
 	}
 	_ = s.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if err := p2p.WriteMsg(s, market.Payment{Execution: u.Execution, Seq: u.Seq, Voucher: v}); err != nil {
+		r.log.Info("send voucher", "job", j.ID, "err", err)
+	}
+}
+
+// resendVoucher answers a report already paid with the channel's latest
+// voucher (r.payMu held).
+func (r *Requester) resendVoucher(ctx context.Context, j *store.Job, s network.Stream, u *market.UsageReport, t *payTrack) {
+	c, err := r.cfg.Store.PayChannel(ctx, store.RoleRequester, r.cfg.Settlement.Address(), t.deal.Quote.ProviderAddress)
+	if err != nil || c.Latest.Cumulative == 0 {
+		return
+	}
+	_ = s.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if err := p2p.WriteMsg(s, market.Payment{Execution: u.Execution, Seq: u.Seq, Voucher: c.Latest}); err != nil {
 		r.log.Info("send voucher", "job", j.ID, "err", err)
 	}
 }
