@@ -25,121 +25,28 @@ type ServiceCalls struct {
 	UpdatedAt time.Time        `json:"updatedAt"`
 }
 
-// ReserveService, on the requester's side, adds amount (the most one
-// request may cost) to what the channel owes and signs, with sign, a
-// voucher for the new total, in one transaction, so that vouchers signed
-// at the same time for jobs and requests on the channel never go down.
-// The request is counted to service as served at amount in the same
-// transaction; SettleService corrects that when it was not, or cost less.
-// check, when set, sees what the channel owed before the request and its
-// latest voucher's amount, and refuses the request with an error (nothing
-// is then recorded or signed).
+// ReserveService, on the requester's side, reserves one request of
+// amount: ReserveServiceBatch of one.
 func (s *Store) ReserveService(ctx context.Context, service string, requester, provider identity.Address, amount money.Amount,
 	check func(owed, signed money.Amount) error, sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (settle.SignedVoucher, error) {
-	tx, err := s.begin(ctx, sqlAddUsage, sqlChannelTotals, sqlPutChannel, sqlServiceCall)
-	if err != nil {
-		return settle.SignedVoucher{}, err
-	}
-	defer tx.Rollback()
-	req, prov := requester.String(), provider.String()
-	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(RoleRequester), req, prov, int64(amount), at.UnixNano()); err != nil {
-		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
-	}
-	var total, cum int64
-	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleRequester), req, prov).Scan(&total, &cum); err != nil {
-		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
-	}
-	if check != nil {
-		if err := check(money.Amount(total)-amount, money.Amount(cum)); err != nil {
-			return settle.SignedVoucher{}, err
-		}
-	}
-	v, err := sign(money.Amount(max(total, cum)))
-	if err != nil {
-		return settle.SignedVoucher{}, err
-	}
-	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleRequester), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
-		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
-	}
-	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleRequester), service, req, prov, 1, int64(amount), at.UnixNano()); err != nil {
-		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
-	}
-	return v, tx.Commit()
+	return s.ReserveServiceBatch(ctx, service, requester, provider, 1, amount, check, sign, at)
 }
 
-// AcceptService, on the provider's side, keeps v when it raises the
-// channel's latest voucher, and then, when the latest voucher covers what
-// the channel owes plus amount, adds amount to what it owes. It returns
-// ErrNotCovered (wrapped, with the figures) when not; v was kept all the same.
-// An accepted request is counted to service as served at amount in the
-// same transaction; SettleService corrects that when it was not, or cost
-// less.
+// AcceptService, on the provider's side, accepts one request of amount
+// paid by v: AcceptServiceBatch of one.
 func (s *Store) AcceptService(ctx context.Context, service string, v settle.SignedVoucher, amount money.Amount, at time.Time) error {
-	tx, err := s.begin(ctx, sqlPutChannel, sqlChannelTotals, sqlServiceWrittenOff, sqlAddUsage, sqlServiceCall)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	req, prov := v.Requester.String(), v.Provider.String()
-	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleProvider), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
-		return fmt.Errorf("accept service voucher: %w", err)
-	}
-	var total, cum int64
-	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleProvider), req, prov).Scan(&total, &cum); err != nil {
-		return fmt.Errorf("accept service voucher: %w", err)
-	}
-	var off int64
-	if err := s.txQueryRow(ctx, tx, sqlServiceWrittenOff, string(RoleProvider), req, prov).Scan(&off); err != nil {
-		return fmt.Errorf("accept service voucher: %w", err)
-	}
-	if due := total - off + int64(amount); cum < due {
-		if err := tx.Commit(); err != nil {
-			return err
-		}
-		return fmt.Errorf("%w: the channel owes %s with this request and its latest voucher is for %s",
-			ErrNotCovered, money.Amount(due), money.Amount(cum))
-	}
-	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(RoleProvider), req, prov, int64(amount), at.UnixNano()); err != nil {
-		return fmt.Errorf("accept service request: %w", err)
-	}
-	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleProvider), service, req, prov, 1, int64(amount), at.UnixNano()); err != nil {
-		return fmt.Errorf("accept service request: %w", err)
-	}
-	return tx.Commit()
+	return s.AcceptServiceBatch(ctx, service, v, 1, amount, at)
 }
 
-// SettleService corrects the record of one request to service once its
-// cost is known: reserved was added to what the channel owes and counted
-// as served (by ReserveService or AcceptService), charged is what it
-// cost; the difference goes back off what the channel owes and the
-// count. served says whether the request was served. A request served at
-// what was reserved (a service priced per request) needs no correction
-// and costs no transaction.
+// SettleService corrects the record of one request once its cost is
+// known: SettleServiceBatch of one (unserved 1 when it was not served).
 func (s *Store) SettleService(ctx context.Context, role Role, service string, requester, provider identity.Address,
 	reserved, charged money.Amount, served bool, at time.Time) error {
-	back := reserved - charged
-	if back == 0 && served {
-		return nil
-	}
-	tx, err := s.begin(ctx, sqlAddUsage, sqlServiceCall)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	req, prov := requester.String(), provider.String()
-	if back != 0 {
-		if _, err := s.txExec(ctx, tx, sqlAddUsage, string(role), req, prov, -int64(back), at.UnixNano()); err != nil {
-			return fmt.Errorf("settle service request: %w", err)
-		}
-	}
-	n := 0
+	unserved := 0
 	if !served {
-		n = -1
+		unserved = 1
 	}
-	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(role), service, req, prov, n, -int64(back), at.UnixNano()); err != nil {
-		return fmt.Errorf("settle service request: %w", err)
-	}
-	return tx.Commit()
+	return s.SettleServiceBatch(ctx, role, service, requester, provider, reserved, charged, unserved, at)
 }
 
 // ServiceCallsOf lists what the channels' service requests came to on

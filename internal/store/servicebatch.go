@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/settle"
+)
+
+// ReserveServiceBatch, on the requester's side, adds amount (the most n
+// requests sent together may cost) to what the channel owes and signs,
+// with sign, a voucher for the new total, in one transaction, so that
+// vouchers signed at the same time for jobs and requests on the channel
+// never go down. The n requests are counted to service as served at
+// amount in the same transaction; SettleServiceBatch corrects that for
+// those not served, or that cost less. check, when set, sees what the
+// channel owed before the requests and its latest voucher's amount, and
+// refuses them with an error (nothing is then recorded or signed).
+func (s *Store) ReserveServiceBatch(ctx context.Context, service string, requester, provider identity.Address, n int, amount money.Amount,
+	check func(owed, signed money.Amount) error, sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (settle.SignedVoucher, error) {
+	tx, err := s.begin(ctx, sqlAddUsage, sqlChannelTotals, sqlPutChannel, sqlServiceCall)
+	if err != nil {
+		return settle.SignedVoucher{}, err
+	}
+	defer tx.Rollback()
+	req, prov := requester.String(), provider.String()
+	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(RoleRequester), req, prov, int64(amount), at.UnixNano()); err != nil {
+		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
+	}
+	var total, cum int64
+	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleRequester), req, prov).Scan(&total, &cum); err != nil {
+		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
+	}
+	if check != nil {
+		if err := check(money.Amount(total)-amount, money.Amount(cum)); err != nil {
+			return settle.SignedVoucher{}, err
+		}
+	}
+	v, err := sign(money.Amount(max(total, cum)))
+	if err != nil {
+		return settle.SignedVoucher{}, err
+	}
+	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleRequester), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
+		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
+	}
+	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleRequester), service, req, prov, n, int64(amount), at.UnixNano()); err != nil {
+		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
+	}
+	return v, tx.Commit()
+}
+
+// AcceptServiceBatch, on the provider's side, for n requests of amount
+// in all, keeps v when it raises the channel's latest voucher, and then,
+// when the latest voucher covers what the channel owes plus amount, adds
+// amount to what it owes. It returns ErrNotCovered (wrapped, with the
+// figures) when not; v was kept all the same.
+// Accepted requests are counted to service as served at amount in the
+// same transaction; SettleServiceBatch corrects that for those not served,
+// or that cost less.
+func (s *Store) AcceptServiceBatch(ctx context.Context, service string, v settle.SignedVoucher, n int, amount money.Amount, at time.Time) error {
+	tx, err := s.begin(ctx, sqlPutChannel, sqlChannelTotals, sqlServiceWrittenOff, sqlAddUsage, sqlServiceCall)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	req, prov := v.Requester.String(), v.Provider.String()
+	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleProvider), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
+		return fmt.Errorf("accept service voucher: %w", err)
+	}
+	var total, cum int64
+	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleProvider), req, prov).Scan(&total, &cum); err != nil {
+		return fmt.Errorf("accept service voucher: %w", err)
+	}
+	var off int64
+	if err := s.txQueryRow(ctx, tx, sqlServiceWrittenOff, string(RoleProvider), req, prov).Scan(&off); err != nil {
+		return fmt.Errorf("accept service voucher: %w", err)
+	}
+	if due := total - off + int64(amount); cum < due {
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: the channel owes %s with this request and its latest voucher is for %s",
+			ErrNotCovered, money.Amount(due), money.Amount(cum))
+	}
+	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(RoleProvider), req, prov, int64(amount), at.UnixNano()); err != nil {
+		return fmt.Errorf("accept service request: %w", err)
+	}
+	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleProvider), service, req, prov, n, int64(amount), at.UnixNano()); err != nil {
+		return fmt.Errorf("accept service request: %w", err)
+	}
+	return tx.Commit()
+}
+
+// SettleServiceBatch corrects the record of requests to service once
+// their cost is known: reserved was added to what the channel owes and
+// counted as served (by ReserveServiceBatch or AcceptServiceBatch),
+// charged is what they cost; the difference goes back off what the
+// channel owes and the count, and unserved of them come off the count of
+// requests. Requests all served at what was reserved (a service priced
+// per request) need no correction and cost no transaction.
+func (s *Store) SettleServiceBatch(ctx context.Context, role Role, service string, requester, provider identity.Address,
+	reserved, charged money.Amount, unserved int, at time.Time) error {
+	back := reserved - charged
+	if back == 0 && unserved == 0 {
+		return nil
+	}
+	tx, err := s.begin(ctx, sqlAddUsage, sqlServiceCall)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	req, prov := requester.String(), provider.String()
+	if back != 0 {
+		if _, err := s.txExec(ctx, tx, sqlAddUsage, string(role), req, prov, -int64(back), at.UnixNano()); err != nil {
+			return fmt.Errorf("settle service request: %w", err)
+		}
+	}
+	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(role), service, req, prov, -unserved, -int64(back), at.UnixNano()); err != nil {
+		return fmt.Errorf("settle service request: %w", err)
+	}
+	return tx.Commit()
+}
