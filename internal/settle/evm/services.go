@@ -100,6 +100,64 @@ func (c *Client) RegisteredService(ctx context.Context, provider identity.Addres
 // registry's ServiceRegistered and ServiceRemoved logs from block from
 // on, sorted by name then provider.
 func (c *Client) ServiceRecords(ctx context.Context, from uint64) ([]ServiceRecord, error) {
+	evs, err := c.serviceEvents(ctx, from, nil)
+	if err != nil {
+		return nil, err
+	}
+	live := map[ServiceKey]ServiceRecord{}
+	ApplyServiceEvents(live, evs)
+	return SortedServices(live), nil
+}
+
+// ServiceEvent is one of the registry's logs: a registration (or an
+// update of one), or a removal (Removed; Record then holds only the
+// provider and the name).
+type ServiceEvent struct {
+	Record  ServiceRecord
+	Removed bool
+}
+
+// ServiceKey names one registration: the provider's address and the
+// service's name.
+type ServiceKey struct {
+	Provider identity.Address
+	Name     string
+}
+
+// ServiceEvents lists the registry's logs of blocks from to to (both
+// included) in chain order, so that a reader can keep the registrations
+// and read only new blocks the next time (ApplyServiceEvents).
+func (c *Client) ServiceEvents(ctx context.Context, from, to uint64) ([]ServiceEvent, error) {
+	return c.serviceEvents(ctx, from, new(big.Int).SetUint64(to))
+}
+
+// ApplyServiceEvents replays evs, in order, onto live.
+func ApplyServiceEvents(live map[ServiceKey]ServiceRecord, evs []ServiceEvent) {
+	for _, ev := range evs {
+		k := ServiceKey{ev.Record.Provider, ev.Record.Name}
+		if ev.Removed {
+			delete(live, k)
+		} else {
+			live[k] = ev.Record
+		}
+	}
+}
+
+// SortedServices lists live's registrations sorted by name then provider.
+func SortedServices(live map[ServiceKey]ServiceRecord) []ServiceRecord {
+	out := make([]ServiceRecord, 0, len(live))
+	for _, r := range live {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b ServiceRecord) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Provider.String(), b.Provider.String()))
+	})
+	return out
+}
+
+// serviceEvents reads the registry's logs from block from to block to
+// (nil: the latest).
+func (c *Client) serviceEvents(ctx context.Context, from uint64, to *big.Int) ([]ServiceEvent, error) {
 	if !c.HasServiceRegistry() {
 		return nil, ErrNoServiceRegistry
 	}
@@ -107,7 +165,7 @@ func (c *Client) ServiceRecords(ctx context.Context, from uint64) ([]ServiceReco
 	if !ok {
 		return nil, fmt.Errorf("services: the chain connection cannot filter logs")
 	}
-	q := ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(from), Addresses: []common.Address{c.cfg.ServiceRegistry}}
+	q := ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(from), ToBlock: to, Addresses: []common.Address{c.cfg.ServiceRegistry}}
 	var logs []types.Log
 	if err := c.retry(ctx, func() (err error) { logs, err = lf.FilterLogs(ctx, q); return err }); err != nil {
 		return nil, fmt.Errorf("services: %w", c.mapError(err))
@@ -118,12 +176,8 @@ func (c *Client) ServiceRecords(ctx context.Context, from uint64) ([]ServiceReco
 	slices.SortStableFunc(logs, func(a, b types.Log) int {
 		return cmp.Or(cmp.Compare(a.BlockNumber, b.BlockNumber), cmp.Compare(a.Index, b.Index))
 	})
-	type key struct {
-		p    identity.Address
-		name string
-	}
-	live := map[key]ServiceRecord{}
 	regID, remID := c.registry.GetABI().Events["ServiceRegistered"].ID, c.registry.GetABI().Events["ServiceRemoved"].ID
+	var out []ServiceEvent
 	for i := range logs {
 		l := &logs[i]
 		if len(l.Topics) == 0 || l.Removed {
@@ -137,25 +191,21 @@ func (c *Client) ServiceRecords(ctx context.Context, from uint64) ([]ServiceReco
 			}
 			r, err := recordOf(identity.Address(ev.Provider), ev.Name, ev.Terms)
 			if err != nil {
-				continue // terms deco cannot carry (a price over its range): not listed
+				// Terms deco cannot carry (a price over its range): not
+				// listed, and an earlier registration of the name is gone.
+				out = append(out, ServiceEvent{Record: ServiceRecord{Provider: identity.Address(ev.Provider), Name: ev.Name, Block: l.BlockNumber}, Removed: true})
+				continue
 			}
 			r.Block = l.BlockNumber
-			live[key{r.Provider, r.Name}] = r
+			out = append(out, ServiceEvent{Record: r})
 		case remID:
 			ev, err := c.registry.UnpackServiceRemovedEvent(l)
 			if err != nil {
 				return nil, fmt.Errorf("services: block %d: %w", l.BlockNumber, err)
 			}
-			delete(live, key{identity.Address(ev.Provider), ev.Name})
+			out = append(out, ServiceEvent{Record: ServiceRecord{Provider: identity.Address(ev.Provider), Name: ev.Name, Block: l.BlockNumber}, Removed: true})
 		}
 	}
-	out := make([]ServiceRecord, 0, len(live))
-	for _, r := range live {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b ServiceRecord) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Provider.String(), b.Provider.String()))
-	})
 	return out, nil
 }
 
