@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/store"
@@ -25,4 +26,16 @@ func (b backend) DashboardLogin(context.Context) (api.DashboardLogin, error) {
 // newest first (the dashboard's provider page).
 func (b backend) Executions(ctx context.Context, limit int) ([]store.Execution, error) {
 	return b.n.store.ListExecutions(ctx, limit)
+}
+
+// Utilisation is what the provider page's utilisation chart reads: the
+// executions this node ran as a provider at some time in [from, to) and
+// their usage samples summed by step.
+func (b backend) Utilisation(ctx context.Context, from, to time.Time, step time.Duration) ([]store.Execution, []store.UsageSummary, error) {
+	ex, err := b.n.store.ExecutionsBetween(ctx, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	sums, err := b.n.store.UsageSummaries(ctx, from, to, step)
+	return ex, sums, err
 }

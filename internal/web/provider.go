@@ -39,6 +39,9 @@ type providerData struct {
 	Chart    *chart
 	// Use is the share in use by the running tasks, by resource.
 	Use []useBar
+	// Util is the share used over time (nil: not onboarded, or a Backend
+	// without UtilisationBackend).
+	Util *utilView
 }
 
 // useBar is one resource of the share and how much of it running tasks
@@ -78,7 +81,7 @@ func shareUse(share inventory.Share, running []store.Execution) []useBar {
 }
 
 func (d *Dashboard) providerPage(w http.ResponseWriter, r *http.Request, s session) {
-	data := d.providerData(r.Context())
+	data := d.providerData(r.Context(), r.URL.Query().Get("span"))
 	data.Notice = noticeOf(r)
 	d.render(w, http.StatusOK, "provider", s, data)
 }
@@ -99,8 +102,9 @@ func noticeOf(r *http.Request) string {
 	return ""
 }
 
-// providerData gathers the provider page; what a Backend lacks is left out.
-func (d *Dashboard) providerData(ctx context.Context) providerData {
+// providerData gathers the provider page, its utilisation chart over the
+// window named span; what a Backend lacks is left out.
+func (d *Dashboard) providerData(ctx context.Context, span string) providerData {
 	data := providerData{Values: map[string]string{}, Errors: map[string]string{}}
 	v, err := d.b.Onboarding(ctx)
 	if err != nil {
@@ -122,6 +126,7 @@ func (d *Dashboard) providerData(ctx context.Context) providerData {
 	}
 	if data.View != nil && data.View.Current != nil {
 		data.Use = shareUse(data.View.Current.Policy.Share, data.Running)
+		data.Util = d.utilisationView(ctx, data.View.Current.Policy.Share, span)
 	}
 	if wb, ok := d.b.(api.WalletBackend); ok {
 		if wal, err := wb.Wallet(ctx); err == nil {
@@ -223,7 +228,7 @@ func (d *Dashboard) onboard(w http.ResponseWriter, r *http.Request, s session) {
 
 // providerProblem shows the provider page again with the form as sent.
 func (d *Dashboard) providerProblem(w http.ResponseWriter, r *http.Request, s session, vals, errs map[string]string, problem string) {
-	data := d.providerData(r.Context())
+	data := d.providerData(r.Context(), "")
 	if vals != nil {
 		data.Values = vals
 	}
