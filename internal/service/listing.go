@@ -118,3 +118,30 @@ func Filter(q *query.Query, ls []Listing) []Listing {
 	}
 	return out
 }
+
+// Callable is what a proxy may call for a service: every live gossiped
+// offer, and, for each on-chain registration with no gossiped offer of
+// the same provider and name, an offer made of the registration's terms
+// (unsigned and without expiry: the chain is its authority; the provider
+// still signs every response with its identity's session key). Gossip
+// is preferred because its signed terms are the newer.
+func Callable(offers []Offer, registered []Listing) []Offer {
+	type key struct {
+		addr identity.Address
+		name string
+	}
+	seen := make(map[key]bool, len(offers))
+	out := slices.Clip(offers)
+	for _, o := range offers {
+		seen[key{o.Address, o.Name}] = true
+	}
+	for _, r := range registered {
+		if seen[key{r.Address, r.Name}] {
+			continue
+		}
+		seen[key{r.Address, r.Name}] = true
+		out = append(out, Offer{Name: r.Name, Type: r.Type, Price: r.Price, UnitPrice: r.UnitPrice, MaxUnits: r.MaxUnits,
+			Verification: r.Verification, Provider: r.Provider, Address: r.Address})
+	}
+	return out
+}
