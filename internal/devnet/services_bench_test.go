@@ -78,14 +78,18 @@ func BenchmarkServicePaidVsDirect(b *testing.B) {
 		if err := p2p.ReadMsg(s, &r, service.MaxRequest); err != nil {
 			return
 		}
-		hr, _ := http.NewRequestWithContext(ctx, r.Method, ep.URL+r.Path, bytes.NewReader(r.Body))
+		if len(r.Calls) != 1 {
+			return
+		}
+		c := r.Calls[0]
+		hr, _ := http.NewRequestWithContext(ctx, c.Method, ep.URL+c.Path, bytes.NewReader(c.Body))
 		res, err := epc.Do(hr)
 		if err != nil {
 			return
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		_ = p2p.WriteMsg(s, service.Response{Status: res.StatusCode, Header: res.Header, Body: body})
+		_ = p2p.WriteMsg(s, service.Response{Results: []service.Result{{Status: res.StatusCode, Header: res.Header, Body: body}}})
 	})
 	pid, _ := peer.Decode(prov.PeerID())
 	direct := func() error {
@@ -94,12 +98,12 @@ func BenchmarkServicePaidVsDirect(b *testing.B) {
 			return err
 		}
 		defer s.Close()
-		if err := p2p.WriteMsg(s, service.Request{Service: "trivial", Method: "GET", Path: "/"}); err != nil {
+		if err := p2p.WriteMsg(s, service.Request{Service: "trivial", Calls: []service.Call{{Method: "GET", Path: "/"}}}); err != nil {
 			return err
 		}
 		var r service.Response
-		if err := p2p.ReadMsg(s, &r, service.MaxResponse); err != nil || string(r.Body) != "ok" {
-			return fmt.Errorf("direct: %v %q", err, r.Body)
+		if err := p2p.ReadMsg(s, &r, service.MaxResponse); err != nil || len(r.Results) != 1 || string(r.Results[0].Body) != "ok" {
+			return fmt.Errorf("direct: %v %+v", err, r.Results)
 		}
 		return nil
 	}

@@ -56,6 +56,8 @@ type Proxy struct {
 	mu       sync.Mutex
 	// dropped are providers (peer IDs) this proxy stopped using, and why.
 	dropped map[string]string
+	// lanes queue the calls to each provider (by offer terms).
+	lanes map[laneKey]*lane
 }
 
 // NewProxy returns a proxy for cfg.Service.
@@ -188,10 +190,22 @@ type call struct {
 	short        []string // deposits that cannot pay
 }
 
+// size is about what c takes as a Call in a Request's JSON (bodies are base64).
+func (c *call) size() int {
+	n := 256 + len(c.method) + len(c.path) + (len(c.body)+2)/3*4
+	for k, vs := range c.header {
+		n += len(k) + 8
+		for _, v := range vs {
+			n += len(v) + 4
+		}
+	}
+	return n
+}
+
 // answer is one provider's served, verified response.
 type answer struct {
 	offer Offer
-	resp  *Response
+	resp  *Result
 	// replicas is how many providers answered the same (replicate only).
 	replicas int
 }
@@ -201,7 +215,7 @@ type answer struct {
 func (p *Proxy) serveOne(ctx context.Context, offers []Offer, from int, c *call) (answer, int, bool) {
 	for i := from; i < len(offers); i++ {
 		o := offers[i]
-		resp, out, why := p.try(ctx, o, c.method, c.path, c.header, c.body)
+		resp, out, why := p.try(ctx, o, c)
 		switch out {
 		case served:
 			return answer{offer: o, resp: resp}, i + 1, true
@@ -219,7 +233,7 @@ func (p *Proxy) serveOne(ctx context.Context, offers []Offer, from int, c *call)
 
 // ResponseDigest is what replicate compares: the SHA-256 of a response's
 // status and body (headers such as Date differ between honest servers).
-func ResponseDigest(r *Response) []byte { return httpDigest(r.Status, "", "", nil, r.Body) }
+func ResponseDigest(r *Result) []byte { return httpDigest(r.Status, "", "", nil, r.Body) }
 
 // replicate checks a against a second provider of the service: the same
 // request, paid again, must get a response of the same digest. When the
@@ -272,60 +286,206 @@ func (p *Proxy) candidates() []Offer {
 	return out
 }
 
-// try sends one request to one provider.
-func (p *Proxy) try(ctx context.Context, o Offer, method, path string, header http.Header, body []byte) (*Response, outcome, string) {
-	prov, most := o.Address, o.Max()
-	v, why, err := p.reserve(ctx, o, most)
+// try carries the call to one provider: it joins the provider's lane
+// and is sent with whatever else is waiting there (see lane).
+func (p *Proxy) try(ctx context.Context, o Offer, c *call) (*Result, outcome, string) {
+	pd := &pending{ctx: ctx, c: c, done: make(chan struct{})}
+	p.enqueue(o, pd)
+	<-pd.done
+	return pd.res, pd.out, pd.why
+}
+
+// lanesInFlight is how many batches the proxy has in flight to one
+// provider at a time; calls that arrive meanwhile wait and go together in
+// the next batch (a group commit: nothing waits for a batch to fill).
+const lanesInFlight = 2
+
+// maxBatchSize caps the bytes of the calls batched together (a lone call
+// of any size is sent alone).
+const maxBatchSize = MaxRequest - 64<<10
+
+// pending is a call waiting in a lane, and then its outcome.
+type pending struct {
+	ctx  context.Context
+	c    *call
+	done chan struct{}
+	res  *Result
+	out  outcome
+	why  string
+}
+
+func (pd *pending) finish(res *Result, out outcome, why string) {
+	pd.res, pd.out, pd.why = res, out, why
+	close(pd.done)
+}
+
+// laneKey names a lane: one provider's offer terms.
+type laneKey struct {
+	provider         string
+	price, unitPrice money.Amount
+	maxUnits         uint64
+}
+
+// lane is the queue of calls to one provider.
+type lane struct {
+	offer    Offer
+	mu       sync.Mutex
+	queue    []*pending
+	inflight int
+}
+
+// enqueue puts pd in o's lane and starts a sender when the lane has fewer
+// than lanesInFlight batches in flight.
+func (p *Proxy) enqueue(o Offer, pd *pending) {
+	k := laneKey{o.Provider, o.Price, o.UnitPrice, o.MaxUnits}
+	p.mu.Lock()
+	if p.lanes == nil {
+		p.lanes = map[laneKey]*lane{}
+	}
+	l := p.lanes[k]
+	if l == nil {
+		l = &lane{offer: o}
+		p.lanes[k] = l
+	}
+	p.mu.Unlock()
+	l.mu.Lock()
+	l.queue = append(l.queue, pd)
+	start := l.inflight < lanesInFlight
+	if start {
+		l.inflight++
+	}
+	l.mu.Unlock()
+	if start {
+		go p.drain(l)
+	}
+}
+
+// drain sends the lane's waiting calls, a batch at a time, until none
+// waits.
+func (p *Proxy) drain(l *lane) {
+	for {
+		l.mu.Lock()
+		n, size := 0, 0
+		for n < len(l.queue) && n < MaxBatch {
+			if size += l.queue[n].c.size(); n > 0 && size > maxBatchSize {
+				break
+			}
+			n++
+		}
+		if n == 0 {
+			l.inflight--
+			l.mu.Unlock()
+			return
+		}
+		batch := slices.Clone(l.queue[:n])
+		l.queue = slices.Delete(l.queue, 0, n)
+		l.mu.Unlock()
+		live := batch[:0]
+		for _, pd := range batch {
+			if err := pd.ctx.Err(); err != nil {
+				pd.finish(nil, refused, "cancelled: "+err.Error())
+				continue
+			}
+			live = append(live, pd)
+		}
+		if len(live) > 0 {
+			p.send(l.offer, live)
+		}
+	}
+}
+
+// send carries a batch of calls to o's provider on one stream: one
+// voucher for all, one signature each way, and finishes every call.
+func (p *Proxy) send(o Offer, batch []*pending) {
+	ctx := context.Background()
+	prov, most, n := o.Address, o.Max(), len(batch)
+	total := most * money.Amount(n)
+	v, why, err := p.reserve(ctx, o, total)
+	if why != "" && n > 1 {
+		// The deposit does not cover them all: one at a time, so that it
+		// pays for as many as it can.
+		for _, pd := range batch {
+			p.send(o, []*pending{pd})
+		}
+		return
+	}
+	finishAll := func(out outcome, why string) {
+		for _, pd := range batch {
+			pd.finish(nil, out, why)
+		}
+	}
 	if why != "" {
-		return nil, unpaid, why
+		finishAll(unpaid, why)
+		return
 	}
 	if err != nil {
-		return nil, refused, "sign voucher: " + err.Error()
+		finishAll(refused, "sign voucher: "+err.Error())
+		return
 	}
-	req := &Request{Service: o.Name, Provider: prov, Nonce: p.nonce.Add(1), Method: method, Path: path,
-		Header: header, Body: body, Max: most, Voucher: v}
+	req := &Request{Service: o.Name, Provider: prov, Calls: make([]Call, n), Voucher: v}
+	for i, pd := range batch {
+		c := pd.c
+		req.Calls[i] = Call{Nonce: p.nonce.Add(1), Method: c.method, Path: c.path, Header: c.header, Body: c.body, Max: most}
+	}
 	if p.cfg.RequestHook != nil {
 		p.cfg.RequestHook(req)
 	}
 	sess, err := p.sessions.get()
 	if err != nil {
-		p.settle(ctx, o, most, most, false)
-		return nil, refused, "session key: " + err.Error()
+		p.settle(ctx, o, total, total, n)
+		finishAll(refused, "session key: "+err.Error())
+		return
 	}
-	req.Sign(sess)
+	calls := req.CallHashes()
+	hash := req.hash(calls)
+	req.Session, req.Signature = sess.Cert(), sess.sign(hash)
 	resp, err := p.exchange(ctx, o.Provider, req)
 	if err != nil {
-		// The provider holds the voucher and may redeem it: this request
-		// is lost (at most its price), and the provider is not asked again.
-		p.settle(ctx, o, most, most, false)
+		// The provider holds the voucher and may redeem it: these calls
+		// are lost (at most their most), and the provider is not asked
+		// again.
+		p.settle(ctx, o, total, total, n)
 		why := "stopped answering: " + err.Error()
-		if ctx.Err() == nil {
-			p.drop(o, why)
-		}
-		return nil, failed, why
-	}
-	hash := req.Hash()
-	if signer, err := ResponseSigner(p.verifier, hash, resp); err != nil || signer != prov {
-		p.settle(ctx, o, most, most, false)
-		p.drop(o, "bad response signature")
-		return nil, failed, "bad response signature"
-	}
-	if resp.Code != "" {
-		// Signed refusal: nothing charged.
-		p.settle(ctx, o, most, 0, false)
-		if resp.Code == CodePaymentRequired {
-			return nil, unpaid, fmt.Sprintf("provider %s: %s", o.Provider, resp.Error)
-		}
-		return nil, refused, resp.Code + ": " + resp.Error
-	}
-	if want := o.Price + o.UnitPrice*money.Amount(min(resp.Units, o.MaxUnits)); resp.Amount > most || resp.Amount != want {
-		p.settle(ctx, o, most, most, false)
-		why := fmt.Sprintf("overcharge: charged %s for %d units, the offer says %s", resp.Amount, resp.Units, want)
 		p.drop(o, why)
-		return nil, failed, why
+		finishAll(failed, why)
+		return
 	}
-	p.settle(ctx, o, most, resp.Amount, true)
-	return resp, served, ""
+	if signer, err := ResponseSigner(p.verifier, hash, calls, resp); err != nil || signer != prov {
+		p.settle(ctx, o, total, total, n)
+		p.drop(o, "bad response signature")
+		finishAll(failed, "bad response signature")
+		return
+	}
+	var charged money.Amount
+	unserved := 0
+	var overcharge string
+	for i, pd := range batch {
+		r := &resp.Results[i]
+		if r.Code != "" {
+			// Signed refusal: nothing charged.
+			unserved++
+			if r.Code == CodePaymentRequired {
+				pd.finish(nil, unpaid, fmt.Sprintf("provider %s: %s", o.Provider, r.Error))
+			} else {
+				pd.finish(nil, refused, r.Code+": "+r.Error)
+			}
+			continue
+		}
+		if want := o.Price + o.UnitPrice*money.Amount(min(r.Units, o.MaxUnits)); r.Amount > most || r.Amount != want {
+			// The provider may redeem the call's most.
+			charged += most
+			unserved++
+			overcharge = fmt.Sprintf("overcharge: charged %s for %d units, the offer says %s", r.Amount, r.Units, want)
+			pd.finish(nil, failed, overcharge)
+			continue
+		}
+		charged += r.Amount
+		pd.finish(r, served, "")
+	}
+	if overcharge != "" {
+		p.drop(o, overcharge)
+	}
+	p.settle(ctx, o, total, charged, unserved)
 }
 
 // errShort is a channel's deposit that cannot cover a request.
@@ -365,9 +525,11 @@ func (p *Proxy) reserve(ctx context.Context, o Offer, most money.Amount) (settle
 	}
 }
 
-func (p *Proxy) settle(ctx context.Context, o Offer, reserved, charged money.Amount, ok bool) {
-	if err := p.cfg.Store.SettleService(context.WithoutCancel(ctx), store.RoleRequester, o.Name, p.cfg.Key.Address(),
-		o.Address, reserved, charged, ok, p.cfg.Now()); err != nil {
+// settle records what a batch cost: reserved was its reservation,
+// charged what it cost, unserved how many of its calls were not served.
+func (p *Proxy) settle(ctx context.Context, o Offer, reserved, charged money.Amount, unserved int) {
+	if err := p.cfg.Store.SettleServiceBatch(context.WithoutCancel(ctx), store.RoleRequester, o.Name, p.cfg.Key.Address(),
+		o.Address, reserved, charged, unserved, p.cfg.Now()); err != nil {
 		p.log.Error("record service request", "err", err)
 	}
 }
@@ -393,7 +555,7 @@ func (p *Proxy) exchange(ctx context.Context, provider string, req *Request) (*R
 		}
 		return nil, err
 	}
-	if err := resp.Check(); err != nil {
+	if err := resp.Check(len(req.Calls)); err != nil {
 		return nil, errors.New("malformed response: " + err.Error())
 	}
 	return &resp, nil

@@ -164,7 +164,8 @@ func refuse(code string, format string, args ...any) error {
 	return &errRefused{code: code, err: fmt.Errorf(format, args...)}
 }
 
-// Handle serves one request read from rw, sent by the peer remote.
+// Handle serves one request (a batch of calls) read from rw, sent by the
+// peer remote.
 func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
 	s.mu.Lock()
 	if s.closed {
@@ -182,13 +183,15 @@ func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
 		s.log.Debug("bad service request", "peer", remote, "err", err)
 		return
 	}
-	resp := s.serve(ctx, &req, remote)
+	calls := req.CallHashes()
+	hash := req.hash(calls)
+	resp := &Response{Results: s.serve(ctx, &req, hash, remote)}
 	sess, err := s.sessions.get()
 	if err != nil {
 		s.log.Error("service session key", "err", err)
 		return
 	}
-	SignResponse(sess, req.Hash(), resp)
+	SignResponse(sess, hash, calls, resp)
 	if s.cfg.SignHook != nil {
 		s.cfg.SignHook(resp)
 	}
@@ -197,35 +200,60 @@ func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
 	}
 }
 
-func (s *Server) serve(ctx context.Context, req *Request, remote string) *Response {
-	l, err := s.admit(ctx, req, remote)
+// serve admits req once (one voucher for all its calls), serves its calls
+// concurrently and records them in one transaction.
+func (s *Server) serve(ctx context.Context, req *Request, hash []byte, remote string) []Result {
+	out := make([]Result, len(req.Calls))
+	l, err := s.admit(ctx, req, hash, remote)
 	if err != nil {
 		var r *errRefused
 		if !errors.As(err, &r) {
 			r = &errRefused{code: CodeBadRequest, err: err}
 		}
-		s.log.Info("service request refused", "service", req.Service, "peer", remote, "code", r.code, "err", err)
-		return &Response{Code: r.code, Error: r.err.Error()}
+		s.log.Info("service request refused", "service", req.Service, "peer", remote, "calls", len(req.Calls), "code", r.code, "err", err)
+		for i := range out {
+			out[i] = Result{Code: r.code, Error: r.err.Error()}
+		}
+		return out
 	}
 	o := l.Offer
-	reserved := o.Max()
-	resp, err := s.call(ctx, l, req)
-	served := err == nil
-	if err != nil {
-		s.log.Warn("service endpoint failed", "service", o.Name, "err", err)
-		resp = &Response{Code: CodeUnavailable, Error: err.Error()}
+	one := func(i int) {
+		res, err := s.call(ctx, l, &req.Calls[i])
+		if err != nil {
+			s.log.Warn("service endpoint failed", "service", o.Name, "err", err)
+			res = &Result{Code: CodeUnavailable, Error: err.Error()}
+		}
+		out[i] = *res
 	}
-	if err := s.cfg.Store.SettleService(context.WithoutCancel(ctx), store.RoleProvider, o.Name,
-		req.Voucher.Requester, req.Voucher.Provider, reserved, resp.Amount, served, s.cfg.Now()); err != nil {
-		s.log.Error("record service request", "service", o.Name, "err", err)
+	if len(out) == 1 {
+		one(0)
+	} else {
+		var wg sync.WaitGroup
+		for i := range out {
+			wg.Go(func() { one(i) })
+		}
+		wg.Wait()
 	}
-	return resp
+	var charged money.Amount
+	unserved := 0
+	for i := range out {
+		charged += out[i].Amount
+		if out[i].Code != "" {
+			unserved++
+		}
+	}
+	if err := s.cfg.Store.SettleServiceBatch(context.WithoutCancel(ctx), store.RoleProvider, o.Name,
+		req.Voucher.Requester, req.Voucher.Provider, o.Max()*money.Amount(len(out)), charged, unserved, s.cfg.Now()); err != nil {
+		s.log.Error("record service requests", "service", o.Name, "err", err)
+	}
+	return out
 }
 
 // admit checks a request and takes its voucher: the service exists, the
-// requester signed the request and the voucher, the voucher covers the
-// channel's dues with this request's most, and the deposit backs it.
-func (s *Server) admit(ctx context.Context, req *Request, remote string) (*local, error) {
+// requester signed the request (whose Hash is hash) and the voucher, the
+// voucher covers the channel's dues with every call's most, and the
+// deposit backs it.
+func (s *Server) admit(ctx context.Context, req *Request, hash []byte, remote string) (*local, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
@@ -236,21 +264,24 @@ func (s *Server) admit(ctx context.Context, req *Request, remote string) (*local
 		return nil, refuse(CodeUnknownService, "no service %q here", req.Service)
 	}
 	me := s.cfg.Key.Address()
-	signer, err := req.Signer(s.verifier)
+	signer, err := s.verifier.Signer(req.Session, hash, req.Signature)
 	if err != nil {
 		return nil, fmt.Errorf("request signature: %w", err)
 	}
 	if peerAddr, err := identity.PeerAddress(remote); err != nil || peerAddr != signer {
 		return nil, errors.New("request not signed by the peer that sent it")
 	}
-	v := req.Voucher
+	v, most := req.Voucher, l.Offer.Max()
 	switch {
 	case req.Provider != me || v.Provider != me:
 		return nil, fmt.Errorf("request for provider %s, this is %s", req.Provider, me)
 	case v.Requester != signer:
 		return nil, errors.New("voucher not on the requester's channel")
-	case req.Max < l.Offer.Max():
-		return nil, refuse(CodePaymentRequired, "a request to %s may cost %s, the request allows %s", l.Offer.Name, l.Offer.Max(), req.Max)
+	}
+	for _, c := range req.Calls {
+		if c.Max < most {
+			return nil, refuse(CodePaymentRequired, "a request to %s may cost %s, the request allows %s", l.Offer.Name, most, c.Max)
+		}
 	}
 	if err := s.cfg.Settlement.VerifyVoucher(v); err != nil {
 		return nil, fmt.Errorf("voucher: %w", err)
@@ -270,7 +301,8 @@ func (s *Server) admit(ctx context.Context, req *Request, remote string) (*local
 		}
 		s.cfg.Channels.Invalidate(v.Requester, me)
 	}
-	if err := s.cfg.Store.AcceptService(context.WithoutCancel(ctx), l.Offer.Name, v, l.Offer.Max(), s.cfg.Now()); err != nil {
+	n := len(req.Calls)
+	if err := s.cfg.Store.AcceptServiceBatch(context.WithoutCancel(ctx), l.Offer.Name, v, n, most*money.Amount(n), s.cfg.Now()); err != nil {
 		if errors.Is(err, store.ErrNotCovered) {
 			return nil, refuse(CodePaymentRequired, "%v", err)
 		}
@@ -279,8 +311,8 @@ func (s *Server) admit(ctx context.Context, req *Request, remote string) (*local
 	return l, nil
 }
 
-// call sends the request to the service's endpoint and prices the answer.
-func (s *Server) call(ctx context.Context, l *local, req *Request) (*Response, error) {
+// call sends one call to the service's endpoint and prices the answer.
+func (s *Server) call(ctx context.Context, l *local, req *Call) (*Result, error) {
 	base := l.Endpoint
 	if l.Dial != nil {
 		base = "http://service" + base
@@ -318,6 +350,6 @@ func (s *Server) call(ctx context.Context, l *local, req *Request) (*Response, e
 			h[k] = vs
 		}
 	}
-	return &Response{Status: res.StatusCode, Header: h, Body: body, Units: units,
+	return &Result{Status: res.StatusCode, Header: h, Body: body, Units: units,
 		Amount: o.Price + o.UnitPrice*money.Amount(units)}, nil
 }

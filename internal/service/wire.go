@@ -14,28 +14,35 @@ import (
 	"github.com/deco-network/deco/internal/settle"
 )
 
-// Proto is the protocol name of service requests (p2p.ProtocolID(Proto, 1)):
-// one stream per request, a Request, then a Response.
+// Proto is the protocol name of service requests (p2p.ProtocolID(Proto,
+// Version)): one stream per Request (a batch of calls to one provider),
+// then its Response.
 const Proto = "service"
+
+// Version is Proto's wire version: 2 carries a batch of calls paid by one
+// voucher in each Request.
+const Version = 2
 
 // Size caps of the messages on Proto.
 const (
-	// MaxRequest caps a Request (its HTTP body included).
+	// MaxRequest caps a Request (its calls' HTTP bodies included).
 	MaxRequest = 8 << 20
-	// MaxResponse caps a Response (its HTTP body included).
+	// MaxResponse caps a Response (its results' HTTP bodies included).
 	MaxResponse = 16 << 20
-	// MaxBody is the largest HTTP body a request or response may carry;
-	// the rest of the caps is for the envelope.
+	// MaxBody is the largest HTTP body a call or result may carry; the
+	// rest of the caps is for the envelope.
 	MaxBody = MaxRequest - 64<<10
+	// MaxBatch caps the calls in one Request.
+	MaxBatch = 64
 	// maxHeaders caps the header lines carried either way.
 	maxHeaders = 64
 )
 
 // Domain is the EIP-712 domain of service requests and responses (off
 // chain: no chain ID).
-var Domain = identity.Domain{Name: "deco-service", Version: "1"}
+var Domain = identity.Domain{Name: "deco-service", Version: "2"}
 
-// Response codes: why a provider did not serve a request (empty: served).
+// Response codes: why a provider did not serve a call (empty: served).
 const (
 	// CodePaymentRequired: the vouchers do not cover the request, or the
 	// channel's deposit does not back them.
@@ -49,24 +56,31 @@ const (
 	CodeUnavailable = "unavailable"
 )
 
-// Request is one HTTP request to a service, as the requester signed it.
-type Request struct {
-	// Service is the service's name.
-	Service string `json:"service"`
-	// Provider is the chain address of the provider asked.
-	Provider identity.Address `json:"provider"`
-	// Nonce is unique per requester and provider; a provider refuses a
-	// nonce it has served.
+// Call is one HTTP request to a service, inside a Request.
+type Call struct {
+	// Nonce is unique per requester and provider.
 	Nonce  uint64      `json:"nonce"`
 	Method string      `json:"method"`
 	Path   string      `json:"path"`
 	Header http.Header `json:"header,omitempty"`
 	Body   []byte      `json:"body,omitempty"`
-	// Max is the most the request may cost: the price per request plus
-	// the most units it may use.
+	// Max is the most the call may cost: the price per request plus the
+	// most units it may use.
 	Max money.Amount `json:"max"`
+}
+
+// Request is a batch of calls to one provider's service, paid by one
+// voucher and signed once by the requester (a lone call is a batch of
+// one).
+type Request struct {
+	// Service is the service's name.
+	Service string `json:"service"`
+	// Provider is the chain address of the provider asked.
+	Provider identity.Address `json:"provider"`
+	// Calls are the HTTP requests, 1 to MaxBatch of them.
+	Calls []Call `json:"calls"`
 	// Voucher is the requester's cumulative voucher on its channel to the
-	// provider, covering everything owed including Max for this request.
+	// provider, covering everything owed including every call's Max.
 	Voucher settle.SignedVoucher `json:"voucher"`
 	// Session is the requester's session certificate; Signature is its
 	// session key's ed25519 signature over Hash.
@@ -74,20 +88,25 @@ type Request struct {
 	Signature []byte      `json:"signature"`
 }
 
-// Response is a provider's answer to a Request, signed whether served or
-// refused.
-type Response struct {
-	// Code is empty when the request was served, else why it was not.
+// Result is a provider's answer to one Call.
+type Result struct {
+	// Code is empty when the call was served, else why it was not.
 	Code string `json:"code,omitempty"`
 	// Error explains a Code in words.
 	Error  string      `json:"error,omitempty"`
 	Status int         `json:"status,omitempty"`
 	Header http.Header `json:"header,omitempty"`
 	Body   []byte      `json:"body,omitempty"`
-	// Amount is what the request cost (zero when not served).
+	// Amount is what the call cost (zero when not served).
 	Amount money.Amount `json:"amount"`
 	// Units is how many units the endpoint reported (X-Deco-Units).
 	Units uint64 `json:"units,omitempty"`
+}
+
+// Response is a provider's answer to a Request: one Result per Call, in
+// order, signed once whether served or refused.
+type Response struct {
+	Results []Result `json:"results"`
 	// Session is the provider's session certificate; Signature is its
 	// session key's ed25519 signature over ResponseHash.
 	Session   SessionCert `json:"session"`
@@ -95,17 +114,43 @@ type Response struct {
 }
 
 const (
-	requestType  = "ServiceRequest(string service,address provider,uint256 nonce,bytes32 content,uint256 max,uint256 cumulative)"
-	responseType = "ServiceResponse(bytes32 request,bytes32 content,uint256 amount)"
+	callType     = "ServiceCall(string service,address provider,uint256 nonce,bytes32 content,uint256 max)"
+	requestType  = "ServiceRequest(string service,address provider,bytes32 calls,uint256 max,uint256 cumulative)"
+	resultType   = "ServiceResult(bytes32 call,bytes32 content,uint256 amount)"
+	responseType = "ServiceResponse(bytes32 request,bytes32 results)"
 )
 
+// Total is the sum of the calls' Max: what the voucher must cover beyond
+// what the channel owed.
+func (r *Request) Total() money.Amount {
+	var t money.Amount
+	for _, c := range r.Calls {
+		t += c.Max
+	}
+	return t
+}
+
+// CallHashes are the EIP-712 struct hashes of the calls, each binding the
+// service, the provider, the nonce, the HTTP request's content and Max.
+func (r *Request) CallHashes() [][]byte {
+	svc, prov := identity.StringWord(r.Service), identity.AddressWord(r.Provider)
+	out := make([][]byte, len(r.Calls))
+	for i, c := range r.Calls {
+		out[i] = identity.StructHash(callType, svc, prov, uintWord(c.Nonce),
+			httpDigest(0, c.Method, c.Path, c.Header, c.Body), amountWord(c.Max))
+	}
+	return out
+}
+
 // Hash is the EIP-712 digest a request's Signature covers: the service,
-// the provider, the nonce, the HTTP request's content, Max and the
+// the provider, every call's hash in order, the calls' total Max and the
 // voucher's cumulative amount.
-func (r *Request) Hash() []byte {
+func (r *Request) Hash() []byte { return r.hash(r.CallHashes()) }
+
+func (r *Request) hash(calls [][]byte) []byte {
 	return identity.TypedHash(Domain.Separator(), identity.StructHash(requestType,
-		identity.StringWord(r.Service), identity.AddressWord(r.Provider), uintWord(r.Nonce),
-		httpDigest(0, r.Method, r.Path, r.Header, r.Body), amountWord(r.Max), amountWord(r.Voucher.Cumulative)))
+		identity.StringWord(r.Service), identity.AddressWord(r.Provider), identity.Keccak256(calls...),
+		amountWord(r.Total()), amountWord(r.Voucher.Cumulative)))
 }
 
 // Sign signs r as the requester with its session s.
@@ -120,25 +165,37 @@ func (r *Request) Signer(v *Verifier) (identity.Address, error) {
 }
 
 // ResponseHash is the EIP-712 digest a response's Signature covers: the
-// request's hash, the response's content (code, status, headers, body)
-// and the amount charged.
-func ResponseHash(request []byte, resp *Response) []byte {
-	content := httpDigest(resp.Status, resp.Code, resp.Error, resp.Header, resp.Body)
-	return identity.TypedHash(Domain.Separator(), identity.StructHash(responseType,
-		request, content, amountWord(resp.Amount)))
+// request's hash and, for each call in order, the call's hash, its
+// result's content (code, status, headers, body) and the amount charged.
+// calls are the request's CallHashes; a response with another number of
+// results than calls has no hash (nil).
+func ResponseHash(request []byte, calls [][]byte, resp *Response) []byte {
+	if len(calls) != len(resp.Results) {
+		return nil
+	}
+	words := make([][]byte, len(calls))
+	for i, c := range calls {
+		r := &resp.Results[i]
+		words[i] = identity.StructHash(resultType, c, httpDigest(r.Status, r.Code, r.Error, r.Header, r.Body), amountWord(r.Amount))
+	}
+	return identity.TypedHash(Domain.Separator(), identity.StructHash(responseType, request, identity.Keccak256(words...)))
 }
 
 // SignResponse signs resp, the answer to the request whose Hash is
-// request, as the provider with its session s.
-func SignResponse(s *Session, request []byte, resp *Response) {
+// request and CallHashes calls, as the provider with its session s.
+func SignResponse(s *Session, request []byte, calls [][]byte, resp *Response) {
 	resp.Session = s.Cert()
-	resp.Signature = s.sign(ResponseHash(request, resp))
+	resp.Signature = s.sign(ResponseHash(request, calls, resp))
 }
 
 // ResponseSigner is the address whose session signed resp as the answer
-// to request.
-func ResponseSigner(v *Verifier, request []byte, resp *Response) (identity.Address, error) {
-	return v.Signer(resp.Session, ResponseHash(request, resp), resp.Signature)
+// to the request whose Hash is request and CallHashes calls.
+func ResponseSigner(v *Verifier, request []byte, calls [][]byte, resp *Response) (identity.Address, error) {
+	h := ResponseHash(request, calls, resp)
+	if h == nil {
+		return identity.Address{}, fmt.Errorf("%d results for %d calls", len(resp.Results), len(calls))
+	}
+	return v.Signer(resp.Session, h, resp.Signature)
 }
 
 // Check validates a decoded request's fields (not its signature).
@@ -146,24 +203,60 @@ func (r *Request) Check() error {
 	switch {
 	case r.Service == "" || len(r.Service) > maxNameLen:
 		return errors.New("service name empty or too long")
-	case r.Method == "" || len(r.Method) > 16:
-		return fmt.Errorf("bad method %q", r.Method)
-	case len(r.Path) == 0 || r.Path[0] != '/' || len(r.Path) > 8<<10:
-		return errors.New("path must start with / and be at most 8 KiB")
-	case len(r.Header) > maxHeaders:
-		return fmt.Errorf("%d headers, at most %d", len(r.Header), maxHeaders)
-	case len(r.Body) > MaxBody:
-		return fmt.Errorf("body of %d bytes, at most %d", len(r.Body), MaxBody)
-	case r.Max < 0 || r.Voucher.Cumulative < 0:
+	case len(r.Calls) == 0 || len(r.Calls) > MaxBatch:
+		return fmt.Errorf("%d calls, 1 to %d", len(r.Calls), MaxBatch)
+	case r.Voucher.Cumulative < 0:
 		return errors.New("negative amount")
 	case len(r.Signature) != ed25519.SignatureSize:
 		return errors.New("request signature must be 64 bytes (ed25519)")
 	}
+	var total money.Amount
+	for i := range r.Calls {
+		c := &r.Calls[i]
+		if err := c.check(); err != nil {
+			return fmt.Errorf("call %d: %w", i, err)
+		}
+		if total += c.Max; total < 0 {
+			return errors.New("the calls' total overflows")
+		}
+	}
 	return nil
 }
 
-// Check validates a decoded response's fields (not its signature).
-func (r *Response) Check() error {
+func (c *Call) check() error {
+	switch {
+	case c.Method == "" || len(c.Method) > 16:
+		return fmt.Errorf("bad method %q", c.Method)
+	case len(c.Path) == 0 || c.Path[0] != '/' || len(c.Path) > 8<<10:
+		return errors.New("path must start with / and be at most 8 KiB")
+	case len(c.Header) > maxHeaders:
+		return fmt.Errorf("%d headers, at most %d", len(c.Header), maxHeaders)
+	case len(c.Body) > MaxBody:
+		return fmt.Errorf("body of %d bytes, at most %d", len(c.Body), MaxBody)
+	case c.Max < 0:
+		return errors.New("negative amount")
+	}
+	return nil
+}
+
+// Check validates a decoded response's fields (not its signature) as the
+// answer to calls calls.
+func (r *Response) Check(calls int) error {
+	if len(r.Results) != calls {
+		return fmt.Errorf("%d results for %d calls", len(r.Results), calls)
+	}
+	if len(r.Signature) != ed25519.SignatureSize {
+		return errors.New("response signature must be 64 bytes (ed25519)")
+	}
+	for i := range r.Results {
+		if err := r.Results[i].check(); err != nil {
+			return fmt.Errorf("result %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (r *Result) check() error {
 	switch {
 	case len(r.Header) > maxHeaders:
 		return fmt.Errorf("%d headers, at most %d", len(r.Header), maxHeaders)
@@ -171,8 +264,6 @@ func (r *Response) Check() error {
 		return errors.New("negative amount")
 	case r.Code == "" && (r.Status < 100 || r.Status > 999):
 		return fmt.Errorf("bad status %d", r.Status)
-	case len(r.Signature) != ed25519.SignatureSize:
-		return errors.New("response signature must be 64 bytes (ed25519)")
 	}
 	return nil
 }

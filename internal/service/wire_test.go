@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,45 +26,72 @@ func testKey(t testing.TB) *identity.Key {
 	return k
 }
 
+// TestRequestResponseSignatures: one signature each way covers every
+// call of a batch and every result: changing any call, the voucher, any
+// result's amount or body, or the results' order breaks it.
 func TestRequestResponseSignatures(t *testing.T) {
 	user, prov := testKey(t), testKey(t)
-	req := &Request{Service: "echo", Provider: prov.Address(), Nonce: 7, Method: "POST", Path: "/v1/x",
-		Header: http.Header{"A": {"1"}}, Body: []byte("hi"), Max: 5,
-		Voucher: settle.SignedVoucher{Requester: user.Address(), Provider: prov.Address(), Cumulative: 15, Signature: make([]byte, 65)}}
+	req := &Request{Service: "echo", Provider: prov.Address(), Calls: []Call{
+		{Nonce: 7, Method: "POST", Path: "/v1/x", Header: http.Header{"A": {"1"}}, Body: []byte("hi"), Max: 5},
+		{Nonce: 8, Method: "GET", Path: "/v1/y", Max: 5},
+	}, Voucher: settle.SignedVoucher{Requester: user.Address(), Provider: prov.Address(), Cumulative: 15, Signature: make([]byte, 65)}}
 	us, ps := testSession(t, user), testSession(t, prov)
 	v := NewVerifier(nil)
 	req.Sign(us)
 	if got, err := req.Signer(v); err != nil || got != user.Address() {
 		t.Fatalf("signer %s, %v", got, err)
 	}
+	if req.Total() != 10 {
+		t.Fatalf("total %s, want 10", req.Total())
+	}
 	for name, tamper := range map[string]func(r *Request){
-		"body":       func(r *Request) { r.Body = []byte("ho") },
-		"cumulative": func(r *Request) { r.Voucher.Cumulative = 14 },
-		"max":        func(r *Request) { r.Max = 4 },
-		"header":     func(r *Request) { r.Header = http.Header{"A": {"2"}} },
-		"nonce":      func(r *Request) { r.Nonce = 8 },
-		"provider":   func(r *Request) { r.Provider = user.Address() },
+		"body":        func(r *Request) { r.Calls[0].Body = []byte("ho") },
+		"cumulative":  func(r *Request) { r.Voucher.Cumulative = 14 },
+		"max":         func(r *Request) { r.Calls[1].Max = 4 },
+		"header":      func(r *Request) { r.Calls[0].Header = http.Header{"A": {"2"}} },
+		"nonce":       func(r *Request) { r.Calls[1].Nonce = 9 },
+		"provider":    func(r *Request) { r.Provider = user.Address() },
+		"call order":  func(r *Request) { r.Calls[0], r.Calls[1] = r.Calls[1], r.Calls[0] },
+		"call gone":   func(r *Request) { r.Calls = r.Calls[:1] },
+		"call cloned": func(r *Request) { r.Calls = append(r.Calls, r.Calls[1]) },
 	} {
 		c := *req
+		c.Calls = slices.Clone(req.Calls)
 		tamper(&c)
 		if got, _ := c.Signer(v); got == user.Address() {
 			t.Errorf("%s changed and the signature still recovers the requester", name)
 		}
 	}
-	resp := &Response{Status: 200, Body: []byte("ok"), Amount: 5}
-	SignResponse(ps, req.Hash(), resp)
-	if got, err := ResponseSigner(v, req.Hash(), resp); err != nil || got != prov.Address() {
+	hash, calls := req.Hash(), req.CallHashes()
+	resp := &Response{Results: []Result{{Status: 200, Body: []byte("ok"), Amount: 5}, {Code: CodeUnavailable, Error: "down"}}}
+	SignResponse(ps, hash, calls, resp)
+	if got, err := ResponseSigner(v, hash, calls, resp); err != nil || got != prov.Address() {
 		t.Fatalf("response signer %s, %v", got, err)
 	}
-	other := *resp
-	other.Amount = 6
-	if got, _ := ResponseSigner(v, req.Hash(), &other); got == prov.Address() {
-		t.Error("amount changed and the response signature still recovers the provider")
+	if err := resp.Check(2); err != nil {
+		t.Fatal(err)
 	}
-	other = *resp
-	other.Body = []byte("ko")
-	if got, _ := ResponseSigner(v, req.Hash(), &other); got == prov.Address() {
-		t.Error("body changed and the response signature still recovers the provider")
+	if resp.Check(1) == nil {
+		t.Error("two results checked as the answer to one call")
+	}
+	for name, tamper := range map[string]func(r *Response){
+		"amount":       func(r *Response) { r.Results[0].Amount = 6 },
+		"body":         func(r *Response) { r.Results[0].Body = []byte("ko") },
+		"code":         func(r *Response) { r.Results[1].Code = "" },
+		"result order": func(r *Response) { r.Results[0], r.Results[1] = r.Results[1], r.Results[0] },
+		"result gone":  func(r *Response) { r.Results = r.Results[:1] },
+	} {
+		c := *resp
+		c.Results = slices.Clone(resp.Results)
+		tamper(&c)
+		if got, _ := ResponseSigner(v, hash, calls, &c); got == prov.Address() {
+			t.Errorf("%s changed and the response signature still recovers the provider", name)
+		}
+	}
+	other := *req
+	other.Voucher.Cumulative = 16
+	if got, _ := ResponseSigner(v, other.Hash(), calls, resp); got == prov.Address() {
+		t.Error("the response signature recovers the provider for another request")
 	}
 }
 
@@ -96,18 +125,24 @@ func TestOfferVerify(t *testing.T) {
 }
 
 func TestRequestCheck(t *testing.T) {
-	ok := Request{Service: "echo", Method: "GET", Path: "/", Signature: make([]byte, 64)}
+	ok := Request{Service: "echo", Calls: []Call{{Method: "GET", Path: "/"}}, Signature: make([]byte, 64)}
 	if err := ok.Check(); err != nil {
 		t.Fatal(err)
 	}
 	for name, f := range map[string]func(*Request){
 		"no service": func(r *Request) { r.Service = "" },
-		"no method":  func(r *Request) { r.Method = "" },
-		"bad path":   func(r *Request) { r.Path = "x" },
-		"negative":   func(r *Request) { r.Max = -1 },
-		"short sig":  func(r *Request) { r.Signature = r.Signature[:63] },
+		"no calls":   func(r *Request) { r.Calls = nil },
+		"too many":   func(r *Request) { r.Calls = make([]Call, MaxBatch+1) },
+		"no method":  func(r *Request) { r.Calls[0].Method = "" },
+		"bad path":   func(r *Request) { r.Calls[0].Path = "x" },
+		"negative":   func(r *Request) { r.Calls[0].Max = -1 },
+		"overflow": func(r *Request) {
+			r.Calls = []Call{{Method: "GET", Path: "/", Max: math.MaxInt64}, {Method: "GET", Path: "/", Max: 2}}
+		},
+		"short sig": func(r *Request) { r.Signature = r.Signature[:63] },
 	} {
 		c := ok
+		c.Calls = slices.Clone(ok.Calls)
 		f(&c)
 		if c.Check() == nil {
 			t.Errorf("%s: accepted", name)
@@ -119,26 +154,26 @@ func TestRequestCheck(t *testing.T) {
 // under the cap, checked and hashed without a panic.
 func FuzzRequestDecode(f *testing.F) {
 	k := testKey(f)
-	req := &Request{Service: "echo", Method: "GET", Path: "/"}
+	req := &Request{Service: "echo", Calls: []Call{{Method: "GET", Path: "/"}, {Method: "POST", Path: "/x", Body: []byte("hi")}}}
 	req.Sign(testSession(f, k))
 	v := NewVerifier(nil)
 	var buf bytes.Buffer
 	_ = p2p.WriteMsg(&buf, req)
 	f.Add(buf.Bytes())
+	buf.Reset()
+	_ = p2p.WriteMsg(&buf, &Response{Results: []Result{{Status: 200}, {Code: CodeUnavailable}}, Signature: make([]byte, 64)})
+	f.Add(buf.Bytes())
 	f.Add([]byte{0, 0, 0, 2, '{', '}'})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r Request
-		if err := p2p.ReadMsg(bytes.NewReader(b), &r, MaxRequest); err != nil {
-			return
-		}
-		if r.Check() == nil {
+		if err := p2p.ReadMsg(bytes.NewReader(b), &r, MaxRequest); err == nil && r.Check() == nil {
 			_, _ = r.Signer(v)
 		}
 		var resp Response
 		if len(b) > 4 && binary.BigEndian.Uint32(b) == uint32(len(b)-4) {
 			_ = p2p.ReadMsg(bytes.NewReader(b), &resp, MaxResponse)
-			_ = resp.Check()
-			_, _ = ResponseSigner(v, r.Hash(), &resp)
+			_ = resp.Check(len(r.Calls))
+			_, _ = ResponseSigner(v, r.Hash(), r.CallHashes(), &resp)
 		}
 		_, _ = DecodeOffer(b[min(len(b), 4):])
 	})
