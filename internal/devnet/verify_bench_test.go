@@ -2,14 +2,19 @@ package devnet_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/deco-network/deco/client"
+	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/devnet"
 	"github.com/deco-network/deco/internal/exec/exectest"
 	"github.com/deco-network/deco/internal/job"
+	"github.com/deco-network/deco/internal/store"
 )
 
 // BenchmarkVerifiedJobE2E runs the same wasm task unverified and under
@@ -50,7 +55,11 @@ func BenchmarkVerifiedJobE2E(b *testing.B) {
 				if d.State != job.StateCompleted {
 					b.Fatalf("%s job %s: %s", policy, d.State, d.Error)
 				}
-				return time.Since(start)
+				took := time.Since(start)
+				if os.Getenv("DECO_BENCH_TIMELINE") != "" {
+					fmt.Fprintf(os.Stderr, "%s job, %d ms:\n%s", policy, took.Milliseconds(), timeline(d))
+				}
+				return took
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -67,4 +76,25 @@ func BenchmarkVerifiedJobE2E(b *testing.B) {
 	b.ReportMetric(float64(p.Milliseconds()), "none-ms")
 	b.ReportMetric(float64(v.Milliseconds()), "replicate2-ms")
 	b.ReportMetric(float64(v)/float64(p), "ratio")
+}
+
+// timeline lists a job's events and its validators' in ms from the
+// job's submission, for reading where a verified job's time goes.
+func timeline(d api.JobDetail) string {
+	var sb strings.Builder
+	t0 := d.CreatedAt
+	line := func(who string, evs []store.Event) {
+		for _, e := range evs {
+			msg := e.Message
+			if len(msg) > 90 {
+				msg = msg[:90]
+			}
+			fmt.Fprintf(&sb, "  %6d %-10s %-10s %s\n", e.At.Sub(t0).Milliseconds(), who, e.State, msg)
+		}
+	}
+	line("job", d.Events)
+	for i, v := range d.Validators {
+		line(fmt.Sprintf("val%d", i), v.Events)
+	}
+	return sb.String()
 }

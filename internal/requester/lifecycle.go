@@ -46,6 +46,11 @@ var errLost = errors.New("provider lost")
 func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []market.Deal, resume bool) {
 	jl := r.jobLog(j.ID)
 	defer func() {
+		if verifiedJob(&j) && j.State.Terminal() && j.State != job.StateCompleted && r.stop.Err() == nil {
+			// Its validators may have started before its provider took
+			// the task: they stop with it.
+			r.stopValidators(j.ID)
+		}
 		if !linkedTask(&j) {
 			jl.finish() // a linked task's log goes on across its gang's attempts: the gang finishes it
 		}
@@ -368,18 +373,30 @@ func (r *Requester) attempt(ctx context.Context, j *store.Job, t *tracked, deals
 			unpayable = true
 			continue
 		}
+		verified := verifiedJob(j)
+		if verified && r.validatesJob(j.ID, node) {
+			refusals = append(refusals, fmt.Sprintf("%s: a validator of this job", node))
+			continue
+		}
 		r.setProvider(t, pid)
 		j.Provider = node
+		if verified {
+			// The validators are asked now, beside this deal's sending:
+			// the deal's two signatures that rank them exist already.
+			// The other quotes are declined first (their providers are
+			// often the validators), so this deal has no fallback.
+			r.startValidators(*j, deals[i], r.declineDealsNotify(j, deals[i+1:]))
+		}
 		s, accepted, err := r.send(ctx, j, t, pid, &deals[i])
 		if !accepted {
 			r.log.Info("provider did not take the task", "job", j.ID, "provider", node, "err", err)
 			refusals = append(refusals, fmt.Sprintf("%s: %v", node, err))
+			if verified {
+				break // the task is placed again, away from its validators
+			}
 			continue
 		}
-		if verifiedJob(j) {
-			r.declineDealsAndWait(j, deals[i+1:], time.Second)
-			r.startValidators(*j, deals[i])
-		} else {
+		if !verified {
 			r.declineDeals(j, deals[i+1:])
 		}
 		now := r.now()

@@ -157,10 +157,11 @@ func (r *Requester) declineThen(pid peer.ID, j *store.Job, done func()) {
 	}()
 }
 
-// declineDealsAndWait declines deals and waits (up to wait) until their
-// providers have released the capacity: a verified job's validators are
-// asked next, and they are often the providers that quoted.
-func (r *Requester) declineDealsAndWait(j *store.Job, deals []market.Deal, wait time.Duration) {
+// declineDealsNotify declines deals; the channel it returns is closed
+// once every provider answered (released the capacity) or gave up: a
+// verified job's validators are asked then, and they are often the
+// providers that quoted.
+func (r *Requester) declineDealsNotify(j *store.Job, deals []market.Deal) <-chan struct{} {
 	var wg sync.WaitGroup
 	for _, d := range deals {
 		if pid, err := peer.Decode(d.Quote.Provider); err == nil {
@@ -170,10 +171,7 @@ func (r *Requester) declineDealsAndWait(j *store.Job, deals []market.Deal, wait 
 	}
 	released := make(chan struct{})
 	go func() { wg.Wait(); close(released) }()
-	select {
-	case <-released:
-	case <-time.After(wait):
-	}
+	return released
 }
 
 // declineDeals releases the quotes of deals not used.

@@ -352,31 +352,38 @@ func (r *Requester) fetchOutputs(ctx context.Context, j *store.Job, pid peer.ID,
 // fetchExecution downloads the output tree of execution (one of j's runs)
 // into j's outputs and checks it against digest.
 func (r *Requester) fetchExecution(ctx context.Context, j *store.Job, pid peer.ID, execution, digest string) error {
+	_, err := r.fetchInto(ctx, j, pid, execution, digest, r.outputsDir(j))
+	return err
+}
+
+// fetchInto downloads execution's outputs into dir, checked against
+// digest, or (digest "") against the one the provider announces; it
+// returns the digest.
+func (r *Requester) fetchInto(ctx context.Context, j *store.Job, pid peer.ID, execution, digest, dir string) (string, error) {
 	s, err := r.cfg.Host.OpenStream(ctx, pid, p2p.ProtocolID(market.ProtoResult, 1))
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer s.Close()
 	if err := p2p.WriteMsg(s, market.ResultRequest{ExecutionID: execution}); err != nil {
-		return err
+		return "", err
 	}
 	var h market.ResultHeader
 	if err := p2p.ReadMsg(s, &h, market.MaxSmallMsg); err != nil {
-		return err
+		return "", err
 	}
 	if h.Error != "" {
-		return errors.New(h.Error)
+		return "", errors.New(h.Error)
 	}
-	if h.Digest != digest {
-		return fmt.Errorf("provider announced digest %s, then sent %s", digest, h.Digest)
+	if digest != "" && h.Digest != digest {
+		return "", fmt.Errorf("provider announced digest %s, then sent %s", digest, h.Digest)
 	}
-	dir := r.outputsDir(j)
 	_ = os.RemoveAll(dir)
 	limits := data.Limits{MaxBytes: int64(j.Spec.Resources.Disk), MaxFiles: r.cfg.MaxOutputFiles}
-	if _, err := data.Unpack(ctx, s, dir, digest, limits); err != nil {
-		return err
+	if _, err := data.Unpack(ctx, s, dir, h.Digest, limits); err != nil {
+		return "", err
 	}
-	return nil
+	return h.Digest, nil
 }
 
 // Cancel stops a job: the provider kills the execution.

@@ -150,8 +150,10 @@ func (r *Requester) saveVerification(id string, v *Verification) {
 }
 
 // startValidators, once per job, starts its validators' runs in the
-// background after the deal with its provider was made.
-func (r *Requester) startValidators(j store.Job, d market.Deal) {
+// background as soon as the deal with its provider is signed (beside its
+// sending), once released is closed (the declined quotes let go of their
+// capacity) or a second has passed.
+func (r *Requester) startValidators(j store.Job, d market.Deal, released <-chan struct{}) {
 	r.verifyMu.Lock()
 	defer r.verifyMu.Unlock()
 	if v, err := r.Verification(context.Background(), j.ID); err != nil || v != nil {
@@ -185,6 +187,11 @@ func (r *Requester) startValidators(j store.Job, d market.Deal) {
 				v.Wanted = 1
 			}
 		}
+		select {
+		case <-released:
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
 		r.addValidators(ctx, &j, v, v.Wanted)
 		r.verifyMu.Lock()
 		v.Started = true
@@ -211,6 +218,7 @@ func (r *Requester) addValidators(ctx context.Context, j *store.Job, v *Verifica
 		batch := candidates[:min(n-started, len(candidates))]
 		candidates = candidates[len(batch):]
 		v.Asked = append(v.Asked, batch...)
+		r.saveVerification(j.ID, v) // the job's provider is never one of them (validatesJob)
 		results := make([]string, len(batch))
 		var wg sync.WaitGroup
 		for i, node := range batch {
@@ -260,6 +268,13 @@ func (r *Requester) startValidator(ctx context.Context, j *store.Job, node strin
 	}
 	r.startTask(vr, deals, false, nil)
 	return ""
+}
+
+// validatesJob reports whether node was asked to validate job id: its
+// provider is placed elsewhere when the first one did not take the task.
+func (r *Requester) validatesJob(id, node string) bool {
+	v, err := r.Verification(context.Background(), id)
+	return err == nil && v != nil && slices.Contains(v.Asked, node)
 }
 
 // validatorCandidates are the nodes that may validate j, ranked by seed:
@@ -456,6 +471,10 @@ func (r *Requester) resumeVerifying(j store.Job) {
 // validators while a dispute has no quorum, slashes the runners a quorum
 // found wrong, and fetches the accepted result.
 func (r *Requester) verifyResult(ctx context.Context, j *store.Job, t *tracked) {
+	// The provider's outputs come while the validators run and reveal:
+	// they are used once the decision agrees with them.
+	pre := r.prefetch(ctx, j)
+	defer pre.discard(&r.wg)
 	for {
 		v, ok := r.waitValidators(ctx, j, t)
 		if !ok {
@@ -467,7 +486,7 @@ func (r *Requester) verifyResult(ctx context.Context, j *store.Job, t *tracked) 
 			v.MismatchAt = r.now()
 		}
 		if out.More == 0 {
-			r.conclude(ctx, j, v, runs, out)
+			r.conclude(ctx, j, v, runs, out, pre)
 			return
 		}
 		r.verifyMu.Lock()
@@ -676,7 +695,7 @@ func describeRuns(runs []VerifiedRun) string {
 // conclude ends a decided verification: verdicts and slashes against the
 // runners who lost a dispute, attestations, the accepted result fetched
 // from a runner that revealed it, and the job completed.
-func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification, runs []VerifiedRun, out verify.Outcome) {
+func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification, runs []VerifiedRun, out verify.Outcome, pre *prefetched) {
 	v.Digest, v.DecidedAt, v.Outcome = out.Digest, r.now(), "accepted"
 	if out.Disputed {
 		v.Outcome = "disputed"
@@ -714,7 +733,11 @@ func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification,
 	// The result comes from the job's provider when it agreed, else from
 	// a validator of the quorum.
 	var fetchErr error
+	fetched := pre.take(j.ExecutionID, out.Digest, r.outputsDir(j)) // the provider's, fetched already
 	for _, run := range runs {
+		if fetched {
+			break
+		}
 		if run.Digest != out.Digest {
 			continue
 		}
@@ -749,6 +772,58 @@ func (r *Requester) conclude(ctx context.Context, j *store.Job, v *Verification,
 		msg = fmt.Sprintf("dispute decided by %d validators: %s", len(out.Quorum), strings.Join(slashed, "; "))
 	}
 	r.update(j, job.StateCompleted, msg)
+}
+
+// prefetched is a verified job's own run's outputs, downloaded into a
+// staging directory while the verification goes on.
+type prefetched struct {
+	execution string
+	dir       string
+	done      chan struct{}
+	digest    string
+	err       error
+}
+
+// prefetch starts downloading the outputs of j's current execution from
+// its provider (checked against the digest it announces).
+func (r *Requester) prefetch(ctx context.Context, j *store.Job) *prefetched {
+	p := &prefetched{execution: j.ExecutionID, dir: filepath.Join(r.jobDir(j.ID), "outputs.prefetched"), done: make(chan struct{})}
+	pid, err := peer.Decode(j.Provider)
+	if err != nil {
+		p.err = err
+		close(p.done)
+		return p
+	}
+	jc := *j
+	r.wg.Go(func() {
+		defer close(p.done)
+		p.digest, p.err = r.fetchInto(ctx, &jc, pid, p.execution, "", p.dir)
+	})
+	return p
+}
+
+// take moves the prefetched outputs to dir when they are execution's and
+// have the decided digest (waiting for the download to end); false when
+// they must be fetched again.
+func (p *prefetched) take(execution, digest, dir string) bool {
+	if p.execution != execution || digest == emptyTree {
+		return false
+	}
+	<-p.done
+	if p.err != nil || p.digest != digest {
+		return false
+	}
+	_ = os.RemoveAll(dir)
+	return os.Rename(p.dir, dir) == nil
+}
+
+// discard removes what was prefetched and not taken, once the download
+// ended.
+func (p *prefetched) discard(wg *sync.WaitGroup) {
+	wg.Go(func() {
+		<-p.done
+		_ = os.RemoveAll(p.dir)
+	})
 }
 
 // fetchRun downloads the outputs of one run of j into j's outputs.
