@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -22,6 +23,12 @@ type operatorData struct {
 	ByRequester []operator.Line
 	Total       operator.Line
 	Problem     string
+	// Farm and FarmErrors are the farm statement form's values and its
+	// problems by field ("" for the form's); FarmView the statement.
+	Farm       map[string]string
+	FarmErrors map[string]string
+	FarmView   *farmView
+	Groupings  []string
 }
 
 // operatorPage shows the operators this node knows: their policies
@@ -29,19 +36,25 @@ type operatorData struct {
 // node's own billing statement (an operator's statement over all its
 // nodes is signed with the operator's key: `deco billing --operator`).
 func (d *Dashboard) operatorPage(w http.ResponseWriter, r *http.Request, s session) {
-	data := operatorData{Nodes: map[string][]offer.Offer{}}
+	data := d.operatorData(r.Context())
+	data.Farm = d.farmForm(nil)
+	d.render(w, http.StatusOK, "operator", s, data)
+}
+
+// operatorData gathers the operator page but the farm statement.
+func (d *Dashboard) operatorData(ctx context.Context) operatorData {
+	data := operatorData{Nodes: map[string][]offer.Offer{}, FarmErrors: map[string]string{}, Groupings: operator.Groupings}
 	ob, ok := d.b.(api.OperatorBackend)
 	if !ok {
 		data.Problem = "this node has no operator support"
-		d.render(w, http.StatusOK, "operator", s, data)
-		return
+		return data
 	}
-	if v, err := ob.Operator(r.Context()); err == nil {
+	if v, err := ob.Operator(ctx); err == nil {
 		data.View = &v
 	} else {
 		data.Problem = err.Error()
 	}
-	if ps, err := ob.OperatorPolicies(r.Context()); err == nil {
+	if ps, err := ob.OperatorPolicies(ctx); err == nil {
 		data.Policies = ps
 	}
 	for _, o := range d.b.Offers() {
@@ -53,12 +66,12 @@ func (d *Dashboard) operatorPage(w http.ResponseWriter, r *http.Request, s sessi
 	if bb, ok := d.b.(api.BillingBackend); ok {
 		data.To = d.now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 		data.From = data.To.Add(-spendDays * 24 * time.Hour)
-		if bill, err := bb.Billing(r.Context(), "provider", data.From, data.To, operator.BySpec); err == nil {
+		if bill, err := bb.Billing(ctx, "provider", data.From, data.To, operator.BySpec); err == nil {
 			data.BySpec, data.Total = bill.Lines, bill.Total
 		}
-		if bill, err := bb.Billing(r.Context(), "provider", data.From, data.To, operator.ByRequester); err == nil {
+		if bill, err := bb.Billing(ctx, "provider", data.From, data.To, operator.ByRequester); err == nil {
 			data.ByRequester = bill.Lines
 		}
 	}
-	d.render(w, http.StatusOK, "operator", s, data)
+	return data
 }

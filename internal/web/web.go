@@ -59,6 +59,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// Clock is the time source of codes and sessions (time.Now if nil).
 	Clock func() time.Time
+	// OperatorDir is the operator key's keystore directory the operator
+	// page's farm statement form suggests (~/.deco-operator if empty).
+	OperatorDir string
 }
 
 // Dashboard serves the dashboard's pages. Its zero value is not usable:
@@ -69,6 +72,8 @@ type Dashboard struct {
 	now   func() time.Time
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// operatorDir is the keystore directory the farm form suggests.
+	operatorDir string
 
 	mu sync.Mutex
 	// codes are the login codes not used yet, sessions the live
@@ -86,6 +91,9 @@ func New(cfg Config) *Dashboard {
 	}
 	if d.now == nil {
 		d.now = time.Now
+	}
+	if d.operatorDir = cfg.OperatorDir; d.operatorDir == "" {
+		d.operatorDir = defaultOperatorDir()
 	}
 	d.pages = parsePages()
 	d.mux = http.NewServeMux()
@@ -163,6 +171,7 @@ func (d *Dashboard) routes() {
 	d.mux.HandleFunc("POST /ui/provider/stake", d.authed(d.stake))
 	d.mux.HandleFunc("GET /ui/network", d.authed(d.networkPage))
 	d.mux.HandleFunc("GET /ui/operator", d.authed(d.operatorPage))
+	d.mux.HandleFunc("POST /ui/operator/billing", d.authed(d.farm))
 }
 
 // ServeHTTP serves the dashboard's paths; others answer 404.
