@@ -402,7 +402,11 @@ func (p *Proxy) send(o Offer, batch []*pending) {
 	ctx := context.Background()
 	prov, most, n := o.Address, o.Max(), len(batch)
 	total := most * money.Amount(n)
-	v, why, err := p.reserve(ctx, o, total)
+	// The voucher covers the calls' prices (signed: what a provider that
+	// fails may redeem); their units, up to the most, are paid once the
+	// response says how many (the Payment below).
+	signed := o.Price * money.Amount(n)
+	v, why, err := p.reserve(ctx, o, n, total, total-signed)
 	if why != "" && n > 1 {
 		// The deposit does not cover them all: one at a time, so that it
 		// pays for as many as it can.
@@ -434,26 +438,27 @@ func (p *Proxy) send(o Offer, batch []*pending) {
 	}
 	sess, err := p.sessions.get()
 	if err != nil {
-		p.settle(ctx, o, total, total, n)
+		p.settle(ctx, o, total, signed, n)
 		finishAll(refused, "session key: "+err.Error())
 		return
 	}
 	calls := req.CallHashes()
 	hash := req.hash(calls)
 	req.Session, req.Signature = sess.Cert(), sess.sign(hash)
-	resp, err := p.exchange(ctx, o.Provider, req)
+	resp, finish, err := p.exchange(ctx, o.Provider, req)
 	if err != nil {
 		// The provider holds the voucher and may redeem it: these calls
 		// are lost (at most their most), and the provider is not asked
 		// again.
-		p.settle(ctx, o, total, total, n)
+		p.settle(ctx, o, total, signed, n)
 		why := "stopped answering: " + err.Error()
 		p.drop(o, why)
 		finishAll(failed, why)
 		return
 	}
 	if signer, err := ResponseSigner(p.verifier, hash, calls, resp); err != nil || signer != prov {
-		p.settle(ctx, o, total, total, n)
+		finish(nil)
+		p.settle(ctx, o, total, signed, n)
 		p.drop(o, "bad response signature")
 		finishAll(failed, "bad response signature")
 		return
@@ -474,8 +479,8 @@ func (p *Proxy) send(o Offer, batch []*pending) {
 			continue
 		}
 		if want := o.Price + o.UnitPrice*money.Amount(min(r.Units, o.MaxUnits)); r.Amount > most || r.Amount != want {
-			// The provider may redeem the call's most.
-			charged += most
+			// The provider may redeem the call's price.
+			charged += o.Price
 			unserved++
 			overcharge = fmt.Sprintf("overcharge: charged %s for %d units, the offer says %s", r.Amount, r.Units, want)
 			pd.finish(nil, failed, overcharge)
@@ -488,6 +493,22 @@ func (p *Proxy) send(o Offer, batch []*pending) {
 		p.drop(o, overcharge)
 	}
 	p.settle(ctx, o, total, charged, unserved)
+	if charged <= o.Price*money.Amount(n-unserved) || overcharge != "" {
+		finish(nil)
+		return
+	}
+	// The units used: a voucher for what the channel owes now, exactly.
+	pay, ok, err := p.cfg.Store.SignServiceOwed(ctx, p.cfg.Key.Address(), prov, func(owed money.Amount) (settle.SignedVoucher, error) {
+		return p.cfg.Settlement.SignVoucher(prov, owed)
+	}, p.cfg.Now())
+	if err != nil {
+		p.log.Error("sign the units used", "provider", o.Provider, "err", err)
+	}
+	if !ok {
+		finish(nil)
+		return
+	}
+	finish(&Payment{Voucher: pay})
 }
 
 // errShort is a channel's deposit that cannot cover a request.
@@ -495,25 +516,28 @@ type errShort struct{ free money.Amount }
 
 func (e *errShort) Error() string { return "short" }
 
-// reserve adds the request's most to what the channel to o's provider
-// owes and signs a voucher for the new total, in one transaction, when
-// the channel has deposit left for it beyond what this node promised and
-// was not redeemed (the deposit read from the cache, then afresh once
-// before saying no: why).
-func (p *Proxy) reserve(ctx context.Context, o Offer, most money.Amount) (settle.SignedVoucher, string, error) {
+// reserve adds most (what a batch of n calls may cost) to what the channel
+// to o's provider owes and signs a voucher for the new total less hold
+// (the part of most the calls' units may use, paid after), in one
+// transaction, when the channel has deposit left for most beyond what
+// this node promised and was not redeemed (the deposit read from the
+// cache, then afresh once before saying no: why).
+func (p *Proxy) reserve(ctx context.Context, o Offer, n int, most, hold money.Amount) (settle.SignedVoucher, string, error) {
 	me, prov := p.cfg.Key.Address(), o.Address
 	for fresh := false; ; fresh = true {
 		ch, err := p.cfg.Channels.Channel(ctx, me, prov)
 		if err != nil {
 			return settle.SignedVoucher{}, "read the payment channel: " + err.Error(), nil
 		}
-		v, err := p.cfg.Store.ReserveService(ctx, o.Name, me, prov, most, func(owed, signed money.Amount) error {
+		var owed, signed money.Amount
+		v, err := p.cfg.Store.ReserveServiceBatch(ctx, o.Name, me, prov, n, most, func(ow, sg money.Amount) error {
+			owed, signed = ow, sg
 			if free := ch.Balance - (max(signed, owed) - ch.Claimed); free < most {
 				return &errShort{free: free}
 			}
 			return nil
-		}, func(total money.Amount) (settle.SignedVoucher, error) {
-			return p.cfg.Settlement.SignVoucher(prov, total)
+		}, func(money.Amount) (settle.SignedVoucher, error) {
+			return p.cfg.Settlement.SignVoucher(prov, max(owed+most-hold, signed))
 		}, p.cfg.Now())
 		var short *errShort
 		if !errors.As(err, &short) {
@@ -536,31 +560,44 @@ func (p *Proxy) settle(ctx context.Context, o Offer, reserved, charged money.Amo
 	}
 }
 
-// exchange sends req on a new stream and reads the response.
-func (p *Proxy) exchange(ctx context.Context, provider string, req *Request) (*Response, error) {
+// exchange sends req on a new stream and reads the response; finish
+// writes a Payment when not nil and closes the stream (on an error the
+// stream is closed already).
+func (p *Proxy) exchange(ctx context.Context, provider string, req *Request) (*Response, func(*Payment), error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
 	s, err := p.cfg.Open(ctx, provider)
 	if err != nil {
-		return nil, err
+		cancel()
+		return nil, nil, err
 	}
-	defer s.Close()
 	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
-	defer stop()
+	finish := func(pay *Payment) {
+		if pay != nil {
+			if err := p2p.WriteMsg(s, pay); err != nil {
+				p.log.Debug("send payment", "provider", provider, "err", err)
+			}
+		}
+		stop()
+		_ = s.Close()
+		cancel()
+	}
 	if err := p2p.WriteMsg(s, req); err != nil {
-		return nil, err
+		finish(nil)
+		return nil, nil, err
 	}
 	var resp Response
 	if err := p2p.ReadMsg(s, &resp, MaxResponse); err != nil {
+		finish(nil)
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if err := resp.Check(len(req.Calls)); err != nil {
-		return nil, errors.New("malformed response: " + err.Error())
+		finish(nil)
+		return nil, nil, errors.New("malformed response: " + err.Error())
 	}
-	return &resp, nil
+	return &resp, finish, nil
 }
 
 // hopHeader reports whether a header belongs to one HTTP connection only.

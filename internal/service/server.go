@@ -197,6 +197,59 @@ func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
 	}
 	if err := p2p.WriteMsg(rw, resp); err != nil {
 		s.log.Debug("send service response", "peer", remote, "err", err)
+		return
+	}
+	if s.unitsUsed(&req, resp) {
+		s.payment(ctx, rw, &req, remote)
+	}
+}
+
+// paymentWait bounds the wait for the Payment after a Response.
+const paymentWait = 10 * time.Second
+
+// unitsUsed reports whether resp charged req's requester more than the
+// prices its voucher covered (units), so that a Payment follows.
+func (s *Server) unitsUsed(req *Request, resp *Response) bool {
+	s.mu.RLock()
+	l := s.svc[req.Service]
+	s.mu.RUnlock()
+	if l == nil || l.Offer.UnitPrice == 0 {
+		return false
+	}
+	for _, r := range resp.Results {
+		if r.Code == "" && r.Amount > l.Offer.Price {
+			return true
+		}
+	}
+	return false
+}
+
+// payment reads the requester's Payment for the units its calls used and
+// keeps its voucher. None (a requester that stops paying) is this
+// provider's loss of those units: its next request is refused until a
+// voucher covers them.
+func (s *Server) payment(ctx context.Context, rw io.ReadWriter, req *Request, remote string) {
+	ctx, cancel := context.WithTimeout(ctx, paymentWait)
+	defer cancel()
+	if c, ok := rw.(io.Closer); ok {
+		defer context.AfterFunc(ctx, func() { _ = c.Close() })()
+	}
+	var pay Payment
+	if err := p2p.ReadMsg(rw, &pay, maxPayment); err != nil {
+		s.log.Debug("no payment for the units", "peer", remote, "err", err)
+		return
+	}
+	v := pay.Voucher
+	if v.Requester != req.Voucher.Requester || v.Provider != s.cfg.Key.Address() {
+		s.log.Info("payment on another channel", "peer", remote)
+		return
+	}
+	if err := s.cfg.Settlement.VerifyVoucher(v); err != nil {
+		s.log.Info("bad payment voucher", "peer", remote, "err", err)
+		return
+	}
+	if err := s.cfg.Store.KeepServiceVoucher(context.WithoutCancel(ctx), v, s.cfg.Now()); err != nil {
+		s.log.Error("keep payment voucher", "err", err)
 	}
 }
 
@@ -243,7 +296,7 @@ func (s *Server) serve(ctx context.Context, req *Request, hash []byte, remote st
 		}
 	}
 	if err := s.cfg.Store.SettleServiceBatch(context.WithoutCancel(ctx), store.RoleProvider, o.Name,
-		req.Voucher.Requester, req.Voucher.Provider, o.Max()*money.Amount(len(out)), charged, unserved, s.cfg.Now()); err != nil {
+		req.Voucher.Requester, req.Voucher.Provider, o.Price*money.Amount(len(out)), charged, unserved, s.cfg.Now()); err != nil {
 		s.log.Error("record service requests", "service", o.Name, "err", err)
 	}
 	return out
@@ -251,8 +304,9 @@ func (s *Server) serve(ctx context.Context, req *Request, hash []byte, remote st
 
 // admit checks a request and takes its voucher: the service exists, the
 // requester signed the request (whose Hash is hash) and the voucher, the
-// voucher covers the channel's dues with every call's most, and the
-// deposit backs it.
+// voucher covers the channel's dues with every call's price, and the
+// deposit backs it with every call's most (the units a call may use
+// beyond its price are paid by the Payment after the response).
 func (s *Server) admit(ctx context.Context, req *Request, hash []byte, remote string) (*local, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
@@ -271,7 +325,8 @@ func (s *Server) admit(ctx context.Context, req *Request, hash []byte, remote st
 	if peerAddr, err := identity.PeerAddress(remote); err != nil || peerAddr != signer {
 		return nil, errors.New("request not signed by the peer that sent it")
 	}
-	v, most := req.Voucher, l.Offer.Max()
+	v, most, n := req.Voucher, l.Offer.Max(), money.Amount(len(req.Calls))
+	units := (most - l.Offer.Price) * n
 	switch {
 	case req.Provider != me || v.Provider != me:
 		return nil, fmt.Errorf("request for provider %s, this is %s", req.Provider, me)
@@ -292,17 +347,16 @@ func (s *Server) admit(ctx context.Context, req *Request, hash []byte, remote st
 		if err != nil {
 			return nil, refuse(CodeUnavailable, "read the payment channel: %v", err)
 		}
-		if ch.Balance >= v.Cumulative-ch.Claimed {
+		if ch.Balance >= v.Cumulative+units-ch.Claimed {
 			break
 		}
 		if fresh {
-			return nil, refuse(CodePaymentRequired, "the channel from %s holds %s DECO and the voucher promises %s unredeemed: deposit more (deco wallet deposit %s AMOUNT)",
-				v.Requester, ch.Balance, v.Cumulative-ch.Claimed, me)
+			return nil, refuse(CodePaymentRequired, "the channel from %s holds %s DECO and the voucher promises %s unredeemed (with the units these requests may use): deposit more (deco wallet deposit %s AMOUNT)",
+				v.Requester, ch.Balance, v.Cumulative+units-ch.Claimed, me)
 		}
 		s.cfg.Channels.Invalidate(v.Requester, me)
 	}
-	n := len(req.Calls)
-	if err := s.cfg.Store.AcceptServiceBatch(context.WithoutCancel(ctx), l.Offer.Name, v, n, most*money.Amount(n), s.cfg.Now()); err != nil {
+	if err := s.cfg.Store.AcceptServiceBatch(context.WithoutCancel(ctx), l.Offer.Name, v, len(req.Calls), l.Offer.Price*n, s.cfg.Now()); err != nil {
 		if errors.Is(err, store.ErrNotCovered) {
 			return nil, refuse(CodePaymentRequired, "%v", err)
 		}

@@ -80,7 +80,9 @@ type Request struct {
 	// Calls are the HTTP requests, 1 to MaxBatch of them.
 	Calls []Call `json:"calls"`
 	// Voucher is the requester's cumulative voucher on its channel to the
-	// provider, covering everything owed including every call's Max.
+	// provider, covering everything owed including every call's price;
+	// the units a call may use beyond its price (up to its Max) are
+	// backed by the deposit and paid by the Payment after the Response.
 	Voucher settle.SignedVoucher `json:"voucher"`
 	// Session is the requester's session certificate; Signature is its
 	// session key's ed25519 signature over Hash.
@@ -112,6 +114,16 @@ type Response struct {
 	Session   SessionCert `json:"session"`
 	Signature []byte      `json:"signature"`
 }
+
+// Payment follows a Response on its stream when the calls used units: the
+// requester's voucher for what the channel owes now, units included
+// (a Request's voucher covers its calls' prices, the deposit their most).
+type Payment struct {
+	Voucher settle.SignedVoucher `json:"voucher"`
+}
+
+// maxPayment caps a Payment.
+const maxPayment = 4 << 10
 
 const (
 	callType     = "ServiceCall(string service,address provider,uint256 nonce,bytes32 content,uint256 max)"

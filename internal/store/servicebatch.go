@@ -123,3 +123,47 @@ func (s *Store) SettleServiceBatch(ctx context.Context, role Role, service strin
 	}
 	return tx.Commit()
 }
+
+// SignServiceOwed, on the requester's side, signs with sign a voucher for
+// what the channel owes when that is above its latest voucher, and keeps
+// it, in one transaction (a service priced per unit pays the units a
+// request used once its response told them); ok is false, and nothing
+// signed, when the latest voucher covers what is owed already.
+func (s *Store) SignServiceOwed(ctx context.Context, requester, provider identity.Address,
+	sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (v settle.SignedVoucher, ok bool, err error) {
+	tx, err := s.begin(ctx, sqlChannelTotals, sqlPutChannel)
+	if err != nil {
+		return v, false, err
+	}
+	defer tx.Rollback()
+	req, prov := requester.String(), provider.String()
+	var total, cum int64
+	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleRequester), req, prov).Scan(&total, &cum); err != nil {
+		return v, false, fmt.Errorf("sign what the service requests owe: %w", err)
+	}
+	if total <= cum {
+		return v, false, nil
+	}
+	if v, err = sign(money.Amount(total)); err != nil {
+		return v, false, err
+	}
+	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleRequester), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
+		return v, false, fmt.Errorf("sign what the service requests owe: %w", err)
+	}
+	return v, true, tx.Commit()
+}
+
+// KeepServiceVoucher, on the provider's side, keeps v when it raises the
+// channel's latest voucher.
+func (s *Store) KeepServiceVoucher(ctx context.Context, v settle.SignedVoucher, at time.Time) error {
+	tx, err := s.begin(ctx, sqlPutChannel)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleProvider), v.Requester.String(), v.Provider.String(),
+		int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
+		return fmt.Errorf("keep service voucher: %w", err)
+	}
+	return tx.Commit()
+}
