@@ -2,8 +2,9 @@ package devnet_test
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/offer"
 	"github.com/deco-network/deco/internal/operator"
 )
 
@@ -321,9 +323,24 @@ func TestDashboardInABrowser(t *testing.T) {
 	shot("provider")
 	// The provider that ran the job shows its earnings (its session from
 	// the other tab is the browser's), redeems them and stakes more.
-	run("provider's earnings", chromedp.Navigate(net.Nodes[1].APIURL()+"/ui/provider"), chromedp.WaitVisible(chromedp.CSS("#channels")))
+	run("provider's earnings", chromedp.Navigate(net.Nodes[1].APIURL()+"/ui/provider?span=1h"), chromedp.WaitVisible(chromedp.CSS("#channels")))
 	if text("#earned") == "0" {
 		t.Fatalf("node 1 ran a paid job and shows no earnings")
+	}
+	// Its utilisation chart is drawn, from the usage samples of the jobs
+	// it ran: some minute of the hour used part of its CPU and memory.
+	waitFor("utilisation chart", `document.querySelector("#utilisation canvas")`, 10*time.Second)
+	if got := text("#utilisation-source"); !strings.Contains(got, "the usage samples of") {
+		t.Fatalf("utilisation source: %q", got)
+	}
+	// (The jobs mostly sleep: their CPU may round to nothing, their
+	// memory does not.)
+	for i, c := range []struct{ name, point string }{{"CPU", "v !== null && v >= 0 && v <= 100"}, {"memory", "v > 0 && v <= 100"}} {
+		points, err := chromedp.Run(bctx, chromedp.Evaluate[int](fmt.Sprintf(
+			`JSON.parse(document.getElementById("util-data").textContent).series[%d].values.filter(v => %s).length`, i, c.point)))
+		if err != nil || points == 0 {
+			t.Fatalf("utilisation chart: no minute with %s used (%d points, %v)", c.name, points, err)
+		}
 	}
 	shot("provider-earnings")
 	before, err := mustClient(t, net.DataDir(1)).Wallet(ctx)
@@ -349,7 +366,8 @@ func TestDashboardInABrowser(t *testing.T) {
 
 	// An operator certifies nodes 1 and 2 and publishes its pools and
 	// specs: node 1's operator page shows them.
-	op, err := identity.Generate(rand.Reader)
+	opDir := t.TempDir()
+	op, _, err := identity.OpenOrCreate(opDir, identity.Options{Passphrase: "operator passphrase"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +394,70 @@ func TestDashboardInABrowser(t *testing.T) {
 	if got := text("main"); !strings.Contains(got, "small") || !strings.Contains(got, "lab-1") {
 		t.Fatalf("operator page lacks the policy's spec or group: %q", got)
 	}
+	// The farm statement: node 1 signs a request with the operator's key
+	// and collects nodes 1's and 2's statements, once their offers show
+	// the certificate.
+	waitOffers(t, mustClient(t, net.DataDir(1)), func(m map[string]offer.Offer) bool {
+		return m[p1].Operator != nil && m[p2].Operator != nil
+	})
+	run("farm statement", chromedp.SetValue(chromedp.CSS(`#farm-form input[name="dir"]`), opDir),
+		chromedp.SetValue(chromedp.CSS(`#farm-form input[name="passphrase"]`), "operator passphrase"),
+		chromedp.Click(chromedp.CSS("#farm-show")), chromedp.WaitVisible(chromedp.CSS("#farm-nodes")))
+	if got := text("#farm-signature"); !strings.Contains(got, op.Address().String()) || !strings.Contains(got, "verified") ||
+		!strings.Contains(got, "2 of 2 nodes answered") {
+		t.Fatalf("farm statement: %q", got)
+	}
+	farmNodes := text("#farm-nodes")
+	for _, want := range []string{p1[len(p1)-8:], p2[len(p2)-8:], "farm-a", "lab"} {
+		if !strings.Contains(farmNodes, want) {
+			t.Fatalf("farm statement's nodes lack %q: %q", want, farmNodes)
+		}
+	}
+	if got := text("#farm-pools"); !strings.Contains(got, "farm-a") {
+		t.Fatalf("farm statement by pool: %q", got)
+	}
 	shot("operator")
+	// The download is the signed request with the statement: the request
+	// verifies as the operator's, and node 1's row is what node 1 bills.
+	run("download the farm statement", chromedp.SetValue(chromedp.CSS(`#farm-form input[name="passphrase"]`), "operator passphrase"),
+		chromedp.Click(chromedp.CSS("#farm-download")))
+	var stmt struct {
+		Request   operator.BillingRequest `json:"request"`
+		Statement struct {
+			Total operator.Line `json:"total"`
+			Nodes []struct {
+				Node  string        `json:"node"`
+				Total operator.Line `json:"total"`
+			} `json:"nodes"`
+		} `json:"statement"`
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(downloads, "deco-statement-*.json"))
+		if len(files) == 1 {
+			if b, err := os.ReadFile(files[0]); err == nil && json.Unmarshal(b, &stmt) == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no farm statement downloaded: %v", files)
+		}
+	}
+	if stmt.Request.Operator != op.Address() || len(stmt.Statement.Nodes) != 2 || stmt.Statement.Total.Executions == 0 {
+		t.Fatalf("downloaded statement: %+v", stmt)
+	}
+	if err := stmt.Request.Verify(time.Now().Add(-30 * time.Second)); err != nil && !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("downloaded request: %v", err)
+	}
+	own, err := mustClient(t, net.DataDir(1)).Billing(ctx, client.BillingQuery{Role: "provider", From: stmt.Request.From.Format(time.RFC3339Nano),
+		To: stmt.Request.To.Format(time.RFC3339Nano), By: "day"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range stmt.Statement.Nodes {
+		if n.Node == p1 && (n.Total.Executions != own.Total.Executions || n.Total.Due != own.Total.Due) {
+			t.Fatalf("node 1 in the farm statement %+v, node 1's own statement %+v", n.Total, own.Total)
+		}
+	}
 }
 
 func mustClient(t *testing.T, dir string) *client.Client {

@@ -22,13 +22,15 @@ type UtilisationBackend interface {
 type utilSpan struct {
 	Name       string
 	Span, Step time.Duration
+	// Per names the step, for the chart's title.
+	Per string
 }
 
 // utilSpans are the windows of the chart; the first is the default.
 var utilSpans = []utilSpan{
-	{"24h", 24 * time.Hour, 15 * time.Minute},
-	{"1h", time.Hour, time.Minute},
-	{"7d", 7 * 24 * time.Hour, 2 * time.Hour},
+	{"24h", 24 * time.Hour, 15 * time.Minute, "15 minutes"},
+	{"1h", time.Hour, time.Minute, "minute"},
+	{"7d", 7 * 24 * time.Hour, 2 * time.Hour, "2 hours"},
 }
 
 // spanOf is the window named name, or the default.
@@ -201,7 +203,7 @@ func (d *Dashboard) utilisationView(ctx context.Context, share inventory.Share, 
 		return nil
 	}
 	v.Chart, v.Measured, v.Reserved = utilisation(share, execs, sums, from, w.Step, n, now)
-	v.Chart.Title = fmt.Sprintf("Share used over the last %s (%% of the share, by %s)", w.Name, w.Step)
+	v.Chart.Title = fmt.Sprintf("Share used over the last %s (%% of the share, mean by %s)", w.Name, w.Per)
 	return v
 }
 
