@@ -24,11 +24,12 @@ import (
 // BenchmarkServicePaidVsDirect runs, in one process and one run, a trivial
 // service (an HTTP endpoint answering "ok") called (a) through the paid
 // proxy: local HTTP to the proxy, a signed request with a voucher over
-// /deco/service/1, the provider's checks, its signed response, the
-// proxy's verification; and (b) directly over the same libp2p path
-// without payment: the same framing on a bare stream to a handler that
-// calls the same endpoint. Latency from sequential calls, throughput from
-// 16 concurrent callers. Run with -benchtime 1x.
+// /deco/service/2 (the calls waiting for the provider batched in one
+// request), the provider's checks, its signed response, the proxy's
+// verification; and (b) directly over the same libp2p path without
+// payment: the same framing, one call a stream, to a handler that calls
+// the same endpoint. Latency from sequential calls (each a batch of one),
+// throughput from 16 concurrent callers. Run with -benchtime 1x.
 func BenchmarkServicePaidVsDirect(b *testing.B) {
 	ctx := context.Background()
 	net, err := devnet.Start(ctx, devnet.Config{Nodes: 2, Dir: b.TempDir(), NoDocker: true,

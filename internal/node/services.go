@@ -53,7 +53,7 @@ func (n *Node) startServices(ctx context.Context) error {
 	}
 	sv.server = service.NewServer(service.ServerConfig{Key: n.key, Settlement: n.Settlement(), Channels: sv.channels,
 		Store: n.store, Logger: n.log, Now: n.cfg.Clock, SignHook: n.cfg.ServiceSignHook})
-	n.host.Handle(p2p.ProtocolID(service.Proto, 1), 2*time.Minute, func(ctx context.Context, s network.Stream) {
+	n.host.Handle(p2p.ProtocolID(service.Proto, service.Version), 2*time.Minute, func(ctx context.Context, s network.Stream) {
 		sv.server.Handle(ctx, s, s.Conn().RemotePeer().String())
 	})
 	t, err := n.host.Join(service.Topic, service.MaxOfferSize, func(b []byte) error {
@@ -145,7 +145,7 @@ func (n *Node) ServiceProxy(name string) (*service.Proxy, error) {
 			if err != nil {
 				return nil, err
 			}
-			return n.host.OpenStream(ctx, pid, p2p.ProtocolID(service.Proto, 1))
+			return n.host.OpenStream(ctx, pid, p2p.ProtocolID(service.Proto, service.Version))
 		}})
 }
 
