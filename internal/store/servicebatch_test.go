@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/money"
+	"github.com/deco-network/deco/internal/settle"
+)
+
+// TestServiceBatchRecords: a batch of calls is counted and reserved in one
+// transaction on each side and corrected once; SignServiceOwed signs what
+// the channel owes only above the latest voucher; KeepServiceVoucher
+// only raises the provider's latest voucher.
+func TestServiceBatchRecords(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir()+"/deco.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	req, prov := identity.Address{1}, identity.Address{2}
+	at := time.Unix(1e9, 0)
+	sign := func(total money.Amount) (settle.SignedVoucher, error) {
+		return settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: total, Signature: make([]byte, 65)}, nil
+	}
+	calls := func(role Role) ServiceCalls {
+		t.Helper()
+		cs, err := s.ServiceCallsOf(ctx, role)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("%s: %+v %v", role, cs, err)
+		}
+		return cs[0]
+	}
+	// Requester: 4 calls of most 10 in one batch, signed for their
+	// prices (4 × 3) only; 3 served for 25 in all, one not.
+	v, err := s.ReserveServiceBatch(ctx, "llm", req, prov, 4, 40, nil, func(money.Amount) (settle.SignedVoucher, error) { return sign(12) }, at)
+	if err != nil || v.Cumulative != 12 {
+		t.Fatalf("reserve: %+v %v", v, err)
+	}
+	if total, _ := s.UsageTotal(ctx, RoleRequester, req, prov); total != 40 {
+		t.Fatalf("reserved %s, want 40", total)
+	}
+	if err := s.SettleServiceBatch(ctx, RoleRequester, "llm", req, prov, 40, 25, 1, at); err != nil {
+		t.Fatal(err)
+	}
+	if c := calls(RoleRequester); c.Requests != 3 || c.Charged != 25 {
+		t.Fatalf("requester's record %+v, want 3 requests charged 25", c)
+	}
+	pay, ok, err := s.SignServiceOwed(ctx, req, prov, sign, at)
+	if err != nil || !ok || pay.Cumulative != 25 {
+		t.Fatalf("sign what is owed: %+v %v %v, want a voucher for 25", pay, ok, err)
+	}
+	if _, ok, err := s.SignServiceOwed(ctx, req, prov, sign, at); ok || err != nil {
+		t.Fatalf("signed again with nothing more owed (%v)", err)
+	}
+	// Provider: the batch's prices accepted on the voucher for 12, then
+	// settled up to what the calls cost with the units; the Payment's
+	// voucher raises the latest, a lower one does not.
+	low, _ := sign(12)
+	if err := s.AcceptServiceBatch(ctx, "llm", low, 4, 12, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SettleServiceBatch(ctx, RoleProvider, "llm", req, prov, 12, 25, 1, at); err != nil {
+		t.Fatal(err)
+	}
+	if c := calls(RoleProvider); c.Requests != 3 || c.Charged != 25 {
+		t.Fatalf("provider's record %+v, want 3 requests charged 25", c)
+	}
+	if total, _ := s.UsageTotal(ctx, RoleProvider, req, prov); total != 25 {
+		t.Fatalf("provider's usage total %s, want 25", total)
+	}
+	if err := s.KeepServiceVoucher(ctx, pay, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.KeepServiceVoucher(ctx, low, at); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.PayChannel(ctx, RoleProvider, req, prov); c.Latest.Cumulative != 25 {
+		t.Fatalf("provider's latest voucher %s, want 25", c.Latest.Cumulative)
+	}
+}
