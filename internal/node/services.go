@@ -41,7 +41,25 @@ type services struct {
 	local map[string]service.Local
 	// proxies are the paid proxies the API handed out, by service.
 	proxies map[string]*service.Proxy
+	// registry is what this node read of the chain's service registry.
+	registry serviceRegistry
 }
+
+// serviceRegistry is what a node read of the chain's service registry:
+// the registrations as of block next-1, so that the next reading reads
+// only the blocks after it (a listing does not replay the chain from
+// block 0).
+type serviceRegistry struct {
+	mu   sync.Mutex
+	next uint64
+	live map[evm.ServiceKey]evm.ServiceRecord
+	read time.Time
+}
+
+// registryMaxAge is how old the registrations a proxy calls may be: a
+// proxy reads new blocks at most this often (a listing reads them every
+// time).
+const registryMaxAge = 5 * time.Second
 
 // startServices serves this node's services on service.Proto, joins the
 // service offers' topic and keeps what it hears.
@@ -90,7 +108,57 @@ func (n *Node) startServices(ctx context.Context) error {
 			}
 		}
 	}()
+	n.restoreServices(ctx)
 	return nil
+}
+
+// restoreServices serves again the services this node's store keeps
+// (those registered before a restart) and gossips their signed offers;
+// their on-chain registrations are checked in the background, a
+// registration whose terms are on chain already sending no transaction.
+// A service that cannot be served (its job is gone) is logged and kept:
+// deco service remove forgets it.
+func (n *Node) restoreServices(ctx context.Context) {
+	if n.Settlement() == nil {
+		return
+	}
+	regs, err := n.store.ServiceRegistrations(ctx)
+	if err != nil {
+		n.log.Error("restore services", "err", err)
+		return
+	}
+	var offers []service.Offer
+	for _, sr := range regs {
+		r := api.ServiceRegistration{Name: sr.Name, Type: sr.Type, Price: sr.Price, UnitPrice: sr.UnitPrice, MaxUnits: sr.MaxUnits,
+			Verification: sr.Verification, Endpoint: sr.Endpoint, Job: sr.Job, Port: sr.Port}
+		l, err := n.serviceLocal(ctx, r)
+		if err != nil {
+			n.log.Warn("restore service: not served", "service", sr.Name, "err", err)
+			continue
+		}
+		o, err := n.AddService(ctx, l)
+		if o.Name == "" {
+			n.log.Warn("restore service: not served", "service", sr.Name, "err", err)
+			continue
+		}
+		if err != nil {
+			n.log.Warn("restore service: served, not gossiped yet", "service", sr.Name, "err", err)
+		}
+		offers = append(offers, o)
+	}
+	if len(offers) == 0 {
+		return
+	}
+	n.log.Info("services restored", "services", len(offers))
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for _, o := range offers {
+			if _, err := n.registerOnChain(ctx, o); err != nil && ctx.Err() == nil {
+				n.log.Warn("restore service: on-chain registration", "service", o.Name, "err", err)
+			}
+		}
+	}()
 }
 
 // republishServices signs this node's service offers afresh and gossips them.
@@ -178,10 +246,46 @@ func (n *Node) RegisteredServices(ctx context.Context) ([]service.Listing, error
 	if n.settlement == nil || !n.settlement.HasServiceRegistry() {
 		return nil, nil
 	}
-	recs, err := n.settlement.ServiceRecords(ctx, 0)
+	recs, err := n.readRegistry(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
+	return listingsOf(recs), nil
+}
+
+// readRegistry returns the chain's service registrations: those read
+// last when they are younger than maxAge, else after reading the blocks
+// since (the registrations read last, and the error, when that fails).
+func (n *Node) readRegistry(ctx context.Context, maxAge time.Duration) ([]evm.ServiceRecord, error) {
+	reg := &n.svc.registry
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if reg.live == nil {
+		reg.live = map[evm.ServiceKey]evm.ServiceRecord{}
+	}
+	now := n.cfg.Clock()
+	if maxAge > 0 && !reg.read.IsZero() && now.Sub(reg.read) < maxAge {
+		return evm.SortedServices(reg.live), nil
+	}
+	head, err := n.settlement.Head(ctx)
+	if err != nil {
+		return evm.SortedServices(reg.live), fmt.Errorf("service registry: %w", err)
+	}
+	if head.Number >= reg.next {
+		evs, err := n.settlement.ServiceEvents(ctx, reg.next, head.Number)
+		if err != nil {
+			return evm.SortedServices(reg.live), err
+		}
+		evm.ApplyServiceEvents(reg.live, evs)
+		reg.next = head.Number + 1
+	}
+	reg.read = now
+	return evm.SortedServices(reg.live), nil
+}
+
+// listingsOf lists registry records as services; one whose peer ID is
+// not its registrant's key is left out.
+func listingsOf(recs []evm.ServiceRecord) []service.Listing {
 	var out []service.Listing
 	for _, r := range recs {
 		if a, err := identity.PeerAddress(r.PeerID); err != nil || a != r.Provider {
@@ -190,42 +294,73 @@ func (n *Node) RegisteredServices(ctx context.Context) ([]service.Listing, error
 		out = append(out, service.Listing{Name: r.Name, Type: r.Kind, Price: r.Price, UnitPrice: r.UnitPrice, MaxUnits: r.MaxUnits,
 			Verification: r.Verification, Provider: r.PeerID, Address: r.Provider, OnChain: true})
 	}
-	return out, nil
+	return out
 }
 
 func (b backend) RegisterService(ctx context.Context, r api.ServiceRegistration) (api.ServiceRegistered, error) {
+	return b.n.RegisterService(ctx, r)
+}
+
+// RegisterService serves r from this node, gossips its signed offer,
+// keeps it in the store (a restarted node serves it again) and registers
+// it on the chain's service registry.
+func (n *Node) RegisterService(ctx context.Context, r api.ServiceRegistration) (api.ServiceRegistered, error) {
+	if r.Type == "" {
+		r.Type = service.TypeHTTP
+	}
+	if r.Verification == "" {
+		r.Verification = service.VerifySignature
+	}
+	l, err := n.serviceLocal(ctx, r)
+	if err != nil {
+		return api.ServiceRegistered{}, err
+	}
+	if n.Settlement() == nil {
+		return api.ServiceRegistered{}, fmt.Errorf("a paid service needs %w (no %s in the data directory)", settle.ErrNoSettlement, SettlementFile)
+	}
+	o, err := n.AddService(ctx, l)
+	if err != nil {
+		return api.ServiceRegistered{Offer: o}, err
+	}
+	if err := n.store.PutServiceRegistration(ctx, store.ServiceRegistration{Name: r.Name, Type: r.Type, Price: r.Price,
+		UnitPrice: r.UnitPrice, MaxUnits: r.MaxUnits, Verification: r.Verification, Endpoint: r.Endpoint, Job: r.Job, Port: r.Port,
+		AddedAt: n.cfg.Clock()}); err != nil {
+		return api.ServiceRegistered{Offer: o}, err
+	}
+	res := api.ServiceRegistered{Offer: o}
+	res.Registry, err = n.registerOnChain(ctx, o)
+	return res, err
+}
+
+// serviceLocal checks r and makes what serves it: its local endpoint, or
+// a dialer of its service job's port.
+func (n *Node) serviceLocal(ctx context.Context, r api.ServiceRegistration) (service.Local, error) {
 	l := service.Local{Endpoint: r.Endpoint, Offer: service.Offer{Name: r.Name, Type: r.Type, Price: r.Price, UnitPrice: r.UnitPrice,
 		MaxUnits: r.MaxUnits, Verification: r.Verification}}
-	if l.Offer.Type == "" {
-		l.Offer.Type = service.TypeHTTP
-	}
-	if l.Offer.Verification == "" {
-		l.Offer.Verification = service.VerifySignature
-	}
 	if err := l.Offer.Validate(); err != nil {
-		return api.ServiceRegistered{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		return l, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
 	switch {
 	case r.Job != "":
 		if r.Port == "" {
-			return api.ServiceRegistered{}, fmt.Errorf("%w: a service served by a job needs the job's port", api.ErrBadRequest)
+			return l, fmt.Errorf("%w: a service served by a job needs the job's port", api.ErrBadRequest)
 		}
-		j, err := b.n.store.FindJob(ctx, r.Job)
+		j, err := n.store.FindJob(ctx, r.Job)
 		if err != nil {
-			return api.ServiceRegistered{}, err
+			return l, err
 		}
 		if !j.Spec.IsService() {
-			return api.ServiceRegistered{}, fmt.Errorf("%w: job %s is not a service job", api.ErrBadRequest, j.ID)
+			return l, fmt.Errorf("%w: job %s is not a service job", api.ErrBadRequest, j.ID)
 		}
 		if _, err := j.Spec.ServicePort(r.Port); err != nil {
-			return api.ServiceRegistered{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+			return l, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 		}
 		if r.Endpoint != "" && !strings.HasPrefix(r.Endpoint, "/") {
-			return api.ServiceRegistered{}, fmt.Errorf("%w: with a job, endpoint is a path prefix (/v1), not %q", api.ErrBadRequest, r.Endpoint)
+			return l, fmt.Errorf("%w: with a job, endpoint is a path prefix (/v1), not %q", api.ErrBadRequest, r.Endpoint)
 		}
 		id, port := j.ID, r.Port
 		l.Dial = func(ctx context.Context) (net.Conn, error) {
-			s, err := b.n.requester.Forward(ctx, id, 0, port)
+			s, err := n.requester.Forward(ctx, id, 0, port)
 			if err != nil {
 				return nil, err
 			}
@@ -234,19 +369,10 @@ func (b backend) RegisterService(ctx context.Context, r api.ServiceRegistration)
 	default:
 		u, err := url.Parse(r.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return api.ServiceRegistered{}, fmt.Errorf("%w: endpoint %q: want an http:// or https:// base URL, or a job and its port", api.ErrBadRequest, r.Endpoint)
+			return l, fmt.Errorf("%w: endpoint %q: want an http:// or https:// base URL, or a job and its port", api.ErrBadRequest, r.Endpoint)
 		}
 	}
-	if b.n.Settlement() == nil {
-		return api.ServiceRegistered{}, fmt.Errorf("a paid service needs %w (no %s in the data directory)", settle.ErrNoSettlement, SettlementFile)
-	}
-	o, err := b.n.AddService(ctx, l)
-	if err != nil {
-		return api.ServiceRegistered{Offer: o}, err
-	}
-	res := api.ServiceRegistered{Offer: o}
-	res.Registry, err = b.n.registerOnChain(ctx, o)
-	return res, err
+	return l, nil
 }
 
 // registerOnChain registers o's terms in the chain's service registry
@@ -276,13 +402,18 @@ func (b backend) RemoveService(ctx context.Context, name string) error {
 }
 
 // RemoveService stops serving service name from this node (its gossiped
-// offer lapses; the registry entry is removed).
+// offer lapses; the registry entry is removed) and forgets it (a
+// restarted node does not serve it again).
 func (n *Node) RemoveService(ctx context.Context, name string) error {
 	n.svc.mu.Lock()
 	_, ok := n.svc.local[name]
 	delete(n.svc.local, name)
 	n.svc.mu.Unlock()
-	if !ok {
+	kept, err := n.store.DeleteServiceRegistration(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !ok && !kept {
 		return fmt.Errorf("service %q: %w", name, store.ErrNotFound)
 	}
 	n.svc.server.Remove(name)
