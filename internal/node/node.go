@@ -183,6 +183,7 @@ type Node struct {
 	requester *requester.Requester
 	jobnet    *jobnet.Service // nil: this node refuses jobs with links
 	forward   bool            // this node can reach service jobs' ports
+	latency   *latencySource  // round-trip times to peers (pings)
 	// settlement is nil when the data directory has no chain.json.
 	settlement *evm.Client
 	escrow     string
@@ -282,6 +283,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return n, fmt.Errorf("start peer-to-peer host: %w", err)
 	}
+	n.latency = newLatencySource(n.host.Libp2p())
 
 	n.executors = map[string]exec.Executor{}
 	if !cfg.NoDocker {
@@ -322,7 +324,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 		Store: n.store, Executors: n.executors, DataDir: cfg.DataDir, OfferTTL: cfg.OfferTTL,
 		ResultRetention: cfg.ResultRetention, InputStallTimeout: cfg.InputStallTimeout, InputAllowHosts: cfg.InputAllowHosts, DiskQuota: cfg.DiskQuota, Published: n.published, CheckOffer: n.checkGossipOffer,
 		Heartbeat: cfg.HeartbeatTimeout / 5, Settlement: n.Settlement(), Escrow: n.escrow, UsageInterval: cfg.UsageInterval,
-		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, Forward: n.forward, TamperOutputs: cfg.TamperOutputs, TamperCommitment: cfg.TamperCommitment,
+		RedeemThreshold: cfg.RedeemThreshold, RedeemPoll: cfg.RedeemPoll, JobNet: n.jobnet, Forward: n.forward, PeerRTTs: n.latency.nearest, TamperOutputs: cfg.TamperOutputs, TamperCommitment: cfg.TamperCommitment,
 		Meters: n.metrics.meters, Metrics: n.metrics.events, GPUSampler: telemetry.NvidiaSampler{Runner: inventory.ExecRunner{}}})
 	if err != nil {
 		return n, err
@@ -333,7 +335,7 @@ func New(ctx context.Context, cfg Config) (n *Node, err error) {
 	if err := n.startOperators(ctx); err != nil {
 		return n, err
 	}
-	scheduler, err := sched.NewFromConfig(cfg.Scheduler, n.reputation, newLatencySource(n.host.Libp2p().Peerstore()), n.operators.schedSource())
+	scheduler, err := sched.NewFromConfig(cfg.Scheduler, n.reputation, n.latency, n.operators.schedSource())
 	if err != nil {
 		return n, err
 	}

@@ -9,11 +9,11 @@ import (
 	"github.com/deco-network/deco/internal/identity"
 )
 
-func TestLabelsPoolAndAllowListAreSigned(t *testing.T) {
+func TestLabelsPoolAllowListAndPeersAreSigned(t *testing.T) {
 	k, _ := identity.Generate(nil)
 	now := time.Unix(1_800_000_000, 0)
 	o := Offer{Seq: 1, Executors: []string{"docker"}, Labels: map[string]string{"tier": "gold"}, Pool: "farm-a",
-		AllowedRequesters: []string{"req-1"}, IssuedAt: now, Expires: now.Add(time.Minute)}
+		AllowedRequesters: []string{"req-1"}, Peers: []PeerRTT{{Node: "peer-1", Micros: 180}}, IssuedAt: now, Expires: now.Add(time.Minute)}
 	if err := o.Sign(k); err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +28,9 @@ func TestLabelsPoolAndAllowListAreSigned(t *testing.T) {
 		{"label changed", func(o *Offer) { o.Labels = map[string]string{"tier": "platinum"} }, ErrForged},
 		{"pool changed", func(o *Offer) { o.Pool = "farm-b" }, ErrForged},
 		{"allow-list dropped", func(o *Offer) { o.AllowedRequesters = nil }, ErrForged},
+		{"round-trip time changed", func(o *Offer) { o.Peers = []PeerRTT{{Node: "peer-1", Micros: 90}} }, ErrForged},
+		{"round-trip time not positive", func(o *Offer) { o.Peers = []PeerRTT{{Node: "peer-1"}} }, ErrMalformed},
+		{"too many peers", func(o *Offer) { o.Peers = make([]PeerRTT, MaxPeers+1) }, ErrMalformed},
 		{"too many labels", func(o *Offer) {
 			o.Labels = map[string]string{}
 			for i := range MaxLabels + 1 {

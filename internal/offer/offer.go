@@ -21,6 +21,8 @@ import (
 const (
 	MaxLabels            = 64
 	MaxAllowedRequesters = 4096
+	// MaxPeers caps the round-trip times an offer lists.
+	MaxPeers = 64
 	// MaxSize is the largest encoded offer Decode reads, the cap of offers
 	// on every protocol and on the gossip topic.
 	MaxSize = 64 << 10
@@ -124,12 +126,35 @@ type Offer struct {
 	// AllowedRequesters, when set, restricts the node to these requester
 	// node IDs (a pool reserved to a group of requesters).
 	AllowedRequesters []string `json:"allowedRequesters,omitempty"`
+	// Peers are the round-trip times the node measured to its nearest
+	// peers (at most MaxPeers, nearest first): the scheduler keeps the
+	// tasks of a job with constraints.group.maxRTT on providers within
+	// that of each other, not only of the requester.
+	Peers []PeerRTT `json:"peers,omitempty"`
 	// Withdrawn marks the provider's signed withdrawal of its offer
 	// (deco offboard); catalogs drop the node.
 	Withdrawn bool      `json:"withdrawn,omitempty"`
 	IssuedAt  time.Time `json:"issuedAt"`
 	Expires   time.Time `json:"expires"`
 	Signature []byte    `json:"signature,omitempty"`
+}
+
+// PeerRTT is a round-trip time a node measured to a peer.
+type PeerRTT struct {
+	// Node is the peer's libp2p peer ID.
+	Node string `json:"node"`
+	// Micros is the smoothed round-trip time in microseconds.
+	Micros int64 `json:"micros"`
+}
+
+// RTT is the round-trip time o's node measured to node, if it lists one.
+func (o *Offer) RTT(node string) (time.Duration, bool) {
+	for _, p := range o.Peers {
+		if p.Node == node {
+			return time.Duration(p.Micros) * time.Microsecond, true
+		}
+	}
+	return 0, false
 }
 
 // hash is the EIP-712 digest signed for o (Signature excluded).
@@ -158,8 +183,13 @@ func (o *Offer) Sign(key *identity.Key) error {
 // now, and that the figures are sane.
 func (o Offer) Verify(now time.Time) error {
 	if o.Node == "" || o.Free.CPU < 0 || o.Free.Memory < 0 || o.Free.Disk < 0 || o.Free.GPUs < 0 || len(o.GPUs) > 1024 ||
-		len(o.Labels) > MaxLabels || len(o.AllowedRequesters) > MaxAllowedRequesters {
+		len(o.Labels) > MaxLabels || len(o.AllowedRequesters) > MaxAllowedRequesters || len(o.Peers) > MaxPeers {
 		return ErrMalformed
+	}
+	for _, p := range o.Peers {
+		if p.Node == "" || p.Micros <= 0 {
+			return ErrMalformed
+		}
 	}
 	if !now.Before(o.Expires) {
 		return fmt.Errorf("%w at %s", ErrExpired, o.Expires.Format(time.RFC3339))

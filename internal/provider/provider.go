@@ -109,6 +109,9 @@ type Config struct {
 	// to reach a service job's ports (nsenter.Unavailable), and the offer
 	// says so; false refuses service jobs that declare ports.
 	Forward bool
+	// PeerRTTs, when set, gives the round-trip times to the node's
+	// nearest peers for its offer (offer.Offer.Peers).
+	PeerRTTs func() []offer.PeerRTT
 	// RevealWait is how long a runner of a verified task waits for the
 	// other runners' commitments before revealing anyway
 	// (DefaultRevealWait when zero).
@@ -421,6 +424,9 @@ func (p *Provider) issue() (*offer.Offer, error) {
 		_, docker := p.cfg.Executors[job.ExecutorDocker]
 		o.Links = p.cfg.JobNet != nil && docker
 		o.Ports = p.cfg.Forward && docker
+		if p.cfg.PeerRTTs != nil {
+			o.Peers = p.cfg.PeerRTTs()
+		}
 	}
 	if err := o.Sign(p.cfg.Key); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/offer"
@@ -125,6 +126,14 @@ func (s *Scheduler) PlaceGang(r *Request, offers []offer.Offer, n int) (Report, 
 		case st.Capacity < n:
 			st.Reason = fmt.Sprintf("holds %d of the %d tasks now", st.Capacity, n)
 			gang.Wait = gang.Wait || st.Total >= n
+		case g.MaxRTT > 0:
+			ms, cs := nearGroup(st.members, st.caps, n, g.MaxRTT.Std(), byNode)
+			if ms == nil {
+				st.Reason = fmt.Sprintf("no nodes within maxRTT (%s) of each other hold the %d tasks (round-trip times between providers, as their offers state them)", g.MaxRTT, n)
+				break
+			}
+			gang.Slots = fill(ms, cs, n)
+			st.Chosen = true
 		default:
 			gang.Slots = fill(st.members, st.caps, n)
 			st.Chosen = true
@@ -143,6 +152,57 @@ func (s *Scheduler) PlaceGang(r *Request, offers []offer.Offer, n int) (Report, 
 	// Busy nodes outside every feasible set may free up too.
 	gang.Wait = gang.Wait || (len(sets) == 0 && rep.hasBusy())
 	return rep, &NoFitError{Report: rep}
+}
+
+// nearGroup picks from a set's members (best first) nodes that are within limit
+// of each other, as the round-trip times in their offers say, and hold n
+// tasks together: greedily, best first, from each member in turn as the
+// first one picked. It returns the picked members and their capacities in
+// the set's order, or nil when no such group is found. A pair that neither
+// node measured is not within the limit.
+func nearGroup(members []string, caps []int, n int, limit time.Duration, byNode map[string]*offer.Offer) ([]string, []int) {
+	m := len(members)
+	nearby := make([][]bool, m)
+	for i := range nearby {
+		nearby[i] = make([]bool, m)
+	}
+	for i := range m {
+		for j := i + 1; j < m; j++ {
+			var d time.Duration
+			known := false
+			for _, pair := range [][2]string{{members[i], members[j]}, {members[j], members[i]}} {
+				if o := byNode[pair[0]]; o != nil {
+					if r, ok := o.RTT(pair[1]); ok {
+						d, known = max(d, r), true
+					}
+				}
+			}
+			nearby[i][j] = known && d <= limit
+			nearby[j][i] = nearby[i][j]
+		}
+	}
+	for first := range m {
+		picked := []int{first}
+		held := caps[first]
+		for i := 0; i < m && held < n; i++ {
+			if i == first || caps[i] == 0 {
+				continue
+			}
+			if !slices.ContainsFunc(picked, func(p int) bool { return !nearby[i][p] }) {
+				picked = append(picked, i)
+				held += caps[i]
+			}
+		}
+		if held >= n {
+			slices.Sort(picked)
+			ms, cs := make([]string, len(picked)), make([]int, len(picked))
+			for k, i := range picked {
+				ms[k], cs[k] = members[i], caps[i]
+			}
+			return ms, cs
+		}
+	}
+	return nil, nil
 }
 
 // within reports whether node's measured round-trip time is at most max.

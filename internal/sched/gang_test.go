@@ -155,6 +155,36 @@ func TestGangMaxRTT(t *testing.T) {
 	}
 }
 
+// TestGangMaxRTTBetweenProviders: with maxRTT the tasks go to providers
+// within it of each other as their offers state, not only of the
+// requester; a pair nobody measured does not count as near.
+func TestGangMaxRTTBetweenProviders(t *testing.T) {
+	s, err := NewFromConfig(Config{}, nil, fakeRTT{"a": time.Millisecond, "b": 2 * time.Millisecond, "c": 3 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtt := func(node string, ms int64) offer.PeerRTT { return offer.PeerRTT{Node: node, Micros: ms * 1000} }
+	a, b, c := mkOffer("a", 1000, 8<<30, 1), mkOffer("b", 1000, 8<<30, 1), mkOffer("c", 1000, 8<<30, 1)
+	a.Peers = []offer.PeerRTT{rtt("c", 4), rtt("b", 50)} // a and b are far apart
+	c.Peers = []offer.PeerRTT{rtt("a", 6)}               // b and c: measured by neither
+	sp := gangSpec(2)
+	sp.Constraints.Group.MaxRTT = job.Duration(20 * time.Millisecond)
+	rep, err := s.PlaceGang(NewRequest(sp, ""), []offer.Offer{a, b, c}, 2)
+	if err != nil || !slices.Equal(rep.Gang.Slots, []string{"a", "c"}) {
+		t.Fatalf("slots %v (%v), want a and c: a to b is 50 ms", rep.Gang, err)
+	}
+	sp.Tasks = 3
+	rep, err = s.PlaceGang(NewRequest(sp, ""), []offer.Offer{a, b, c}, 3)
+	if err == nil || len(rep.Gang.Sets) == 0 || !strings.Contains(rep.Gang.Sets[0].Reason, "within maxRTT (20ms) of each other") {
+		t.Fatalf("three tasks: %+v (%v), want no set: b is near neither a nor c", rep.Gang, err)
+	}
+	// Without maxRTT the providers' distance does not matter.
+	sp.Constraints.Group.MaxRTT = 0
+	if _, err := s.PlaceGang(NewRequest(sp, ""), []offer.Offer{a, b, c}, 3); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestGangNothingFeasible(t *testing.T) {
 	rep, err := placeGang(t, Default(), gangSpec(2), []offer.Offer{mkOffer("tiny", 100, 8<<30, 1)})
 	var nf *NoFitError
