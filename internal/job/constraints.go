@@ -41,7 +41,8 @@ type Constraints struct {
 // a whole; the zero value accepts any set.
 type Group struct {
 	// MaxRTT, when set, accepts only providers this node has measured
-	// within this round-trip time (providers never measured are left out).
+	// within this round-trip time and that are within it of each other,
+	// as their offers state (pairs never measured are left out).
 	MaxRTT Duration `json:"maxRTT,omitempty" yaml:"maxRTT,omitempty"`
 	// SameRegion puts every task in one region.
 	SameRegion bool `json:"sameRegion,omitempty" yaml:"sameRegion,omitempty"`
