@@ -90,6 +90,8 @@ type Config struct {
 	// node.Config.ServiceSignHook and ServiceRequestHook by node index.
 	ServiceSignHooks    map[int]func(*service.Response)
 	ServiceRequestHooks map[int]func(*service.Request)
+	// ServiceOfferHooks are nodes' node.Config.ServiceOfferHook by index.
+	ServiceOfferHooks map[int]func(service.Offer) bool
 	// DiskQuota is the providers' node.Config.DiskQuota.
 	DiskQuota string
 	// TaskInit is the nodes' node.Config.TaskInit: a static deco binary,
@@ -420,6 +422,7 @@ func (n *Net) payments(nc *node.Config, i int) {
 	nc.TamperCommitment = c.TamperCommitments[i]
 	nc.ServiceSignHook = c.ServiceSignHooks[i]
 	nc.ServiceRequestHook = c.ServiceRequestHooks[i]
+	nc.ServiceOfferHook = c.ServiceOfferHooks[i]
 }
 
 func inventoryShare(r job.Resources) inventory.Share {

@@ -147,6 +147,10 @@ type Config struct {
 	// ServiceRequestHook, when set, sees every service request this
 	// node's proxies sign (tests make a hostile requester with it).
 	ServiceRequestHook func(*service.Request)
+	// ServiceOfferHook, when set, sees every service offer this node
+	// hears on gossip and keeps it only when it returns true (tests make
+	// a requester that misses a provider's gossip with it).
+	ServiceOfferHook func(service.Offer) bool
 	// WrapExecutor, when set, is put in front of each of the node's
 	// executors (tests: one that starts a task's container without the
 	// GPU device request a machine with no GPU cannot grant, so that a

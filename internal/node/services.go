@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -43,6 +44,8 @@ type services struct {
 	proxies map[string]*service.Proxy
 	// registry is what this node read of the chain's service registry.
 	registry serviceRegistry
+	// pending says a republish for newly connected peers is scheduled.
+	pending atomic.Bool
 }
 
 // serviceRegistry is what a node read of the chain's service registry:
@@ -90,7 +93,7 @@ func (n *Node) startServices(ctx context.Context) error {
 	go func() {
 		defer n.wg.Done()
 		for m := range sub {
-			if o, err := service.DecodeOffer(m.Data); err == nil {
+			if o, err := service.DecodeOffer(m.Data); err == nil && (n.cfg.ServiceOfferHook == nil || n.cfg.ServiceOfferHook(o)) {
 				sv.catalog.Put(o)
 			}
 		}
@@ -108,6 +111,25 @@ func (n *Node) startServices(ctx context.Context) error {
 			}
 		}
 	}()
+	// A peer that connects (a node that restarted, this one restarting)
+	// hears this node's offers soon, not at the next round: once the
+	// gossip subscriptions are exchanged, in a second.
+	n.host.OnPeerConnected(func(peer.ID) {
+		if sv.pending.Swap(true) {
+			return
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			defer sv.pending.Store(false)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			n.republishServices(ctx)
+		}()
+	})
 	n.restoreServices(ctx)
 	return nil
 }
