@@ -31,7 +31,7 @@ func (b backend) Executions(ctx context.Context, limit int) ([]store.Execution, 
 // Utilisation is what the provider page's utilisation chart reads: the
 // executions this node ran as a provider at some time in [from, to) and
 // their usage samples summed by step.
-func (b backend) Utilisation(ctx context.Context, from, to time.Time, step time.Duration) ([]store.Execution, []store.UsageSummary, error) {
+func (b backend) Utilisation(ctx context.Context, from, to time.Time, step time.Duration) ([]store.ExecutionSpan, []store.UsageSummary, error) {
 	ex, err := b.n.store.ExecutionsBetween(ctx, from, to)
 	if err != nil {
 		return nil, nil, err

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/deco-network/deco/internal/job"
 )
 
 // UsageSummary sums one execution's usage samples over one step of a
@@ -28,18 +31,41 @@ type UsageSummary struct {
 	Samples        int     `json:"samples"`
 }
 
-// sqlOverlap selects the executions that ran at some time in [?1, ?2): made
-// before ?2 and ended (last updated) at ?1 or later, or not ended.
-const sqlOverlap = `e.created_at < ?2 AND (e.updated_at >= ?1 OR e.state NOT IN ` + terminalStates + `)`
+// ExecutionSpan is when an execution ran and what it reserved: what the
+// utilisation chart needs of one, without its whole spec.
+type ExecutionSpan struct {
+	ID        string        `json:"id"`
+	State     job.State     `json:"state"`
+	CreatedAt time.Time     `json:"createdAt"`
+	UpdatedAt time.Time     `json:"updatedAt"`
+	Resources job.Resources `json:"resources"`
+}
 
 // ExecutionsBetween returns the executions this node ran as a provider at
-// some time in [from, to), oldest first.
-func (s *Store) ExecutionsBetween(ctx context.Context, from, to time.Time) ([]Execution, error) {
-	out, err := s.executions(ctx, "e WHERE "+sqlOverlap+" ORDER BY e.created_at", from.UnixNano(), to.UnixNano())
+// some time in [from, to): made before to and ended (last updated) at
+// from or later, or not ended.
+func (s *Store) ExecutionsBetween(ctx context.Context, from, to time.Time) ([]ExecutionSpan, error) {
+	rows, err := s.query(ctx, `SELECT id, state, created_at, updated_at, COALESCE(json_extract(spec, '$.resources'), '{}') FROM executions
+		WHERE created_at < ?2 AND (updated_at >= ?1 OR state NOT IN `+terminalStates+`) ORDER BY created_at`, from.UnixNano(), to.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("executions between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
-	return out, nil
+	defer rows.Close()
+	var out []ExecutionSpan
+	for rows.Next() {
+		var e ExecutionSpan
+		var state, res string
+		var created, updated int64
+		if err := rows.Scan(&e.ID, &state, &created, &updated, &res); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(res), &e.Resources); err != nil {
+			return nil, fmt.Errorf("decode resources of execution %s: %w", e.ID, err)
+		}
+		e.State, e.CreatedAt, e.UpdatedAt = job.State(state), time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // UsageSummaries sums the usage samples taken in [from, to) by execution
@@ -50,8 +76,7 @@ func (s *Store) UsageSummaries(ctx context.Context, from, to time.Time, step tim
 	}
 	rows, err := s.query(ctx, `SELECT s.execution_id, (s.at - ?1) / ?3 AS step, MIN(s.at), MAX(s.at), MIN(s.cpu_millis), MAX(s.cpu_millis),
 		AVG(s.memory), AVG(s.gpu_util), COUNT(*)
-		FROM executions e JOIN usage_samples s ON s.execution_id = e.id AND s.at >= ?1 AND s.at < ?2
-		WHERE `+sqlOverlap+` GROUP BY s.execution_id, step ORDER BY s.execution_id, step`,
+		FROM usage_samples s WHERE s.at >= ?1 AND s.at < ?2 GROUP BY s.execution_id, step ORDER BY s.execution_id, step`,
 		from.UnixNano(), to.UnixNano(), step.Nanoseconds())
 	if err != nil {
 		return nil, fmt.Errorf("usage summaries: %w", err)

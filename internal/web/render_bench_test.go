@@ -17,6 +17,7 @@ import (
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/node"
+	"github.com/deco-network/deco/internal/provider"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -43,11 +44,14 @@ func BenchmarkDashboardRender(b *testing.B) {
 	}
 	defer n.Close()
 	target := fillStore(b, n.Store())
+	fillExecutions(b, n)
 	hc := login(b, n)
 	pages := []struct{ name, path string }{
 		{"jobs", "/ui/jobs"},
 		{"jobs-completed", "/ui/jobs?state=completed"},
 		{"job", "/ui/jobs/" + target},
+		{"provider", "/ui/provider"},
+		{"provider-7d", "/ui/provider?span=7d"},
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
@@ -106,6 +110,45 @@ func fillStore(b *testing.B, st *store.Store) string {
 		}
 	}
 	return target.ID
+}
+
+// benchSamples is the usage samples of each of the benchmark's
+// executions (one a minute apart, as the jobs; sampled every 10 s).
+const benchSamples = 6
+
+// fillExecutions onboards the node and writes benchJobs executions as its
+// provider, one a minute (the last 7 days), a sixth of them still
+// running, each with benchSamples usage samples: the provider page's
+// utilisation chart reads those in its window (about 2,900 executions
+// in 24 h with the running ones, all 10,000 in 7 days).
+func fillExecutions(b *testing.B, n *node.Node) {
+	ctx := context.Background()
+	c := client.New(n.APIURL(), n.Token())
+	v, err := c.Onboarding(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Onboard(ctx, provider.Policy{Share: v.Default}); err != nil {
+		b.Fatal(err)
+	}
+	st := n.Store()
+	now := time.Now()
+	states := []job.State{job.StateCompleted, job.StateCompleted, job.StateFailed, job.StateRunning, job.StateCancelled, job.StateCompleted}
+	for i := range benchJobs {
+		at := now.Add(-time.Duration(benchJobs-i) * time.Minute)
+		e := store.Execution{ID: fmt.Sprintf("p%025d", i), JobID: fmt.Sprintf("j%025d", i), Requester: "0x01", State: states[i%len(states)],
+			CreatedAt: at, UpdatedAt: at.Add(benchSamples * 10 * time.Second),
+			Spec: job.Spec{APIVersion: job.APIVersion, Image: "deco-busybox:latest", Resources: job.Resources{CPU: 500, Memory: 128 * job.MiB}}}
+		if err := st.PutExecution(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		for k := range uint64(benchSamples) {
+			if err := st.PutUsageSample(ctx, store.UsageSample{Execution: e.ID, JobID: e.JobID, At: at.Add(time.Duration(k+1) * 10 * time.Second),
+				CPUMillis: (k + 1) * 4000, Memory: 100 << 20}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
 
 // login gets a session as `deco dashboard` and a browser would.

@@ -14,7 +14,7 @@ import (
 // time in [from, to) and their usage samples summed by step (see
 // store.UsageSummaries). A Backend without it shows no chart.
 type UtilisationBackend interface {
-	Utilisation(ctx context.Context, from, to time.Time, step time.Duration) ([]store.Execution, []store.UsageSummary, error)
+	Utilisation(ctx context.Context, from, to time.Time, step time.Duration) ([]store.ExecutionSpan, []store.UsageSummary, error)
 }
 
 // utilSpan is a window the utilisation chart offers, and its step: at
@@ -106,9 +106,9 @@ func (b *utilBuckets) hold(start, end time.Time, cores, memory, gpus float64) {
 // from the resources reserved by those that have none (a wasm task, or
 // samples removed with the result). A step's figure is its mean over the
 // part of it up to now; steps after now have none.
-func utilisation(share inventory.Share, execs []store.Execution, sums []store.UsageSummary, from time.Time, step time.Duration, n int, now time.Time) (c *chart, measured, reserved int) {
+func utilisation(share inventory.Share, execs []store.ExecutionSpan, sums []store.UsageSummary, from time.Time, step time.Duration, n int, now time.Time) (c *chart, measured, reserved int) {
 	b := newUtilBuckets(from, step, n)
-	byID := make(map[string]*store.Execution, len(execs))
+	byID := make(map[string]*store.ExecutionSpan, len(execs))
 	for i := range execs {
 		byID[execs[i].ID] = &execs[i]
 	}
@@ -117,7 +117,7 @@ func utilisation(share inventory.Share, execs []store.Execution, sums []store.Us
 		e := byID[u.Execution]
 		var gpus float64
 		if e != nil {
-			gpus = float64(e.Spec.Resources.GPUs)
+			gpus = float64(e.Resources.GPUs)
 		}
 		// A step's span runs from the execution's previous sample (its
 		// last in the step before), or for its first step from its start
@@ -149,7 +149,7 @@ func utilisation(share inventory.Share, execs []store.Execution, sums []store.Us
 			continue
 		}
 		reserved++
-		r := e.Spec.Resources
+		r := e.Resources
 		b.hold(start, end, float64(r.CPU)/1000, float64(r.Memory), float64(r.GPUs))
 	}
 	c = &chart{Title: "Share used (% of the share)", Time: true,
