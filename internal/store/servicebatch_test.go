@@ -16,24 +16,7 @@ import (
 // only raises the provider's latest voucher.
 func TestServiceBatchRecords(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir()+"/deco.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	req, prov := identity.Address{1}, identity.Address{2}
-	at := time.Unix(1e9, 0)
-	sign := func(total money.Amount) (settle.SignedVoucher, error) {
-		return settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: total, Signature: make([]byte, 65)}, nil
-	}
-	calls := func(role Role) ServiceCalls {
-		t.Helper()
-		cs, err := s.ServiceCallsOf(ctx, role)
-		if err != nil || len(cs) != 1 {
-			t.Fatalf("%s: %+v %v", role, cs, err)
-		}
-		return cs[0]
-	}
+	s, req, prov, at, sign, calls := serviceFixture(t)
 	// Requester: 4 calls of most 10 in one batch, signed for their
 	// prices (4 × 3) only; 3 served for 25 in all, one not.
 	v, err := s.ReserveServiceBatch(ctx, "llm", req, prov, 4, 40, nil, func(money.Amount) (settle.SignedVoucher, error) { return sign(12) }, at)
@@ -81,4 +64,31 @@ func TestServiceBatchRecords(t *testing.T) {
 	if c, _ := s.PayChannel(ctx, RoleProvider, req, prov); c.Latest.Cumulative != 25 {
 		t.Fatalf("provider's latest voucher %s, want 25", c.Latest.Cumulative)
 	}
+}
+
+// serviceFixture opens a store for the service record tests: a channel
+// from req to prov, a time, a fake signer of vouchers on it, and the
+// store's one service record on a side.
+func serviceFixture(t *testing.T) (s *Store, req, prov identity.Address, at time.Time,
+	sign func(money.Amount) (settle.SignedVoucher, error), calls func(Role) ServiceCalls) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir()+"/deco.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	req, prov = identity.Address{1}, identity.Address{2}
+	sign = func(total money.Amount) (settle.SignedVoucher, error) {
+		return settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: total, Signature: make([]byte, 65)}, nil
+	}
+	calls = func(role Role) ServiceCalls {
+		t.Helper()
+		cs, err := s.ServiceCallsOf(ctx, role)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("%s: %+v %v", role, cs, err)
+		}
+		return cs[0]
+	}
+	return s, req, prov, time.Unix(1e9, 0), sign, calls
 }

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
-	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/money"
-	"github.com/deco-network/deco/internal/settle"
 )
 
 // TestServiceRecordFolded: a request is counted as served with its
@@ -17,24 +14,7 @@ import (
 // usage total follows on both sides.
 func TestServiceRecordFolded(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir()+"/deco.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	req, prov := identity.Address{1}, identity.Address{2}
-	at := time.Unix(1e9, 0)
-	sign := func(total money.Amount) (settle.SignedVoucher, error) {
-		return settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: total, Signature: make([]byte, 65)}, nil
-	}
-	calls := func(role Role) ServiceCalls {
-		t.Helper()
-		cs, err := s.ServiceCallsOf(ctx, role)
-		if err != nil || len(cs) != 1 {
-			t.Fatalf("%s: %+v %v", role, cs, err)
-		}
-		return cs[0]
-	}
+	s, req, prov, at, sign, calls := serviceFixture(t)
 	// Requester: served at the reservation (no correction), served for
 	// less, and not served.
 	for i, c := range []struct {
