@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -45,7 +44,8 @@ type ExecutionSpan struct {
 // some time in [from, to): made before to and ended (last updated) at
 // from or later, or not ended.
 func (s *Store) ExecutionsBetween(ctx context.Context, from, to time.Time) ([]ExecutionSpan, error) {
-	rows, err := s.query(ctx, `SELECT id, state, created_at, updated_at, COALESCE(json_extract(spec, '$.resources'), '{}') FROM executions
+	rows, err := s.query(ctx, `SELECT id, state, created_at, updated_at, COALESCE(json_extract(spec, '$.resources.cpu'), ''),
+		COALESCE(json_extract(spec, '$.resources.memory'), ''), COALESCE(json_extract(spec, '$.resources.gpus'), 0) FROM executions
 		WHERE created_at < ?2 AND (updated_at >= ?1 OR state NOT IN `+terminalStates+`) ORDER BY created_at`, from.UnixNano(), to.UnixNano())
 	if err != nil {
 		return nil, fmt.Errorf("executions between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
@@ -54,13 +54,21 @@ func (s *Store) ExecutionsBetween(ctx context.Context, from, to time.Time) ([]Ex
 	var out []ExecutionSpan
 	for rows.Next() {
 		var e ExecutionSpan
-		var state, res string
+		var state, cpu, mem string
 		var created, updated int64
-		if err := rows.Scan(&e.ID, &state, &created, &updated, &res); err != nil {
+		if err := rows.Scan(&e.ID, &state, &created, &updated, &cpu, &mem, &e.Resources.GPUs); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(res), &e.Resources); err != nil {
-			return nil, fmt.Errorf("decode resources of execution %s: %w", e.ID, err)
+		var err error
+		if cpu != "" {
+			if e.Resources.CPU, err = job.ParseMilliCPU(cpu); err != nil {
+				return nil, fmt.Errorf("cpu of execution %s: %w", e.ID, err)
+			}
+		}
+		if mem != "" {
+			if e.Resources.Memory, err = job.ParseByteSize(mem); err != nil {
+				return nil, fmt.Errorf("memory of execution %s: %w", e.ID, err)
+			}
 		}
 		e.State, e.CreatedAt, e.UpdatedAt = job.State(state), time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
 		out = append(out, e)
