@@ -92,13 +92,7 @@ func TestServiceConcurrentRequestsBatched(t *testing.T) {
 	if err != nil || len(calls) != 1 || calls[0].Requests != workers*each || calls[0].Charged != want {
 		t.Fatalf("provider's record %+v (%v)", calls, err)
 	}
-	before, _ := first.Settlement().Balance(ctx, first.Address())
-	if rs, err := first.Provider().Redeem(ctx, nil); err != nil || len(rs) != 1 {
-		t.Fatalf("redeem: %d transactions (%v)", len(rs), err)
-	}
-	if after, _ := first.Settlement().Balance(ctx, first.Address()); after-before != want {
-		t.Fatalf("the redeem paid %s, want exactly %s", after-before, want)
-	}
+	redeemOnce(t, ctx, first, want)
 
 	// The cheaper provider now signs wrongly.
 	lie.Store(true)

@@ -47,11 +47,19 @@ func offerService(t *testing.T, ctx context.Context, prov, req *node.Node, name,
 // offerServiceVerified is offerService with the offer's verification.
 func offerServiceVerified(t *testing.T, ctx context.Context, prov, req *node.Node, name, endpoint string, price money.Amount, verification string) service.Offer {
 	t.Helper()
-	o, err := prov.AddService(ctx, service.Local{Endpoint: endpoint,
+	return offerLocal(t, ctx, prov, req, service.Local{Endpoint: endpoint,
 		Offer: service.Offer{Name: name, Type: service.TypeHTTP, Price: price, Verification: verification}})
+}
+
+// offerLocal serves l from provider and waits until the requester node
+// heard its offer.
+func offerLocal(t *testing.T, ctx context.Context, prov, req *node.Node, l service.Local) service.Offer {
+	t.Helper()
+	o, err := prov.AddService(ctx, l)
 	if err != nil {
 		t.Fatal(err)
 	}
+	name := o.Name
 	for {
 		for _, h := range req.ServiceOffers(name) {
 			if h.Provider == prov.PeerID() {
@@ -140,6 +148,14 @@ func TestServiceManyRequestsOneRedeem(t *testing.T) {
 	if err != nil || len(calls) != 1 || calls[0].Requests != n || calls[0].Charged != want {
 		t.Fatalf("provider's service record %+v (%v)", calls, err)
 	}
+	r := redeemOnce(t, ctx, prov, want)
+	t.Logf("%d requests settled in one redeem of %s DECO, %d gas", n, want, r.Result.GasUsed)
+}
+
+// redeemOnce has prov redeem what it holds, in one transaction, and
+// checks that it was paid exactly want.
+func redeemOnce(t *testing.T, ctx context.Context, prov *node.Node, want money.Amount) store.Redeem {
+	t.Helper()
 	before, _ := prov.Settlement().Balance(ctx, prov.Address())
 	rs, err := prov.Provider().Redeem(ctx, nil)
 	if err != nil || len(rs) != 1 {
@@ -149,7 +165,7 @@ func TestServiceManyRequestsOneRedeem(t *testing.T) {
 	if after-before != want || rs[0].Result.Amount != want {
 		t.Fatalf("one redeem paid %s (tx says %s), want exactly %s", after-before, rs[0].Result.Amount, want)
 	}
-	t.Logf("%d requests settled in one redeem of %s DECO, %d gas", n, want, rs[0].Result.GasUsed)
+	return rs[0]
 }
 
 // TestServiceBadSignatureRetriedElsewhere: the cheaper provider signs its

@@ -37,16 +37,8 @@ func TestServicePerUnitChargesExactly(t *testing.T) {
 		fmt.Fprint(w, "ok")
 	}))
 	defer ep.Close()
-	if _, err := prov.AddService(ctx, service.Local{Endpoint: ep.URL, Offer: service.Offer{Name: "llm", Type: service.TypeHTTP,
-		Price: price, UnitPrice: unitPrice, MaxUnits: maxUnits, Verification: service.VerifySignature}}); err != nil {
-		t.Fatal(err)
-	}
-	for len(req.ServiceOffers("llm")) == 0 {
-		if ctx.Err() != nil {
-			t.Fatal("the requester never heard the offer")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	offerLocal(t, ctx, prov, req, service.Local{Endpoint: ep.URL, Offer: service.Offer{Name: "llm", Type: service.TypeHTTP,
+		Price: price, UnitPrice: unitPrice, MaxUnits: maxUnits, Verification: service.VerifySignature}})
 	serviceDeposit(t, ctx, req, prov, money.Unit)
 	_, url := serviceProxy(t, req, "llm")
 	var mu sync.Mutex
@@ -99,14 +91,6 @@ func TestServicePerUnitChargesExactly(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	before, _ := prov.Settlement().Balance(ctx, prov.Address())
-	rs, err := prov.Provider().Redeem(ctx, nil)
-	if err != nil || len(rs) != 1 {
-		t.Fatalf("redeem: %d transactions (%v)", len(rs), err)
-	}
-	after, _ := prov.Settlement().Balance(ctx, prov.Address())
-	if after-before != want {
-		t.Fatalf("the redeem paid %s, want exactly %s", after-before, want)
-	}
+	redeemOnce(t, ctx, prov, want)
 	t.Logf("%d per-unit requests, one redeem of exactly %s DECO", sequential+concurrent, want)
 }
