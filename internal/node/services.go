@@ -114,7 +114,7 @@ func (n *Node) startServices(ctx context.Context) error {
 	// A peer that connects (a node that restarted, this one restarting)
 	// hears this node's offers soon, not at the next round: once the
 	// gossip subscriptions are exchanged, in a second.
-	n.host.OnPeerConnected(func(peer.ID) {
+	soon := func() {
 		if sv.pending.Swap(true) {
 			return
 		}
@@ -129,8 +129,13 @@ func (n *Node) startServices(ctx context.Context) error {
 			}
 			n.republishServices(ctx)
 		}()
-	})
-	n.restoreServices(ctx)
+	}
+	n.host.OnPeerConnected(func(peer.ID) { soon() })
+	// Restored offers were published before the mesh formed (peers
+	// reached before the hook was set: the bootstrap peers).
+	if n.restoreServices(ctx) > 0 {
+		soon()
+	}
 	return nil
 }
 
@@ -139,15 +144,15 @@ func (n *Node) startServices(ctx context.Context) error {
 // their on-chain registrations are checked in the background, a
 // registration whose terms are on chain already sending no transaction.
 // A service that cannot be served (its job is gone) is logged and kept:
-// deco service remove forgets it.
-func (n *Node) restoreServices(ctx context.Context) {
+// deco service remove forgets it. It returns how many it serves again.
+func (n *Node) restoreServices(ctx context.Context) int {
 	if n.Settlement() == nil {
-		return
+		return 0
 	}
 	regs, err := n.store.ServiceRegistrations(ctx)
 	if err != nil {
 		n.log.Error("restore services", "err", err)
-		return
+		return 0
 	}
 	var offers []service.Offer
 	for _, sr := range regs {
@@ -169,7 +174,7 @@ func (n *Node) restoreServices(ctx context.Context) {
 		offers = append(offers, o)
 	}
 	if len(offers) == 0 {
-		return
+		return 0
 	}
 	n.log.Info("services restored", "services", len(offers))
 	n.wg.Add(1)
@@ -181,6 +186,7 @@ func (n *Node) restoreServices(ctx context.Context) {
 			}
 		}
 	}()
+	return len(offers)
 }
 
 // republishServices signs this node's service offers afresh and gossips them.
@@ -229,14 +235,43 @@ func (n *Node) ServiceProxy(name string) (*service.Proxy, error) {
 		return nil, errors.New("calling a paid service needs a settlement (chain.json)")
 	}
 	return service.NewProxy(service.ProxyConfig{Service: name, Key: n.key, Settlement: n.Settlement(), Channels: n.svc.channels,
-		Store: n.store, Offers: n.svc.catalog.Offers, Logger: n.log, Now: n.cfg.Clock, RequestHook: n.cfg.ServiceRequestHook,
+		Store: n.store, Offers: n.callableServices, Logger: n.log, Now: n.cfg.Clock, RequestHook: n.cfg.ServiceRequestHook,
 		Open: func(ctx context.Context, provider string) (io.ReadWriteCloser, error) {
 			pid, err := peer.Decode(provider)
 			if err != nil {
 				return nil, err
 			}
+			// A provider known only from the chain may be one this node
+			// never met: its peerstore's addresses, or the DHT's.
+			if err := n.host.Reach(ctx, pid); err != nil {
+				return nil, err
+			}
 			return n.host.OpenStream(ctx, pid, p2p.ProtocolID(service.Proto, service.Version))
 		}})
+}
+
+// callableServices are the providers a proxy of service name may call:
+// the live gossiped offers and the on-chain registrations with none
+// (read from the chain at most every registryMaxAge; on a chain error
+// the registrations read last).
+func (n *Node) callableServices(name string) []service.Offer {
+	offers := n.svc.catalog.Offers(name)
+	if n.settlement == nil || !n.settlement.HasServiceRegistry() {
+		return offers
+	}
+	ctx, cancel := context.WithTimeout(n.runCtx, 3*time.Second)
+	defer cancel()
+	recs, err := n.readRegistry(ctx, registryMaxAge)
+	if err != nil {
+		n.log.Debug("read the service registry", "err", err)
+	}
+	var registered []service.Listing
+	for _, l := range listingsOf(recs) {
+		if l.Name == name {
+			registered = append(registered, l)
+		}
+	}
+	return service.Callable(offers, registered)
 }
 
 // Host is the node's libp2p host (benchmarks compare the paid service
