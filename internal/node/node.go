@@ -198,11 +198,13 @@ type Node struct {
 	executors map[string]exec.Executor
 	metrics   *metrics
 	// svc is the node's pay-per-request services (see services.go).
-	svc    *services
-	apiLn  net.Listener
-	apiSrv *http.Server
-	apiURL string
-	token  string
+	svc *services
+	// deposits is what the node read of its deposits (see deposits.go).
+	deposits depositLog
+	apiLn    net.Listener
+	apiSrv   *http.Server
+	apiURL   string
+	token    string
 	// dash is the web dashboard, served on the API's address.
 	dash *web.Dashboard
 

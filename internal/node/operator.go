@@ -303,7 +303,7 @@ func (b backend) Billing(ctx context.Context, role string, from, to time.Time, b
 	}
 	out := api.Billing{Role: role, From: from, To: to, By: by, Lines: lines, Total: total, Records: recs}
 	if s := b.n.Settlement(); s != nil && r == store.RoleRequester {
-		deps, err := s.Deposits(ctx, b.n.Address(), 0)
+		deps, err := b.n.depositRecords(ctx, s)
 		if err != nil {
 			return api.Billing{}, fmt.Errorf("recharge records: %w", err)
 		}
