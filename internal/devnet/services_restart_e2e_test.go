@@ -8,8 +8,10 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/deco-network/deco/client"
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/devnet"
+	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/node"
 	"github.com/deco-network/deco/internal/service"
 	"github.com/deco-network/deco/internal/settle/evm"
@@ -194,5 +196,35 @@ func TestServiceCalledFromChainOnly(t *testing.T) {
 	}
 	if got, _ := req.Requester().ChannelTotal(ctx, prov.Address()); got != 3*servicePrice {
 		t.Fatalf("requester signed %s, want %s", got, 3*servicePrice)
+	}
+}
+
+// TestBillingDepositsReadIncrementally: the statement's deposits (read
+// from a cursor, only the blocks since the last statement) list every
+// deposit after each new one, none twice.
+func TestBillingDepositsReadIncrementally(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	net := startServiceNet(t, devnet.Config{Nodes: 2})
+	defer net.Close()
+	req, prov := net.Nodes[0], net.Nodes[1]
+	c := client.New(req.APIURL(), req.Token())
+	from := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	to := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	base, err := c.Billing(ctx, client.BillingQuery{From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		serviceDeposit(t, ctx, req, prov, money.Amount(i)*servicePrice)
+		b, err := c.Billing(ctx, client.BillingQuery{From: from, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := base.Deposited + money.Amount(i*(i+1)/2)*servicePrice
+		if len(b.Deposits) != len(base.Deposits)+i || b.Deposited != want {
+			t.Fatalf("after deposit %d: %d deposits summing to %s, want %d summing to %s", i, len(b.Deposits), b.Deposited,
+				len(base.Deposits)+i, want)
+		}
 	}
 }
