@@ -99,10 +99,16 @@ func (p *Proxy) drop(o Offer, why string) {
 }
 
 func (p *Proxy) isDropped(id string) bool {
+	_, ok := p.droppedWhy(id)
+	return ok
+}
+
+// droppedWhy says why the provider id was dropped, when it was.
+func (p *Proxy) droppedWhy(id string) (string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, ok := p.dropped[id]
-	return ok
+	why, ok := p.dropped[id]
+	return why, ok
 }
 
 // Response headers the proxy adds.
@@ -382,8 +388,15 @@ func (p *Proxy) drain(l *lane) {
 		batch := slices.Clone(l.queue[:n])
 		l.queue = slices.Delete(l.queue, 0, n)
 		l.mu.Unlock()
+		// Calls that waited while the batch before them had the provider
+		// dropped go elsewhere, unsent.
+		why, dropped := p.droppedWhy(l.offer.Provider)
 		live := batch[:0]
 		for _, pd := range batch {
+			if dropped {
+				pd.finish(nil, failed, why)
+				continue
+			}
 			if err := pd.ctx.Err(); err != nil {
 				pd.finish(nil, refused, "cancelled: "+err.Error())
 				continue
