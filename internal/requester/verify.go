@@ -521,8 +521,9 @@ func (r *Requester) waitValidators(ctx context.Context, j *store.Job, t *tracked
 			return nil, false
 		}
 		if v.Started {
-			vals, err := r.cfg.Store.Validators(context.Background(), j.ID)
-			if err == nil && allEnded(vals) {
+			// Woken at every validator's state change: the states only
+			// are read, not the rows' specs.
+			if ended, err := r.cfg.Store.ValidatorsEnded(context.Background(), j.ID); err == nil && ended {
 				return v, true
 			}
 		}

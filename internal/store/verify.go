@@ -7,12 +7,35 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/deco-network/deco/internal/job"
 )
 
 // Validators returns the validator runs of verified job parent, oldest
 // first.
 func (s *Store) Validators(ctx context.Context, parent string) ([]Job, error) {
 	return s.jobs(ctx, "WHERE parent_id = ? AND role = ? ORDER BY created_at, id", parent, RoleValidator)
+}
+
+// ValidatorsEnded reports whether every validator run of verified job
+// parent has reached a terminal state, reading their states only (not
+// their specs, which may carry a whole inline module).
+func (s *Store) ValidatorsEnded(ctx context.Context, parent string) (bool, error) {
+	rows, err := s.query(ctx, "SELECT state FROM jobs WHERE parent_id = ? AND role = ?", parent, RoleValidator)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		if err := rows.Scan(&st); err != nil {
+			return false, err
+		}
+		if !job.State(st).Terminal() {
+			return false, nil
+		}
+	}
+	return true, rows.Err()
 }
 
 // CommitRecord is one execution's commit-reveal: the commitment, the
