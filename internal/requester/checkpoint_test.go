@@ -107,10 +107,12 @@ func TestRestartCause(t *testing.T) {
 	}
 }
 
-// TestGangAttemptAndMayRestart: a gang's attempt is the most attempts any
-// of its tasks used (at least 1), and only a job with links, with attempts
-// left, neither cancelled nor past its deadline, restarts.
-func TestGangAttemptAndMayRestart(t *testing.T) {
+// TestGangAttemptAndMayPlaceAgain: a gang's placement is the most
+// attempts any of its tasks used (at least 1), its attempt that less the
+// placements again after a refusal at send time (a failed attempt row
+// without a deal), and only a job with links, neither cancelled nor past
+// its deadline, is placed again.
+func TestGangAttemptAndMayPlaceAgain(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "deco.db"))
 	if err != nil {
@@ -127,20 +129,29 @@ func TestGangAttemptAndMayRestart(t *testing.T) {
 	if err := st.CreateJobs(ctx, append([]store.Job{g}, tasks...)); err != nil {
 		t.Fatal(err)
 	}
-	if n := r.gangAttempt(&g); n != 1 {
-		t.Fatalf("a gang no task of which was sent is on attempt %d, want 1", n)
+	check := func(what string, wantAttempt, wantPlacement int) {
+		t.Helper()
+		if a, p := r.gangAttempt(&g); a != wantAttempt || p != wantPlacement {
+			t.Fatalf("%s: attempt %d, placement %d; want %d, %d", what, a, p, wantAttempt, wantPlacement)
+		}
 	}
-	attempt := func(task store.Job, state job.State) {
-		if err := st.PutAttempt(ctx, store.Attempt{ExecutionID: job.NewID(), JobID: task.ID, Provider: "p", State: state, StartedAt: time.Now()}); err != nil {
+	check("no task sent", 1, 1)
+	attempt := func(task store.Job, state job.State, accepted bool) {
+		a := store.Attempt{ExecutionID: job.NewID(), JobID: task.ID, Provider: "p", State: state, StartedAt: time.Now()}
+		if accepted {
+			a.Deal = []byte(`{"quote":{}}`)
+		}
+		if err := st.PutAttempt(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	attempt(tasks[0], job.StateCancelled)
-	attempt(tasks[1], job.StateLost)
-	attempt(tasks[0], job.StateRunning) // task 1 of the second attempt not sent yet
-	if n := r.gangAttempt(&g); n != 2 {
-		t.Fatalf("gang attempt %d, want 2", n)
-	}
+	attempt(tasks[0], job.StateCancelled, true)
+	attempt(tasks[1], job.StateLost, true)
+	attempt(tasks[0], job.StateRunning, true) // task 1 of the second attempt not sent yet
+	check("second attempt", 2, 2)
+	attempt(tasks[1], job.StateFailed, false) // refused when sent
+	attempt(tasks[0], job.StateCancelled, false)
+	check("second attempt, a refusal", 2, 3)
 
 	done, cancel := context.WithCancel(ctx)
 	cancel()
@@ -151,19 +162,17 @@ func TestGangAttemptAndMayRestart(t *testing.T) {
 		g         store.Job
 		ctx       context.Context
 		cancelled bool
-		attempt   int
 		want      bool
 	}{
-		{"linked, attempts left", g, ctx, false, 2, true},
-		{"linked, no attempts left", g, ctx, false, 3, false},
-		{"array job", array, ctx, false, 1, false},
-		{"cancelled", g, ctx, true, 1, false},
-		{"past its deadline", g, done, false, 1, false},
+		{"linked", g, ctx, false, true},
+		{"array job", array, ctx, false, false},
+		{"cancelled", g, ctx, true, false},
+		{"past its deadline", g, done, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := r.mayRestart(tc.ctx, &tc.g, &tracked{cancelled: tc.cancelled}, tc.attempt); got != tc.want {
-				t.Fatalf("mayRestart = %v, want %v", got, tc.want)
+			if got := r.mayPlaceAgain(tc.ctx, &tc.g, &tracked{cancelled: tc.cancelled}); got != tc.want {
+				t.Fatalf("mayPlaceAgain = %v, want %v", got, tc.want)
 			}
 		})
 	}

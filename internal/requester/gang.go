@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,7 +37,10 @@ import (
 // cannot go on without each other: when one fails or its provider is
 // lost the others are stopped and, within maxAttempts (counted per gang
 // attempt), the whole gang is placed again and every task restarts from
-// its checkpoint (restartGang). When all complete their outputs, each
+// its checkpoint (restartGang). A task that its provider refused when it
+// was sent (busy, its policy) did not start: the others are stopped and
+// the gang is placed again without that provider, within the queue
+// timeout and without using up an attempt. When all complete their outputs, each
 // checked against its digest, are the job's result as task-0/ …
 // task-(N-1)/.
 
@@ -47,9 +51,10 @@ func isGang(j store.Job) bool { return j.Parent == "" && j.Spec.TaskCount() > 1 
 // and restarts, only with its whole gang.
 func linkedTask(j *store.Job) bool { return j.Parent != "" && j.Spec.Network.Links }
 
-// linkedRun is what each task of one attempt of a linked gang is sent
-// with: the gang's attempt (from 1, naming the attempt's job network) and
-// where the task's checkpoint comes from (nil: none).
+// linkedRun is what each task of one placement of a linked gang is sent
+// with: the gang's placement (attempt, from 1: every placement, an
+// attempt's or one again after a refusal, names a job network of its own)
+// and where the task's checkpoint comes from (nil: none).
 type linkedRun struct {
 	attempt int
 	carry   *checkpointSource
@@ -379,8 +384,10 @@ func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracke
 // per gang attempt, every task on a fresh placement (restartGang), and is
 // followed again.
 func (r *Requester) followGang(ctx context.Context, g *store.Job, t *tracked) {
-	attempt := r.gangAttempt(g)
-	var stopping string // why the remaining tasks are being stopped
+	attempt, placement := r.gangAttempt(g)
+	var stopping string           // why the remaining tasks are being stopped
+	var refusedSince time.Time    // when a provider first refused a task of this attempt at send time
+	refusers := map[string]bool{} // the providers that refused one since
 	deadline := ctx.Done()
 	for {
 		tasks, err := r.cfg.Store.Tasks(context.Background(), g.ID)
@@ -412,16 +419,52 @@ func (r *Requester) followGang(ctx context.Context, g *store.Job, t *tracked) {
 				}
 			}
 		}
-		if stopping != "" && allEnded(tasks) && r.mayRestart(ctx, g, t, attempt) {
-			attempt++
-			if err := r.restartGang(ctx, g, t, tasks, attempt); err != nil {
-				r.end(ctx, g, t, err) // every task keeps the state its last attempt ended in
-				return
+		refusalTimeout := false
+		if stopping != "" && allEnded(tasks) && r.mayPlaceAgain(ctx, g, t) {
+			refused, started := r.sendRefusals(tasks)
+			var next *gangPlacement
+			var excluded map[string]bool
+			switch {
+			case len(refused) > 0 && !started:
+				// No task failed after it started: a provider refused
+				// one when it was sent. That uses up no attempt: the
+				// gang is placed again without the providers that
+				// refused, within the queue timeout.
+				if refusedSince.IsZero() {
+					refusedSince = r.now()
+				}
+				for _, tk := range refused {
+					refusers[tk.Provider] = true
+				}
+				if r.now().Sub(refusedSince) >= g.Spec.QueueTimeout.Std() {
+					stopping = fmt.Sprintf("%s (no set of providers took every task within the queue timeout, %s)", stopping, g.Spec.QueueTimeout)
+					refusalTimeout = true
+					break
+				}
+				select { // as a single task waits before it is placed again
+				case <-ctx.Done():
+				case <-r.stop.Done():
+				case <-time.After(retakePoll):
+				}
+				next = &gangPlacement{attempt: attempt, placement: placement + 1, refused: refused}
+				excluded = maps.Clone(refusers)
+			case attempt < g.Spec.MaxAttempts:
+				refusedSince = time.Time{}
+				clear(refusers)
+				next = &gangPlacement{attempt: attempt + 1, placement: placement + 1}
 			}
-			stopping = ""
-			continue
+			if next != nil {
+				attempt, placement = next.attempt, next.placement
+				if err := r.restartGang(ctx, g, t, tasks, *next, excluded); err != nil {
+					r.end(ctx, g, t, err) // every task keeps the state its last attempt ended in
+					return
+				}
+				stopping = ""
+				continue
+			}
 		}
-		if r.gangEnded(g, t, tasks, stopping, attempt) {
+		outOfAttempts := g.Spec.Network.Links && attempt >= g.Spec.MaxAttempts && !refusalTimeout
+		if r.gangEnded(g, t, tasks, stopping, attempt, outOfAttempts) {
 			return
 		}
 		select {
@@ -445,65 +488,149 @@ func allEnded(tasks []store.Job) bool {
 	return true
 }
 
-// mayRestart reports whether gang g, whose attempt ended with a task
-// failed or lost, restarts: a job with links, attempts left, and neither
-// cancelled nor past its total timeout nor this daemon stopping.
-func (r *Requester) mayRestart(ctx context.Context, g *store.Job, t *tracked, attempt int) bool {
-	return g.Spec.Network.Links && attempt < g.Spec.MaxAttempts && !r.isCancelled(t) && ctx.Err() == nil && r.stop.Err() == nil
+// mayPlaceAgain reports whether gang g, whose placement ended with a task
+// failed or lost, may be placed again (attempts and refusals aside): a job
+// with links, neither cancelled nor past its total timeout nor this daemon
+// stopping.
+func (r *Requester) mayPlaceAgain(ctx context.Context, g *store.Job, t *tracked) bool {
+	return g.Spec.Network.Links && !r.isCancelled(t) && ctx.Err() == nil && r.stop.Err() == nil
 }
 
-// gangAttempt is the attempt gang g is on: the most attempts any of its
-// tasks has used (every task of a linked gang has one per gang attempt it
-// was sent in), at least 1.
-func (r *Requester) gangAttempt(g *store.Job) int {
-	n := 1
-	tasks, err := r.cfg.Store.Tasks(context.Background(), g.ID)
+// gangPlacement is one placement of a linked gang: the attempt it belongs
+// to (counted against maxAttempts), its own number (every placement names
+// a job network of its own) and, for a placement again after providers
+// refused tasks at send time, those tasks as they ended.
+type gangPlacement struct {
+	attempt, placement int
+	refused            []store.Job
+}
+
+// started reports whether task tk's current execution started: its
+// provider accepted it (its attempt was recorded with the deal it runs
+// under). A task its provider refused when it was sent, or that was never
+// sent, did not.
+func (r *Requester) started(tk store.Job) bool {
+	as, err := r.cfg.Store.Attempts(context.Background(), tk.ID)
 	if err != nil {
-		return n
+		return true // unknown: count it, as before refusals were told apart
 	}
-	for _, tk := range tasks {
-		if as, err := r.cfg.Store.Attempts(context.Background(), tk.ID); err == nil {
-			n = max(n, len(as))
+	for _, a := range as {
+		if a.ExecutionID == tk.ExecutionID {
+			return len(a.Deal) > 0
 		}
 	}
-	return n
+	return false
 }
 
-// restartGang places every task of linked gang g again after its attempt
-// ended (ended are the tasks as they ended), with new quotes, deals and
-// executions, not on providers that were lost while others can hold the
-// gang, each task starting from the checkpoint checkpointPlan picks. When
-// the placement fails the task rows keep the state they ended in.
-func (r *Requester) restartGang(ctx context.Context, g *store.Job, t *tracked, ended []store.Job, attempt int) error {
-	why, excluded := restartCause(ended)
+// sendRefusals looks at a linked gang's placement that ended with a task
+// failed or lost: the tasks that failed without having started (their
+// provider refused them when they were sent), and whether any task failed
+// or was lost after it started, which uses up the attempt.
+func (r *Requester) sendRefusals(tasks []store.Job) (refused []store.Job, started bool) {
+	for _, tk := range tasks {
+		switch {
+		case tk.State == job.StateLost:
+			started = true
+		case tk.State == job.StateFailed && r.started(tk):
+			started = true
+		case tk.State == job.StateFailed:
+			refused = append(refused, tk)
+		}
+	}
+	return refused, started
+}
+
+// gangAttempt is where gang g is: its attempt, counted against
+// maxAttempts, and its placement. Every task of a linked gang has one
+// attempt row per placement it was sent in, so the placements are the
+// most rows any task has (at least 1); placements again after a refusal
+// at send time are no attempts: each left a row without a deal on the
+// refused task, and the attempt is the placements less the most such rows
+// any one task has (when refusals fell on different tasks this counts
+// too many attempts, never too few).
+func (r *Requester) gangAttempt(g *store.Job) (attempt, placement int) {
+	placement = 1
+	refusedRounds := 0
+	tasks, err := r.cfg.Store.Tasks(context.Background(), g.ID)
+	if err != nil {
+		return 1, 1
+	}
+	for _, tk := range tasks {
+		as, err := r.cfg.Store.Attempts(context.Background(), tk.ID)
+		if err != nil {
+			continue
+		}
+		placement = max(placement, len(as))
+		n := 0
+		for _, a := range as {
+			if len(a.Deal) == 0 && a.State == job.StateFailed {
+				n++ // refused when sent (one cancelled before it was sent is no refusal)
+			}
+		}
+		refusedRounds = max(refusedRounds, n)
+	}
+	return max(1, placement-refusedRounds), placement
+}
+
+// restartGang places every task of linked gang g again after its
+// placement ended (ended are the tasks as they ended), with new quotes,
+// deals and executions, as placement next: the next attempt after a task
+// failed or was lost (not on providers that were lost while others can
+// hold the gang), or the same attempt again after providers refused tasks
+// at send time (not on those, in excluded, while others can hold it).
+// Each task starts from the checkpoint checkpointPlan picks. When the
+// placement fails the task rows keep the state they ended in.
+func (r *Requester) restartGang(ctx context.Context, g *store.Job, t *tracked, ended []store.Job, next gangPlacement, excluded map[string]bool) error {
 	carry, plan := r.checkpointPlan(ended)
 	g.ExitCode, g.Error = nil, ""
-	r.update(g, job.StatePending, fmt.Sprintf("gang attempt %d of %d: %s; restarting every task: %s", attempt, g.Spec.MaxAttempts, why, plan))
-	next := make([]store.Job, len(ended))
+	if len(next.refused) > 0 {
+		var who []string
+		for _, tk := range next.refused {
+			who = append(who, fmt.Sprintf("task %d's provider %s refused it when it was sent (%s)", tk.TaskIndex, tk.Provider, refusal(tk)))
+		}
+		r.update(g, job.StatePending, fmt.Sprintf("gang attempt %d of %d: %s; placing every task again without it, which uses up no attempt: %s",
+			next.attempt, g.Spec.MaxAttempts, strings.Join(who, ", "), plan))
+	} else {
+		why, lost := restartCause(ended)
+		excluded = lost
+		r.update(g, job.StatePending, fmt.Sprintf("gang attempt %d of %d: %s; restarting every task: %s", next.attempt, g.Spec.MaxAttempts, why, plan))
+	}
+	tasks := make([]store.Job, len(ended))
 	for i, tk := range ended {
 		tk.ExecutionID, tk.Provider, tk.ResultDigest, tk.ExitCode, tk.Error = job.NewID(), "", "", nil, ""
-		next[i] = tk
+		tasks[i] = tk
 	}
-	deals, err := r.placeGangQueued(ctx, g, t, next, excluded)
+	deals, err := r.placeGangQueued(ctx, g, t, tasks, excluded)
 	if err != nil {
 		return err
 	}
 	if r.isCancelled(t) {
-		r.declineAll(next, deals)
+		r.declineAll(tasks, deals)
 		return context.Canceled
 	}
 	// The rows name their new providers before any task is sent: each
 	// provider is told every task's (members).
 	nodes := map[string]bool{}
-	for i := range next {
-		nodes[next[i].Provider] = true
-		r.update(&next[i], job.StatePending, fmt.Sprintf("gang attempt %d: placed on %s with every task of the job", attempt, next[i].Provider))
+	for i := range tasks {
+		nodes[tasks[i].Provider] = true
+		r.update(&tasks[i], job.StatePending, fmt.Sprintf("gang attempt %d: placed on %s with every task of the job", next.attempt, tasks[i].Provider))
 	}
-	r.update(g, job.StatePending, fmt.Sprintf("gang attempt %d: placed %d tasks on %d providers", attempt, len(next), len(nodes)))
-	for i := range next {
-		r.startTask(next[i], deals[i:i+1], false, &linkedRun{attempt: attempt, carry: carry[i]})
+	r.update(g, job.StatePending, fmt.Sprintf("gang attempt %d: placed %d tasks on %d providers", next.attempt, len(tasks), len(nodes)))
+	for i := range tasks {
+		r.startTask(tasks[i], deals[i:i+1], false, &linkedRun{attempt: next.placement, carry: carry[i]})
 	}
 	return nil
+}
+
+// refusal is what task tk's provider answered when it refused the task:
+// its line of the task's error ("PROVIDER: why"), or the whole error.
+func refusal(tk store.Job) string {
+	for _, line := range strings.Split(tk.Error, "\n") {
+		if why, ok := strings.CutPrefix(strings.TrimSpace(line), tk.Provider+": "); ok {
+			return why
+		}
+	}
+	return tk.Error
 }
 
 // restartCause says why a linked gang's attempt ended, from its tasks as
@@ -532,7 +659,7 @@ func restartCause(ended []store.Job) (string, map[string]bool) {
 
 // gangEnded records the gang's progress from its tasks' states and, when
 // every task has ended, its final state; true then.
-func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopping string, attempt int) bool {
+func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopping string, attempt int, outOfAttempts bool) bool {
 	counts := map[job.State]int{}
 	for _, tk := range tasks {
 		counts[tk.State]++
@@ -563,7 +690,7 @@ func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopp
 	case r.isCancelled(t):
 		g.Error = "cancelled by the requester"
 		r.update(g, job.StateCancelled, g.Error)
-	case stopping != "" && g.Spec.Network.Links && attempt >= g.Spec.MaxAttempts:
+	case stopping != "" && outOfAttempts:
 		r.fail(g, fmt.Sprintf("%s (gang attempt %d of %d: no attempts left)", stopping, attempt, g.Spec.MaxAttempts))
 	case stopping != "":
 		r.fail(g, stopping)
