@@ -4,7 +4,10 @@
 # same two containers on a Docker bridge network, with the same image,
 # commands and CPU limit, measured one after the other in one run; then the
 # job network and a raw libp2p stream between two hosts as Go benchmarks
-# (internal/jobnet). Throughput is iperf3 (Debian's, in deco-torch:latest)
+# (internal/jobnet), on loopback and over a veth link shaped by tc's tbf at
+# 1 and 2.5 Gbit/s and unshaped (BenchmarkShapedLink: each host a process
+# in a network namespace of its own; the link's 10.201.0.0/30 exists only
+# inside them). Throughput is iperf3 (Debian's, in deco-torch:latest)
 # for SECONDS seconds; the RTT is bench/rtt.py, 2,000 one-byte round trips
 # with Nagle off.
 #
@@ -76,5 +79,5 @@ for r in rows:
 print(f"job network / bridge: throughput {rows[0][1] / rows[1][1]:.2f}x, RTT p50 +{rows[0][3] - rows[1][3]:.0f} us")
 PY
 
-echo "== Go benchmarks: TCP over the job network vs a raw libp2p stream (two hosts, loopback)"
-go test -run '^$' -bench 'BenchmarkJobNetTCP|BenchmarkRawStream' -benchtime 3s -count 3 ./internal/jobnet | grep -E '^Benchmark'
+echo "== Go benchmarks: TCP over the job network vs a raw libp2p stream (two hosts, loopback, then a shaped link)"
+go test -run '^$' -bench 'BenchmarkJobNetTCP|BenchmarkRawStream|BenchmarkShapedLink' -benchtime 3x -count 3 ./internal/jobnet | grep -E '^Benchmark'

@@ -40,18 +40,25 @@ func sink(rw io.ReadWriter) {
 // send writes benchVolume bytes to c, closes its write side and waits for
 // the answer that all arrived.
 func send(b *testing.B, c io.ReadWriter, closeWrite func() error) {
+	if err := sendVolume(c, closeWrite, benchVolume); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// sendVolume writes n bytes (a multiple of 256 KiB) to c, closes its write
+// side and waits for sink's answer that all arrived.
+func sendVolume(c io.ReadWriter, closeWrite func() error, n int) error {
 	buf := make([]byte, 256<<10)
-	for sent := 0; sent < benchVolume; sent += len(buf) {
+	for sent := 0; sent < n; sent += len(buf) {
 		if _, err := c.Write(buf); err != nil {
-			b.Fatal(err)
+			return err
 		}
 	}
 	if err := closeWrite(); err != nil {
-		b.Fatal(err)
+		return err
 	}
-	if _, err := io.ReadFull(c, buf[:1]); err != nil {
-		b.Fatal(err)
-	}
+	_, err := io.ReadFull(c, buf[:1])
+	return err
 }
 
 // BenchmarkJobNetTCP streams TCP from task 0 to task 1 of a job whose tasks

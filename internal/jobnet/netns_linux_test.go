@@ -71,6 +71,16 @@ func inNS(h netns.NsHandle, fn func() error) error {
 
 func newNS(tb testing.TB) testNS {
 	tb.Helper()
+	ns, err := makeNS()
+	if err != nil {
+		tb.Fatalf("new netns: %v", err)
+	}
+	tb.Cleanup(func() { ns.h.Close() })
+	return ns
+}
+
+// makeNS creates a network namespace held open by the returned handle.
+func makeNS() (testNS, error) {
 	var h netns.NsHandle
 	// netns.New moves the locked thread into the new namespace; move it back.
 	errc := make(chan error, 1)
@@ -91,10 +101,9 @@ func newNS(tb testing.TB) testNS {
 		errc <- err
 	}()
 	if err := <-errc; err != nil {
-		tb.Fatalf("new netns: %v", err)
+		return testNS{}, err
 	}
-	tb.Cleanup(func() { h.Close() })
-	return testNS{h: h, path: fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), int(h))}
+	return testNS{h: h, path: fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), int(h))}, nil
 }
 
 // linkIn returns Interface as seen in namespace ns.
@@ -135,11 +144,20 @@ func testLogger(name string) *slog.Logger {
 // with serve; the listener closes with the test.
 func listenIn(tb testing.TB, ns testNS, addr string, serve func(net.Conn)) {
 	tb.Helper()
-	var ln net.Listener
-	if err := inNS(ns.h, func() (err error) { ln, err = net.Listen("tcp", addr); return err }); err != nil {
+	ln, err := serveIn(ns, addr, serve)
+	if err != nil {
 		tb.Fatalf("listen on %s: %v", addr, err)
 	}
 	tb.Cleanup(func() { ln.Close() })
+}
+
+// serveIn listens on TCP addr in namespace ns and serves each connection
+// with serve until the listener is closed.
+func serveIn(ns testNS, addr string, serve func(net.Conn)) (net.Listener, error) {
+	var ln net.Listener
+	if err := inNS(ns.h, func() (err error) { ln, err = net.Listen("tcp", addr); return err }); err != nil {
+		return nil, err
+	}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -152,6 +170,7 @@ func listenIn(tb testing.TB, ns testNS, addr string, serve func(net.Conn)) {
 			}()
 		}
 	}()
+	return ln, nil
 }
 
 func dialIn(ns testNS, addr string) (net.Conn, error) {
