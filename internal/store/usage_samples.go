@@ -32,24 +32,78 @@ type UsageSample struct {
 	GPUMillis uint64 `json:"gpuMillis"`
 }
 
-// PutUsageSample records a sample (a second one at the same instant
-// replaces the first).
-func (s *Store) PutUsageSample(ctx context.Context, u UsageSample) error {
-	_, err := s.exec(ctx, `INSERT INTO usage_samples(execution_id, job_id, task_index, at, cpu_millis, memory, memory_peak,
+// Queries of PutUsageSample and DeleteUsageSamples.
+const (
+	sampleExists = `SELECT COUNT(*) FROM usage_samples WHERE execution_id = ? AND at = ?`
+	sampleUpsert = `INSERT INTO usage_samples(execution_id, job_id, task_index, at, cpu_millis, memory, memory_peak,
 		gpu_util, gpu_memory, gpu_millis) VALUES(?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(execution_id, at) DO UPDATE SET cpu_millis=excluded.cpu_millis, memory=excluded.memory,
-			memory_peak=excluded.memory_peak, gpu_util=excluded.gpu_util, gpu_memory=excluded.gpu_memory, gpu_millis=excluded.gpu_millis`,
-		u.Execution, u.JobID, u.TaskIndex, u.At.UnixNano(), int64(u.CPUMillis), int64(u.Memory), int64(u.MemoryPeak),
-		u.GPUUtilization, int64(u.GPUMemory), int64(u.GPUMillis))
+			memory_peak=excluded.memory_peak, gpu_util=excluded.gpu_util, gpu_memory=excluded.gpu_memory, gpu_millis=excluded.gpu_millis`
+	// rollupAdd adds a new sample (?2: at) to its step of length ?1.
+	rollupAdd = `INSERT INTO usage_rollups(step, bucket, execution_id, first_at, last_at, cpu_min, cpu_max, memory_sum, gpu_util_sum, samples)
+		VALUES(?1, ?2 / ?1, ?3, ?2, ?2, ?4, ?4, ?5, ?6, 1)
+		ON CONFLICT(step, bucket, execution_id) DO UPDATE SET first_at = min(first_at, excluded.first_at),
+			last_at = max(last_at, excluded.last_at), cpu_min = min(cpu_min, excluded.cpu_min), cpu_max = max(cpu_max, excluded.cpu_max),
+			memory_sum = memory_sum + excluded.memory_sum, gpu_util_sum = gpu_util_sum + excluded.gpu_util_sum, samples = samples + 1`
+	// rollupRedo sums the step of length ?1 holding ?2 again from the
+	// raw samples: a replaced sample's old values cannot be taken out of
+	// a least or a most.
+	rollupRedo = `INSERT OR REPLACE INTO usage_rollups(step, bucket, execution_id, first_at, last_at, cpu_min, cpu_max, memory_sum, gpu_util_sum, samples)
+		SELECT ?1, ?2 / ?1, execution_id, MIN(at), MAX(at), MIN(cpu_millis), MAX(cpu_millis), SUM(memory), TOTAL(gpu_util), COUNT(*)
+		FROM usage_samples WHERE execution_id = ?3 AND at >= (?2 / ?1) * ?1 AND at < (?2 / ?1 + 1) * ?1 GROUP BY execution_id`
+	samplesDelete = `DELETE FROM usage_samples WHERE execution_id = ?`
+	rollupsDelete = `DELETE FROM usage_rollups WHERE execution_id = ?`
+)
+
+// PutUsageSample records a sample (a second one at the same instant
+// replaces the first) and, in the same transaction, adds it to its steps
+// in usage_rollups (see rollupSteps), which the utilisation chart reads.
+func (s *Store) PutUsageSample(ctx context.Context, u UsageSample) error {
+	tx, err := s.begin(ctx, sampleExists, sampleUpsert, rollupAdd, rollupRedo)
 	if err != nil {
+		return fmt.Errorf("put usage sample of %s: %w", u.Execution, err)
+	}
+	defer tx.Rollback()
+	at := u.At.UnixNano()
+	var existed int
+	if err := s.txQueryRow(ctx, tx, sampleExists, u.Execution, at).Scan(&existed); err != nil {
+		return fmt.Errorf("put usage sample of %s: %w", u.Execution, err)
+	}
+	if _, err := s.txExec(ctx, tx, sampleUpsert, u.Execution, u.JobID, u.TaskIndex, at, int64(u.CPUMillis), int64(u.Memory),
+		int64(u.MemoryPeak), u.GPUUtilization, int64(u.GPUMemory), int64(u.GPUMillis)); err != nil {
+		return fmt.Errorf("put usage sample of %s: %w", u.Execution, err)
+	}
+	if at >= 0 { // steps count from the epoch; the chart reads earlier ones raw
+		for _, step := range rollupSteps {
+			if existed == 0 {
+				_, err = s.txExec(ctx, tx, rollupAdd, step.Nanoseconds(), at, u.Execution, int64(u.CPUMillis), int64(u.Memory), u.GPUUtilization)
+			} else {
+				_, err = s.txExec(ctx, tx, rollupRedo, step.Nanoseconds(), at, u.Execution)
+			}
+			if err != nil {
+				return fmt.Errorf("roll up usage sample of %s by %s: %w", u.Execution, step, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("put usage sample of %s: %w", u.Execution, err)
 	}
 	return nil
 }
 
-// DeleteUsageSamples removes an execution's samples.
+// DeleteUsageSamples removes an execution's samples and their rollups.
 func (s *Store) DeleteUsageSamples(ctx context.Context, execution string) error {
-	if _, err := s.exec(ctx, `DELETE FROM usage_samples WHERE execution_id = ?`, execution); err != nil {
+	tx, err := s.begin(ctx, samplesDelete, rollupsDelete)
+	if err != nil {
+		return fmt.Errorf("delete usage samples of %s: %w", execution, err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{samplesDelete, rollupsDelete} {
+		if _, err := s.txExec(ctx, tx, q, execution); err != nil {
+			return fmt.Errorf("delete usage samples of %s: %w", execution, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("delete usage samples of %s: %w", execution, err)
 	}
 	return nil
