@@ -65,6 +65,10 @@ const DefaultAPIAddr = "127.0.0.1:7350"
 type Config struct {
 	// DataDir holds the key, database, token, executions and results.
 	DataDir string
+	// OperatorDir is the operator key's keystore directory the
+	// dashboard's farm statement form offers (deco's --operator-dir
+	// default: DECO_OPERATOR_DIR or ~/.deco-operator).
+	OperatorDir string
 	// Passphrase unlocks the node key, or seals it on first start (see
 	// identity.OpenOrCreate). It is never stored. Empty is refused unless
 	// ThrowawayKey is set or an older version left the passphrase beside
@@ -432,7 +436,8 @@ func (n *Node) serveAPI(reg *prometheus.Registry) error {
 	handler := api.New(backend{n}, n.token, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), n.log, append(apiOpts, api.WithClock(n.cfg.Clock))...)
 	// The dashboard answers "/", /login, /logout and /ui/...; every other
 	// path (/v1/..., /metrics) is the REST API's, as before.
-	n.dash = web.New(web.Config{Backend: backend{n}, Logger: n.log.With("part", "dashboard"), Clock: n.cfg.Clock})
+	n.dash = web.New(web.Config{Backend: backend{n}, Logger: n.log.With("part", "dashboard"), Clock: n.cfg.Clock,
+		OperatorDir: n.cfg.OperatorDir})
 	handler = web.Mount(handler, n.dash)
 	n.apiSrv = api.NewServer(handler, n.log)
 	n.wg.Add(1)
