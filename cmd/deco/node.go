@@ -58,6 +58,7 @@ and the log, the API and 'deco id' say so. Never keep real funds on it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg.DataDir, cfg.Logger, cfg.Version, cfg.MDNS = a.dataDir, a.logger(), version, !noMDNS
+			cfg.OperatorDir = defaultOperatorDir() // the dashboard's farm form offers the keystore deco billing --operator uses
 			pass, err := osSecretSources(passFile, a.stderr).forNode(filepath.Join(a.dataDir, api.KeystoreDir), cfg.ThrowawayKey)
 			if err != nil {
 				return err
