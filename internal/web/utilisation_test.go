@@ -112,3 +112,17 @@ func show(v *float64) string {
 	}
 	return fmt.Sprintf("%.4f", *v)
 }
+
+// TestUtilisationSpansAreRolledUp: every window the chart offers has a
+// step the store rolls up as samples are taken and starts on a multiple
+// of it, so no window groups the raw samples.
+func TestUtilisationSpansAreRolledUp(t *testing.T) {
+	for _, s := range utilSpans {
+		if !store.RolledUp(s.Step) {
+			t.Errorf("window %s: step %s is not rolled up by the store", s.Name, s.Step)
+		}
+		if (24*time.Hour)%s.Step != 0 {
+			t.Errorf("window %s: step %s does not divide a day: Truncate would not align it on the epoch", s.Name, s.Step)
+		}
+	}
+}
