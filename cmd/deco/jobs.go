@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -626,8 +627,9 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 				table(w, []string{"  TASK", "STATE", "PROVIDER", "EXECUTION", "EXIT", "ATTEMPTS", "ERROR"}, rows)
 			}
 			if len(d.Verification) > 0 {
-				describeVerification(w, d.Verification)
+				describeVerification(w, "Verification", d.Verification)
 			}
+			describeTaskVerifications(w, d.Tasks)
 			if len(d.Attempts) > 0 {
 				fmt.Fprintln(w, "\nAttempts:")
 				for _, at := range d.Attempts {
@@ -730,25 +732,47 @@ func withheldOf(r requester.VerifiedRun) string {
 	return r.Withheld.String()
 }
 
-// describeVerification prints a verified job's runners, what each
-// revealed, the outcome, verdicts and cost.
-func describeVerification(w io.Writer, raw json.RawMessage) {
+// describeTaskVerifications prints the verification of each task of a
+// verified multi-task job (each task is verified on its own) and what
+// their validators cost in all.
+func describeTaskVerifications(w io.Writer, tasks []api.TaskDetail) {
+	var total money.Amount
+	n := 0
+	for _, t := range tasks {
+		if len(t.Verification) > 0 {
+			total += describeVerification(w, fmt.Sprintf("Task %d verification", t.TaskIndex), t.Verification)
+			n++
+		}
+	}
+	if n > 1 {
+		fmt.Fprintf(w, "\nVerification cost of the %d tasks: %s\n", n, total)
+	}
+}
+
+// describeVerification prints, under title, a verified job's (or one
+// task's) runners, what each committed and revealed, the outcome,
+// verdicts and cost, which it returns.
+func describeVerification(w io.Writer, title string, raw json.RawMessage) money.Amount {
 	var v requester.Verification
 	if json.Unmarshal(raw, &v) != nil {
-		return
+		return 0
 	}
-	fmt.Fprintf(w, "\nVerification: %s, outcome %s, validators' cost %s (quorum %d, seed from block %d)\n",
-		v.Policy, orDash(v.Outcome), v.Cost, v.Quorum, v.Block)
+	fmt.Fprintf(w, "\n%s: %s, outcome %s, validators' cost %s (quorum %d, seed from block %d)\n",
+		title, v.Policy, orDash(v.Outcome), v.Cost, v.Quorum, v.Block)
 	var rows [][]string
 	for _, r := range v.Runs {
 		what := orDash(r.Digest)
 		if r.Invalid != "" {
 			what = "invalid: " + r.Invalid
 		}
-		rows = append(rows, []string{"  " + r.Role, r.Node, r.ExecutionID, what, r.Paid.String(), orDash(withheldOf(r))})
+		committed := "-"
+		if r.Commitment != nil {
+			committed = "0x" + hex.EncodeToString(r.Commitment.Hash[:6]) + "…"
+		}
+		rows = append(rows, []string{"  " + r.Role, r.Node, r.ExecutionID, committed, what, r.Paid.String(), orDash(withheldOf(r))})
 	}
 	if len(rows) > 0 {
-		table(w, []string{"  ROLE", "NODE", "EXECUTION", "REVEALED", "PAID", "WITHHELD"}, rows)
+		table(w, []string{"  ROLE", "NODE", "EXECUTION", "COMMITTED", "REVEALED", "PAID", "WITHHELD"}, rows)
 	}
 	for _, vd := range v.Verdicts {
 		if vd.Error != "" {
@@ -761,4 +785,5 @@ func describeVerification(w io.Writer, raw json.RawMessage) {
 	for _, n := range v.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
+	return v.Cost
 }

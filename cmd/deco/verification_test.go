@@ -6,8 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/store"
+	"github.com/deco-network/deco/internal/verify"
 )
 
 // TestDescribeVerificationWithheld: deco job describe's verification
@@ -23,7 +26,7 @@ func TestDescribeVerificationWithheld(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	describeVerification(&out, raw)
+	describeVerification(&out, "Verification", raw)
 	lines := strings.Split(out.String(), "\n")
 	find := func(node string) string {
 		for _, l := range lines {
@@ -42,5 +45,31 @@ func TestDescribeVerificationWithheld(t *testing.T) {
 	}
 	if l := find("honest"); !strings.HasSuffix(strings.TrimSpace(l), "-") {
 		t.Fatalf("the validator's line %q: want nothing withheld", l)
+	}
+}
+
+// TestDescribeTaskVerifications: a verified multi-task job's describe
+// shows each task's runners, what each committed and revealed, and what
+// the validators of all tasks cost.
+func TestDescribeTaskVerifications(t *testing.T) {
+	task := func(i int, cost money.Amount, node string) api.TaskDetail {
+		v := requester.Verification{Policy: "replicate(1)", Task: i, Outcome: "accepted", Cost: cost, Runs: []requester.VerifiedRun{
+			{Role: "provider", Node: "prov", ExecutionID: "e", Digest: "sha256:aa", Commitment: &verify.Commitment{Hash: [32]byte{0xab, 0xcd}}},
+			{Role: "validator", Node: node, ExecutionID: "f", Digest: "sha256:aa", Paid: cost},
+		}}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api.TaskDetail{Job: store.Job{TaskIndex: i}, Verification: raw}
+	}
+	var out bytes.Buffer
+	describeTaskVerifications(&out, []api.TaskDetail{task(0, 3, "val-a"), task(1, 4, "val-b")})
+	s := out.String()
+	for _, want := range []string{"Task 0 verification: replicate(1), outcome accepted", "Task 1 verification", "val-a", "val-b",
+		"0xabcd", "COMMITTED", "Verification cost of the 2 tasks: " + money.Amount(7).String()} {
+		if !strings.Contains(s, want) {
+			t.Errorf("no %q in:\n%s", want, s)
+		}
 	}
 }

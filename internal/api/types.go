@@ -37,12 +37,9 @@ type JobDetail struct {
 	// provider, executions, usage and vouchers (none until it is placed).
 	Tasks []TaskDetail `json:"tasks,omitempty"`
 	// Validators are a verified job's validator runs, each with its own
-	// provider, execution, usage and vouchers.
+	// provider, execution, usage and vouchers; a multi-task job's are
+	// every task's, each row's taskIndex naming the task it re-ran.
 	Validators []TaskDetail `json:"validators,omitempty"`
-	// Verification is a verified job's record: the seed, each runner's
-	// commitment, reveal and receipt, the outcome, verdicts and cost (see
-	// requester.Verification).
-	Verification json.RawMessage `json:"verification,omitempty"`
 }
 
 // TaskDetail is a job, or one task of a multi-task job, with its history.
@@ -63,6 +60,11 @@ type TaskDetail struct {
 	// TimeLock are a time-locked task's intervals, its executions' in
 	// order: each one's attestation, verdict and payment withheld.
 	TimeLock []store.TimeLock `json:"timeLock,omitempty"`
+	// Verification is the record of a verified job's (or this task's)
+	// verification: the seed, each runner's commitment, reveal and
+	// receipt, the outcome, verdicts and cost (see
+	// requester.Verification).
+	Verification json.RawMessage `json:"verification,omitempty"`
 }
 
 // OnboardingView answers GET /v1/onboarding: what the machine has and

@@ -95,10 +95,12 @@ func (s Spec) Verify() Verification {
 	return v
 }
 
-// validateVerification checks the policy and that the task can be
-// verified by re-running it: a wasm task (deterministic by construction)
-// or a container declared deterministic, with no network, one task, not
-// a service.
+// validateVerification checks the policy and that the job can be
+// verified by re-running its tasks: a wasm task (deterministic by
+// construction) or a container declared deterministic, with no network,
+// not a service. A multi-task job is verified task by task,
+// so its tasks must not talk to each other (no network.links): one task
+// re-run alone would not be the same computation.
 func validateVerification(v *validator, s Spec) {
 	pol, err := ParseVerification(s.Verification)
 	if err != nil {
@@ -116,7 +118,7 @@ func validateVerification(v *validator, s Spec) {
 		v.add("verification", "%s needs a task that gives the same result on every run: use the wasm executor, or declare the container deterministic: true (no network, fixed seeds)", pol)
 	case s.IsService():
 		v.add("verification", "a service job has no result to compare: verification must be none")
-	case s.TaskCount() > 1:
-		v.add("verification", "verification of multi-task jobs is not supported yet: verify each task as a job of its own")
+	case s.TaskCount() > 1 && s.Network.Links:
+		v.add("verification", "%s cannot verify a job with links: its tasks talk to each other, so one task re-run alone by a validator is not the same computation; verify an array job (tasks without links) or each task as a job of its own", pol)
 	}
 }

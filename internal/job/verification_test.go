@@ -54,7 +54,7 @@ verification: replicate:2
 		{"image: busybox\nverification: replicate(2)\n", "declare the container deterministic: true"},
 		{"image: busybox\ndeterministic: true\nnetwork: {outbound: true}\n", "a deterministic task has no network"},
 		{"image: busybox\ndeterministic: true\nkind: service\nports: [{name: http, port: 80}]\nverification: spotcheck(0.5)\n", "a service job has no result"},
-		{"image: busybox\ndeterministic: true\ntasks: 2\nverification: replicate(1)\n", "multi-task jobs is not supported yet"},
+		{"image: busybox\ndeterministic: true\ntasks: 2\nnetwork: {links: true}\nverification: replicate(1)\n", "cannot verify a job with links: its tasks talk to each other"},
 		{"image: busybox\nverification: replicate(x)\n", "replicate takes 1 to 8"},
 	} {
 		_, err := parseValid("apiVersion: deco/v1\n" + tc.spec)
@@ -64,6 +64,15 @@ verification: replicate:2
 	}
 	if _, err := parseValid(("apiVersion: deco/v1\nimage: busybox\ndeterministic: true\nverification: spotcheck(0.1)\n")); err != nil {
 		t.Errorf("deterministic container under spotcheck: %v", err)
+	}
+	// An array job (tasks without links) is verified task by task.
+	for _, spec := range []string{
+		"image: busybox\ndeterministic: true\ntasks: 3\nverification: replicate(2)\n",
+		"executor: wasm\nwasm: {inline: AGFzbQEAAAA=}\ntasks: 2\nverification: spotcheck(0.5)\n",
+	} {
+		if _, err := parseValid("apiVersion: deco/v1\n" + spec); err != nil {
+			t.Errorf("array job\n%s: %v", spec, err)
+		}
 	}
 }
 

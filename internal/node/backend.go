@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"slices"
@@ -62,9 +63,10 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 		if err != nil {
 			return d, err
 		}
+		td.Verification = b.verification(ctx, t.ID)
 		d.Tasks = append(d.Tasks, td)
 	}
-	vals, err := b.n.store.Validators(ctx, j.ID)
+	vals, err := b.n.store.Validators(ctx, j.ID) // a multi-task job's: every task's
 	if err != nil {
 		return d, err
 	}
@@ -75,10 +77,18 @@ func (b backend) Job(ctx context.Context, id string) (api.JobDetail, error) {
 		}
 		d.Validators = append(d.Validators, td)
 	}
-	if body, err := b.n.store.GetVerification(ctx, j.ID); err == nil {
-		d.Verification = body
-	}
+	d.Verification = b.verification(ctx, j.ID)
 	return d, nil
+}
+
+// verification is the verification record of job or task row id (nil
+// when none: a multi-task job's are its tasks').
+func (b backend) verification(ctx context.Context, id string) json.RawMessage {
+	body, err := b.n.store.GetVerification(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return body
 }
 
 // detail is j with its events, attempts, usage and vouchers.

@@ -27,13 +27,21 @@ const DefaultRevealWait = 10 * time.Minute
 // runner has committed; serveVerdict signs, as a validator, a verdict
 // against a runner whose revealed digest differs from this node's own.
 
+// verifiedTask is the name execution rec's verification goes by: its
+// job's ID, with its task for a task of a multi-task job (verify.TaskID).
+// A runner of one task reveals only among that task's commitments and
+// signs verdicts only against that task's runners.
+func verifiedTask(rec store.Execution) string {
+	return verify.TaskID(rec.JobID, rec.TaskIndex, rec.Spec.TaskCount())
+}
+
 // commit makes and stores the commitment to digest of a verified
 // execution; nil for an execution that is not verified or has no result.
 func (p *Provider) commit(ctx context.Context, rec store.Execution, digest string) (*verify.Commitment, error) {
 	if digest == "" || rec.State != job.StateCompleted || !rec.Spec.Verify().Verified() {
 		return nil, nil
 	}
-	c, o, err := verify.Commit(p.cfg.Key, rec.JobID, rec.ID, digest)
+	c, o, err := verify.Commit(p.cfg.Key, verifiedTask(rec), rec.ID, digest)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +99,10 @@ func (p *Provider) reveal(ctx context.Context, req market.RevealRequest, request
 	}
 	runners := map[string]bool{}
 	found := false
+	task := verifiedTask(rec)
 	for _, c := range req.Commitments {
-		if c.JobID != rec.JobID {
-			return market.RevealReply{}, fmt.Errorf("a commitment for job %s among job %s's", c.JobID, rec.JobID)
+		if c.JobID != task {
+			return market.RevealReply{}, fmt.Errorf("a commitment for %s among %s's", c.JobID, task)
 		}
 		if err := c.Check(); err != nil {
 			return market.RevealReply{}, err
@@ -129,7 +138,7 @@ func (p *Provider) receipt(ctx context.Context, rec store.Execution, c verify.Co
 	if stored, err := p.cfg.Store.GetCommitment(ctx, rec.ID); err == nil && len(stored.Receipt) > 0 && json.Unmarshal(stored.Receipt, &r) == nil {
 		return r, nil
 	}
-	r = verify.Receipt{JobID: rec.JobID, ExecutionID: rec.ID, ResultDigest: rec.ResultDigest, Commitment: c.Hash, IssuedAt: p.now()}
+	r = verify.Receipt{JobID: verifiedTask(rec), ExecutionID: rec.ID, ResultDigest: rec.ResultDigest, Commitment: c.Hash, IssuedAt: p.now()}
 	if rec.ExitCode != nil {
 		r.ExitCode = *rec.ExitCode
 	}
@@ -182,15 +191,18 @@ func (p *Provider) signVerdict(ctx context.Context, req market.VerdictRequest, r
 		return nil, fmt.Errorf("execution %s has no verified result here", rec.ID)
 	}
 	acc := req.Accused
+	task := verifiedTask(rec)
 	switch {
-	case acc.JobID != rec.JobID:
-		return nil, fmt.Errorf("the accused ran job %s, not %s", acc.JobID, rec.JobID)
+	case acc.JobID != task:
+		// Another job, or another task of this one: its result differs
+		// from this run's by right.
+		return nil, fmt.Errorf("the accused ran %s, not %s", acc.JobID, task)
 	case acc.Runner == p.cfg.Key.Address():
 		return nil, errors.New("a validator does not sign a verdict against itself")
 	case req.Verdict.Provider != acc.Runner:
 		return nil, errors.New("the verdict is not against the accused runner")
-	case req.Verdict.DisputeID != verify.DisputeID(rec.JobID, acc.Runner):
-		return nil, errors.New("the dispute ID is not the one of this job and runner")
+	case req.Verdict.DisputeID != verify.DisputeID(task, acc.Runner):
+		return nil, errors.New("the dispute ID is not the one of this task and runner")
 	case req.Verdict.Amount <= 0:
 		return nil, errors.New("a verdict moves a positive amount")
 	}

@@ -103,6 +103,12 @@ func (r *Requester) submitGang(ctx context.Context, spec job.Spec) (store.Job, e
 		State: job.StatePending, CreatedAt: now, UpdatedAt: now}
 	tasks := r.newTasks(g)
 	deals, _, err := r.placeGang(ctx, &g, tasks, nil)
+	if err == nil {
+		if verr := r.tasksValidatorsAvailable(ctx, tasks); verr != nil {
+			r.declineAll(tasks, deals)
+			return store.Job{}, verr
+		}
+	}
 	var nf *sched.NoFitError
 	var nq *NoQuoteError
 	switch {
@@ -678,6 +684,8 @@ func (r *Requester) gangEnded(g *store.Job, t *tracked, tasks []store.Job, stopp
 			state = job.StateRunning
 		case counts[job.StateRunning]+counts[job.StatePreparing] > 0:
 			state = job.StatePreparing
+		case counts[job.StateVerifying] > 0:
+			state = job.StateVerifying // each task's result checked against its validators'
 		case counts[job.StateQueued] > 0:
 			state = job.StateQueued
 		}

@@ -49,7 +49,7 @@ func (r *Requester) drive(ctx context.Context, j store.Job, t *tracked, deals []
 		if verifiedJob(&j) && j.State.Terminal() && j.State != job.StateCompleted && r.stop.Err() == nil {
 			// Its validators may have started before its provider took
 			// the task: they stop with it.
-			r.stopValidators(j.ID)
+			r.stopValidators(&j)
 		}
 		if !linkedTask(&j) {
 			jl.finish() // a linked task's log goes on across its gang's attempts: the gang finishes it

@@ -407,7 +407,7 @@ func (r *Requester) Cancel(ctx context.Context, id string) error {
 	pid, exe := t.provider, t.execution
 	r.mu.Unlock()
 	if j, err := r.cfg.Store.GetJob(ctx, id); err == nil && verifiedJob(&j) {
-		r.stopValidators(id)
+		r.stopValidators(&j)
 		if j.State == job.StateVerifying {
 			r.wakeVerification(id) // its run has ended: the verifier records the cancel
 			return nil

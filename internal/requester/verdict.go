@@ -88,7 +88,7 @@ func (r *Requester) waitValidators(ctx context.Context, j *store.Job, t *tracked
 		if v.Started {
 			// Woken at every validator's state change: the states only
 			// are read, not the rows' specs.
-			if ended, err := r.cfg.Store.ValidatorsEnded(context.Background(), j.ID); err == nil && ended {
+			if ended, err := r.cfg.Store.ValidatorsEnded(context.Background(), wireJobID(j), j.TaskIndex); err == nil && ended {
 				return v, true
 			}
 		}
@@ -96,12 +96,12 @@ func (r *Requester) waitValidators(ctx context.Context, j *store.Job, t *tracked
 		case r.stop.Err() != nil:
 			return nil, false
 		case r.isCancelled(t):
-			r.stopValidators(j.ID)
+			r.stopValidators(j)
 			j.Error = "cancelled by the requester"
 			r.update(j, job.StateCancelled, j.Error)
 			return nil, false
 		case ctx.Err() != nil:
-			r.stopValidators(j.ID)
+			r.stopValidators(j)
 			r.fail(j, fmt.Sprintf("total timeout (%s) reached while verifying", j.Spec.TotalTimeout))
 			return nil, false
 		}
@@ -122,7 +122,7 @@ func (r *Requester) revealAll(ctx context.Context, j *store.Job, v *Verification
 		known[run.ExecutionID] = run
 	}
 	rows := []store.Job{*j}
-	if vals, err := r.cfg.Store.Validators(context.Background(), j.ID); err == nil {
+	if vals, err := r.validators(j); err == nil {
 		rows = append(rows, vals...)
 	}
 	var runs []VerifiedRun
@@ -404,7 +404,7 @@ func (r *Requester) fetchRun(ctx context.Context, j *store.Job, pid peer.ID, exe
 // and sends it to the escrow.
 func (r *Requester) slash(ctx context.Context, j *store.Job, v *Verification, runs []VerifiedRun, quorum []int, loser int) VerdictRecord {
 	acc := runs[loser]
-	id := verify.DisputeID(wireJobID(j), acc.Address)
+	id := verify.DisputeID(verifyID(j), acc.Address)
 	rec := VerdictRecord{Accused: acc.Node, Address: acc.Address, DisputeID: "0x" + hex.EncodeToString(id[:]), At: r.now()}
 	s := r.cfg.Settlement
 	if s == nil {
@@ -488,6 +488,9 @@ func (r *Requester) attest(ctx context.Context, kind reputation.Kind, j *store.J
 		return
 	}
 	c := reputation.Claim{Kind: kind, Subject: run.Node, JobID: wireJobID(j), ExecutionID: run.ExecutionID}
+	if j.Spec.Verify().Verified() {
+		c.JobID = verifyID(j) // one task's verification: its dispute is that task's
+	}
 	if kind == reputation.KindDisputeLost {
 		c.DisputeID = verify.DisputeID(c.JobID, run.Address)
 	}

@@ -26,12 +26,16 @@ import (
 )
 
 // A job whose verification policy is replicate(K) or spotcheck(P) runs
-// as any single-task job on its provider, and beside it on validators:
-// staked providers that opted in, ranked by a seed from the deal's two
-// signatures and the chain's head block, so that the provider can neither
-// predict nor steer them (startValidators). Each validator run is a row of
-// its own (role validator, the job as parent) driven like any task: its
-// own deal, execution, payment and logs. Every runner ends with a signed
+// as any job on its provider, and beside it on validators: staked
+// providers that opted in, ranked by a seed from the deal's two
+// signatures, the chain's head block and the task's index, so that the
+// provider can neither predict nor steer them (startValidators). A
+// multi-task job without links (an array job) is verified task by task:
+// each task row is what a single-task job is here, with validators,
+// commitments, outcome, holds and verdicts of its own, under the name
+// verify.TaskID gives it. Each validator run is a row of its own (role
+// validator, the job as parent, the task it re-runs as TaskIndex) driven
+// like any task: its own deal, execution, payment and logs. Every runner ends with a signed
 // commitment to its result digest; when all have, each is asked to
 // reveal (verifyResult). Agreement accepts the result. A disagreement is
 // a dispute: more validators run until a quorum of them agrees, the
@@ -39,9 +43,12 @@ import (
 // escrow slashes its stake to this node. The record of it all is the
 // job's Verification.
 
-// Verification is the requester's record of one job's verification.
+// Verification is the requester's record of one job's verification: of
+// one task's, for a multi-task job (kept with the task's row).
 type Verification struct {
 	Policy string `json:"policy"`
+	// Task is the index of the task verified (0 for a single-task job).
+	Task int `json:"task"`
 	// Block and Seed are the head block and the seed that ranked the
 	// validators.
 	Block uint64 `json:"block,omitempty"`
@@ -116,10 +123,34 @@ const MinSlash = money.Unit
 // dispute may call in before it is left unresolved.
 const maxExtraValidators = 4
 
-// verifiedJob reports whether j is a job as submitted whose result is
-// verified by re-running it.
+// verifiedJob reports whether j's result is verified by re-running it:
+// a single-task job as submitted, or one task of a multi-task job (the
+// job itself, the gang, has no run of its own).
 func verifiedJob(j *store.Job) bool {
-	return j.Parent == "" && j.Role == "" && j.Spec.Verify().Verified()
+	return j.Role == "" && !isGang(*j) && j.Spec.Verify().Verified()
+}
+
+// verifyID is the name j's verification goes by, a validator run's the
+// one of the task it re-runs: what commitments, receipts, dispute IDs and
+// attestations name (verify.TaskID).
+func verifyID(j *store.Job) string {
+	return verify.TaskID(wireJobID(j), j.TaskIndex, j.Spec.TaskCount())
+}
+
+// validators are the validator runs of verified task j, oldest first.
+func (r *Requester) validators(j *store.Job) ([]store.Job, error) {
+	return r.cfg.Store.TaskValidators(context.Background(), wireJobID(j), j.TaskIndex)
+}
+
+// verifiedRow is the ID of the row whose verification validator run vr
+// belongs to: its task's row, or its single-task job.
+func (r *Requester) verifiedRow(vr *store.Job) string {
+	id, err := r.cfg.Store.VerifiedRow(context.Background(), vr.Parent, vr.TaskIndex)
+	if err != nil {
+		r.log.Warn("find the verified task of a validator run", "validator", vr.ID, "err", err)
+		return vr.Parent
+	}
+	return id
 }
 
 // Verification returns job id's verification record (nil, nil for a job
@@ -157,7 +188,7 @@ func (r *Requester) startValidators(j store.Job, d market.Deal, released <-chan 
 		return // started already (the task moved to another provider)
 	}
 	pol := j.Spec.Verify()
-	v := &Verification{Policy: pol.String()}
+	v := &Verification{Policy: pol.String(), Task: j.TaskIndex}
 	r.saveVerification(j.ID, v)
 	r.wg.Add(1)
 	go func() {
@@ -174,7 +205,7 @@ func (r *Requester) startValidators(j store.Job, d market.Deal, released <-chan 
 				v.Quorum = max(set.Quorum, 1)
 			}
 		}
-		seed := verify.Seed(d.Quote.ProviderSignature, d.RequesterSignature, block.Hash)
+		seed := verify.Seed(d.Quote.ProviderSignature, d.RequesterSignature, block.Hash, j.TaskIndex)
 		v.Block, v.Seed = block.Number, hex.EncodeToString(seed[:])
 		switch pol.Kind {
 		case job.VerifyReplicate:
@@ -238,11 +269,13 @@ func (r *Requester) addValidators(ctx context.Context, j *store.Job, v *Verifica
 }
 
 // startValidator makes a deal with node for a validator run of j and
-// starts it; it returns why not, "" when started.
+// starts it; it returns why not, "" when started. The run names j's job
+// as its parent (the job ID its provider sees is the one j's sees) and
+// j's task as its own.
 func (r *Requester) startValidator(ctx context.Context, j *store.Job, node string) string {
 	now := r.now()
 	vr := store.Job{ID: job.NewID(), Name: j.Name, Spec: j.Spec, SpecDigest: j.SpecDigest, State: job.StatePending,
-		CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID(), Parent: j.ID, Role: store.RoleValidator}
+		CreatedAt: now, UpdatedAt: now, ExecutionID: job.NewID(), Parent: wireJobID(j), TaskIndex: j.TaskIndex, Role: store.RoleValidator}
 	deals, err := r.negotiate(ctx, &vr, []string{node})
 	var nq *NoQuoteError
 	for try := 0; errors.As(err, &nq) && !nq.Permanent && try < 10 && ctx.Err() == nil; try++ {
@@ -367,7 +400,7 @@ func (r *Requester) committed(j *store.Job, pid peer.ID, ev market.TaskEvent) {
 		r.fail(j, "the runner's commitment was refused: "+invalid)
 	case j.Role == store.RoleValidator:
 		r.update(j, job.StateCompleted, "committed to its result")
-		r.wakeVerification(j.Parent)
+		r.wakeVerification(r.verifiedRow(j))
 	default:
 		r.update(j, job.StateVerifying, "committed to its result; checking it against the validators' runs")
 	}
@@ -382,8 +415,8 @@ func checkCommitment(c verify.Commitment, j *store.Job, pid peer.ID) string {
 		return err.Error()
 	case c.Runner != addr:
 		return fmt.Sprintf("bound to %s, not to the runner %s (a copied commitment?)", c.Runner, addr)
-	case c.JobID != wireJobID(j) || c.ExecutionID != j.ExecutionID:
-		return "for another job or execution"
+	case c.JobID != verifyID(j) || c.ExecutionID != j.ExecutionID:
+		return "for another job, task or execution"
 	}
 	if err := c.Check(); err != nil {
 		return err.Error()
@@ -403,7 +436,7 @@ func (r *Requester) afterRun(ctx context.Context, j *store.Job, t *tracked) {
 	if j.State == job.StateVerifying {
 		r.verifyResult(ctx, j, t)
 	} else {
-		r.stopValidators(j.ID)
+		r.stopValidators(j)
 	}
 	r.releaseUndecided(j)
 }
@@ -421,16 +454,17 @@ func (r *Requester) releaseUndecided(j *store.Job) {
 	}
 }
 
-// stopValidators cancels the validator runs of job id still running.
-func (r *Requester) stopValidators(id string) {
-	vals, err := r.cfg.Store.Validators(context.Background(), id)
+// stopValidators cancels the validator runs of verified task j still
+// running.
+func (r *Requester) stopValidators(j *store.Job) {
+	vals, err := r.validators(j)
 	if err != nil {
 		return
 	}
 	for _, vr := range vals {
 		if !vr.State.Terminal() {
 			if err := r.Cancel(context.Background(), vr.ID); err != nil && !errors.Is(err, ErrNotRunning) {
-				r.log.Warn("stop validator", "job", id, "validator", vr.ID, "err", err)
+				r.log.Warn("stop validator", "job", j.ID, "validator", vr.ID, "err", err)
 			}
 		}
 	}
@@ -473,6 +507,18 @@ func (r *Requester) validatorsAvailable(ctx context.Context, j *store.Job) error
 	if n := len(r.validatorCandidates(ctx, j, nil, [32]byte{})); n < pol.K {
 		return fmt.Errorf("%w: verification: %s needs %d validators besides the provider; %d known (staked providers that ran deco onboard --validator and are validators of the escrow, and fit the task)",
 			ErrInvalidSpec, pol, pol.K, n)
+	}
+	return nil
+}
+
+// tasksValidatorsAvailable is validatorsAvailable for every task of a
+// multi-task job placed at submission (each task's Provider set): each
+// task needs its own validators besides its own provider.
+func (r *Requester) tasksValidatorsAvailable(ctx context.Context, tasks []store.Job) error {
+	for i := range tasks {
+		if err := r.validatorsAvailable(ctx, &tasks[i]); err != nil {
+			return fmt.Errorf("task %d: %w", tasks[i].TaskIndex, err)
+		}
 	}
 	return nil
 }

@@ -43,11 +43,11 @@ func heldForVerification(j *store.Job) bool {
 	return verifiedJob(j) || j.Role == store.RoleValidator
 }
 
-// verificationOf is the verified job whose verification decides j's
-// payment.
-func verificationOf(j *store.Job) string {
+// verificationOf is the verified job (or task of a multi-task job) whose
+// verification decides j's payment.
+func (r *Requester) verificationOf(j *store.Job) string {
 	if j.Role == store.RoleValidator {
-		return j.Parent
+		return r.verifiedRow(j)
 	}
 	return j.ID
 }
@@ -61,12 +61,13 @@ func (r *Requester) holdFinal(ctx context.Context, j *store.Job, t *payTrack, u 
 	held := false
 	if amount := u.AmountDue - t.amount; u.Final && amount > 0 && heldForVerification(j) {
 		var settled bool
-		ok, err := r.cfg.Store.GetSetting(ctx, holdSettledPrefix+verificationOf(j), &settled)
+		of := r.verificationOf(j)
+		ok, err := r.cfg.Store.GetSetting(ctx, holdSettledPrefix+of, &settled)
 		if err != nil {
 			return 0, false, err
 		}
 		if !ok || !settled {
-			if err := r.cfg.Store.PutHold(ctx, store.RoleRequester, store.Hold{Execution: u.Execution, JobID: verificationOf(j), Node: node,
+			if err := r.cfg.Store.PutHold(ctx, store.RoleRequester, store.Hold{Execution: u.Execution, JobID: of, Node: node,
 				Requester: me, Provider: prov, Amount: amount, At: r.now()}); err != nil {
 				return 0, false, err
 			}

@@ -12,16 +12,23 @@ import (
 )
 
 // Validators returns the validator runs of verified job parent, oldest
-// first.
+// first: of every task of a multi-task job (each row's TaskIndex says
+// which task it re-runs).
 func (s *Store) Validators(ctx context.Context, parent string) ([]Job, error) {
 	return s.jobs(ctx, "WHERE parent_id = ? AND role = ? ORDER BY created_at, id", parent, RoleValidator)
 }
 
-// ValidatorsEnded reports whether every validator run of verified job
-// parent has reached a terminal state, reading their states only (not
-// their specs, which may carry a whole inline module).
-func (s *Store) ValidatorsEnded(ctx context.Context, parent string) (bool, error) {
-	rows, err := s.query(ctx, "SELECT state FROM jobs WHERE parent_id = ? AND role = ?", parent, RoleValidator)
+// TaskValidators returns the validator runs of task task of job parent
+// (a single-task job's are its task 0's), oldest first.
+func (s *Store) TaskValidators(ctx context.Context, parent string, task int) ([]Job, error) {
+	return s.jobs(ctx, "WHERE parent_id = ? AND role = ? AND task_index = ? ORDER BY created_at, id", parent, RoleValidator, task)
+}
+
+// ValidatorsEnded reports whether every validator run of task task of
+// job parent has reached a terminal state, reading their states only
+// (not their specs, which may carry a whole inline module).
+func (s *Store) ValidatorsEnded(ctx context.Context, parent string, task int) (bool, error) {
+	rows, err := s.query(ctx, "SELECT state FROM jobs WHERE parent_id = ? AND role = ? AND task_index = ?", parent, RoleValidator, task)
 	if err != nil {
 		return false, err
 	}
@@ -36,6 +43,19 @@ func (s *Store) ValidatorsEnded(ctx context.Context, parent string) (bool, error
 		}
 	}
 	return true, rows.Err()
+}
+
+// VerifiedRow is the ID of the row whose verification a validator run
+// of task task of job parent belongs to: the task's row of a multi-task
+// job, or parent itself for a single-task job (which has no task rows).
+// It reads the ID only.
+func (s *Store) VerifiedRow(ctx context.Context, parent string, task int) (string, error) {
+	var id string
+	err := s.queryRow(ctx, "SELECT id FROM jobs WHERE parent_id = ? AND role = '' AND task_index = ?", parent, task).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return parent, nil
+	}
+	return id, err
 }
 
 // CommitRecord is one execution's commit-reveal: the commitment, the

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"slices"
 
@@ -11,15 +12,29 @@ import (
 )
 
 // Seed is what chooses a task's validators and spot checks: the hash of
-// the deal's two signatures and a block hash newer than the provider's
-// signature. The provider signed its quote before the block existed and
-// cannot change the requester's signature, so it cannot predict or steer
-// the choice; the requester, who signs last, cannot pick a block that
-// does not exist yet either.
-func Seed(providerSig, requesterSig []byte, block [32]byte) [32]byte {
+// the task's deal's two signatures, a block hash newer than the
+// provider's signature, and the task's index in its job. The provider
+// signed its quote before the block existed and cannot change the
+// requester's signature, so it cannot predict or steer the choice; the
+// requester, who signs last, cannot pick a block that does not exist yet
+// either. The index makes each task of a multi-task job a draw of its
+// own even where two tasks' deals were signed alike.
+func Seed(providerSig, requesterSig []byte, block [32]byte, task int) [32]byte {
 	var s [32]byte
-	copy(s[:], identity.Keccak256(providerSig, requesterSig, block[:]))
+	copy(s[:], identity.Keccak256(providerSig, requesterSig, block[:], identity.Uint64(uint64(max(task, 0)))))
 	return s
+}
+
+// TaskID is the name a task's verification goes by: its job's ID for a
+// single-task job, "JOB/task-I" for task I of a multi-task job.
+// Commitments, receipts, dispute IDs and attestations name it, so that
+// the runners of one task never count for, reveal to, or accuse the
+// runners of another task of the same job (whose results differ).
+func TaskID(jobID string, task, tasks int) string {
+	if tasks <= 1 {
+		return jobID
+	}
+	return fmt.Sprintf("%s/task-%d", jobID, task)
 }
 
 // Rank orders nodes by keccak256(seed, node): the order validators are

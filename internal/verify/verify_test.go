@@ -70,8 +70,8 @@ func TestReceiptSignature(t *testing.T) {
 
 func TestRankAndSampled(t *testing.T) {
 	nodes := []string{"a", "b", "c", "d"}
-	s1 := Seed([]byte{1}, []byte{2}, [32]byte{3})
-	s2 := Seed([]byte{1}, []byte{2}, [32]byte{4})
+	s1 := Seed([]byte{1}, []byte{2}, [32]byte{3}, 0)
+	s2 := Seed([]byte{1}, []byte{2}, [32]byte{4}, 0)
 	r1, r1again, r2 := Rank(s1, nodes), Rank(s1, nodes), Rank(s2, nodes)
 	if len(r1) != 4 || nodes[0] != "a" {
 		t.Fatalf("rank %v changed its input %v", r1, nodes)
@@ -88,12 +88,44 @@ func TestRankAndSampled(t *testing.T) {
 	// Over many seeds a spot check with p runs about p of the time.
 	hits := 0
 	for i := range 10000 {
-		if Sampled(Seed([]byte{byte(i), byte(i >> 8)}, nil, [32]byte{}), 0.25) {
+		if Sampled(Seed([]byte{byte(i), byte(i >> 8)}, nil, [32]byte{}, 0), 0.25) {
 			hits++
 		}
 	}
 	if math.Abs(float64(hits)/10000-0.25) > 0.03 {
 		t.Fatalf("spotcheck(0.25) sampled %d of 10000", hits)
+	}
+}
+
+// TestTaskSeedsAndIDs: the tasks of one job draw their validators from
+// seeds of their own, and their verifications go by names of their own,
+// so a dispute over one task never names another.
+func TestTaskSeedsAndIDs(t *testing.T) {
+	s0 := Seed([]byte{1}, []byte{2}, [32]byte{3}, 0)
+	s1 := Seed([]byte{1}, []byte{2}, [32]byte{3}, 1)
+	if s0 == s1 {
+		t.Fatal("two tasks with the same signatures and block share a seed")
+	}
+	if got := TaskID("job", 0, 1); got != "job" {
+		t.Fatalf("a single-task job's verification is %q, want the job's ID", got)
+	}
+	a, b := TaskID("job", 0, 2), TaskID("job", 1, 2)
+	if a != "job/task-0" || b != "job/task-1" {
+		t.Fatalf("task IDs %q, %q", a, b)
+	}
+	k := newKey(t)
+	if DisputeID(a, k.Address()) == DisputeID(b, k.Address()) {
+		t.Fatal("one runner's disputes over two tasks of a job share an ID: one slash would spend both")
+	}
+	// A commitment to task 0 does not open as one to task 1.
+	c, o, err := Commit(k, a, "exe", "sha256:aa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := c
+	moved.JobID = b
+	if err := moved.Opens(o); !errors.Is(err, ErrBadOpening) {
+		t.Fatalf("task 0's commitment opens for task 1: %v", err)
 	}
 }
 
