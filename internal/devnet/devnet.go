@@ -90,6 +90,9 @@ type Config struct {
 	// node.Config.ServiceSignHook and ServiceRequestHook by node index.
 	ServiceSignHooks    map[int]func(*service.Response)
 	ServiceRequestHooks map[int]func(*service.Request)
+	// ServicePaymentHooks are nodes' node.Config.ServicePaymentHook by
+	// node index.
+	ServicePaymentHooks map[int]func(service.Payment) bool
 	// ServiceOfferHooks are nodes' node.Config.ServiceOfferHook by index.
 	ServiceOfferHooks map[int]func(service.Offer) bool
 	// DiskQuota is the providers' node.Config.DiskQuota.
@@ -422,6 +425,7 @@ func (n *Net) payments(nc *node.Config, i int) {
 	nc.TamperCommitment = c.TamperCommitments[i]
 	nc.ServiceSignHook = c.ServiceSignHooks[i]
 	nc.ServiceRequestHook = c.ServiceRequestHooks[i]
+	nc.ServicePaymentHook = c.ServicePaymentHooks[i]
 	nc.ServiceOfferHook = c.ServiceOfferHooks[i]
 }
 

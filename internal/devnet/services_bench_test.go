@@ -24,10 +24,10 @@ import (
 // BenchmarkServicePaidVsDirect runs, in one process and one run, a trivial
 // service (an HTTP endpoint answering "ok") called (a) through the paid
 // proxy: local HTTP to the proxy, a signed request with a voucher over
-// /deco/service/2 (the calls waiting for the provider batched in one
+// /deco/service/3 (the calls waiting for the provider batched in one
 // request), the provider's checks, its signed response, the proxy's
 // verification; and (b) directly over the same libp2p path without
-// payment: the same framing, one call a stream, to a handler that calls
+// payment: the same binary frames, one call a stream, to a handler that calls
 // the same endpoint. Latency from sequential calls (each a batch of one),
 // throughput from 16 concurrent callers. Run with -benchtime 1x.
 func BenchmarkServicePaidVsDirect(b *testing.B) {
@@ -75,8 +75,8 @@ func BenchmarkServicePaidVsDirect(b *testing.B) {
 	directProto := p2p.ProtocolID("bench-direct", 1)
 	epc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	prov.Host().Handle(directProto, time.Minute, func(ctx context.Context, s network.Stream) {
-		var r service.Request
-		if err := p2p.ReadMsg(s, &r, service.MaxRequest); err != nil {
+		r, err := service.ReadRequest(s, service.MaxRequest)
+		if err != nil {
 			return
 		}
 		if len(r.Calls) != 1 {
@@ -90,7 +90,7 @@ func BenchmarkServicePaidVsDirect(b *testing.B) {
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		_ = p2p.WriteMsg(s, service.Response{Results: []service.Result{{Status: res.StatusCode, Header: res.Header, Body: body}}})
+		_ = service.WriteResponse(s, &service.Response{Results: []service.Result{{Status: res.StatusCode, Header: res.Header, Body: body}}})
 	})
 	pid, _ := peer.Decode(prov.PeerID())
 	direct := func() error {
@@ -99,12 +99,12 @@ func BenchmarkServicePaidVsDirect(b *testing.B) {
 			return err
 		}
 		defer s.Close()
-		if err := p2p.WriteMsg(s, service.Request{Service: "trivial", Calls: []service.Call{{Method: "GET", Path: "/"}}}); err != nil {
+		if err := service.WriteRequest(s, &service.Request{Service: "trivial", Calls: []service.Call{{Method: "GET", Path: "/"}}}); err != nil {
 			return err
 		}
-		var r service.Response
-		if err := p2p.ReadMsg(s, &r, service.MaxResponse); err != nil || len(r.Results) != 1 || string(r.Results[0].Body) != "ok" {
-			return fmt.Errorf("direct: %v %+v", err, r.Results)
+		r, err := service.ReadResponse(s, service.MaxResponse)
+		if err != nil || len(r.Results) != 1 || string(r.Results[0].Body) != "ok" {
+			return fmt.Errorf("direct: %v %+v", err, r)
 		}
 		return nil
 	}

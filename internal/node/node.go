@@ -151,6 +151,10 @@ type Config struct {
 	// ServiceRequestHook, when set, sees every service request this
 	// node's proxies sign (tests make a hostile requester with it).
 	ServiceRequestHook func(*service.Request)
+	// ServicePaymentHook, when set, is asked before this node's proxies
+	// send each Payment for the units a response used; false withholds
+	// it (tests of a requester that does not pay the units).
+	ServicePaymentHook func(service.Payment) bool
 	// ServiceOfferHook, when set, sees every service offer this node
 	// hears on gossip and keeps it only when it returns true (tests make
 	// a requester that misses a provider's gossip with it).

@@ -236,6 +236,7 @@ func (n *Node) ServiceProxy(name string) (*service.Proxy, error) {
 	}
 	return service.NewProxy(service.ProxyConfig{Service: name, Key: n.key, Settlement: n.Settlement(), Channels: n.svc.channels,
 		Store: n.store, Offers: n.callableServices, Logger: n.log, Now: n.cfg.Clock, RequestHook: n.cfg.ServiceRequestHook,
+		PaymentHook: n.cfg.ServicePaymentHook,
 		Open: func(ctx context.Context, provider string) (io.ReadWriteCloser, error) {
 			pid, err := peer.Decode(provider)
 			if err != nil {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/money"
-	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -42,6 +41,9 @@ type ProxyConfig struct {
 	// RequestHook, when set, sees every request before it is signed;
 	// tests make a hostile requester with it.
 	RequestHook func(*Request)
+	// PaymentHook, when set, is asked before each Payment is sent; false
+	// withholds it (tests make a requester that does not pay its units).
+	PaymentHook func(Payment) bool
 }
 
 // Proxy is the requester's side: an http.Handler that carries each
@@ -517,7 +519,7 @@ func (p *Proxy) send(o Offer, batch []*pending) {
 	if err != nil {
 		p.log.Error("sign the units used", "provider", o.Provider, "err", err)
 	}
-	if !ok {
+	if !ok || (p.cfg.PaymentHook != nil && !p.cfg.PaymentHook(Payment{Voucher: pay})) {
 		finish(nil)
 		return
 	}
@@ -586,7 +588,7 @@ func (p *Proxy) exchange(ctx context.Context, provider string, req *Request) (*R
 	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
 	finish := func(pay *Payment) {
 		if pay != nil {
-			if err := p2p.WriteMsg(s, pay); err != nil {
+			if err := writePayment(s, pay); err != nil {
 				p.log.Debug("send payment", "provider", provider, "err", err)
 			}
 		}
@@ -594,12 +596,12 @@ func (p *Proxy) exchange(ctx context.Context, provider string, req *Request) (*R
 		_ = s.Close()
 		cancel()
 	}
-	if err := p2p.WriteMsg(s, req); err != nil {
+	if err := WriteRequest(s, req); err != nil {
 		finish(nil)
 		return nil, nil, err
 	}
-	var resp Response
-	if err := p2p.ReadMsg(s, &resp, MaxResponse); err != nil {
+	resp, err := ReadResponse(s, MaxResponse)
+	if err != nil {
 		finish(nil)
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -610,7 +612,7 @@ func (p *Proxy) exchange(ctx context.Context, provider string, req *Request) (*R
 		finish(nil)
 		return nil, nil, errors.New("malformed response: " + err.Error())
 	}
-	return &resp, finish, nil
+	return resp, finish, nil
 }
 
 // hopHeader reports whether a header belongs to one HTTP connection only.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/deco-network/deco/internal/identity"
 	"github.com/deco-network/deco/internal/money"
-	"github.com/deco-network/deco/internal/p2p"
 	"github.com/deco-network/deco/internal/settle"
 	"github.com/deco-network/deco/internal/store"
 )
@@ -178,14 +177,14 @@ func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(s.ctx, cancel)()
-	var req Request
-	if err := p2p.ReadMsg(rw, &req, MaxRequest); err != nil {
+	req, err := ReadRequest(rw, MaxRequest)
+	if err != nil {
 		s.log.Debug("bad service request", "peer", remote, "err", err)
 		return
 	}
 	calls := req.CallHashes()
 	hash := req.hash(calls)
-	resp := &Response{Results: s.serve(ctx, &req, hash, remote)}
+	resp := &Response{Results: s.serve(ctx, req, hash, remote)}
 	sess, err := s.sessions.get()
 	if err != nil {
 		s.log.Error("service session key", "err", err)
@@ -195,12 +194,12 @@ func (s *Server) Handle(ctx context.Context, rw io.ReadWriter, remote string) {
 	if s.cfg.SignHook != nil {
 		s.cfg.SignHook(resp)
 	}
-	if err := p2p.WriteMsg(rw, resp); err != nil {
+	if err := WriteResponse(rw, resp); err != nil {
 		s.log.Debug("send service response", "peer", remote, "err", err)
 		return
 	}
-	if s.unitsUsed(&req, resp) {
-		s.payment(ctx, rw, &req, remote)
+	if s.unitsUsed(req, resp) {
+		s.payment(ctx, rw, req, remote)
 	}
 }
 
@@ -234,8 +233,8 @@ func (s *Server) payment(ctx context.Context, rw io.ReadWriter, req *Request, re
 	if c, ok := rw.(io.Closer); ok {
 		defer context.AfterFunc(ctx, func() { _ = c.Close() })()
 	}
-	var pay Payment
-	if err := p2p.ReadMsg(rw, &pay, maxPayment); err != nil {
+	pay, err := readPayment(rw)
+	if err != nil {
 		s.log.Debug("no payment for the units", "peer", remote, "err", err)
 		return
 	}

@@ -19,9 +19,10 @@ import (
 // then its Response.
 const Proto = "service"
 
-// Version is Proto's wire version: 2 carries a batch of calls paid by one
-// voucher in each Request.
-const Version = 2
+// Version is Proto's wire version: 2 carried a batch of calls paid by one
+// voucher in each Request, in JSON; 3 carries the same messages in binary
+// frames (frame.go), with the same signed digests.
+const Version = 3
 
 // Size caps of the messages on Proto.
 const (
