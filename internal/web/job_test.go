@@ -46,10 +46,10 @@ func richDetail() api.JobDetail {
 			Attempts: []store.Attempt{{Seq: 1, State: job.StateRunning, Provider: "16Uiu2chosen", ExecutionID: "x1"}},
 			Usage: []store.Usage{{At: at, Report: market.UsageReport{Execution: "x1", Seq: 1, RunMillis: 2000, AmountDue: 1000, Use: market.Use{CPUMillis: 1000, MemoryPeak: 8 << 20}}},
 				{At: at.Add(2 * time.Second), Report: market.UsageReport{Execution: "x1", Seq: 2, RunMillis: 4000, AmountDue: 2000, Use: market.Use{CPUMillis: 3000, MemoryPeak: 9 << 20}}}},
-			Vouchers: []store.Voucher{{Execution: "x1", Seq: 1, Voucher: settle.SignedVoucher{Cumulative: 51000}}},
+			Vouchers:     []store.Voucher{{Execution: "x1", Seq: 1, Voucher: settle.SignedVoucher{Cumulative: 51000}}},
+			Verification: ver,
 		},
-		Tasks:        []api.TaskDetail{task(0, job.StateRunning), task(1, job.StateFailed)},
-		Verification: ver,
+		Tasks: []api.TaskDetail{task(0, job.StateRunning), task(1, job.StateFailed)},
 	}
 }
 
