@@ -63,32 +63,34 @@ func (s *Store) ExecutionsBetween(ctx context.Context, from, to time.Time) ([]Ex
 		if err := rows.Scan(&e.ID, &state, &created, &updated, &cpu, &mem, &e.Resources.GPUs); err != nil {
 			return nil, err
 		}
-		if cpu != "" {
-			v, ok := cpus[cpu]
-			if !ok {
-				p, err := job.ParseMilliCPU(cpu)
-				if err != nil {
-					return nil, fmt.Errorf("cpu of execution %s: %w", e.ID, err)
-				}
-				v, cpus[cpu] = p, p
-			}
-			e.Resources.CPU = v
+		var err error
+		if e.Resources.CPU, err = parseOnce(cpus, cpu, job.ParseMilliCPU); err != nil {
+			return nil, fmt.Errorf("cpu of execution %s: %w", e.ID, err)
 		}
-		if mem != "" {
-			v, ok := mems[mem]
-			if !ok {
-				p, err := job.ParseByteSize(mem)
-				if err != nil {
-					return nil, fmt.Errorf("memory of execution %s: %w", e.ID, err)
-				}
-				v, mems[mem] = p, p
-			}
-			e.Resources.Memory = v
+		if e.Resources.Memory, err = parseOnce(mems, mem, job.ParseByteSize); err != nil {
+			return nil, fmt.Errorf("memory of execution %s: %w", e.ID, err)
 		}
 		e.State, e.CreatedAt, e.UpdatedAt = job.State(state), time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// parseOnce parses s with parse, remembering each distinct string's value
+// in seen; an empty s is the zero value.
+func parseOnce[T any](seen map[string]T, s string, parse func(string) (T, error)) (T, error) {
+	if s == "" {
+		var zero T
+		return zero, nil
+	}
+	if v, ok := seen[s]; ok {
+		return v, nil
+	}
+	v, err := parse(s)
+	if err == nil {
+		seen[s] = v
+	}
+	return v, err
 }
 
 // rollupSteps are the step lengths usage_rollups holds (migration 0021
