@@ -109,7 +109,11 @@ func TestServiceRegistrationSurvivesRestart(t *testing.T) {
 	if served.Load() != 2 || len(p.Dropped()) != 0 {
 		t.Fatalf("endpoint served %d, dropped %v", served.Load(), p.Dropped())
 	}
-	time.Sleep(2 * time.Second) // the restored registration's check runs in the background
+	select { // the restored registration's check runs in the background
+	case <-prov.ServicesRestored():
+	case <-ctx.Done():
+		t.Fatal("the restarted provider never finished checking its registrations on chain")
+	}
 	if evs := registryEvents(t, ctx, chain, head.Number); len(evs) != 0 {
 		t.Fatalf("a restart with the terms on chain sent %d registry transactions: %+v", len(evs), evs)
 	}

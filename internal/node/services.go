@@ -46,6 +46,9 @@ type services struct {
 	registry serviceRegistry
 	// pending says a republish for newly connected peers is scheduled.
 	pending atomic.Bool
+	// restored is closed once the services kept from before a restart
+	// are served again and their on-chain registrations checked.
+	restored chan struct{}
 }
 
 // serviceRegistry is what a node read of the chain's service registry:
@@ -67,7 +70,7 @@ const registryMaxAge = 5 * time.Second
 // startServices serves this node's services on service.Proto, joins the
 // service offers' topic and keeps what it hears.
 func (n *Node) startServices(ctx context.Context) error {
-	sv := &services{catalog: service.NewCatalog(n.cfg.Clock)}
+	sv := &services{catalog: service.NewCatalog(n.cfg.Clock), restored: make(chan struct{})}
 	n.svc = sv
 	if s := n.Settlement(); s != nil {
 		sv.channels = settle.NewChannelCache(s, 2*time.Second, n.cfg.Clock)
@@ -146,12 +149,15 @@ func (n *Node) startServices(ctx context.Context) error {
 // A service that cannot be served (its job is gone) is logged and kept:
 // deco service remove forgets it. It returns how many it serves again.
 func (n *Node) restoreServices(ctx context.Context) int {
+	done := func() { close(n.svc.restored) }
 	if n.Settlement() == nil {
+		done()
 		return 0
 	}
 	regs, err := n.store.ServiceRegistrations(ctx)
 	if err != nil {
 		n.log.Error("restore services", "err", err)
+		done()
 		return 0
 	}
 	var offers []service.Offer
@@ -174,12 +180,14 @@ func (n *Node) restoreServices(ctx context.Context) int {
 		offers = append(offers, o)
 	}
 	if len(offers) == 0 {
+		done()
 		return 0
 	}
 	n.log.Info("services restored", "services", len(offers))
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
+		defer done()
 		for _, o := range offers {
 			if _, err := n.registerOnChain(ctx, o); err != nil && ctx.Err() == nil {
 				n.log.Warn("restore service: on-chain registration", "service", o.Name, "err", err)
@@ -187,6 +195,14 @@ func (n *Node) restoreServices(ctx context.Context) int {
 		}
 	}()
 	return len(offers)
+}
+
+// ServicesRestored is closed once the services this node kept from
+// before a restart are served again and their on-chain registrations
+// have been checked (and sent again where the chain lacks them); at once
+// when there were none.
+func (n *Node) ServicesRestored() <-chan struct{} {
+	return n.svc.restored
 }
 
 // republishServices signs this node's service offers afresh and gossips them.
