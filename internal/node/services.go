@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -30,6 +29,9 @@ import (
 // published again at half of it.
 const serviceOfferTTL = 10 * time.Minute
 
+// republishGap is the least time between two republishes of the offers.
+const republishGap = time.Second
+
 // services is a node's pay-per-request services: what it serves, the
 // offers it heard, their gossip topic.
 type services struct {
@@ -44,8 +46,6 @@ type services struct {
 	proxies map[string]*service.Proxy
 	// registry is what this node read of the chain's service registry.
 	registry serviceRegistry
-	// pending says a republish for newly connected peers is scheduled.
-	pending atomic.Bool
 	// restored is closed once the services kept from before a restart
 	// are served again and their on-chain registrations checked.
 	restored chan struct{}
@@ -101,6 +101,11 @@ func (n *Node) startServices(ctx context.Context) error {
 			}
 		}
 	}()
+	// Offers are signed afresh and gossiped at half their life, and at
+	// once when a peer joins the topic (a node that connects or restarts,
+	// this one restarting), so that it need not wait for the next round;
+	// joins less than republishGap apart share one republish.
+	joined := make(chan struct{}, 1)
 	go func() {
 		defer n.wg.Done()
 		tick := time.NewTicker(serviceOfferTTL / 2)
@@ -110,35 +115,26 @@ func (n *Node) startServices(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				n.republishServices(ctx)
+			case <-joined:
 			}
-		}
-	}()
-	// A peer that connects (a node that restarted, this one restarting)
-	// hears this node's offers soon, not at the next round: once the
-	// gossip subscriptions are exchanged, in a second.
-	soon := func() {
-		if sv.pending.Swap(true) {
-			return
-		}
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
-			defer sv.pending.Store(false)
+			n.republishServices(ctx)
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(time.Second):
+			case <-time.After(republishGap):
 			}
-			n.republishServices(ctx)
-		}()
+		}
+	}()
+	err = sv.topic.OnPeerJoin(ctx, func(peer.ID) {
+		select {
+		case joined <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return err
 	}
-	n.host.OnPeerConnected(func(peer.ID) { soon() })
-	// Restored offers were published before the mesh formed (peers
-	// reached before the hook was set: the bootstrap peers).
-	if n.restoreServices(ctx) > 0 {
-		soon()
-	}
+	n.restoreServices(ctx)
 	return nil
 }
 
@@ -147,18 +143,18 @@ func (n *Node) startServices(ctx context.Context) error {
 // their on-chain registrations are checked in the background, a
 // registration whose terms are on chain already sending no transaction.
 // A service that cannot be served (its job is gone) is logged and kept:
-// deco service remove forgets it. It returns how many it serves again.
-func (n *Node) restoreServices(ctx context.Context) int {
+// deco service remove forgets it.
+func (n *Node) restoreServices(ctx context.Context) {
 	done := func() { close(n.svc.restored) }
 	if n.Settlement() == nil {
 		done()
-		return 0
+		return
 	}
 	regs, err := n.store.ServiceRegistrations(ctx)
 	if err != nil {
 		n.log.Error("restore services", "err", err)
 		done()
-		return 0
+		return
 	}
 	var offers []service.Offer
 	for _, sr := range regs {
@@ -181,7 +177,7 @@ func (n *Node) restoreServices(ctx context.Context) int {
 	}
 	if len(offers) == 0 {
 		done()
-		return 0
+		return
 	}
 	n.log.Info("services restored", "services", len(offers))
 	n.wg.Add(1)
@@ -194,7 +190,6 @@ func (n *Node) restoreServices(ctx context.Context) int {
 			}
 		}
 	}()
-	return len(offers)
 }
 
 // ServicesRestored is closed once the services this node kept from

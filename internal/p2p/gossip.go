@@ -19,6 +19,7 @@ type Topic struct {
 
 	mu     sync.Mutex
 	subs   map[*pubsub.Subscription]context.CancelFunc
+	events map[*pubsub.TopicEventHandler]context.CancelFunc
 	closed bool
 }
 
@@ -66,7 +67,8 @@ func (h *Host) Join(name string, maxMsgSize int, accept func(data []byte) error)
 		_ = h.ps.UnregisterTopicValidator(name)
 		return nil, fmt.Errorf("join topic %q: %w", name, err)
 	}
-	return &Topic{h: h, name: name, max: maxMsgSize, t: t, subs: map[*pubsub.Subscription]context.CancelFunc{}}, nil
+	return &Topic{h: h, name: name, max: maxMsgSize, t: t, subs: map[*pubsub.Subscription]context.CancelFunc{},
+		events: map[*pubsub.TopicEventHandler]context.CancelFunc{}}, nil
 }
 
 // Publish sends data to the topic's subscribers, this host's included.
@@ -127,6 +129,45 @@ func (t *Topic) Subscribe(ctx context.Context) (<-chan Message, error) {
 	return out, nil
 }
 
+// OnPeerJoin calls fn, on one goroutine of its own and in order, for
+// every peer this host sees subscribed to the topic: those subscribed
+// already when it is called, then each one as its subscription arrives
+// (a peer that connects, or one that joins the topic later), until ctx
+// ends or the topic is closed. A message published from fn reaches the
+// peer: GossipSub floods a host's own messages to every peer of the
+// topic, not only to its mesh.
+func (t *Topic) OnPeerJoin(ctx context.Context, fn func(peer.ID)) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return fmt.Errorf("watch %q: topic closed", t.name)
+	}
+	h, err := t.t.EventHandler()
+	if err != nil {
+		return fmt.Errorf("watch %q: %w", t.name, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	t.events[h] = cancel
+	go func() {
+		defer func() {
+			h.Cancel()
+			t.mu.Lock()
+			delete(t.events, h)
+			t.mu.Unlock()
+		}()
+		for {
+			ev, err := h.NextPeerEvent(ctx)
+			if err != nil {
+				return
+			}
+			if ev.Type == pubsub.PeerJoin {
+				fn(ev.Peer)
+			}
+		}
+	}()
+	return nil
+}
+
 // Close ends the topic's subscriptions and leaves the topic.
 func (t *Topic) Close() error {
 	t.mu.Lock()
@@ -140,9 +181,17 @@ func (t *Topic) Close() error {
 		cancel()
 		subs = append(subs, sub)
 	}
+	events := make([]*pubsub.TopicEventHandler, 0, len(t.events))
+	for h, cancel := range t.events {
+		cancel()
+		events = append(events, h)
+	}
 	t.mu.Unlock()
 	for _, sub := range subs {
 		sub.Cancel()
+	}
+	for _, h := range events {
+		h.Cancel()
 	}
 	err := t.t.Close()
 	_ = t.h.ps.UnregisterTopicValidator(t.name)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // meshOf starts n hosts all bootstrapped to the first, each joined to
@@ -244,5 +246,70 @@ func waitClosed(t *testing.T, ch <-chan Message) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("subscription channel not closed")
 		}
+	}
+}
+
+// TestGossipOnPeerJoin: a watcher hears of a peer already subscribed to
+// the topic and of one that subscribes later (not of a connected peer
+// outside it),
+// and a message published when it hears reaches that peer; the topic
+// closes with the watcher running.
+func TestGossipOnPeerJoin(t *testing.T) {
+	const topic = "deco/test/join"
+	hosts, topics := meshOf(t, []int{0, 0}, topic)
+	if _, err := topics[1].Subscribe(t.Context()); err != nil { // joining alone does not tell the peers
+		t.Fatal(err)
+	}
+	late := newTestHost(t, Config{Bootstrap: hosts[0].Addrs()})
+	eventually(t, 10*time.Second, "bootstrap", func() bool { return connected(late, hosts[0]) })
+	joined := make(chan peer.ID, 4)
+	if err := topics[0].OnPeerJoin(t.Context(), func(p peer.ID) {
+		joined <- p
+		if err := topics[0].Publish(t.Context(), []byte("hello "+p.String())); err != nil {
+			t.Errorf("publish on join: %v", err)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	next := func(want peer.ID) {
+		t.Helper()
+		select {
+		case p := <-joined:
+			if p != want {
+				t.Fatalf("joined %s, want %s", p, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("never heard that %s joined", want)
+		}
+	}
+	next(hosts[1].ID())
+	select {
+	case p := <-joined:
+		t.Fatalf("%s reported joined before it joined the topic", p)
+	case <-time.After(300 * time.Millisecond):
+	}
+	lt, err := late.Join(topic, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lt.Close()
+	sub, err := lt.Subscribe(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(late.ID())
+	select {
+	case m := <-sub:
+		if string(m.Data) != "hello "+late.ID().String() {
+			t.Fatalf("late peer got %q", m.Data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message published on join never reached the peer that joined")
+	}
+	if err := topics[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := topics[0].OnPeerJoin(t.Context(), func(peer.ID) {}); err == nil {
+		t.Fatal("watching a closed topic was not refused")
 	}
 }

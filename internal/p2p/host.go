@@ -303,9 +303,13 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	// Gossip messages carry no author and no libp2p signature: deco's
 	// payloads (signed offers) authenticate themselves, and signing and
 	// checking each message again cost more CPU than anything else on a
-	// job's path. A message's ID is the hash of its payload.
+	// job's path. A message's ID is the hash of its payload. A host's own
+	// messages are flooded to every peer subscribed to the topic, not
+	// only to its mesh: a peer that has just subscribed (Topic.OnPeerJoin)
+	// gets what is published for it at once, not after the next heartbeat
+	// grafts it, and an offer reaches every direct peer in one hop.
 	h.ps, err = pubsub.NewGossipSub(h.ctx, lh, pubsub.WithMaxMessageSize(cfg.MaxGossipSize+gossipOverhead),
-		pubsub.WithNoAuthor(), pubsub.WithMessageIdFn(func(m *pubsubpb.Message) string {
+		pubsub.WithNoAuthor(), pubsub.WithFloodPublish(true), pubsub.WithMessageIdFn(func(m *pubsubpb.Message) string {
 			sum := sha256.Sum256(m.Data)
 			return string(sum[:])
 		}))
