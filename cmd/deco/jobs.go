@@ -749,6 +749,23 @@ func describeTaskVerifications(w io.Writer, tasks []api.TaskDetail) {
 	}
 }
 
+// describeValidatorSelection prints how each round of a verified task's
+// validators was chosen: those asked, the candidates in the seed's order,
+// and every validator offer left out with why.
+func describeValidatorSelection(w io.Writer, rounds []sched.ValidatorReport) {
+	for i, rd := range rounds {
+		what := "validators"
+		if i > 0 {
+			what = "more validators (dispute)"
+		}
+		fmt.Fprintf(w, "  %s: %d wanted of %d validator offers; asked %s (by seed: %s)\n", what, rd.Wanted, rd.Considered,
+			orDash(strings.Join(rd.Chosen, ", ")), orDash(strings.Join(rd.Ranked, " ")))
+		for _, o := range rd.LeftOut {
+			fmt.Fprintf(w, "    left out %s: %s\n", o.Node, o.Reason)
+		}
+	}
+}
+
 // describeVerification prints, under title, a verified job's (or one
 // task's) runners, what each committed and revealed, the outcome,
 // verdicts and cost, which it returns.
@@ -759,6 +776,7 @@ func describeVerification(w io.Writer, title string, raw json.RawMessage) money.
 	}
 	fmt.Fprintf(w, "\n%s: %s, outcome %s, validators' cost %s (quorum %d, seed from block %d)\n",
 		title, v.Policy, orDash(v.Outcome), v.Cost, v.Quorum, v.Block)
+	describeValidatorSelection(w, v.Selection)
 	var rows [][]string
 	for _, r := range v.Runs {
 		what := orDash(r.Digest)

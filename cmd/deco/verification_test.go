@@ -9,6 +9,7 @@ import (
 	"github.com/deco-network/deco/internal/api"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/requester"
+	"github.com/deco-network/deco/internal/sched"
 	"github.com/deco-network/deco/internal/store"
 	"github.com/deco-network/deco/internal/verify"
 )
@@ -49,11 +50,14 @@ func TestDescribeVerificationWithheld(t *testing.T) {
 }
 
 // TestDescribeTaskVerifications: a verified multi-task job's describe
-// shows each task's runners, what each committed and revealed, and what
-// the validators of all tasks cost.
+// shows each task's runners, what each committed and revealed, how its
+// validators were chosen (asked, ranked by seed, left out and why), and
+// what the validators of all tasks cost.
 func TestDescribeTaskVerifications(t *testing.T) {
 	task := func(i int, cost money.Amount, node string) api.TaskDetail {
-		v := requester.Verification{Policy: "replicate(1)", Task: i, Outcome: "accepted", Cost: cost, Runs: []requester.VerifiedRun{
+		sel := []sched.ValidatorReport{{Wanted: 1, Considered: 3, Ranked: []string{node, "other"}, Chosen: []string{node},
+			LeftOut: []sched.ValidatorOut{{Node: "prov", Reason: sched.OutProvider}, {Node: "poor", Reason: sched.OutNotStaked}}}}
+		v := requester.Verification{Policy: "replicate(1)", Task: i, Outcome: "accepted", Cost: cost, Selection: sel, Runs: []requester.VerifiedRun{
 			{Role: "provider", Node: "prov", ExecutionID: "e", Digest: "sha256:aa", Commitment: &verify.Commitment{Hash: [32]byte{0xab, 0xcd}}},
 			{Role: "validator", Node: node, ExecutionID: "f", Digest: "sha256:aa", Paid: cost},
 		}}
@@ -67,7 +71,10 @@ func TestDescribeTaskVerifications(t *testing.T) {
 	describeTaskVerifications(&out, []api.TaskDetail{task(0, 3, "val-a"), task(1, 4, "val-b")})
 	s := out.String()
 	for _, want := range []string{"Task 0 verification: replicate(1), outcome accepted", "Task 1 verification", "val-a", "val-b",
-		"0xabcd", "COMMITTED", "Verification cost of the 2 tasks: " + money.Amount(7).String()} {
+		"0xabcd", "COMMITTED", "Verification cost of the 2 tasks: " + money.Amount(7).String(),
+		"validators: 1 wanted of 3 validator offers; asked val-a (by seed: val-a other)",
+		"validators: 1 wanted of 3 validator offers; asked val-b (by seed: val-b other)",
+		"left out prov: the task's provider", "left out poor: not staked"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("no %q in:\n%s", want, s)
 		}

@@ -63,8 +63,12 @@ type Verification struct {
 	// Started is set once the first validators were asked.
 	Started bool `json:"started"`
 	// Asked are the nodes asked to validate, in order.
-	Asked []string      `json:"asked,omitempty"`
-	Runs  []VerifiedRun `json:"runs,omitempty"`
+	Asked []string `json:"asked,omitempty"`
+	// Selection is how each round of validators was chosen (the first,
+	// then any a dispute called in): the candidates ranked by Seed, those
+	// asked, and every validator offer left out and why.
+	Selection []sched.ValidatorReport `json:"selection,omitempty"`
+	Runs      []VerifiedRun           `json:"runs,omitempty"`
 	// Outcome is accepted, disputed (decided by a quorum) or unresolved.
 	Outcome  string          `json:"outcome,omitempty"`
 	Digest   string          `json:"digest,omitempty"`
@@ -240,12 +244,14 @@ func (r *Requester) addValidators(ctx context.Context, j *store.Job, v *Verifica
 	}
 	// The first n candidates are asked at once; each one that fails
 	// hands its place to the next in the seed's order.
-	candidates := r.validatorCandidates(ctx, j, v.Asked, seed)
+	candidates, round := r.validatorCandidates(ctx, j, v.Asked, seed)
+	round.Wanted = n
 	started := 0
 	for len(candidates) > 0 && started < n {
 		batch := candidates[:min(n-started, len(candidates))]
 		candidates = candidates[len(batch):]
 		v.Asked = append(v.Asked, batch...)
+		round.Chosen = append(round.Chosen, batch...)
 		r.saveVerification(j.ID, v) // the job's provider is never one of them (validatesJob)
 		results := make([]string, len(batch))
 		var wg sync.WaitGroup
@@ -264,6 +270,7 @@ func (r *Requester) addValidators(ctx context.Context, j *store.Job, v *Verifica
 	if started < n {
 		v.Notes = append(v.Notes, fmt.Sprintf("%d of %d validators found", started, n))
 	}
+	v.Selection = append(v.Selection, round)
 	r.saveVerification(j.ID, v)
 	return started
 }
@@ -310,11 +317,13 @@ func (r *Requester) validatesJob(id, node string) bool {
 // validatorCandidates are the nodes that may validate j, ranked by seed:
 // providers that opted in, fit the task and (with settlement) are staked
 // validators of the escrow; never j's provider, this node, or one asked
-// already.
-func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked []string, seed [32]byte) []string {
-	skip := map[string]bool{j.Provider: true, r.cfg.Key.PeerID(): true}
+// already. The report says the same of every validator offer: ranked, or
+// left out and why (Chosen is the caller's to fill).
+func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked []string, seed [32]byte) ([]string, sched.ValidatorReport) {
+	var vrep sched.ValidatorReport
+	skip := map[string]string{j.Provider: sched.OutProvider, r.cfg.Key.PeerID(): sched.OutRequester}
 	for _, n := range asked {
-		skip[n] = true
+		skip[n] = sched.OutAsked
 	}
 	// Never two runners of one operator: the operator is the one that
 	// certified the node in its offer (verified by the catalog).
@@ -325,26 +334,43 @@ func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked
 			if op, ok := o.OperatorAddress(); ok {
 				operatorOf[o.Node] = op
 			}
-			if o.Validator && !skip[o.Node] {
-				offers = append(offers, o)
+			if !o.Validator {
+				continue
 			}
+			vrep.Considered++
+			if why, ok := skip[o.Node]; ok {
+				vrep.LeaveOut(o.Node, why)
+				continue
+			}
+			offers = append(offers, o)
 		}
 	})
 	if s := r.cfg.Settlement; s != nil && len(offers) > 0 {
 		set, err := s.ValidatorSet(ctx)
 		if err != nil {
-			return nil
+			for _, o := range offers {
+				vrep.LeaveOut(o.Node, "the escrow's validator set unknown: "+err.Error())
+			}
+			return nil, vrep
 		}
 		kept := offers[:0]
 		for _, o := range offers {
-			if st, err := s.StakeOf(ctx, o.Address); err == nil && st.Amount > 0 && set.Has(o.Address) {
+			st, err := s.StakeOf(ctx, o.Address)
+			switch {
+			case err != nil:
+				vrep.LeaveOut(o.Node, sched.OutStakeUnknown+err.Error())
+			case !set.Has(o.Address):
+				vrep.LeaveOut(o.Node, sched.OutNotEscrow)
+			case st.Amount <= 0:
+				vrep.LeaveOut(o.Node, sched.OutNotStaked)
+			default:
 				kept = append(kept, o)
 			}
 		}
 		offers = kept
 	}
 	if len(offers) == 0 {
-		return nil
+		return nil, vrep
 	}
 	// A validator is judged by what it sells, not by what is free this
 	// instant: the providers that quoted for the job's own run hold
@@ -354,10 +380,27 @@ func (r *Requester) validatorCandidates(ctx context.Context, j *store.Job, asked
 		offers[i].Free = offers[i].Total
 	}
 	rep, err := r.cfg.Scheduler.PlaceRequest(sched.NewRequest(j.Spec, r.cfg.Key.PeerID()), offers)
-	if err != nil {
-		return nil
+	var nf *sched.NoFitError
+	if errors.As(err, &nf) {
+		rep = nf.Report
 	}
-	return oneper(verify.Rank(seed, feasibleInOrder(rep)), operatorOf, append([]string{j.Provider}, asked...))
+	vrep.LeaveOutRejected(rep)
+	if err != nil {
+		if nf == nil {
+			for _, o := range offers {
+				vrep.LeaveOut(o.Node, "placement: "+err.Error())
+			}
+		}
+		return nil, vrep
+	}
+	ranked := verify.Rank(seed, feasibleInOrder(rep))
+	vrep.Ranked = oneper(slices.Clone(ranked), operatorOf, append([]string{j.Provider}, asked...))
+	for _, n := range ranked {
+		if !slices.Contains(vrep.Ranked, n) {
+			vrep.LeaveOut(n, sched.OutSameOwner+operatorOf[n].String())
+		}
+	}
+	return slices.Clone(vrep.Ranked), vrep
 }
 
 // oneper keeps, in order, the ranked nodes whose operator is not that of
@@ -504,7 +547,8 @@ func (r *Requester) validatorsAvailable(ctx context.Context, j *store.Job) error
 	if pol.Kind != job.VerifyReplicate {
 		return nil
 	}
-	if n := len(r.validatorCandidates(ctx, j, nil, [32]byte{})); n < pol.K {
+	if cands, _ := r.validatorCandidates(ctx, j, nil, [32]byte{}); len(cands) < pol.K {
+		n := len(cands)
 		return fmt.Errorf("%w: verification: %s needs %d validators besides the provider; %d known (staked providers that ran deco onboard --validator and are validators of the escrow, and fit the task)",
 			ErrInvalidSpec, pol, pol.K, n)
 	}

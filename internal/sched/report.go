@@ -171,3 +171,61 @@ func (s *Scheduler) reportRejections(rep *Report, r *Request, offers []offer.Off
 	})
 	rep.Rejected = groups
 }
+
+// ValidatorReport is the placement report of one round of a verified
+// task's validators: the requester ranks them by the task's seed among
+// the validator offers, not by score, so PlaceRequest's report alone does
+// not say who was asked or why the others were not. Considered counts the
+// offers that opted in to validating; Ranked are those that may validate,
+// in the seed's order; Chosen the first Wanted of them (or fewer, when
+// short) asked in this round; LeftOut every other offer with why.
+type ValidatorReport struct {
+	Wanted     int            `json:"wanted"`
+	Considered int            `json:"considered"`
+	Ranked     []string       `json:"ranked,omitempty"`
+	Chosen     []string       `json:"chosen,omitempty"`
+	LeftOut    []ValidatorOut `json:"leftOut,omitempty"`
+}
+
+// ValidatorOut is one offer a validator round left out, and why.
+type ValidatorOut struct {
+	Node   string `json:"node"`
+	Reason string `json:"reason"`
+}
+
+// Reasons a validator round leaves a node out, besides the placement
+// filters' (LeaveOutRejected).
+const (
+	OutProvider     = "the task's provider"
+	OutRequester    = "the requester"
+	OutAsked        = "asked already"
+	OutNotEscrow    = "not one of the escrow's validators"
+	OutNotStaked    = "not staked"
+	OutSameOwner    = "same operator as "
+	OutStakeUnknown = "stake unknown: "
+)
+
+// LeaveOut records node as left out for reason.
+func (v *ValidatorReport) LeaveOut(node, reason string) {
+	v.LeftOut = append(v.LeftOut, ValidatorOut{Node: node, Reason: reason})
+}
+
+// LeaveOutRejected records every node rep's filters rejected (no capacity
+// for the task, wrong executor, ...), with the filter and its reason, from
+// a full or a compact report alike.
+func (v *ValidatorReport) LeaveOutRejected(rep Report) {
+	listed := map[string]bool{}
+	for _, n := range rep.Nodes {
+		if !n.Feasible {
+			listed[n.Node] = true
+			v.LeaveOut(n.Node, fmt.Sprintf("rejected by %s (%s): %s", n.Filter, n.Code, n.Reason))
+		}
+	}
+	for _, g := range rep.Rejected {
+		for _, n := range g.Nodes {
+			if !listed[n] {
+				v.LeaveOut(n, fmt.Sprintf("rejected by %s (%s): %s", g.Filter, g.Code, g.Reason))
+			}
+		}
+	}
+}
