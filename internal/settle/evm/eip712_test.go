@@ -293,6 +293,31 @@ func BenchmarkSignVoucher(b *testing.B) {
 	reportCPU(b, start, "signs")
 }
 
+// BenchmarkIdentitySignVoucher signs the same vouchers as
+// BenchmarkSignVoucher with identity.Key.SignHash (pure Go), which
+// Client.SignVoucher used before it took go-ethereum's signer.
+func BenchmarkIdentitySignVoucher(b *testing.B) {
+	key := testKey(b, 1)
+	id, err := identity.FromBytes(crypto.FromECDSA(key))
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := Voucher{Requester: crypto.PubkeyToAddress(key.PublicKey), Provider: common.HexToAddress("0x22"), CumulativeAmount: big.NewInt(1)}
+	b.ReportAllocs()
+	start := cpuTime(b)
+	for i := 0; b.Loop(); i++ {
+		v.CumulativeAmount.SetInt64(int64(i + 1))
+		digest, err := VoucherDigest(testDomain, v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := id.SignHash(digest[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, start, "signs")
+}
+
 func BenchmarkVerifyVoucher(b *testing.B) {
 	key := testKey(b, 1)
 	// Distinct vouchers so no cache can help.
