@@ -21,17 +21,14 @@ import (
 // refuses them with an error (nothing is then recorded or signed).
 func (s *Store) ReserveServiceBatch(ctx context.Context, service string, requester, provider identity.Address, n int, amount money.Amount,
 	check func(owed, signed money.Amount) error, sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (settle.SignedVoucher, error) {
-	tx, err := s.begin(ctx, sqlAddUsage, sqlChannelTotals, sqlPutChannel, sqlServiceCall)
+	tx, err := s.begin(ctx, sqlAddUsageTotals, sqlPutChannel, sqlServiceCall)
 	if err != nil {
 		return settle.SignedVoucher{}, err
 	}
 	defer tx.Rollback()
 	req, prov := requester.String(), provider.String()
-	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(RoleRequester), req, prov, int64(amount), at.UnixNano()); err != nil {
-		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
-	}
 	var total, cum int64
-	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleRequester), req, prov).Scan(&total, &cum); err != nil {
+	if err := s.txQueryRow(ctx, tx, sqlAddUsageTotals, string(RoleRequester), req, prov, int64(amount), at.UnixNano()).Scan(&total, &cum); err != nil {
 		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
 	}
 	if check != nil {
@@ -61,21 +58,14 @@ func (s *Store) ReserveServiceBatch(ctx context.Context, service string, request
 // same transaction; SettleServiceBatch corrects that for those not served,
 // or that cost less.
 func (s *Store) AcceptServiceBatch(ctx context.Context, service string, v settle.SignedVoucher, n int, amount money.Amount, at time.Time) error {
-	tx, err := s.begin(ctx, sqlPutChannel, sqlChannelTotals, sqlServiceWrittenOff, sqlAddUsage, sqlServiceCall)
+	tx, err := s.begin(ctx, sqlRaiseChannel, sqlAddUsage, sqlServiceCall)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	req, prov := v.Requester.String(), v.Provider.String()
-	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleProvider), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
-		return fmt.Errorf("accept service voucher: %w", err)
-	}
-	var total, cum int64
-	if err := s.txQueryRow(ctx, tx, sqlChannelTotals, string(RoleProvider), req, prov).Scan(&total, &cum); err != nil {
-		return fmt.Errorf("accept service voucher: %w", err)
-	}
-	var off int64
-	if err := s.txQueryRow(ctx, tx, sqlServiceWrittenOff, string(RoleProvider), req, prov).Scan(&off); err != nil {
+	var total, cum, off int64
+	if err := s.txQueryRow(ctx, tx, sqlRaiseChannel, string(RoleProvider), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()).Scan(&total, &cum, &off); err != nil {
 		return fmt.Errorf("accept service voucher: %w", err)
 	}
 	if due := total - off + int64(amount); cum < due {

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -63,6 +65,30 @@ func TestServiceBatchRecords(t *testing.T) {
 	}
 	if c, _ := s.PayChannel(ctx, RoleProvider, req, prov); c.Latest.Cumulative != 25 {
 		t.Fatalf("provider's latest voucher %s, want 25", c.Latest.Cumulative)
+	}
+	// A lower voucher (another signature) offered with a request again:
+	// not covered, and the latest voucher stays, amount and signature.
+	low.Signature = bytes.Repeat([]byte{7}, 65)
+	if err := s.AcceptServiceBatch(ctx, "llm", low, 1, 3, at); !errors.Is(err, ErrNotCovered) {
+		t.Fatalf("a lower voucher: %v, want ErrNotCovered", err)
+	}
+	if c, _ := s.PayChannel(ctx, RoleProvider, req, prov); c.Latest.Cumulative != 25 || !bytes.Equal(c.Latest.Signature, pay.Signature) {
+		t.Fatalf("provider's latest voucher %s %x after a lower one, want 25 %x", c.Latest.Cumulative, c.Latest.Signature, pay.Signature)
+	}
+	if c := calls(RoleProvider); c.Requests != 3 || c.Charged != 25 {
+		t.Fatalf("provider's record %+v after a refused batch, want 3 requests charged 25", c)
+	}
+	// A higher one that covers it is kept and the request counted.
+	high := pay
+	high.Cumulative, high.Signature = 28, bytes.Repeat([]byte{8}, 65)
+	if err := s.AcceptServiceBatch(ctx, "llm", high, 1, 3, at); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.PayChannel(ctx, RoleProvider, req, prov); c.Latest.Cumulative != 28 || !bytes.Equal(c.Latest.Signature, high.Signature) {
+		t.Fatalf("provider's latest voucher %s %x, want 28 %x", c.Latest.Cumulative, c.Latest.Signature, high.Signature)
+	}
+	if total, _ := s.UsageTotal(ctx, RoleProvider, req, prov); total != 28 {
+		t.Fatalf("provider's usage total %s, want 28", total)
 	}
 }
 

@@ -75,9 +75,23 @@ func (s *Store) ServiceCallsOf(ctx context.Context, role Role) ([]ServiceCalls, 
 }
 
 const (
-	sqlChannelTotals     = `SELECT usage_total, cumulative FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
-	sqlServiceWrittenOff = `SELECT written_off FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
-	sqlServiceCall       = `INSERT INTO service_calls(role, service, requester, provider, requests, charged, updated_at)
+	sqlChannelTotals = `SELECT usage_total, cumulative FROM pay_channels WHERE role = ? AND requester = ? AND provider = ?`
+	// sqlAddUsageTotals is sqlAddUsage returning the channel's totals
+	// after it (one statement for two on a service request's path).
+	sqlAddUsageTotals = sqlAddUsage + ` RETURNING usage_total, cumulative`
+	// sqlRaiseChannel is sqlPutChannel (the voucher kept only when it
+	// raises the latest) returning the channel's usage total, latest
+	// cumulative and written-off amount after it, in one statement: the
+	// update touches the row every time (its voucher columns only when
+	// they rise), so that RETURNING always has it.
+	sqlRaiseChannel = `INSERT INTO pay_channels(role, requester, provider, cumulative, signature, updated_at)
+		VALUES(?, ?, ?, ?, ?, ?)
+		ON CONFLICT(role, requester, provider) DO UPDATE SET
+		signature = CASE WHEN excluded.cumulative > pay_channels.cumulative THEN excluded.signature ELSE pay_channels.signature END,
+		updated_at = CASE WHEN excluded.cumulative > pay_channels.cumulative THEN excluded.updated_at ELSE pay_channels.updated_at END,
+		cumulative = MAX(pay_channels.cumulative, excluded.cumulative)
+		RETURNING usage_total, cumulative, written_off`
+	sqlServiceCall = `INSERT INTO service_calls(role, service, requester, provider, requests, charged, updated_at)
 		VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(role, service, requester, provider) DO UPDATE SET
 		requests = requests + excluded.requests, charged = charged + excluded.charged, updated_at = excluded.updated_at`
 )
