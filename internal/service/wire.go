@@ -133,6 +133,23 @@ const (
 	responseType = "ServiceResponse(bytes32 request,bytes32 results)"
 )
 
+// The digests' constant parts, hashed once (each request and response
+// hashed them again on both sides: four Keccak runs for the domain
+// separator, one per type, per call and per result).
+var (
+	domainSeparator  = Domain.Separator()
+	callTypeHash     = identity.Keccak256([]byte(callType))
+	requestTypeHash  = identity.Keccak256([]byte(requestType))
+	resultTypeHash   = identity.Keccak256([]byte(resultType))
+	responseTypeHash = identity.Keccak256([]byte(responseType))
+)
+
+// structHash is identity.StructHash with the type's hash given: the
+// Keccak of typeHash and the words.
+func structHash(typeHash []byte, words ...[]byte) []byte {
+	return identity.Keccak256(append([][]byte{typeHash}, words...)...)
+}
+
 // Total is the sum of the calls' Max: what the voucher must cover beyond
 // what the channel owed.
 func (r *Request) Total() money.Amount {
@@ -149,7 +166,7 @@ func (r *Request) CallHashes() [][]byte {
 	svc, prov := identity.StringWord(r.Service), identity.AddressWord(r.Provider)
 	out := make([][]byte, len(r.Calls))
 	for i, c := range r.Calls {
-		out[i] = identity.StructHash(callType, svc, prov, uintWord(c.Nonce),
+		out[i] = structHash(callTypeHash, svc, prov, uintWord(c.Nonce),
 			httpDigest(0, c.Method, c.Path, c.Header, c.Body), amountWord(c.Max))
 	}
 	return out
@@ -161,7 +178,7 @@ func (r *Request) CallHashes() [][]byte {
 func (r *Request) Hash() []byte { return r.hash(r.CallHashes()) }
 
 func (r *Request) hash(calls [][]byte) []byte {
-	return identity.TypedHash(Domain.Separator(), identity.StructHash(requestType,
+	return identity.TypedHash(domainSeparator, structHash(requestTypeHash,
 		identity.StringWord(r.Service), identity.AddressWord(r.Provider), identity.Keccak256(calls...),
 		amountWord(r.Total()), amountWord(r.Voucher.Cumulative)))
 }
@@ -189,9 +206,9 @@ func ResponseHash(request []byte, calls [][]byte, resp *Response) []byte {
 	words := make([][]byte, len(calls))
 	for i, c := range calls {
 		r := &resp.Results[i]
-		words[i] = identity.StructHash(resultType, c, httpDigest(r.Status, r.Code, r.Error, r.Header, r.Body), amountWord(r.Amount))
+		words[i] = structHash(resultTypeHash, c, httpDigest(r.Status, r.Code, r.Error, r.Header, r.Body), amountWord(r.Amount))
 	}
-	return identity.TypedHash(Domain.Separator(), identity.StructHash(responseType, request, identity.Keccak256(words...)))
+	return identity.TypedHash(domainSeparator, structHash(responseTypeHash, request, identity.Keccak256(words...)))
 }
 
 // SignResponse signs resp, the answer to the request whose Hash is

@@ -94,6 +94,45 @@ func TestRequestResponseSignatures(t *testing.T) {
 	}
 }
 
+// TestDigestsAreEIP712: the request's and the response's digests, with
+// the domain separator and type hashes computed once, are the EIP-712
+// digests spelled out from the type strings (what a verifier elsewhere,
+// or the chain, recomputes).
+func TestDigestsAreEIP712(t *testing.T) {
+	prov := identity.Address{9}
+	req := &Request{Service: "echo", Provider: prov, Calls: []Call{
+		{Nonce: 7, Method: "POST", Path: "/v1/x", Header: http.Header{"A": {"1"}}, Body: []byte("hi"), Max: 5},
+		{Nonce: 8, Method: "GET", Path: "/v1/y", Max: 6},
+	}, Voucher: settle.SignedVoucher{Cumulative: 15}}
+	sep := identity.Domain{Name: "deco-service", Version: "2"}.Separator()
+	var calls [][]byte
+	for _, c := range req.Calls {
+		calls = append(calls, identity.StructHash(
+			"ServiceCall(string service,address provider,uint256 nonce,bytes32 content,uint256 max)",
+			identity.StringWord("echo"), identity.AddressWord(prov), identity.Uint64(c.Nonce),
+			httpDigest(0, c.Method, c.Path, c.Header, c.Body), identity.Uint64(uint64(c.Max))))
+	}
+	if got := req.CallHashes(); !slices.EqualFunc(got, calls, bytes.Equal) {
+		t.Fatalf("call hashes %x, want %x", got, calls)
+	}
+	want := identity.TypedHash(sep, identity.StructHash(
+		"ServiceRequest(string service,address provider,bytes32 calls,uint256 max,uint256 cumulative)",
+		identity.StringWord("echo"), identity.AddressWord(prov), identity.Keccak256(calls...), identity.Uint64(11), identity.Uint64(15)))
+	if got := req.Hash(); !bytes.Equal(got, want) {
+		t.Fatalf("request hash %x, want %x", got, want)
+	}
+	resp := &Response{Results: []Result{{Status: 200, Body: []byte("ok"), Amount: 5}, {Code: CodeUnavailable, Error: "down"}}}
+	var words [][]byte
+	for i, r := range resp.Results {
+		words = append(words, identity.StructHash("ServiceResult(bytes32 call,bytes32 content,uint256 amount)",
+			calls[i], httpDigest(r.Status, r.Code, r.Error, r.Header, r.Body), identity.Uint64(uint64(r.Amount))))
+	}
+	wantResp := identity.TypedHash(sep, identity.StructHash("ServiceResponse(bytes32 request,bytes32 results)", want, identity.Keccak256(words...)))
+	if got := ResponseHash(want, calls, resp); !bytes.Equal(got, wantResp) {
+		t.Fatalf("response hash %x, want %x", got, wantResp)
+	}
+}
+
 func TestOfferVerify(t *testing.T) {
 	k := testKey(t)
 	o := Offer{Name: "llm", Type: TypeHTTP, Price: money.Unit / 100, UnitPrice: 1000, MaxUnits: 512, Verification: VerifySignature,
