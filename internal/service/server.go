@@ -66,6 +66,35 @@ type Server struct {
 	cancel   context.CancelFunc
 	closed   bool
 	inflight sync.WaitGroup
+	// peers caches the chain address of each peer ID that sent a request
+	// (parsing the ID decompresses its key: once a peer, not once a
+	// request); it starts over when full.
+	peersMu sync.Mutex
+	peers   map[string]identity.Address
+}
+
+// maxPeerAddresses bounds Server.peers.
+const maxPeerAddresses = 4096
+
+// peerAddress is identity.PeerAddress(id), cached.
+func (s *Server) peerAddress(id string) (identity.Address, error) {
+	s.peersMu.Lock()
+	a, ok := s.peers[id]
+	s.peersMu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := identity.PeerAddress(id)
+	if err != nil {
+		return a, err
+	}
+	s.peersMu.Lock()
+	if s.peers == nil || len(s.peers) >= maxPeerAddresses {
+		s.peers = map[string]identity.Address{}
+	}
+	s.peers[id] = a
+	s.peersMu.Unlock()
+	return a, nil
 }
 
 type local struct {
@@ -321,7 +350,7 @@ func (s *Server) admit(ctx context.Context, req *Request, hash []byte, remote st
 	if err != nil {
 		return nil, fmt.Errorf("request signature: %w", err)
 	}
-	if peerAddr, err := identity.PeerAddress(remote); err != nil || peerAddr != signer {
+	if peerAddr, err := s.peerAddress(remote); err != nil || peerAddr != signer {
 		return nil, errors.New("request not signed by the peer that sent it")
 	}
 	v, most, n := req.Voucher, l.Offer.Max(), money.Amount(len(req.Calls))
