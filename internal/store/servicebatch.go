@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/deco-network/deco/internal/identity"
@@ -21,7 +22,7 @@ import (
 // refuses them with an error (nothing is then recorded or signed).
 func (s *Store) ReserveServiceBatch(ctx context.Context, service string, requester, provider identity.Address, n int, amount money.Amount,
 	check func(owed, signed money.Amount) error, sign func(money.Amount) (settle.SignedVoucher, error), at time.Time) (settle.SignedVoucher, error) {
-	tx, err := s.begin(ctx, sqlAddUsageTotals, sqlPutChannel, sqlServiceCall)
+	tx, err := s.begin(ctx, sqlAddUsageTotals, sqlPutChannel)
 	if err != nil {
 		return settle.SignedVoucher{}, err
 	}
@@ -43,10 +44,11 @@ func (s *Store) ReserveServiceBatch(ctx context.Context, service string, request
 	if _, err := s.txExec(ctx, tx, sqlPutChannel, string(RoleRequester), req, prov, int64(v.Cumulative), v.Signature, at.UnixNano()); err != nil {
 		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
 	}
-	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleRequester), service, req, prov, n, int64(amount), at.UnixNano()); err != nil {
-		return settle.SignedVoucher{}, fmt.Errorf("reserve service request: %w", err)
+	if err := tx.Commit(); err != nil {
+		return settle.SignedVoucher{}, err
 	}
-	return v, tx.Commit()
+	s.countServiceCalls(ctx, RoleRequester, service, req, prov, n, amount, at)
+	return v, nil
 }
 
 // AcceptServiceBatch, on the provider's side, for n requests of amount
@@ -58,7 +60,7 @@ func (s *Store) ReserveServiceBatch(ctx context.Context, service string, request
 // same transaction; SettleServiceBatch corrects that for those not served,
 // or that cost less.
 func (s *Store) AcceptServiceBatch(ctx context.Context, service string, v settle.SignedVoucher, n int, amount money.Amount, at time.Time) error {
-	tx, err := s.begin(ctx, sqlRaiseChannel, sqlAddUsage, sqlServiceCall)
+	tx, err := s.begin(ctx, sqlRaiseChannel, sqlAddUsage)
 	if err != nil {
 		return err
 	}
@@ -78,10 +80,11 @@ func (s *Store) AcceptServiceBatch(ctx context.Context, service string, v settle
 	if _, err := s.txExec(ctx, tx, sqlAddUsage, string(RoleProvider), req, prov, int64(amount), at.UnixNano()); err != nil {
 		return fmt.Errorf("accept service request: %w", err)
 	}
-	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(RoleProvider), service, req, prov, n, int64(amount), at.UnixNano()); err != nil {
-		return fmt.Errorf("accept service request: %w", err)
+	if err := tx.Commit(); err != nil {
+		return err
 	}
-	return tx.Commit()
+	s.countServiceCalls(ctx, RoleProvider, service, req, prov, n, amount, at)
+	return nil
 }
 
 // SettleServiceBatch corrects the record of requests to service once
@@ -97,21 +100,132 @@ func (s *Store) SettleServiceBatch(ctx context.Context, role Role, service strin
 	if back == 0 && unserved == 0 {
 		return nil
 	}
-	tx, err := s.begin(ctx, sqlAddUsage, sqlServiceCall)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	req, prov := requester.String(), provider.String()
 	if back != 0 {
+		tx, err := s.begin(ctx, sqlAddUsage)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
 		if _, err := s.txExec(ctx, tx, sqlAddUsage, string(role), req, prov, -int64(back), at.UnixNano()); err != nil {
 			return fmt.Errorf("settle service request: %w", err)
 		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
 	}
-	if _, err := s.txExec(ctx, tx, sqlServiceCall, string(role), service, req, prov, -unserved, -int64(back), at.UnixNano()); err != nil {
-		return fmt.Errorf("settle service request: %w", err)
+	s.countServiceCalls(ctx, role, service, req, prov, -unserved, -back, at)
+	return nil
+}
+
+// The service request counts (service_calls: how many requests each
+// channel made to each service and what they were charged, a statistic
+// that no payment reads) are added up in memory and written in one
+// transaction every serviceCallsEvery batches or serviceCallsAge, and
+// before ServiceCallsOf reads them and when the store closes: a batch's
+// own transaction then writes only the channel (its usage total and
+// latest voucher, which settlement reads, as before). A crash loses at
+// most that many batches' counts, never a voucher or a usage total.
+const (
+	serviceCallsEvery = 64
+	serviceCallsAge   = time.Second
+)
+
+// serviceCallKey names a service_calls row.
+type serviceCallKey struct {
+	role                         Role
+	service, requester, provider string
+}
+
+// serviceCallCount is what a service_calls row has to add.
+type serviceCallCount struct {
+	requests int64
+	charged  money.Amount
+	at       time.Time
+}
+
+// serviceCallCounts are the counts not yet written.
+type serviceCallCounts struct {
+	mu      sync.Mutex
+	pending map[serviceCallKey]serviceCallCount
+	batches int
+	since   time.Time // when the oldest pending count was added
+}
+
+// countServiceCalls adds n requests charged amount to a service_calls
+// row, and writes the pending counts when they are due.
+func (s *Store) countServiceCalls(ctx context.Context, role Role, service, requester, provider string, n int, amount money.Amount, at time.Time) {
+	c := &s.calls
+	c.mu.Lock()
+	if c.pending == nil {
+		c.pending = map[serviceCallKey]serviceCallCount{}
 	}
-	return tx.Commit()
+	if len(c.pending) == 0 {
+		c.since = at
+	}
+	k := serviceCallKey{role, service, requester, provider}
+	p := c.pending[k]
+	p.requests += int64(n)
+	p.charged += amount
+	p.at = at
+	c.pending[k] = p
+	c.batches++
+	due := c.batches >= serviceCallsEvery || at.Sub(c.since) >= serviceCallsAge
+	c.mu.Unlock()
+	if due {
+		// A failure keeps the counts for the next try; the batch itself
+		// is recorded.
+		_ = s.flushServiceCalls(context.WithoutCancel(ctx))
+	}
+}
+
+// flushServiceCalls writes the pending service request counts in one
+// transaction (on an error they stay pending).
+func (s *Store) flushServiceCalls(ctx context.Context) error {
+	c := &s.calls
+	c.mu.Lock()
+	pending := c.pending
+	c.pending, c.batches = nil, 0
+	c.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	err := func() error {
+		tx, err := s.begin(ctx, sqlServiceCall)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for k, p := range pending {
+			if _, err := s.txExec(ctx, tx, sqlServiceCall, string(k.role), k.service, k.requester, k.provider,
+				p.requests, int64(p.charged), p.at.UnixNano()); err != nil {
+				return fmt.Errorf("count service requests: %w", err)
+			}
+		}
+		return tx.Commit()
+	}()
+	if err != nil {
+		c.mu.Lock()
+		if c.pending == nil {
+			c.pending = map[serviceCallKey]serviceCallCount{}
+		}
+		for k, p := range pending {
+			q := c.pending[k]
+			q.requests += p.requests
+			q.charged += p.charged
+			q.at = later(q.at, p.at)
+			c.pending[k] = q
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // SignServiceOwed, on the requester's side, signs with sign a voucher for

@@ -118,3 +118,66 @@ func serviceFixture(t *testing.T) (s *Store, req, prov identity.Address, at time
 	}
 	return s, req, prov, time.Unix(1e9, 0), sign, calls
 }
+
+// TestServiceCallsCountedLate: a batch's request count is written with
+// the pending ones every serviceCallsEvery batches, or before
+// ServiceCallsOf reads, or when the store closes; the channel's usage
+// total is written with the batch itself.
+func TestServiceCallsCountedLate(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/deco.db"
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, prov, at := identity.Address{1}, identity.Address{2}, time.Unix(1e9, 0)
+	sign := func(total money.Amount) (settle.SignedVoucher, error) {
+		return settle.SignedVoucher{Requester: req, Provider: prov, Cumulative: total, Signature: make([]byte, 65)}, nil
+	}
+	written := func(s *Store) (n int64) {
+		t.Helper()
+		if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(requests), 0) FROM service_calls WHERE role = ?`, string(RoleRequester)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	reserve := func(k int) {
+		t.Helper()
+		for range k {
+			if _, err := s.ReserveServiceBatch(ctx, "echo", req, prov, 2, 6, nil, sign, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	reserve(serviceCallsEvery - 1)
+	if n := written(s); n != 0 {
+		t.Fatalf("%d requests written before %d batches", n, serviceCallsEvery)
+	}
+	if total, _ := s.UsageTotal(ctx, RoleRequester, req, prov); total != 6*(serviceCallsEvery-1) {
+		t.Fatalf("usage total %s, want it written with each batch", total)
+	}
+	reserve(1)
+	if n := written(s); n != 2*serviceCallsEvery {
+		t.Fatalf("%d requests written after %d batches, want %d", n, serviceCallsEvery, 2*serviceCallsEvery)
+	}
+	reserve(3)
+	if c, err := s.ServiceCallsOf(ctx, RoleRequester); err != nil || len(c) != 1 || c[0].Requests != 2*serviceCallsEvery+6 || c[0].Charged != 6*(serviceCallsEvery+3) {
+		t.Fatalf("service calls %+v %v, want every batch counted", c, err)
+	}
+	// A second later the pending counts go with the next batch.
+	reserve(1)
+	at = at.Add(serviceCallsAge)
+	reserve(1)
+	if n := written(s); n != 2*serviceCallsEvery+10 {
+		t.Fatalf("%d requests written a second later, want %d", n, 2*serviceCallsEvery+10)
+	}
+	reserve(2)
+	s.Close()
+	if s, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := written(s); n != 2*serviceCallsEvery+14 {
+		t.Fatalf("%d requests after closing and opening again, want %d", n, 2*serviceCallsEvery+14)
+	}
+}

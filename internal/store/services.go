@@ -52,6 +52,9 @@ func (s *Store) SettleService(ctx context.Context, role Role, service string, re
 // ServiceCallsOf lists what the channels' service requests came to on
 // one side.
 func (s *Store) ServiceCallsOf(ctx context.Context, role Role) ([]ServiceCalls, error) {
+	if err := s.flushServiceCalls(ctx); err != nil {
+		return nil, fmt.Errorf("service calls: %w", err)
+	}
 	rows, err := s.query(ctx, `SELECT service, requester, provider, requests, charged, updated_at FROM service_calls
 		WHERE role = ? ORDER BY service, requester, provider`, string(role))
 	if err != nil {

@@ -37,6 +37,9 @@ type Store struct {
 	// the SQL again on every call, a tenth of a job's CPU on a busy node.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	// calls are the service request counts not yet written (servicebatch.go).
+	calls serviceCallCounts
 }
 
 // Open opens (creating if needed) the database at path and applies every
@@ -69,6 +72,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	_ = s.flushServiceCalls(context.Background())
 	s.stmtMu.Lock()
 	stmts := s.stmts
 	s.stmts = map[string]*sql.Stmt{}
