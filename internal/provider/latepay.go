@@ -8,6 +8,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/deco-network/deco/internal/identity"
+	"github.com/deco-network/deco/internal/job"
 	"github.com/deco-network/deco/internal/market"
 	"github.com/deco-network/deco/internal/money"
 	"github.com/deco-network/deco/internal/p2p"
@@ -34,15 +35,18 @@ func (p *Provider) holdFinal(ctx context.Context, id string, m *meter, u market.
 	if !u.Final || amount <= 0 {
 		return nil
 	}
-	e, err := p.cfg.Store.GetExecution(ctx, id)
-	if err != nil || !e.Spec.Verify().Verified() {
+	// The deal names the policy (this node quoted it from the spec the
+	// deal's digest binds): the execution's record, whose spec may carry
+	// a whole inline module, is not read on the way to the final event.
+	q := m.deal.Quote
+	if pol, err := job.ParseVerification(q.Verification); err != nil || !pol.Verified() {
 		return nil
 	}
 	me := p.cfg.Settlement.Address()
 	if _, err := p.cfg.Store.GetHold(ctx, store.RoleProvider, id); err == nil {
 		return nil // held already (the report sent again)
 	}
-	if err := p.cfg.Store.PutHold(ctx, store.RoleProvider, store.Hold{Execution: id, JobID: e.JobID, Node: e.Requester,
+	if err := p.cfg.Store.PutHold(ctx, store.RoleProvider, store.Hold{Execution: id, JobID: q.JobID, Node: q.Requester,
 		Requester: m.requester, Provider: me, Amount: amount, At: p.now()}); err != nil {
 		return err
 	}

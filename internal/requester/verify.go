@@ -201,12 +201,16 @@ func (r *Requester) startValidators(j store.Job, d market.Deal, released <-chan 
 		var block settle.Block
 		v.Quorum = 1
 		if s := r.cfg.Settlement; s != nil {
-			var err error
-			if block, err = s.Head(ctx); err != nil {
-				v.Notes = append(v.Notes, fmt.Sprintf("head block: %v (the seed uses the deal's signatures only)", err))
-			}
+			// Two chain reads, at once: the validators wait on both.
+			var headErr error
+			var wg sync.WaitGroup
+			wg.Go(func() { block, headErr = s.Head(ctx) })
 			if set, err := s.ValidatorSet(ctx); err == nil {
 				v.Quorum = max(set.Quorum, 1)
+			}
+			wg.Wait()
+			if headErr != nil {
+				v.Notes = append(v.Notes, fmt.Sprintf("head block: %v (the seed uses the deal's signatures only)", headErr))
 			}
 		}
 		seed := verify.Seed(d.Quote.ProviderSignature, d.RequesterSignature, block.Hash, j.TaskIndex)
