@@ -11,6 +11,9 @@
 //	                   exit 5 if that write succeeds (inputs must be read-only)
 //	spin               print "sleeping" and loop forever (burns CPU)
 //	alloc N            allocate and touch N MiB, then print "allocated N MiB"
+//	work N NAME        hash a 32-byte buffer N times over (SHA-256) and
+//	                   write the final hash to /outputs/NAME: a
+//	                   deterministic task that computes for a while
 //	determinism        print the wall clock, the monotonic clock and random
 //	                   numbers (crypto/rand and math/rand/v2), and write the
 //	                   same to /outputs/determinism.txt
@@ -18,6 +21,7 @@ package main
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
@@ -75,6 +79,18 @@ func main() {
 			b[i] = byte(i)
 		}
 		fmt.Printf("allocated %d MiB\n", len(b)>>20)
+	case "work":
+		n, err := strconv.Atoi(arg(args, 0))
+		if err != nil {
+			fail(err)
+		}
+		var h [32]byte
+		for range n {
+			h = sha256.Sum256(h[:])
+		}
+		if err := os.WriteFile("/outputs/"+arg(args, 1), []byte(hex.EncodeToString(h[:])), 0o644); err != nil {
+			fail(err)
+		}
 	case "determinism":
 		var sb strings.Builder
 		now := time.Now()
