@@ -121,11 +121,14 @@ func (s *Store) SettleServiceBatch(ctx context.Context, role Role, service strin
 // The service request counts (service_calls: how many requests each
 // channel made to each service and what they were charged, a statistic
 // that no payment reads) are added up in memory and written in one
-// transaction every serviceCallsEvery batches or serviceCallsAge, and
-// before ServiceCallsOf reads them and when the store closes: a batch's
-// own transaction then writes only the channel (its usage total and
-// latest voucher, which settlement reads, as before). A crash loses at
-// most that many batches' counts, never a voucher or a usage total.
+// transaction by the batch that makes serviceCallsEvery batches pending
+// or finds the oldest pending count serviceCallsAge old, and before
+// ServiceCallsOf reads them and when the store closes: a batch's own
+// transaction then writes only the channel (its usage total and latest
+// voucher, which settlement reads, as before). A crash loses the counts
+// not yet written (fewer than serviceCallsEvery batches, the last second
+// of a busy channel, or the last batches before a channel fell idle),
+// never a voucher or a usage total.
 const (
 	serviceCallsEvery = 64
 	serviceCallsAge   = time.Second
