@@ -35,12 +35,6 @@ func arraySpec(t *testing.T, policy string) job.Spec {
 	return s
 }
 
-// arrayUsageInterval is the devnets' usage interval here: six runs on
-// a shared two-core machine may take longer to start than two of the
-// default intervals, after which a provider stops an execution whose
-// requester has not paid (and the run is lost, placed again).
-const arrayUsageInterval = 10 * time.Second
-
 // taskVerifications runs spec, an array job, to its end and returns its
 // detail and each task's verification record, in task order.
 func taskVerifications(t *testing.T, c *client.Client, spec job.Spec) (api.JobDetail, []requester.Verification) {
@@ -173,7 +167,7 @@ func checkTaskRuns(t *testing.T, net *devnet.Net, d api.JobDetail, i int, v requ
 // stake is slashed, and every runner of every task is paid all it
 // reported, its final interval held until its task was decided.
 func TestArrayJobVerifiedTaskByTask(t *testing.T) {
-	net, c := verifyNetWith(t, devnet.Config{UsageInterval: arrayUsageInterval})
+	net, c := verifyNetWith(t, devnet.Config{})
 	d, vs := taskVerifications(t, c, arraySpec(t, "replicate(2)"))
 	if d.State != job.StateCompleted {
 		t.Fatalf("job %s (%s); want completed", d.State, d.Error)
@@ -332,7 +326,7 @@ func TestArrayJobOneTaskCheats(t *testing.T) {
 	for i := 1; i < 5; i++ {
 		wraps[i] = tt.wrap(i)
 	}
-	net, c := verifyNetWith(t, devnet.Config{WrapExecutors: wraps, UsageInterval: arrayUsageInterval})
+	net, c := verifyNetWith(t, devnet.Config{WrapExecutors: wraps})
 	tt.net = net
 	d, vs := taskVerifications(t, c, arraySpec(t, "replicate(2)"))
 	tt.mu.Lock()

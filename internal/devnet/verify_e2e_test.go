@@ -1,6 +1,7 @@
 package devnet_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"os"
@@ -34,10 +35,19 @@ func verifyNet(t *testing.T, tamper ...int) (*devnet.Net, *client.Client) {
 	return verifyNetWith(t, devnet.Config{}, tamper...)
 }
 
+// verifyUsageInterval is these devnets' usage interval unless a test
+// sets one: a verified job's runs (up to six for an array job) on a
+// shared two-core machine may take longer to start, compiling the guest,
+// than two of the default intervals, after which a provider stops an
+// execution whose requester has not paid (and the validator's run is
+// lost: "verification unresolved").
+const verifyUsageInterval = 10 * time.Second
+
 // verifyNetWith is verifyNet with more of cfg set.
 func verifyNetWith(t *testing.T, cfg devnet.Config, tamper ...int) (*devnet.Net, *client.Client) {
 	t.Helper()
 	cfg.Nodes, cfg.NoDocker, cfg.TamperOutputs = 5, true, map[int]func(string) error{}
+	cfg.UsageInterval = cmp.Or(cfg.UsageInterval, verifyUsageInterval)
 	for _, i := range tamper {
 		cfg.TamperOutputs[i] = func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, "forged.txt"), []byte("not what the task computed"), 0o644)
