@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,8 +50,17 @@ func richDetail() api.JobDetail {
 			Vouchers:     []store.Voucher{{Execution: "x1", Seq: 1, Voucher: settle.SignedVoucher{Cumulative: 51000}}},
 			Verification: ver,
 		},
-		Tasks: []api.TaskDetail{task(0, job.StateRunning), task(1, job.StateFailed)},
+		Tasks: []api.TaskDetail{task(0, job.StateRunning), verifiedTask(task(1, job.StateFailed))},
 	}
+}
+
+// verifiedTask is t with a verification record of its own, as an array
+// job's task has, saying how its validator was chosen.
+func verifiedTask(t api.TaskDetail) api.TaskDetail {
+	t.Verification, _ = json.Marshal(requester.Verification{Policy: "replicate(1)", Task: t.TaskIndex, Outcome: "accepted", Quorum: 1, Cost: 3,
+		Selection: []sched.ValidatorReport{{Wanted: 1, Considered: 3, Ranked: []string{"16Uiu2other"}, Chosen: []string{"16Uiu2other"},
+			LeftOut: []sched.ValidatorOut{{Node: "16Uiu2chosen", Reason: sched.OutProvider}, {Node: "16Uiu2small", Reason: sched.OutNotStaked}}}}})
+	return t
 }
 
 func TestJobPageDrawsEveryPart(t *testing.T) {
@@ -66,6 +76,9 @@ func TestJobPageDrawsEveryPart(t *testing.T) {
 		"3 offers considered, 2 feasible", "rejected by the resources check</span>: memory: wants 2GiB, has 1GiB free",
 		"2 tasks, placed all or none", "<strong>chosen</strong>",
 		`id="verification">replicate(1): outcome <strong>disputed</strong>`, "invalid: revealed late", "Verdict against 16Uiu2chosen: slashed",
+		// a task's own verification, with how its validator was chosen
+		"Verification of task 1", `id="verification-task-1">replicate(1): outcome <strong>accepted</strong>`,
+		"Validators, round 0: 3 offers considered, 1 wanted; chose", "</span>: " + html.EscapeString(sched.OutProvider), "</span>: " + html.EscapeString(sched.OutNotStaked),
 		"<th>withheld</th>", "<td>" + money.Amount(10).String() + "</td><td>" + money.Amount(7).String() + "</td>",
 		`<td>0</td><td><span class="state live">running</span>`, `<td>1</td><td><span class="state bad">failed</span>`,
 		// the cost is the amount due of the latest paid report (not the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -102,7 +103,9 @@ func (d *Dashboard) jobID(w http.ResponseWriter, r *http.Request, s session) (st
 type jobData struct {
 	api.JobDetail
 	Placement    *sched.Report
-	Verification *requester.Verification
+	Verification *verificationView
+	// TaskVerifications are an array job's tasks' own, in task order.
+	TaskVerifications []verificationView
 	// Cost is the latest voucher's amount of the current execution(s).
 	Cost     money.Amount
 	Payments []payment
@@ -111,6 +114,14 @@ type jobData struct {
 	Files    []resultFile
 	// FilesNote says why there are no files to list.
 	FilesNote string
+}
+
+// verificationView is one verification record on the job page: the
+// job's own (ID "verification") or a task's ("verification-task-I").
+type verificationView struct {
+	ID   string
+	Task int
+	*requester.Verification
 }
 
 // payment is one usage report and the voucher that paid it.
@@ -140,7 +151,14 @@ func (d *Dashboard) jobPage(w http.ResponseWriter, r *http.Request, s session) {
 	if len(detail.Verification) > 0 {
 		var v requester.Verification
 		if json.Unmarshal(detail.Verification, &v) == nil {
-			data.Verification = &v
+			data.Verification = &verificationView{ID: "verification", Verification: &v}
+		}
+	}
+	for _, t := range detail.Tasks {
+		var v requester.Verification
+		if len(t.Verification) > 0 && json.Unmarshal(t.Verification, &v) == nil {
+			data.TaskVerifications = append(data.TaskVerifications,
+				verificationView{ID: fmt.Sprintf("verification-task-%d", t.TaskIndex), Task: t.TaskIndex, Verification: &v})
 		}
 	}
 	data.Payments, data.Cost = payments(detail.TaskDetail)
