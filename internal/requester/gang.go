@@ -339,7 +339,9 @@ func (r *Requester) driveGang(ctx context.Context, g store.Job, t *tracked, task
 
 // placeGangQueued places the gang, waiting up to its queue timeout while
 // no set of providers can hold it now. Providers in excluded (lost by an
-// earlier attempt) are left out while the others can hold the gang.
+// earlier attempt, or refusing a task when it was sent) are left out
+// while the others can hold the gang, now or once their busy capacity is
+// free.
 func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracked, tasks []store.Job, excluded map[string]bool) ([]market.Deal, error) {
 	var queuedAt time.Time
 	for {
@@ -349,10 +351,16 @@ func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracke
 		}
 		var nf *sched.NoFitError
 		var nq *NoQuoteError
-		if len(excluded) > 0 && errors.As(err, &nf) {
-			// Nothing holds the gang without the providers lost earlier:
-			// they may be back (a restart), so they count again.
-			r.log.Info("placing the gang again on providers lost earlier", "job", g.ID, "providers", len(excluded), "err", err)
+		if len(excluded) > 0 && errors.As(err, &nf) && (!nf.Report.CanWait() || nf.Report.Considered == 0) {
+			// Nothing could hold the gang without the providers left out
+			// (lost earlier, or refusing a task when it was sent), even
+			// with every other provider free, or there are no others:
+			// they may be back (a
+			// restart, space freed), so they count again. Where the
+			// others are only busy now (the stopped tasks of the last
+			// placement still giving back their capacity) the gang
+			// waits for them instead, as any queued gang does.
+			r.log.Info("placing the gang again on providers left out", "job", g.ID, "providers", len(excluded), "err", err)
 			clear(excluded)
 			continue
 		}
