@@ -91,12 +91,17 @@ func outside(t *testing.T) string {
 
 // sendToTask1 is the part of a linked job's script in which task 0 sends
 // task 1 a line over TCP on the job network, retrying until task 1
-// listens; task 1 writes what it got to /outputs/got.
+// answers "ok" (it listens, and it read the line); task 1 writes what it
+// got to /outputs/got, listening again after a connection that brought
+// nothing (seen once in a while: a connection closed before its line).
 const sendToTask1 = `if [ "$DECO_TASK_INDEX" = 1 ]; then
-	timeout 30 nc -l -p 5000 > /outputs/got
+	for i in $(seq 1 10); do
+		timeout 30 nc -l -p 5000 -e sh -c 'read line; echo "$line" > /outputs/got; echo ok'
+		if [ -s /outputs/got ]; then break; fi
+	done
 else
 	for i in $(seq 1 100); do
-		if echo "hello from task $DECO_TASK_INDEX" | nc -w 1 task-1 5000; then break; fi
+		if [ "$(echo "hello from task $DECO_TASK_INDEX" | nc -w 1 task-1 5000)" = ok ]; then break; fi
 		sleep 0.2
 	done
 fi`
