@@ -355,11 +355,11 @@ func (r *Requester) placeGangQueued(ctx context.Context, g *store.Job, t *tracke
 			// Nothing could hold the gang without the providers left out
 			// (lost earlier, or refusing a task when it was sent), even
 			// with every other provider free, or there are no others:
-			// they may be back (a
-			// restart, space freed), so they count again. Where the
-			// others are only busy now (the stopped tasks of the last
-			// placement still giving back their capacity) the gang
-			// waits for them instead, as any queued gang does.
+			// they may be back (a restart, space freed), so they count
+			// again. Where the others are only busy now (the stopped
+			// tasks of the last placement still giving back their
+			// capacity) the gang waits for them instead, as any queued
+			// gang does.
 			r.log.Info("placing the gang again on providers left out", "job", g.ID, "providers", len(excluded), "err", err)
 			clear(excluded)
 			continue
