@@ -42,13 +42,15 @@ demo: build
 
 # Every test, then each fuzz target briefly. Docker tests skip without an
 # engine unless DECO_REQUIRE_DOCKER is set (CI sets it).
-# RACE packages run once, under the race detector; the rest once without.
+# RACE packages run once, under the race detector; the rest once without,
+# and the hole-punching test (timing-sensitive) without it too.
 RACE := ./internal/p2p/... ./internal/inventory/... ./internal/offer/... ./internal/requester/... ./internal/store/... ./internal/settle/devchain/...
 
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m $$($(GO) list ./... | grep -v -x -F "$$($(GO) list $(RACE))")
 	$(GO) test -count=1 -race -timeout 10m $(RACE)
+	$(GO) test -count=1 -timeout 5m -run '^TestHolePunchThroughNAT$$' ./internal/p2p
 	scripts/fuzz.sh 20000x
 
 test-short:

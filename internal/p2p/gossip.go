@@ -19,7 +19,7 @@ type Topic struct {
 
 	mu     sync.Mutex
 	subs   map[*pubsub.Subscription]context.CancelFunc
-	events map[*pubsub.TopicEventHandler]context.CancelFunc
+	events map[*pubsub.TopicEventHandler]watcher
 	closed bool
 }
 
@@ -68,7 +68,7 @@ func (h *Host) Join(name string, maxMsgSize int, accept func(data []byte) error)
 		return nil, fmt.Errorf("join topic %q: %w", name, err)
 	}
 	return &Topic{h: h, name: name, max: maxMsgSize, t: t, subs: map[*pubsub.Subscription]context.CancelFunc{},
-		events: map[*pubsub.TopicEventHandler]context.CancelFunc{}}, nil
+		events: map[*pubsub.TopicEventHandler]watcher{}}, nil
 }
 
 // Publish sends data to the topic's subscribers, this host's included.
@@ -129,6 +129,13 @@ func (t *Topic) Subscribe(ctx context.Context) (<-chan Message, error) {
 	return out, nil
 }
 
+// watcher is one OnPeerJoin: cancel ends it, done is closed once its
+// event handler is cancelled.
+type watcher struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
 // OnPeerJoin calls fn, on one goroutine of its own and in order, for
 // every peer this host sees subscribed to the topic: those subscribed
 // already when it is called, then each one as its subscription arrives
@@ -147,13 +154,15 @@ func (t *Topic) OnPeerJoin(ctx context.Context, fn func(peer.ID)) error {
 		return fmt.Errorf("watch %q: %w", t.name, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	t.events[h] = cancel
+	w := watcher{cancel: cancel, done: make(chan struct{})}
+	t.events[h] = w
 	go func() {
 		defer func() {
-			h.Cancel()
+			h.Cancel() // here only: pubsub's Cancel is not safe to call twice at once
 			t.mu.Lock()
 			delete(t.events, h)
 			t.mu.Unlock()
+			close(w.done)
 		}()
 		for {
 			ev, err := h.NextPeerEvent(ctx)
@@ -181,17 +190,17 @@ func (t *Topic) Close() error {
 		cancel()
 		subs = append(subs, sub)
 	}
-	events := make([]*pubsub.TopicEventHandler, 0, len(t.events))
-	for h, cancel := range t.events {
-		cancel()
-		events = append(events, h)
+	watchers := make([]watcher, 0, len(t.events))
+	for _, w := range t.events {
+		w.cancel()
+		watchers = append(watchers, w)
 	}
 	t.mu.Unlock()
 	for _, sub := range subs {
 		sub.Cancel()
 	}
-	for _, h := range events {
-		h.Cancel()
+	for _, w := range watchers {
+		<-w.done // its handler cancelled: the topic can be left
 	}
 	err := t.t.Close()
 	_ = t.h.ps.UnregisterTopicValidator(t.name)
