@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -235,7 +234,7 @@ type punchNode struct {
 	cmd  *exec.Cmd
 	in   io.Writer
 	out  *bufio.Scanner
-	logs *punchLog
+	logs *syncBuffer
 }
 
 // startPunchNode starts this binary again as a host of role in namespace
@@ -246,7 +245,7 @@ func startPunchNode(t *testing.T, ns, role string, relays []string) *punchNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &punchNode{name: ns, logs: &punchLog{}}
+	n := &punchNode{name: ns, logs: &syncBuffer{}}
 	n.cmd = exec.Command("ip", "netns", "exec", ns, exe, "-test.run=^$")
 	n.cmd.Env = append(os.Environ(), punchRoleEnv+"="+role, punchRelayEnv+"="+strings.Join(relays, ","))
 	// ip execs the binary in place: the same process, killed with the test.
@@ -271,25 +270,6 @@ func startPunchNode(t *testing.T, ns, role string, relays []string) *punchNode {
 		}
 	})
 	return n
-}
-
-// punchLog is a node's stderr, written by exec's copier and read by the
-// test when it fails.
-type punchLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *punchLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *punchLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func (n *punchNode) ask(t *testing.T, cmd ...string) []string {
